@@ -1,0 +1,175 @@
+"""Application factory: configuration → extensions → storage → blueprints → CLI."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .storage import LocalStorage, S3Storage, Storage
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LANGUAGES = ("pl", "en")
+
+
+def build_storage(settings: Settings) -> Storage:
+    """The only place that picks a storage backend."""
+    parts = urlsplit(settings.storage_url)
+    if parts.scheme == "file":
+        return LocalStorage(Path(unquote(parts.path)), public_base_url=settings.public_media_url)
+    if parts.scheme == "s3":
+        return S3Storage(
+            parts.netloc,
+            parts.path.strip("/"),
+            endpoint_url=settings.s3_endpoint_url,
+            region_name=settings.s3_region,
+            public_base_url=settings.public_media_url,
+            connect_timeout=settings.s3_connect_timeout,
+            read_timeout=settings.s3_read_timeout,
+            max_attempts=settings.s3_max_attempts,
+            checksum_when_required=settings.s3_checksum_mode == "when_required",
+        )
+    raise ConfigError(f"unsupported storage URL scheme {parts.scheme!r}: use file:// or s3://")
+
+
+def _configure_logging(settings: Settings) -> None:
+    root = logging.getLogger("gallery")
+    root.setLevel(settings.log_level)
+    if not any(getattr(h, "_gallery", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._gallery = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        root.propagate = False
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (needed for
+    # SAVEPOINTs), and make SQLite enforce foreign keys and wait for locks.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _select_locale() -> str:
+    chosen = request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``overrides`` may hold ``GALLERY_*`` variables (they win over the
+    environment) and plain Flask config keys such as ``TESTING``."""
+    import os
+
+    overrides = dict(overrides or {})
+    env = {**os.environ, **{k: str(v) for k, v in overrides.items() if k.startswith("GALLERY_")}}
+    settings = load_settings(env)
+    _configure_logging(settings)
+
+    app = Flask(
+        "gallery",
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        GALLERY_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        MAX_FORM_PARTS=1000,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+        TESTING=settings.env == "testing",
+    )
+    if settings.database_url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    app.config.update({k: v for k, v in overrides.items() if not k.startswith("GALLERY_")})
+
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message_category = "info"
+
+    app.extensions["gallery_storage"] = build_storage(settings)
+
+    from . import tasks
+
+    tasks.init_celery(app)
+
+    from . import security
+
+    security.init_app(app)
+
+    from .web import bp as web_bp
+    from .manage import bp as manage_bp
+    from .api import bp as api_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    from . import errorpages, templating
+
+    errorpages.init_app(app)
+    templating.init_app(app)
+
+    from .cli import gallery_cli
+
+    app.cli.add_command(gallery_cli)
+    return app
+
+
+def get_storage(app: Flask | None = None) -> Storage:
+    from flask import current_app
+
+    return (app or current_app).extensions["gallery_storage"]  # type: ignore[no-any-return]
+
+
+def get_settings(app: Flask | None = None) -> Settings:
+    from flask import current_app
+
+    return (app or current_app).config["GALLERY_SETTINGS"]  # type: ignore[no-any-return]

@@ -1,0 +1,282 @@
+"""Configuration: the only module that reads the environment.
+
+Every ``GALLERY_*`` variable of the public contract is parsed here, typed and
+validated once at start-up.  A bad value stops the application with a message a
+person can act on (``ConfigError``), never later with a stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENVIRONMENTS = ("development", "production", "testing")
+S3_CHECKSUM_MODES = ("when_supported", "when_required")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    instance_path: Path
+    database_url: str
+    storage_url: str
+    s3_endpoint_url: str | None
+    s3_region: str | None
+    s3_checksum_mode: str
+    s3_connect_timeout: float
+    s3_read_timeout: float
+    s3_max_attempts: int
+    public_media_url: str | None
+    secret_key: str
+    celery_broker_url: str | None
+    ratelimit_storage_url: str
+    max_upload_mb: int
+    max_pixels: int
+    derivative_sizes: tuple[int, ...]
+    embed_allowed_origins: tuple[str, ...]
+    log_level: str
+    secret_key_generated: bool = field(default=False, compare=False)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def storage_scheme(self) -> str:
+        return urlsplit(self.storage_url).scheme
+
+    def describe(self) -> dict[str, str]:
+        """Settings as a person would want to see them (secrets masked)."""
+        return {
+            "GALLERY_ENV": self.env,
+            "GALLERY_INSTANCE_PATH": str(self.instance_path),
+            "GALLERY_DATABASE_URL": _mask_password(self.database_url),
+            "GALLERY_STORAGE_URL": self.storage_url,
+            "GALLERY_S3_ENDPOINT_URL": self.s3_endpoint_url or "",
+            "GALLERY_PUBLIC_MEDIA_URL": self.public_media_url or "",
+            "GALLERY_CELERY_BROKER_URL": _mask_password(self.celery_broker_url or ""),
+            "GALLERY_MAX_UPLOAD_MB": str(self.max_upload_mb),
+            "GALLERY_MAX_PIXELS": str(self.max_pixels),
+            "GALLERY_DERIVATIVE_SIZES": ",".join(map(str, self.derivative_sizes)),
+            "GALLERY_EMBED_ALLOWED_ORIGINS": " ".join(self.embed_allowed_origins),
+        }
+
+
+def _mask_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def _str(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int) -> int:
+    raw = _str(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}={value} is out of range: use a number from {minimum} to {maximum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = _str(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}={value} is out of range: use a number from {minimum} to {maximum}")
+    return value
+
+
+def _http_url(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}={raw!r} must be an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+def parse_storage_url(raw: str, instance_path: Path) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise ConfigError(
+                f"GALLERY_STORAGE_URL={raw!r}: a file:// URL needs an absolute path, e.g. file:///var/lib/gallery/media"
+            )
+        if not parts.path.startswith("/"):
+            raise ConfigError(f"GALLERY_STORAGE_URL={raw!r}: the path must be absolute")
+        return raw
+    if parts.scheme == "s3":
+        if not parts.netloc:
+            raise ConfigError(f"GALLERY_STORAGE_URL={raw!r}: name the bucket, e.g. s3://gallery-media/prefix")
+        bucket = parts.netloc
+        if not (3 <= len(bucket) <= 63) or not all(c.isalnum() or c in "-." for c in bucket) or bucket != bucket.lower():
+            raise ConfigError(
+                f"GALLERY_STORAGE_URL={raw!r}: {bucket!r} is not a valid bucket name "
+                "(3-63 lower-case letters, digits, dots and hyphens)"
+            )
+        return raw
+    scheme = parts.scheme or raw
+    raise ConfigError(f"unsupported storage URL scheme {scheme!r}: use file:// or s3://")
+
+
+def parse_database_url(raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if scheme.startswith("sqlite"):
+        return raw
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        # psycopg 3 is the driver we ship; normalise the common spellings to it.
+        rest = raw.split("://", 1)[1]
+        return f"postgresql+psycopg://{rest}"
+    raise ConfigError(
+        f"GALLERY_DATABASE_URL={raw!r}: unsupported database {scheme!r}; "
+        "use sqlite:///path/to/gallery.db or postgresql://user@host/dbname"
+    )
+
+
+def parse_sizes(raw: str | None) -> tuple[int, ...]:
+    if raw is None:
+        return (400, 1024, 2048)
+    sizes: set[int] = set()
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            size = int(item)
+        except ValueError:
+            raise ConfigError(f"GALLERY_DERIVATIVE_SIZES={raw!r}: {item!r} is not a whole number of pixels") from None
+        if not 16 <= size <= 8192:
+            raise ConfigError(f"GALLERY_DERIVATIVE_SIZES={raw!r}: {size} is outside 16-8192 pixels")
+        sizes.add(size)
+    if not sizes:
+        raise ConfigError("GALLERY_DERIVATIVE_SIZES is empty: give comma-separated long-edge sizes, e.g. 400,1024,2048")
+    return tuple(sorted(sizes))
+
+
+def parse_origins(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ("*",)
+    origins = tuple(o.strip().rstrip("/") for o in raw.replace(",", " ").split() if o.strip())
+    if not origins:
+        return ("'none'",)
+    for origin in origins:
+        if origin in ("*", "'self'", "'none'"):
+            continue
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ConfigError(
+                f"GALLERY_EMBED_ALLOWED_ORIGINS: {origin!r} is not an origin; use e.g. https://news.example.org (or *)"
+            )
+    return origins
+
+
+def _secret_key(env_name: str, raw: str | None, instance_path: Path) -> tuple[str, bool]:
+    if raw:
+        if env_name == "production" and len(raw) < 32:
+            raise ConfigError("GALLERY_SECRET_KEY is too short for production: use at least 32 random characters")
+        return raw, False
+    if env_name == "production":
+        raise ConfigError(
+            "GALLERY_SECRET_KEY is required when GALLERY_ENV=production: "
+            "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        if key:
+            return key, False
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key, True
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+
+    env_name = (_str(env, "GALLERY_ENV") or "development").lower()
+    if env_name not in ENVIRONMENTS:
+        raise ConfigError(f"GALLERY_ENV={env_name!r}: use one of {', '.join(ENVIRONMENTS)}")
+
+    instance_raw = _str(env, "GALLERY_INSTANCE_PATH")
+    instance_path = Path(instance_raw).expanduser().resolve() if instance_raw else PROJECT_ROOT / "instance"
+
+    database_url = parse_database_url(_str(env, "GALLERY_DATABASE_URL") or f"sqlite:///{instance_path / 'gallery.db'}")
+    storage_url = parse_storage_url(_str(env, "GALLERY_STORAGE_URL") or (instance_path / "media").as_uri(), instance_path)
+
+    checksum_mode = (_str(env, "GALLERY_S3_REQUEST_CHECKSUM") or "when_supported").lower()
+    if checksum_mode not in S3_CHECKSUM_MODES:
+        raise ConfigError(
+            f"GALLERY_S3_REQUEST_CHECKSUM={checksum_mode!r}: use when_supported (AWS, recent MinIO) "
+            "or when_required (stores that reject the newer default checksums)"
+        )
+
+    broker = _str(env, "GALLERY_CELERY_BROKER_URL")
+    if broker is not None and urlsplit(broker).scheme not in ("redis", "rediss", "amqp", "amqps", "memory"):
+        raise ConfigError(f"GALLERY_CELERY_BROKER_URL={broker!r}: use a redis:// (or amqp://) URL")
+
+    ratelimit = _str(env, "GALLERY_RATELIMIT_STORAGE_URL")
+    if ratelimit is None:
+        ratelimit = broker if broker and broker.startswith(("redis://", "rediss://")) else "memory://"
+
+    log_level = (_str(env, "GALLERY_LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"GALLERY_LOG_LEVEL={log_level!r}: use DEBUG, INFO, WARNING or ERROR")
+
+    secret_key, generated = _secret_key(env_name, _str(env, "GALLERY_SECRET_KEY"), instance_path)
+
+    return Settings(
+        env=env_name,
+        instance_path=instance_path,
+        database_url=database_url,
+        storage_url=storage_url,
+        s3_endpoint_url=_http_url("GALLERY_S3_ENDPOINT_URL", _str(env, "GALLERY_S3_ENDPOINT_URL")),
+        s3_region=_str(env, "AWS_REGION") or _str(env, "AWS_DEFAULT_REGION"),
+        s3_checksum_mode=checksum_mode,
+        s3_connect_timeout=_float(env, "GALLERY_S3_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=300),
+        s3_read_timeout=_float(env, "GALLERY_S3_READ_TIMEOUT", 60.0, minimum=0.1, maximum=3600),
+        s3_max_attempts=_int(env, "GALLERY_S3_MAX_ATTEMPTS", 3, minimum=1, maximum=20),
+        public_media_url=_http_url("GALLERY_PUBLIC_MEDIA_URL", _str(env, "GALLERY_PUBLIC_MEDIA_URL")),
+        secret_key=secret_key,
+        secret_key_generated=generated,
+        celery_broker_url=broker,
+        ratelimit_storage_url=ratelimit,
+        max_upload_mb=_int(env, "GALLERY_MAX_UPLOAD_MB", 200, minimum=1, maximum=100_000),
+        max_pixels=_int(env, "GALLERY_MAX_PIXELS", 150_000_000, minimum=1, maximum=10_000_000_000),
+        derivative_sizes=parse_sizes(_str(env, "GALLERY_DERIVATIVE_SIZES")),
+        embed_allowed_origins=parse_origins(_str(env, "GALLERY_EMBED_ALLOWED_ORIGINS")),
+        log_level=log_level,
+    )

@@ -1,0 +1,9 @@
+"""Management area for editors and photographers (under /manage/)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,119 @@
+"""Response hardening, request ids and the per-request log line.
+
+Every response gets a CSP, ``nosniff``, a referrer policy and clickjacking
+protection.  Only views marked ``@embeddable`` may be framed by other sites,
+and only by the origins in ``GALLERY_EMBED_ALLOWED_ORIGINS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, request
+
+log = logging.getLogger("gallery.request")
+
+F = TypeVar("F", bound=Callable[..., Any])
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def embeddable(view: F) -> F:
+    """Mark a view as one that other sites may put in an iframe."""
+    view.embeddable = True  # type: ignore[attr-defined]
+    return view
+
+
+def _is_embeddable() -> bool:
+    if request.url_rule is None:
+        return False
+    view = current_app.view_functions.get(request.url_rule.endpoint)
+    return bool(getattr(view, "embeddable", False))
+
+
+def content_security_policy(*, frame_ancestors: str, media_origin: str | None) -> str:
+    img = "'self' data: blob:"
+    if media_origin:
+        img += f" {media_origin}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src {img}",
+            "style-src 'self'",
+            "script-src 'self'",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+    )
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["GALLERY_SETTINGS"]
+    media_origin = _origin(settings.public_media_url)
+    default_csp = content_security_policy(frame_ancestors="'self'", media_origin=media_origin)
+    embed_csp = content_security_policy(
+        frame_ancestors=" ".join(settings.embed_allowed_origins), media_origin=media_origin
+    )
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _harden(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=(), interest-cohort=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if _is_embeddable():
+            headers["Content-Security-Policy"] = embed_csp
+            headers.pop("X-Frame-Options", None)
+        else:
+            headers.setdefault("Content-Security-Policy", default_csp)
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if settings.production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        rid = g.get("request_id")
+        if rid:
+            headers["X-Request-ID"] = rid
+        return response
+
+    @app.teardown_request
+    def _log(exc: BaseException | None) -> None:
+        started = g.get("request_started")
+        elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+        status = g.get("response_status", "-")
+        log.info(
+            "%s %s %s %.1fms rid=%s",
+            request.method,
+            request.path,
+            status,
+            elapsed_ms,
+            g.get("request_id", "-"),
+            extra={"request_id": g.get("request_id")},
+        )
+
+    @app.after_request
+    def _remember_status(response: Response) -> Response:
+        g.response_status = response.status_code
+        return response

@@ -1,0 +1,1 @@
+"""Use cases with explicit arguments; routes and CLI commands call these."""

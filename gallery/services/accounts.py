@@ -1,0 +1,141 @@
+"""Accounts: users, password hashing (argon2) and API tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import ConflictError, NotFoundError, ValidationError
+from ..models import ApiToken, Role, User, utcnow
+from .audit import Actor, record
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs as much
+# time as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+TOKEN_PREFIX = "gal_"
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip()
+    local, sep, domain = email.rpartition("@")
+    if not sep or not local or not domain or "." not in domain or any(c.isspace() for c in email) or len(email) > 320:
+        raise ValidationError(f"{email!r} is not a valid e-mail address", field="email")
+    return f"{local}@{domain.lower()}"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    return _hasher.hash(password)
+
+
+def find_user(session: Session, email: str) -> User | None:
+    try:
+        email = normalise_email(email)
+    except ValidationError:
+        return None
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: Role | str,
+    password: str | None,
+    name: str = "",
+    actor: Actor,
+) -> User:
+    email = normalise_email(email)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationError(f"unknown role {role!r}: use admin, editor or photographer", field="role") from None
+    if find_user(session, email) is not None:
+        raise ConflictError(f"a user with the e-mail {email} already exists", field="email")
+    user = User(
+        email=email,
+        role=role,
+        name=name.strip()[:200],
+        password_hash=hash_password(password) if password else None,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    record(session, "user.create", actor=actor, obj=user, details={"email": email, "role": role.value})
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (constant-ish time)."""
+    user = find_user(session, email)
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, *, user: User, name: str = "", actor: Actor) -> IssuedToken:
+    """A new API token for the user.  Only its SHA-256 is stored: tokens are
+    256-bit random values, so a fast hash is enough and lookups stay O(1)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip()[:200], token_hash=_token_digest(secret), prefix=secret[:12])
+    session.add(token)
+    session.flush()
+    record(session, "token.create", actor=actor, obj=token, details={"user": user.email, "prefix": token.prefix})
+    return IssuedToken(token=token, secret=secret)
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    if not secret or len(secret) > 200:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(token.token_hash, _token_digest(secret)):
+        return None
+    user = token.user
+    if not user.active:
+        return None
+    now = utcnow()
+    # Avoid a write per request: record use at most once a minute.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+    return user
+
+
+def revoke_token(session: Session, *, prefix: str, actor: Actor) -> ApiToken:
+    token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    if token is None:
+        raise NotFoundError(f"no token starts with {prefix!r}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record(session, "token.revoke", actor=actor, obj=token, details={"prefix": prefix})
+    return token

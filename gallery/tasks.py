@@ -1,0 +1,45 @@
+"""Celery app and tasks.
+
+Without ``GALLERY_CELERY_BROKER_URL`` tasks run in-process (eager), so a fresh
+machine needs nothing but Python.  With a Redis broker, ``celery -A wsgi worker``
+runs them; tasks are acknowledged late and re-queued if a worker dies, so an
+interrupted task runs again (every task here is idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+celery_app = Celery("gallery")
+
+
+def init_celery(app: Flask) -> Celery:
+    settings = app.config["GALLERY_SETTINGS"]
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app.Task = FlaskTask
+    eager = settings.celery_broker_url is None
+    celery_app.conf.update(
+        broker_url=settings.celery_broker_url or "memory://",
+        result_backend=None,
+        task_ignore_result=True,
+        task_always_eager=eager,
+        task_eager_propagates=False,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="gallery",
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

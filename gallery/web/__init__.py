@@ -1,0 +1,9 @@
+"""Visitor-facing HTML pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from . import auth, pages  # noqa: E402,F401

@@ -1,0 +1,84 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..extensions import db, limiter, login_manager
+from ..models import User
+from ..services import accounts
+from ..services.audit import Actor, record
+from . import bp
+from .forms import LoginForm, LogoutForm
+from .safety import safe_next
+
+LANGUAGES = ("pl", "en")
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _login_rate_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:320]
+    return f"login:{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"], key_func=_login_rate_key)
+def login() -> Response | str | tuple[str, int]:
+    target = safe_next(request.args.get("next"), url_for("manage.dashboard"))
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            record(
+                db.session,
+                "user.login",
+                actor=Actor(user=user, via="web", ip=request.remote_addr),
+                obj=user,
+            )
+            db.session.commit()
+            return redirect(target)
+        db.session.rollback()
+        flash(_("Wrong e-mail or password."), "error")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("web/login.html", form=form, next=request.args.get("next", "")), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    form = LogoutForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            logout_user()
+            flash(_("You have been logged out."), "info")
+        return redirect(url_for("web.home"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    # GET shows a confirmation button: logging out changes state, so it needs a
+    # POST with a CSRF token (a cross-site <img src=/logout> must do nothing).
+    return render_template("web/logout.html", form=form)
+
+
+@bp.route("/language/<code>")
+def language(code: str) -> Response:
+    target = safe_next(request.args.get("next"), url_for("web.home"))
+    response = make_response(redirect(target))
+    if code in LANGUAGES:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
