@@ -94,6 +94,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
     )
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    from .ingest.request import GalleryRequest
+
+    upload_tmp = settings.instance_path / "tmp"
+    upload_tmp.mkdir(exist_ok=True)
+
+    class _Request(GalleryRequest):
+        upload_tmp_dir = str(upload_tmp)
+
+    app.request_class = _Request
     app.config.update(
         GALLERY_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,

@@ -43,3 +43,45 @@ def init_celery(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+@celery_app.task(
+    name="gallery.make_derivatives",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(),
+    max_retries=5,
+)
+def make_derivatives(self: Task, photo_id: int) -> str:
+    """Render and store the derivatives of one photo (idempotent)."""
+    from flask import current_app
+
+    from .extensions import db
+    from .ingest.process import process_photo
+    from .storage import StorageError
+
+    settings = current_app.config["GALLERY_SETTINGS"]
+    storage = current_app.extensions["gallery_storage"]
+    try:
+        return process_photo(
+            db.session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
+        )
+    except StorageError as exc:
+        if celery_app.conf.task_always_eager:
+            # In-process: no retry loop; the photo stays `processing` and
+            # `gallery reprocess` picks it up.
+            raise
+        raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
+    finally:
+        db.session.remove()
+
+
+def enqueue_derivatives(photo_id: int) -> None:
+    """Queue derivative rendering; a broker outage leaves the photo `processing`
+    (its original is safe) for `gallery reprocess` to pick up."""
+    import logging
+
+    try:
+        make_derivatives.delay(photo_id)
+    except Exception as exc:  # kombu/redis connection errors
+        logging.getLogger("gallery.tasks").error("could not queue derivatives for photo %s: %s", photo_id, exc)

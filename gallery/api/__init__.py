@@ -28,4 +28,4 @@ def _authenticate() -> None:
     g.api_user = user
 
 
-from . import events  # noqa: E402,F401
+from . import events, photos  # noqa: E402,F401

@@ -1,0 +1,67 @@
+"""Derivative delivery: immutable, content-addressed URLs.
+
+With ``GALLERY_PUBLIC_MEDIA_URL`` the URLs point at a CDN or public bucket and
+Flask is not in the path at all; otherwise Flask streams them from the store
+with year-long immutable caching.  A derivative is served only while some
+non-deleted photo of a non-private album uses it (private albums: staff only)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, abort, current_app, send_file, stream_with_context, url_for
+from sqlalchemy import exists, select
+
+from ..extensions import db
+from ..models import Album, Derivative, Photo, Visibility
+from ..permissions import Permission, acting_user, has_permission
+from ..storage import NotFound
+from . import bp
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+_NAME_RE = re.compile(r"^(\d{1,5})\.(jpg|webp)$")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def derivative_url(derivative: Derivative) -> str:
+    settings = current_app.config["GALLERY_SETTINGS"]
+    if settings.public_media_url:
+        storage = current_app.extensions["gallery_storage"]
+        url = storage.url(derivative.key, public=True)
+        if url:
+            return str(url)
+    sha, name = derivative.key.split("/")[1:3]
+    return url_for("web.derivative", sha256=sha, name=name)
+
+
+@bp.route("/media/derivatives/<sha256>/<name>")
+def derivative(sha256: str, name: str) -> Response:
+    if not _SHA_RE.match(sha256) or not _NAME_RE.match(name):
+        abort(404)
+    key = f"derivatives/{sha256}/{name}"
+    visible = (
+        select(Derivative.id)
+        .join(Photo, Photo.id == Derivative.photo_id)
+        .join(Album, Album.id == Photo.album_id)
+        .where(Derivative.key == key, Photo.deleted_at.is_(None))
+    )
+    if not has_permission(acting_user(), Permission.view_private):
+        visible = visible.where(Album.visibility != Visibility.private)
+    if not db.session.scalar(select(exists(visible))):
+        abort(404)
+    storage = current_app.extensions["gallery_storage"]
+    mimetype = "image/jpeg" if name.endswith(".jpg") else "image/webp"
+    try:
+        local = storage.local_path(key)
+        if local is not None:
+            response = send_file(local, mimetype=mimetype, conditional=True, etag=sha256 + name, max_age=31536000)
+        else:
+            info = storage.stat(key)
+            chunks = storage.iter_bytes(key)
+            response = Response(stream_with_context(chunks), mimetype=mimetype)
+            response.content_length = info.size
+            response.set_etag(sha256 + name)
+    except NotFound:
+        abort(404)
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response
