@@ -1,0 +1,47 @@
+"""Blob storage for originals and derivatives: one contract, three backends.
+
+``LocalStorage`` (a folder, the embedded default), ``S3Storage`` (any S3-compatible store through
+boto3) and ``MemoryStorage`` (tests) implement the :class:`Storage` protocol defined in
+:mod:`gallery.storage.base`. Choosing a backend from configuration is the app factory's job
+(``gallery/app.py``), not this package's.
+"""
+
+from .base import (
+    MAX_KEY_LENGTH,
+    ByteChunks,
+    ChecksumMismatch,
+    InvalidKey,
+    NotFound,
+    Storage,
+    StorageError,
+    StoredObject,
+    content_disposition,
+    normalize_sha256,
+    sha256_hex,
+    validate_key,
+    validate_range,
+)
+from .check import run_storage_check
+from .local import LocalStorage
+from .memory import MemoryStorage
+from .s3 import S3Storage
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "ByteChunks",
+    "ChecksumMismatch",
+    "InvalidKey",
+    "LocalStorage",
+    "MemoryStorage",
+    "NotFound",
+    "S3Storage",
+    "Storage",
+    "StorageError",
+    "StoredObject",
+    "content_disposition",
+    "normalize_sha256",
+    "run_storage_check",
+    "sha256_hex",
+    "validate_key",
+    "validate_range",
+]

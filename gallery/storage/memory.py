@@ -1,0 +1,155 @@
+"""Objects in a process-local dict: same semantics as the other backends, for unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from .base import (
+    ByteChunks,
+    NotFound,
+    StoredObject,
+    normalize_sha256,
+    sha256_mismatch,
+    size_mismatch,
+    validate_key,
+    validate_range,
+)
+
+__all__ = ["MemoryStorage"]
+
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Entry:
+    data: bytes
+    record: StoredObject
+
+
+class MemoryStorage:
+    """A thread-safe in-memory store. Nothing survives the process."""
+
+    name: str = "memory"
+
+    def __init__(self, public_base_url: str | None = None) -> None:
+        self.public_base_url: str | None = public_base_url.rstrip("/") if public_base_url else None
+        self._objects: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MemoryStorage(<{len(self._objects)} objects>)"
+
+    def _get(self, key: str) -> _Entry:
+        validate_key(key)
+        with self._lock:
+            entry = self._objects.get(key)
+        if entry is None:
+            raise NotFound(f"no object {key!r} in memory storage")
+        return entry
+
+    def put(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        sha256: str,
+        content_type: str,
+        size: int | None = None,
+    ) -> StoredObject:
+        expected = normalize_sha256(sha256)
+        validate_key(key)
+        digest = hashlib.sha256()
+        buffer = bytearray()
+        while True:
+            chunk = stream.read(_COPY_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            buffer += chunk
+        actual = digest.hexdigest()
+        if size is not None and len(buffer) != size:
+            raise size_mismatch(key, len(buffer), size)
+        if actual != expected:
+            raise sha256_mismatch(key, actual, expected)
+        record = StoredObject(
+            key=key,
+            size=len(buffer),
+            last_modified=datetime.now(UTC),
+            content_type=content_type,
+            sha256=actual,
+        )
+        with self._lock:
+            self._objects[key] = _Entry(bytes(buffer), record)
+        return record
+
+    def open(self, key: str) -> BinaryIO:
+        return io.BytesIO(self._get(key).data)
+
+    def iter_bytes(
+        self,
+        key: str,
+        *,
+        chunk_size: int = 1 << 20,
+        start: int = 0,
+        end: int | None = None,
+    ) -> Iterator[bytes]:
+        validate_range(start, end)
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        data = self._get(key).data
+        stop = len(data) if end is None else min(end + 1, len(data))
+
+        def chunks() -> Iterator[bytes]:
+            for offset in range(start, stop, chunk_size):
+                yield data[offset : min(offset + chunk_size, stop)]
+
+        return ByteChunks(chunks(), lambda: None)
+
+    def stat(self, key: str) -> StoredObject:
+        return self._get(key).record
+
+    def exists(self, key: str) -> bool:
+        validate_key(key)
+        with self._lock:
+            return key in self._objects
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        with self._lock:
+            self._objects.pop(key, None)
+
+    def list(self, prefix: str = "") -> Iterator[StoredObject]:
+        if not isinstance(prefix, str):
+            raise TypeError("prefix must be a string")
+        with self._lock:
+            records = [entry.record for key, entry in self._objects.items() if key.startswith(prefix)]
+        records.sort(key=lambda obj: obj.key)
+        return iter(records)
+
+    def url(
+        self,
+        key: str,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        expires: int = 3600,
+        public: bool = False,
+    ) -> str | None:
+        validate_key(key)
+        if public and self.public_base_url:
+            return f"{self.public_base_url}/{key}"
+        return None
+
+    def local_path(self, key: str) -> Path | None:
+        validate_key(key)
+        return None
+
+    def describe(self) -> str:
+        return "memory://"
