@@ -10,20 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 celery_app = Celery("gallery")
 
 
+class FlaskTask(Task):  # type: ignore[misc]
+    """Runs each task in a fresh app context (its own database session).
+
+    Eager tasks use the app of the caller (request or CLI command); on a worker
+    the app that ``init_celery`` registered is used."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        app = current_app._get_current_object() if has_app_context() else self.app.flask_app  # type: ignore[attr-defined]
+        with app.app_context():
+            return self.run(*args, **kwargs)
+
+
 def init_celery(app: Flask) -> Celery:
     settings = app.config["GALLERY_SETTINGS"]
-
-    class FlaskTask(Task):  # type: ignore[misc]
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    celery_app.Task = FlaskTask
+    celery_app.flask_app = app  # type: ignore[attr-defined]
     eager = settings.celery_broker_url is None
     celery_app.conf.update(
         broker_url=settings.celery_broker_url or "memory://",
@@ -36,7 +42,7 @@ def init_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         task_default_queue="gallery",
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
         task_serializer="json",
         accept_content=["json"],
     )
@@ -46,14 +52,19 @@ def init_celery(app: Flask) -> Celery:
 
 
 @celery_app.task(
+    base=FlaskTask,
     name="gallery.make_derivatives",
     bind=True,
     acks_late=True,
     autoretry_for=(),
     max_retries=5,
 )
-def make_derivatives(self: Task, photo_id: int) -> str:
-    """Render and store the derivatives of one photo (idempotent)."""
+def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) -> str:
+    """Render and store the derivatives of one photo (idempotent).
+
+    ``sizes`` overrides ``GALLERY_DERIVATIVE_SIZES`` (``gallery reprocess --sizes``)."""
+    import time
+
     from flask import current_app
 
     from .extensions import db
@@ -62,9 +73,15 @@ def make_derivatives(self: Task, photo_id: int) -> str:
 
     settings = current_app.config["GALLERY_SETTINGS"]
     storage = current_app.extensions["gallery_storage"]
+    if settings.test_task_delay:  # test hook (GALLERY_ENV=testing only): lets a test kill the worker mid-task
+        time.sleep(settings.test_task_delay)
     try:
         return process_photo(
-            db.session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
+            db.session,
+            storage,
+            photo_id,
+            sizes=tuple(sizes) if sizes else settings.derivative_sizes,
+            max_pixels=settings.max_pixels,
         )
     except StorageError as exc:
         if celery_app.conf.task_always_eager:
@@ -76,12 +93,15 @@ def make_derivatives(self: Task, photo_id: int) -> str:
         db.session.remove()
 
 
-def enqueue_derivatives(photo_id: int) -> None:
+def enqueue_derivatives(photo_id: int, sizes: list[int] | None = None) -> None:
     """Queue derivative rendering; a broker outage leaves the photo `processing`
     (its original is safe) for `gallery reprocess` to pick up."""
     import logging
 
     try:
-        make_derivatives.delay(photo_id)
+        if sizes:
+            make_derivatives.delay(photo_id, list(sizes))
+        else:
+            make_derivatives.delay(photo_id)
     except Exception as exc:  # kombu/redis connection errors
         logging.getLogger("gallery.tasks").error("could not queue derivatives for photo %s: %s", photo_id, exc)

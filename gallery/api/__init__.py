@@ -20,12 +20,14 @@ def _authenticate() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiAuthError(401, "unauthorized", "use the header Authorization: Bearer TOKEN")
-    user = accounts.user_for_token(db.session, secret.strip())
-    if user is None:
-        db.session.rollback()
+    token = accounts.token_for_secret(db.session, secret.strip())
+    if token is None:
         raise ApiAuthError(401, "unauthorized", "the API token is invalid or revoked")
-    db.session.commit()  # last_used_at
-    g.api_user = user
+    if accounts.token_needs_touch(token):
+        # Its own short transaction: the request's session stays read-only here.
+        with db.engine.begin() as connection:
+            accounts.touch_token(connection, token.id)
+    g.api_user = token.user
 
 
-from . import events, photos  # noqa: E402,F401
+from . import events, openapi, photos  # noqa: E402,F401

@@ -106,7 +106,8 @@ def _idempotent_replay(user_id: int, key: str, album: Album, sha256: str | None)
 def upload_photo(album: str) -> tuple[Response, int]:
     settings = current_app.config["GALLERY_SETTINGS"]
     target = catalog.get_album(db.session, album)
-    user = g.api_user
+    album_id = target.id
+    user_id = g.api_user.id
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255:
         raise ValidationError("Idempotency-Key is longer than 255 characters", field="Idempotency-Key")
@@ -127,7 +128,7 @@ def upload_photo(album: str) -> tuple[Response, int]:
         if received.size == 0:
             raise GalleryError("the file is empty", code="empty_file")
         if key:
-            replay = _idempotent_replay(user.id, key, target, received.sha256)
+            replay = _idempotent_replay(user_id, key, target, received.sha256)
             if replay is not None:
                 photo, status = replay
                 return _photo_response(photo, status)
@@ -143,24 +144,24 @@ def upload_photo(album: str) -> tuple[Response, int]:
     finally:
         received.cleanup()
 
+    photo_id, sha256 = outcome.photo.id, outcome.photo.sha256
+    db.session.rollback()  # end this transaction: the task commits in its own session
     if key:
         try:
             with db.session.begin_nested():
                 db.session.add(
                     IdempotencyKey(
-                        user_id=user.id,
+                        user_id=user_id,
                         key=key,
-                        album_id=target.id,
-                        photo_id=outcome.photo.id,
-                        sha256=outcome.photo.sha256,
+                        album_id=album_id,
+                        photo_id=photo_id,
+                        sha256=sha256,
                         status_code=outcome.status_code,
                     )
                 )
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-    photo_id = outcome.photo.id
-    db.session.rollback()  # end this transaction: the task commits in its own session
     if outcome.created:
         enqueue_derivatives(photo_id)
     photo = db.session.get(Photo, photo_id)

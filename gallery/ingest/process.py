@@ -1,14 +1,20 @@
 """Derivatives for a stored photo: decode once, render every size, store, record.
 
 Runs inside the Celery task (in-process by default, on a worker when a broker
-is configured).  Idempotent: running it twice gives the same keys and rows."""
+is configured).  Idempotent: running it twice gives the same keys and rows.
+
+The database transaction is closed while the image is rendered, and the write
+afterwards starts with a write, so concurrent workers on SQLite never need to
+upgrade a stale read snapshot (which SQLite refuses without waiting)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from ..media import images, sniff
@@ -20,12 +26,19 @@ from .service import open_original_path
 log = logging.getLogger("gallery.derivatives")
 
 
-def render_and_store(
-    session: Session, storage: Storage, photo: Photo, *, sizes: Sequence[int], max_pixels: int
-) -> list[Derivative]:
-    """Make and store every derivative of ``photo``; replaces its derivative rows.
+@dataclass(frozen=True)
+class Source:
+    photo_id: int
+    sha256: str
+    original_key: str
+    credit: str
+    copyright: str
+
+
+def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], max_pixels: int) -> list[Derivative]:
+    """Make and store every derivative; returns the (unsaved) rows.
     Raises on failure (the caller decides between retry and ``failed``)."""
-    path, temporary = open_original_path(storage, photo.original_key)
+    path, temporary = open_original_path(storage, source.original_key)
     try:
         with path.open("rb") as handle:
             detected = sniff.detect(handle.read(sniff.SNIFF_BYTES))
@@ -36,7 +49,7 @@ def render_and_store(
             img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
             try:
                 rendered = render_derivatives(
-                    img, sizes=sizes, credit=photo.credit or None, copyright=photo.copyright or None
+                    img, sizes=sizes, credit=source.credit or None, copyright=source.copyright or None
                 )
             finally:
                 img.close()
@@ -45,10 +58,14 @@ def render_and_store(
             path.unlink(missing_ok=True)
 
     rows: list[Derivative] = []
-    for item in rendered:
-        key = derivative_key(photo.sha256, item.width, item.format)
-        from io import BytesIO
-
+    seen: set[tuple[str, int]] = set()
+    # Largest first: when two sizes of a very thin image round to the same pixel
+    # width, the key (derivatives/<sha256>/<width>.<ext>) keeps the larger one.
+    for item in sorted(rendered, key=lambda r: -r.long_edge):
+        if (item.format, item.width) in seen:
+            continue
+        seen.add((item.format, item.width))
+        key = derivative_key(source.sha256, item.width, item.format)
         storage.put(
             key,
             BytesIO(item.data),
@@ -57,12 +74,15 @@ def render_and_store(
             size=len(item.data),
         )
         rows.append(
-            Derivative(width=item.width, height=item.height, format=item.format, key=key, size=len(item.data))
+            Derivative(
+                photo_id=source.photo_id,
+                width=item.width,
+                height=item.height,
+                format=item.format,
+                key=key,
+                size=len(item.data),
+            )
         )
-    session.execute(delete(Derivative).where(Derivative.photo_id == photo.id))
-    for row in rows:
-        row.photo_id = photo.id
-        session.add(row)
     return rows
 
 
@@ -74,22 +94,24 @@ def process_photo(session: Session, storage: Storage, photo_id: int, *, sizes: S
     photo = session.get(Photo, photo_id)
     if photo is None:
         log.warning("photo %s vanished before its derivatives were made", photo_id)
-        return "missing"
-    try:
-        render_and_store(session, storage, photo, sizes=sizes, max_pixels=max_pixels)
-    except StorageError:
         session.rollback()
+        return "missing"
+    source = Source(photo.id, photo.sha256, photo.original_key, photo.credit, photo.copyright)
+    session.rollback()  # no transaction stays open while we render
+    try:
+        rows = render_and_store(storage, source, sizes=sizes, max_pixels=max_pixels)
+    except StorageError:
         raise
     except Exception as exc:  # the image cannot be rendered: keep the original, say why
-        session.rollback()
-        photo = session.get(Photo, photo_id)
-        assert photo is not None
-        photo.status = PhotoStatus.failed
-        photo.error = f"derivatives failed: {exc}"[:2000]
+        reason = f"derivatives failed: {exc}"[:2000]
+        session.execute(
+            update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.failed, error=reason)
+        )
         session.commit()
         log.warning("photo %s failed: %s", photo_id, exc)
-        return photo.status.value
-    photo.status = PhotoStatus.ready
-    photo.error = None
+        return PhotoStatus.failed.value
+    session.execute(delete(Derivative).where(Derivative.photo_id == photo_id))
+    session.add_all(rows)
+    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None))
     session.commit()
-    return photo.status.value
+    return PhotoStatus.ready.value

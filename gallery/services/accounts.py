@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, NotFoundError, ValidationError
@@ -113,22 +113,32 @@ def create_token(session: Session, *, user: User, name: str = "", actor: Actor) 
     return IssuedToken(token=token, secret=secret)
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
+def token_for_secret(session: Session, secret: str) -> ApiToken | None:
+    """The live token with this secret and an active user, else None (read-only)."""
     if not secret or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
-    if token is None or token.revoked_at is not None:
+    digest = _token_digest(secret)
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest):
         return None
-    if not hmac.compare_digest(token.token_hash, _token_digest(secret)):
+    if not token.user.active:
         return None
-    user = token.user
-    if not user.active:
-        return None
-    now = utcnow()
-    # Avoid a write per request: record use at most once a minute.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
-    return user
+    return token
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    token = token_for_secret(session, secret)
+    return token.user if token is not None else None
+
+
+def token_needs_touch(token: ApiToken) -> bool:
+    """Record use at most once a minute, to avoid a write per request."""
+    return token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60
+
+
+def touch_token(connection: Connection, token_id: int) -> None:
+    """Set last_used_at in its own short write transaction (``connection`` from ``engine.begin()``)."""
+    connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def revoke_token(session: Session, *, prefix: str, actor: Actor) -> ApiToken:

@@ -45,6 +45,8 @@ def list_photos(session: Session, album: Album, *, include_unready: bool) -> lis
 
 
 def get_photo(session: Session, photo_id: int, *, user: User | None, token: str | None = None) -> Photo:
+    if not 0 < photo_id < 2**31:
+        raise NotFoundError(f"no photo {photo_id}")
     photo = session.get(Photo, photo_id, options=[selectinload(Photo.derivatives), selectinload(Photo.album)])
     if photo is None or photo.deleted_at is not None:
         raise NotFoundError(f"no photo {photo_id}")

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gallery.extensions import db
+from gallery.models import Album
+from gallery.services import catalog
+from gallery.services.audit import SYSTEM
+
+
+def make_album(slug: str = "ecc-photos", *, tz: str = "Europe/Brussels", visibility: str = "public") -> Album:
+    event = catalog.create_event(
+        db.session,
+        slug=f"{slug}-event",
+        title="European Cluster Conference 2024",
+        starts_on="2024-05-07",
+        ends_on="2024-05-08",
+        timezone=tz,
+        actor=SYSTEM,
+    )
+    album = catalog.create_album(db.session, event=event, slug=slug, title="Photos", visibility=visibility, actor=SYSTEM)
+    db.session.commit()
+    return album
+
+
+@pytest.fixture
+def album(app: Flask) -> Album:
+    return make_album()
+
+
+def upload(
+    client: FlaskClient,
+    token: str,
+    album_slug: str,
+    data: bytes | Path,
+    filename: str = "photo.jpg",
+    headers: dict[str, str] | None = None,
+) -> Any:
+    if isinstance(data, Path):
+        filename = filename if filename != "photo.jpg" else data.name
+        data = data.read_bytes()
+    return client.post(
+        f"/api/v1/albums/{album_slug}/photos",
+        data={"file": (io.BytesIO(data), filename)},
+        headers={"Authorization": f"Bearer {token}", **(headers or {})},
+        content_type="multipart/form-data",
+    )
