@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -65,7 +65,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # SQLite cannot upgrade a read snapshot to a write once another connection
+    # has committed ("database is locked", without waiting).  Requests that may
+    # write take the write lock up front (waiting up to busy_timeout); reads,
+    # CLI commands and tasks start deferred and keep their writes write-first.
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _select_locale() -> str:

@@ -107,7 +107,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def _database(exc: Exception):  # type: ignore[no-untyped-def]
-        log.error("database unavailable: %s rid=%s", exc.__class__.__name__, g.get("request_id"))
+        log.error("database unavailable: %s rid=%s", exc, g.get("request_id"))
         message = _("The database is unavailable right now; nothing was saved. Please try again in a moment.")
         if wants_json():
             return _json(503, "database_unavailable", message)

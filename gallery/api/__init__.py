@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from sqlalchemy.exc import OperationalError
+
 from ..extensions import db
 from ..permissions import ApiAuthError
 from ..services import accounts
@@ -23,11 +25,14 @@ def _authenticate() -> None:
     token = accounts.token_for_secret(db.session, secret.strip())
     if token is None:
         raise ApiAuthError(401, "unauthorized", "the API token is invalid or revoked")
+    user = token.user
     if accounts.token_needs_touch(token):
-        # Its own short transaction: the request's session stays read-only here.
-        with db.engine.begin() as connection:
-            accounts.touch_token(connection, token.id)
-    g.api_user = token.user
+        try:
+            accounts.touch_token(db.session, token.id)
+            db.session.commit()
+        except OperationalError:  # best effort: a busy SQLite must not fail the request
+            db.session.rollback()
+    g.api_user = user
 
 
 from . import events, openapi, photos  # noqa: E402,F401

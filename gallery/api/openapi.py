@@ -200,6 +200,9 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
     }
 
 
+JSON_ERRORS = {"400": _error("the body is not a JSON object"), "415": _error("send Content-Type: application/json")}
+
+
 def _json_body(schema: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
@@ -249,7 +252,7 @@ def build_spec(server_url: str = "/api/v1") -> dict[str, Any]:
                 "requestBody": _json_body("EventCreate"),
                 "responses": {
                     "201": _ok("the event", "Event"),
-                    "400": _error("not a JSON object"),
+                    **JSON_ERRORS,
                     **AUTH_ERRORS,
                     "409": _error("slug taken"),
                     "422": _error("invalid field"),
@@ -268,7 +271,7 @@ def build_spec(server_url: str = "/api/v1") -> dict[str, Any]:
                 "requestBody": _json_body("AlbumCreate"),
                 "responses": {
                     "201": _ok("the album", "Album"),
-                    "400": _error("not a JSON object"),
+                    **JSON_ERRORS,
                     **AUTH_ERRORS,
                     "404": _error("no such event"),
                     "409": _error("slug taken"),
@@ -352,7 +355,7 @@ def build_spec(server_url: str = "/api/v1") -> dict[str, Any]:
                 "requestBody": _json_body("PhotoUpdate"),
                 "responses": {
                     "200": _ok("the photo", "Photo"),
-                    "400": _error("not a JSON object"),
+                    **JSON_ERRORS,
                     **AUTH_ERRORS,
                     "404": _error("no such photo"),
                     "422": _error("invalid field"),

@@ -4,12 +4,12 @@ from typing import Any
 
 from flask import request
 
-from ..errors import GalleryError, ValidationError
+from ..errors import GalleryError, UnsupportedMediaType, ValidationError
 
 
 def json_body() -> dict[str, Any]:
     if not request.is_json:
-        raise GalleryError("send a JSON object with Content-Type: application/json", code="bad_request")
+        raise UnsupportedMediaType("send a JSON object with Content-Type: application/json")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise GalleryError("the request body is not a JSON object", code="bad_request")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, NotFoundError, ValidationError
@@ -136,9 +136,9 @@ def token_needs_touch(token: ApiToken) -> bool:
     return token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60
 
 
-def touch_token(connection: Connection, token_id: int) -> None:
-    """Set last_used_at in its own short write transaction (``connection`` from ``engine.begin()``)."""
-    connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+def touch_token(session: Session, token_id: int) -> None:
+    """Set last_used_at (the caller commits)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def revoke_token(session: Session, *, prefix: str, actor: Actor) -> ApiToken:
