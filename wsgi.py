@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn wsgi:app``; Celery: ``celery -A wsgi worker``."""
+"""WSGI entry point: ``gunicorn wsgi:app``; Celery workers: ``celery -A wsgi.celery worker``."""
 
 import sys
 

@@ -1,0 +1,77 @@
+"""`gallery import PATH... --album SLUG --jobs N`: recursive, summary, exit 1 on
+rejections, resumable, parallel."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from gallery.extensions import db
+from gallery.models import Photo, PhotoStatus
+from tests.conftest import CORPUS
+
+
+def write_jpeg(path: Path, colour: tuple[int, int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (320, 240), colour).save(path, "JPEG")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "card"
+    write_jpeg(root / "DCIM" / "100CANON" / "IMG_0001.JPG", (200, 0, 0))
+    write_jpeg(root / "DCIM" / "100CANON" / "IMG_0002.JPG", (0, 200, 0))
+    write_jpeg(root / "DCIM" / "101CANON" / "IMG_0003.JPG", (0, 0, 200))
+    shutil.copy(CORPUS / "exif-samples/jpg/Canon_40D.jpg", root / "Canon_40D.jpg")
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: skipped
+    return root
+
+
+def test_import_recurses_and_summarises(app, album, folder):
+    result = app.test_cli_runner().invoke(args=["gallery", "import", str(folder), "--album", album.slug])
+    assert result.exit_code == 0, result.output
+    assert "added: 4, already there: 0, rejected: 0" in result.output
+    db.session.rollback()
+    photos = db.session.scalars(select(Photo)).all()
+    assert len(photos) == 4 and all(p.status == PhotoStatus.ready for p in photos)
+    assert {p.original_filename for p in photos} == {"IMG_0001.JPG", "IMG_0002.JPG", "IMG_0003.JPG", "Canon_40D.jpg"}
+
+
+def test_rejections_are_listed_and_exit_1_and_rerun_resumes(app, album, folder):
+    (folder / "notes.txt").write_text("not a photo")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["gallery", "import", str(folder), "--album", album.slug, "--jobs", "2"])
+    assert first.exit_code == 1
+    assert "added: 4, already there: 0, rejected: 1" in first.output
+    assert "notes.txt" in first.output and "unsupported file type" in first.output
+    # Simulate an interruption after the originals were stored but before the
+    # derivatives: the re-run finishes those photos.
+    db.session.rollback()
+    some = db.session.scalars(select(Photo).limit(2)).all()
+    for photo in some:
+        photo.status = PhotoStatus.processing
+    db.session.commit()
+    (folder / "notes.txt").unlink()
+    second = runner.invoke(args=["gallery", "import", str(folder), "--album", album.slug, "--jobs", "2"])
+    assert second.exit_code == 0, second.output
+    assert "added: 0, already there: 4, rejected: 0" in second.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Photo.id))) == 4
+    assert db.session.scalar(select(func.count(Photo.id)).where(Photo.status != PhotoStatus.ready)) == 0
+
+
+def test_import_errors_are_clear(app, album, tmp_path):
+    runner = app.test_cli_runner()
+    missing_album = runner.invoke(args=["gallery", "import", str(tmp_path), "--album", "nope"])
+    assert missing_album.exit_code != 0 and "no album 'nope'" in missing_album.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = runner.invoke(args=["gallery", "import", str(empty), "--album", album.slug])
+    assert nothing.exit_code != 0 and "no files found" in nothing.output
+    nonexistent = runner.invoke(args=["gallery", "import", str(tmp_path / "nowhere"), "--album", album.slug])
+    assert nonexistent.exit_code != 0 and "does not exist" in nonexistent.output
