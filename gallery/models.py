@@ -337,3 +337,23 @@ class IdempotencyKey(db.Model):  # type: ignore[name-defined]
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     status_code: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+
+
+class ClockCorrection(db.Model):  # type: ignore[name-defined]
+    """"This camera's clock was off by N seconds during this event": applied to the
+    camera's photos in the event, now and when more of them are uploaded later."""
+
+    __tablename__ = "clock_corrections"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "camera_make", "camera_model", "camera_serial", name="uq_clock_corrections_camera"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    camera_make: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    camera_model: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    # Empty: every body of this make and model.
+    camera_serial: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    offset_seconds: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

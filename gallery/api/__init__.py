@@ -35,4 +35,4 @@ def _authenticate() -> None:
     g.api_user = user
 
 
-from . import events, openapi, photos  # noqa: E402,F401
+from . import clock, events, openapi, photos  # noqa: E402,F401

@@ -181,6 +181,68 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "position": {"type": "integer", "minimum": 0, "maximum": 1000000, "nullable": True},
         },
     },
+    "Cameras": {
+        "type": "object",
+        "required": ["event", "cameras"],
+        "properties": {
+            "event": {"type": "string"},
+            "cameras": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["make", "model", "serial", "photos", "offset_seconds"],
+                    "properties": {
+                        "make": {"type": "string"},
+                        "model": {"type": "string"},
+                        "serial": {"type": "string"},
+                        "photos": {"type": "integer"},
+                        "first_taken_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "last_taken_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "offset_seconds": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "ClockCorrectionRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["model", "offset_seconds"],
+        "properties": {
+            "make": {"type": "string", "maxLength": 255},
+            "model": {"type": "string", "minLength": 1, "maxLength": 255},
+            "serial": {"type": "string", "maxLength": 255, "description": "empty: every body of this make and model"},
+            "offset_seconds": {
+                "type": "integer",
+                "minimum": -315360000,
+                "maximum": 315360000,
+                "description": "total correction; positive when the camera was behind",
+            },
+            "preview": {"type": "boolean", "default": False, "description": "only show what would change"},
+        },
+    },
+    "ClockCorrection": {
+        "type": "object",
+        "required": ["camera", "offset_seconds", "changed", "photos"],
+        "properties": {
+            "camera": {"type": "object"},
+            "offset_seconds": {"type": "integer"},
+            "changed": {"type": "integer"},
+            "photos": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "album": {"type": "string"},
+                        "filename": {"type": "string"},
+                        "taken_at_before": {"type": "string", "format": "date-time", "nullable": True},
+                        "taken_at_after": {"type": "string", "format": "date-time", "nullable": True},
+                    },
+                },
+            },
+        },
+    },
     "PhotoUpload": {
         "type": "object",
         "required": ["file"],
@@ -275,6 +337,37 @@ def build_spec(server_url: str = "/api/v1") -> dict[str, Any]:
                     **AUTH_ERRORS,
                     "404": _error("no such event"),
                     "409": _error("slug taken"),
+                    "422": _error("invalid field"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/events/{event}/cameras",
+        operations={
+            "get": {
+                "operationId": "listCameras",
+                "summary": "Cameras seen in an event, with their clock corrections",
+                "security": BEARER,
+                "parameters": [_path_param("event", SLUG)],
+                "responses": {"200": _ok("cameras", "Cameras"), **AUTH_ERRORS, "404": _error("no such event")},
+            }
+        },
+    )
+    spec.path(
+        path="/events/{event}/clock-corrections",
+        operations={
+            "post": {
+                "operationId": "correctCameraClock",
+                "summary": "Correct a camera's clock for an event (recomputes capture times)",
+                "security": BEARER,
+                "parameters": [_path_param("event", SLUG)],
+                "requestBody": _json_body("ClockCorrectionRequest"),
+                "responses": {
+                    "200": _ok("the photos affected", "ClockCorrection"),
+                    **JSON_ERRORS,
+                    **AUTH_ERRORS,
+                    "404": _error("no such event"),
                     "422": _error("invalid field"),
                 },
             }

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from ..media import exif as exif_mod
 from ..media import images, sniff
 from ..media.derivatives import original_key
 from ..models import Album, Photo, PhotoStatus, TakenAtSource
+from ..services import clock
 from ..services.audit import Actor, record
 from ..storage import Storage
 from .upload import Received
@@ -65,7 +68,13 @@ def clean_filename(name: str | None) -> str:
     return name.strip()[:FILENAME_MAX]
 
 
-def inspect(received: Received, *, event_timezone: str, max_pixels: int) -> Inspection:
+def inspect(
+    received: Received,
+    *,
+    event_timezone: str,
+    max_pixels: int,
+    clock_corrections: Mapping[tuple[str, str, str], timedelta] | None = None,
+) -> Inspection:
     """Validate the bytes and read their metadata.  Raises 415/422 errors."""
     detected = sniff.detect(received.head)
     if not detected.accepted:
@@ -107,6 +116,10 @@ def inspect(received: Received, *, event_timezone: str, max_pixels: int) -> Insp
         raw = exif_mod.read_metadata(handle, kind=detected.kind, time_budget=EXIF_TIME_BUDGET)
     when = exif_mod.capture_time(raw, event_timezone)
     camera = exif_mod.camera_info(raw)
+    shift = clock.correction_for(clock_corrections or {}, camera.make, camera.model, camera.serial)
+    if shift:
+        # The editor said this camera's clock was off during the event.
+        when = exif_mod.apply_clock_offset(when, shift, event_tz=event_timezone)
     position = exif_mod.gps(raw)
     texts = captions_mod.extract_captions(raw, iptc)
 
@@ -120,6 +133,7 @@ def inspect(received: Received, *, event_timezone: str, max_pixels: int) -> Insp
         "taken_at_source": TakenAtSource(when.source),
         "taken_at_raw": (when.raw_value or None) and when.raw_value[:100],  # type: ignore[index]
         "taken_at_flags": ",".join(sorted(when.flags))[:200],
+        "clock_offset_seconds": int(when.clock_offset.total_seconds()) if when.clock_offset else 0,
         "camera_make": camera.make,
         "camera_model": camera.model,
         "camera_serial": camera.serial,
@@ -187,6 +201,7 @@ def ingest(
     # SQLite reader snapshot never has to be upgraded to a writer later.
     album_id, album_slug, event_tz = album.id, album.slug, album.event.timezone
     user_id = actor.user_id
+    corrections = clock.corrections_for(session, album.event_id)
     existing = find_existing(session, album, received.sha256)
     if existing is not None:
         if existing.deleted_at is not None:
@@ -196,7 +211,7 @@ def ingest(
         return IngestOutcome(existing, created=False)
     session.rollback()
 
-    found = inspect(received, event_timezone=event_tz, max_pixels=max_pixels)
+    found = inspect(received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections)
     key = store_original(storage, received, found.mime)
 
     photo = Photo(
