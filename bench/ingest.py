@@ -17,9 +17,16 @@ Targets: ours/pyvips <= 1.2 and naive/ours >= 2 (ratios of medians).  Times are
 libheif use threads, Pillow mostly does not), one sample per photo and repeat, methods
 interleaved.  Peak RSS is measured in a fresh subprocess per method for one photo.
 
+Part 2 measures the whole import path (hash, validate, EXIF, store the original,
+commit, derivatives) as ``gallery import`` runs it, with ``--jobs 1`` and ``--jobs 2``,
+each in a fresh process with a fresh instance (SQLite + local storage): photos per
+second and the process's peak RSS (its own VmHWM).  Targets: jobs 2 at least 1.7x
+the throughput of jobs 1; peak memory at most 250 MB.
+
 Usage::
 
     python bench/ingest.py [--photos 3] [--repeats 3] [--no-rss] [--keep DIR]
+                           [--import-photos 8] [--import-repeats 3] [--skip-import]
 """
 
 from __future__ import annotations
@@ -212,10 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-RSS subprocesses")
     parser.add_argument("--keep", type=Path, help="write the photos here and keep them")
     parser.add_argument("--rss-child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--import-photos", type=int, default=8, help="photos per import run (default 8)")
+    parser.add_argument("--import-repeats", type=int, default=3, help="import runs per --jobs value (default 3)")
+    parser.add_argument("--skip-import", action="store_true", help="skip part 2 (import throughput)")
+    parser.add_argument("--skip-render", action="store_true", help="skip part 1 (render CPU time)")
+    parser.add_argument("--import-child", nargs=2, metavar=("JOBS", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
         peak_rss_child(*args.rss_child)
         return 0
+    if args.import_child:
+        return import_child(int(args.import_child[0]), Path(args.import_child[1]))
+    if args.skip_render:
+        return bench_import(args)
     if args.photos < 1 or args.repeats < 1:
         parser.error("--photos and --repeats must be at least 1")
 
@@ -290,6 +306,98 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ours/pyvips = {ratio:5.2f}  (target <= 1.2) {'OK' if ratio <= 1.2 else 'MISSED'}")
     else:
         print("ours/pyvips = n/a (pyvips not importable)")
+    if not args.skip_import:
+        print()
+        bench_import(args)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# Part 2: import throughput and memory
+
+
+def import_child(jobs: int, folder: Path) -> int:
+    """Run in a fresh process: import every photo in ``folder`` with ``jobs`` workers
+    through the same service ``gallery import`` uses; print the elapsed seconds."""
+    with tempfile.TemporaryDirectory(prefix="gallery-import-") as tmp:
+        instance = Path(tmp)
+        from gallery.app import create_app
+        from gallery.extensions import db
+        from gallery.ingest.batch import collect_files, run_import
+        from gallery.services import catalog
+        from gallery.services.audit import SYSTEM
+
+        app = create_app(
+            {
+                "GALLERY_INSTANCE_PATH": str(instance),
+                "GALLERY_DATABASE_URL": f"sqlite:///{instance / 'gallery.db'}",
+                "GALLERY_STORAGE_URL": (instance / "media").as_uri(),
+                "GALLERY_CELERY_BROKER_URL": "",
+                "GALLERY_LOG_LEVEL": "WARNING",
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            event = catalog.create_event(
+                db.session, title="Bench", starts_on="2024-05-07", ends_on="2024-05-08",
+                timezone="Europe/Brussels", actor=SYSTEM,
+            )
+            album = catalog.create_album(db.session, event=event, title="Bench", actor=SYSTEM)
+            db.session.commit()
+            files = collect_files([folder])
+            started = time.perf_counter()
+            summary = run_import(app, files, album=album, actor_user_id=None, jobs=jobs)
+            elapsed = time.perf_counter() - started
+            if len(summary.added) != len(files):
+                print(f"import failed: {summary.rejected}", file=sys.stderr)
+                return 1
+        # VmHWM of this process itself: rusage's ru_maxrss would also count the
+        # parent's pages at fork time.
+        print(f"{elapsed:.6f} {_peak_rss_kib() / 1024:.1f}")
+    return 0
+
+
+def run_import_child(jobs: int, folder: Path) -> tuple[float, float]:
+    """(seconds, peak RSS MB) of one import run in a fresh process."""
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--import-child", str(jobs), str(folder)],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    output, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"import child failed ({proc.returncode}): {output.decode()}")
+    seconds, peak = output.decode().strip().splitlines()[-1].split()
+    return float(seconds), float(peak)
+
+
+def bench_import(args: argparse.Namespace) -> int:
+    count = args.import_photos
+    with tempfile.TemporaryDirectory(prefix="gallery-bench-import-") as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        for index in range(count):
+            (folder / f"IMG_{index:04d}.JPG").write_bytes(make_photo(100 + index, ORIENTATIONS[index % len(ORIENTATIONS)]))
+        total_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+        print(f"import: {count} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} ({total_mb:.0f} MB) per run, "
+              f"{args.import_repeats} runs per --jobs, alternating")
+        times: dict[int, list[float]] = {1: [], 2: []}
+        peaks: dict[int, list[float]] = {1: [], 2: []}
+        for repeat in range(args.import_repeats):
+            for jobs in ((1, 2) if repeat % 2 == 0 else (2, 1)):
+                seconds, peak = run_import_child(jobs, folder)
+                times[jobs].append(seconds)
+                peaks[jobs].append(peak)
+        print(f"{'jobs':<5} {'median s':>9} {'photos/s':>9} {'s/photo':>8} {'peak RSS MB':>12}")
+        rate = {}
+        for jobs in (1, 2):
+            median = statistics.median(times[jobs])
+            rate[jobs] = count / median
+            print(f"{jobs:<5} {median:9.2f} {rate[jobs]:9.2f} {median / count:8.2f} {max(peaks[jobs]):12.0f}")
+        speedup = rate[2] / rate[1]
+        peak = max(max(v) for v in peaks.values())
+        print(f"jobs2/jobs1 throughput = {speedup:4.2f}  (target >= 1.7) {'OK' if speedup >= 1.7 else 'MISSED'}")
+        print(f"peak RSS while importing = {peak:.0f} MB  (target <= 250) {'OK' if peak <= 250 else 'MISSED'}")
     return 0
 
 

@@ -19,7 +19,16 @@ from .audit import Actor, record
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as much
 # time as a wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# (Computed on first use: an argon2 hash costs 64 MiB and ~50 ms, which every
+# CLI command and worker would otherwise pay at import.)
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
 
 TOKEN_PREFIX = "gal_"
 MIN_PASSWORD_LENGTH = 10
@@ -79,7 +88,7 @@ def create_user(
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (constant-ish time)."""
     user = find_user(session, email)
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
