@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .storage import LocalStorage, S3Storage, Storage
+from .storage import LocalStorage, Storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("pl", "en")
@@ -27,6 +27,8 @@ def build_storage(settings: Settings) -> Storage:
     if parts.scheme == "file":
         return LocalStorage(Path(unquote(parts.path)), public_base_url=settings.public_media_url)
     if parts.scheme == "s3":
+        from .storage.s3 import S3Storage
+
         return S3Storage(
             parts.netloc,
             parts.path.strip("/"),

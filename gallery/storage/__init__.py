@@ -24,7 +24,17 @@ from .base import (
 from .check import run_storage_check
 from .local import LocalStorage
 from .memory import MemoryStorage
-from .s3 import S3Storage
+
+
+def __getattr__(name: str) -> object:
+    # boto3 costs ~25 MB of memory and a noticeable start-up time: it is imported
+    # only when an S3 store is actually used.
+    if name == "S3Storage":
+        from .s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MAX_KEY_LENGTH",
