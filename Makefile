@@ -9,7 +9,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test translations assets migrate demo serve bench clean
+.PHONY: run test install install-test translations messages assets browser migrate demo serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ install: $(VENV)/.installed translations assets
 install-test: $(VENV)/.installed-test translations assets browser
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d gallery/translations -f -q
+	$(BIN)/pybabel compile -d gallery/translations -f -q
+
+# After changing user-visible strings: refresh the catalogue, then translate the new entries.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o gallery/translations/messages.pot .
+	$(BIN)/pybabel update -i gallery/translations/messages.pot -d gallery/translations -l pl --no-fuzzy-matching
 
 # Front-end libraries come from npm at install time and are never committed.
 assets:
