@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
+from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -136,10 +137,11 @@ def render_demo_photo(shot: DemoShot, index: int, *, long_edge: int = 1800) -> b
     sub = exif.get_ifd(0x8769)
     sub[0x9003] = shot.when  # DateTimeOriginal (naive: read in the event's zone)
     sub[0x9004] = shot.when  # DateTimeDigitized
-    sub[0x829D] = (28, 10)  # FNumber f/2.8
-    sub[0x829A] = (1, 250)  # ExposureTime
+    # Single RATIONAL values (a plain tuple would be written as two rationals).
+    sub[0x829D] = IFDRational(28, 10)  # FNumber f/2.8
+    sub[0x829A] = IFDRational(1, 250)  # ExposureTime
     sub[0x8827] = 1600  # ISO
-    sub[0x920A] = (50, 1)  # FocalLength
+    sub[0x920A] = IFDRational(50, 1)  # FocalLength
     if index == 0:
         # GPS on one photo: it is stored privately and must never be shown.
         gps = exif.get_ifd(0x8825)

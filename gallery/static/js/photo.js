@@ -1,0 +1,12 @@
+// Photo page: the left and right arrow keys follow the previous/next links.
+document.addEventListener("keydown", (event) => {
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) return;
+  const target = event.target;
+  if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+  const id = event.key === "ArrowLeft" ? "previous-photo" : event.key === "ArrowRight" ? "next-photo" : null;
+  const link = id && document.getElementById(id);
+  if (link instanceof HTMLAnchorElement) {
+    event.preventDefault();
+    location.assign(link.href);
+  }
+});

@@ -1,0 +1,150 @@
+"""The album grid's tiles, the hot path of the album page.
+
+A page holds up to ``PAGE_SIZE`` tiles of about 1.4 KB each, and a Jinja loop with
+two dozen expressions per tile made the tiles cost several times the rest of the
+request.  So each tile is one f-string here, every value in it escaped with
+markupsafe (the same escaping Jinja's autoescape applies), and the template
+(``web/album.html``) places the ready groups.  The markup:
+
+``<li class="tile rN">`` (rN: aspect-ratio class for the no-JS rows) holding a
+``<figure>`` with ``<a class="tile-link" id="photo-ID" href=photo page
+data-pswp-src/width/height=largest JPEG>`` around a ``<picture>`` (WebP
+``<source srcset sizes>`` and JPEG ``<img src srcset sizes width height alt
+loading decoding [fetchpriority]>``), then ``<figcaption class="tile-caption">``
+with the caption and the credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+from ..models import Album, Visibility
+from ..services.albums import AlbumPage, DayGroup, PagePhoto
+from .views_common import ImageSet, Sharing, credit_labels, event_dates, external_url, image_sets, photo_alt
+
+EAGER_TILES = 12  # the first rows load at once; the rest when scrolled near
+HIGH_PRIORITY_TILES = 4
+
+
+def _tile(
+    item: PagePhoto,
+    image: ImageSet | None,
+    *,
+    index: int,
+    album_title: str,
+    photo_prefix: str,
+    token_query: str,
+    credit_label: Callable[[str], str],
+) -> str:
+    photo = item.photo
+    alt = escape(photo_alt(photo, item.number, album_title))
+    href = escape(f"{photo_prefix}{photo.id}{token_query}")
+    caption = f'<span class="caption">{escape(photo.caption)}</span>' if photo.caption else ""
+    credit = f'<span class="credit">{escape(credit_label(photo.credit))}</span>' if photo.credit else ""
+    figcaption = f'<figcaption class="tile-caption">{caption}{credit}</figcaption>'
+    if image is None:
+        return (
+            f'<li class="tile r15"><figure><a class="tile-link" id="photo-{photo.id}" href="{href}">'
+            f'<span class="tile-missing">{alt}</span></a>{figcaption}</figure></li>'
+        )
+    if index < HIGH_PRIORITY_TILES:
+        loading = 'loading="eager" fetchpriority="high"'
+    elif index < EAGER_TILES:
+        loading = 'loading="eager"'
+    else:
+        loading = 'loading="lazy"'
+    sizes = escape(image.sizes)
+    source = (
+        f'<source type="image/webp" srcset="{escape(image.webp_srcset)}" sizes="{sizes}">'
+        if image.webp_srcset
+        else ""
+    )
+    largest = image.largest
+    return (
+        f'<li class="tile {image.aspect_class}"><figure>'
+        f'<a class="tile-link" id="photo-{photo.id}" href="{href}" data-pswp-src="{escape(largest.url)}"'
+        f' data-pswp-width="{largest.width}" data-pswp-height="{largest.height}">'
+        f"<picture>{source}"
+        f'<img src="{escape(image.src.url)}" srcset="{escape(image.jpeg_srcset)}" sizes="{sizes}"'
+        f' width="{image.src.width}" height="{image.src.height}" alt="{alt}" {loading} decoding="async">'
+        f"</picture></a>{figcaption}</figure></li>"
+    )
+
+
+def grid_groups(
+    page: AlbumPage,
+    images: Mapping[int, ImageSet],
+    *,
+    album_title: str,
+    photo_prefix: str,
+    token_query: str,
+    credit_label: Callable[[str], str],
+) -> list[tuple[DayGroup, Markup]]:
+    """Each day group of the page with the HTML of its tiles (the ``<li>`` elements)."""
+    result: list[tuple[DayGroup, Markup]] = []
+    index = 0
+    for group in page.groups:
+        tiles: list[str] = []
+        for item in group.items:
+            tiles.append(
+                _tile(
+                    item,
+                    images.get(item.photo.id),
+                    index=index,
+                    album_title=album_title,
+                    photo_prefix=photo_prefix,
+                    token_query=token_query,
+                    credit_label=credit_label,
+                )
+            )
+            index += 1
+        result.append((group, Markup("".join(tiles))))
+    return result
+
+
+def album_context(album: Album, page: AlbumPage, *, token: str | None) -> dict[str, Any]:
+    """What ``web/album.html`` needs for one page of ``album``; ``token`` is the share
+    token that links within the album carry (unlisted albums), or None."""
+    photos = [item.photo for item in page.photos]
+    if page.cover is not None:
+        photos.append(page.cover)
+    images = image_sets(photos)
+    sharing = None
+    if album.visibility != Visibility.private:
+        cover = images.get(page.cover.id) if page.cover is not None else None
+        sharing = Sharing(
+            title=album.title,
+            description=album.description or f"{album.event.title} · {event_dates(album.event)}",
+            url=external_url("web.album", album=album.slug, token=token),
+            image=cover.share if cover else None,
+            image_alt=photo_alt(page.cover, 1, album.title) if page.cover is not None else "",
+        )
+    prev_url = url_for("web.album", album=album.slug, before=page.prev_cursor, token=token) if page.prev_cursor else None
+    next_url = url_for("web.album", album=album.slug, after=page.next_cursor, token=token) if page.next_cursor else None
+    photo_prefix = url_for("web.photo", album=album.slug, photo_id=0)[:-1]
+    token_query = "?" + urlencode({"token": token}) if token else ""
+    groups = grid_groups(
+        page,
+        images,
+        album_title=album.title,
+        photo_prefix=photo_prefix,
+        token_query=token_query,
+        credit_label=credit_labels(),
+    )
+    return {
+        "album": album,
+        "event": album.event,
+        "page": page,
+        "groups": groups,
+        "photo_prefix": photo_prefix,
+        "token_query": token_query,
+        "token": token,
+        "sharing": sharing,
+        "prev_url": prev_url,
+        "next_url": next_url,
+    }

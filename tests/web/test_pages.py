@@ -1,0 +1,695 @@
+"""Visitors' pages: content, languages, visibility per role, sanitised reports,
+sharing tags, caching, accessibility basics."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from gallery.extensions import db
+from gallery.models import Album, Photo, PhotoStatus, User
+from gallery.services.albums import PAGE_SIZE
+from gallery.services.reports import render_report
+from tests.conftest import login
+from tests.web.helpers import (
+    NEXT_RE,
+    add_photos,
+    grid_ids,
+    make_album,
+    make_event,
+    make_report,
+    unescape_href,
+)
+
+SERIAL = "SN-4242-SECRET"
+LAT, LON = 50.841111, 4.381234
+
+REPORT_BODY = """\
+# Opening day
+
+**Brussels, 7–8 May 2024.** More than 700 delegates met.
+
+<script>alert("owned")</script>
+
+[click me](javascript:alert(1)) and <a href="javascript:alert(2)">raw link</a> and
+<a href="https://example.org/more" onclick="steal()">a safe link</a>.
+
+<img src="x" onerror="alert(3)"> <img src="https://tracker.example/pixel.gif" alt="tracker">
+
+<div style="position:fixed" onmouseover="alert(4)">styled</div>
+
+[album public-album]
+
+Text between the strips mentions [album public-album] inline, which stays text.
+
+[album private-album]
+
+[album unlisted-album]
+
+[album no-such-album]
+"""
+
+
+@dataclass
+class World:
+    event: str
+    public: Album
+    unlisted: Album
+    private: Album
+    photos: dict[str, int]  # name → photo id in the public album
+    private_photo: int
+    unlisted_photo: int
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    event = make_event(db.session, "ecc-2024")
+    public = make_album(db.session, event, "public-album", title="ECC 2024 photo report", description="Both days.")
+    unlisted = make_album(db.session, event, "unlisted-album", visibility="unlisted", title="Backstage")
+    private = make_album(db.session, event, "private-album", visibility="private", title="Staff only")
+    times = [
+        datetime(2024, 5, 7, 7, 31, 55, tzinfo=timezone.utc),  # 09:31 in Brussels
+        datetime(2024, 5, 7, 21, 30, tzinfo=timezone.utc),  # 23:30 on 7 May in Brussels
+        datetime(2024, 5, 7, 22, 30, tzinfo=timezone.utc),  # 00:30 on 8 May in Brussels
+    ]
+    ids = add_photos(db.session, public, 0, times=times, undated=1, portrait_every=0)
+    names = dict(zip(("opening", "late", "after_midnight", "undated"), ids, strict=True))
+    hidden = add_photos(db.session, public, 3, start=datetime(2024, 5, 7, 8, tzinfo=timezone.utc))
+    db.session.execute(update(Photo).where(Photo.id == hidden[0]).values(status=PhotoStatus.processing))
+    db.session.execute(update(Photo).where(Photo.id == hidden[1]).values(status=PhotoStatus.failed))
+    db.session.execute(
+        update(Photo).where(Photo.id == hidden[2]).values(deleted_at=datetime.now(timezone.utc))
+    )
+    names.update(processing=hidden[0], failed=hidden[1], deleted=hidden[2])
+    db.session.execute(
+        update(Photo)
+        .where(Photo.id == names["opening"])
+        .values(
+            caption="Opening plenary <b>live</b>",
+            alt_text="Speaker at the lectern in front of a full hall",
+            credit="Anna Nowak",
+            camera_make="Canon",
+            camera_model="Canon EOS R6",
+            camera_serial=SERIAL,
+            lens="RF24-70mm F2.8 L IS USM",
+            focal_length_mm=50.0,
+            aperture=2.8,
+            exposure_time="1/250",
+            iso=1600,
+            gps_latitude=LAT,
+            gps_longitude=LON,
+            gps_altitude=77.5,
+        )
+    )
+    db.session.execute(update(Photo).where(Photo.id == names["late"]).values(caption="", alt_text=""))
+    db.session.execute(update(Photo).where(Photo.id == names["undated"]).values(caption="", alt_text="", credit=""))
+    private_photo = add_photos(db.session, private, 1)[0]
+    unlisted_photo = add_photos(db.session, unlisted, 1)[0]
+    make_report(
+        db.session,
+        event,
+        "conference-report",
+        REPORT_BODY,
+        title="700 delegates in Brussels",
+        albums=[public, private],
+    )
+    make_report(db.session, event, "draft-report", "Not yet.", title="Unfinished", published=False)
+    return World(
+        event="ecc-2024",
+        public=public,
+        unlisted=unlisted,
+        private=private,
+        photos=names,
+        private_photo=private_photo,
+        unlisted_photo=unlisted_photo,
+    )
+
+
+def get(client: FlaskClient, url: str, lang: str = "en", **kwargs: object) -> tuple[int, str]:
+    response = client.get(url, headers={"Accept-Language": lang}, **kwargs)  # type: ignore[arg-type]
+    return response.status_code, response.get_data(as_text=True)
+
+
+def page_urls(world: World) -> list[str]:
+    return [
+        "/",
+        f"/events/{world.event}",
+        f"/events/{world.event}/reports/conference-report",
+        "/albums/public-album",
+        f"/albums/public-album/photos/{world.photos['opening']}",
+    ]
+
+
+class Outline(HTMLParser):
+    """Headings, <html lang> and meta tags of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang: str | None = None
+        self.headings: list[int] = []
+        self.meta: dict[str, str] = {}
+        self.imgs: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang")
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        elif tag == "meta":
+            key = values.get("property") or values.get("name")
+            if key and values.get("content") is not None:
+                self.meta[key] = values["content"] or ""
+        elif tag == "img":
+            self.imgs.append(values)
+
+
+def outline(html: str) -> Outline:
+    parser = Outline()
+    parser.feed(html)
+    return parser
+
+
+# --- every page, both languages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_every_page_renders_in_both_languages(client: FlaskClient, world: World, lang: str) -> None:
+    for url in page_urls(world):
+        status, html = get(client, url, lang)
+        assert status == 200, url
+        page = outline(html)
+        assert page.lang == lang, url
+        assert page.headings.count(1) == 1, url
+        # headings never skip a level
+        for before, after in zip(page.headings, page.headings[1:]):
+            assert after <= before + 1, (url, page.headings)
+        assert '<link rel="alternate" type="application/atom+xml" href="/feed.atom"' in html
+        for img in page.imgs:
+            assert img.get("alt") is not None, (url, img)
+    # the language cookie wins over Accept-Language
+    client.set_cookie("lang", lang)
+    _, html = get(client, "/", "en" if lang == "pl" else "pl")
+    assert outline(html).lang == lang
+
+
+def test_dates_are_localised(client: FlaskClient, world: World) -> None:
+    _, pl = get(client, "/albums/public-album", "pl")
+    _, en = get(client, "/albums/public-album", "en")
+    assert "7 maja 2024" in pl and "8 maja 2024" in pl
+    assert "7 May 2024" in en and "8 May 2024" in en
+    _, event_pl = get(client, f"/events/{world.event}", "pl")
+    assert "7–8 maja 2024" in event_pl
+
+
+# --- home and event pages ---------------------------------------------------------------------
+
+
+def test_home_lists_events_newest_first_with_covers(client: FlaskClient, world: World) -> None:
+    older = make_event(db.session, "older-event", title="Cluster Days 2023", starts_on="2023-03-01", ends_on="2023-03-02")
+    older_album = make_album(db.session, older, "older-album")
+    older_photo = add_photos(db.session, older_album, 2)[0]
+    hidden = make_event(db.session, "hidden-event", title="Closed board meeting", starts_on="2025-01-01", ends_on="2025-01-01")
+    add_photos(db.session, make_album(db.session, hidden, "board-photos", visibility="private"), 1)
+    only_link = make_event(db.session, "link-event", title="Link-only event", starts_on="2025-02-01", ends_on="2025-02-01")
+    add_photos(db.session, make_album(db.session, only_link, "link-photos", visibility="unlisted"), 1)
+
+    status, html = get(client, "/")
+    assert status == 200
+    assert html.index("European Cluster Conference 2024") < html.index("Cluster Days 2023")
+    assert "Closed board meeting" not in html and "Link-only event" not in html
+    # covers: the public album's first photo (no cover chosen), as a <picture>
+    from gallery.models import Derivative
+
+    def derivative_prefix(photo_id: int) -> str:
+        key = db.session.query(Derivative.key).filter(Derivative.photo_id == photo_id).first()[0]
+        return "/media/derivatives/" + key.split("/")[1] + "/"
+
+    assert derivative_prefix(world.photos["opening"]) in html
+    assert derivative_prefix(older_photo) in html
+    assert '<source type="image/webp"' in html
+
+
+def test_chosen_cover_wins(client: FlaskClient, world: World) -> None:
+    album = db.session.get(Album, world.public.id)
+    album.cover_photo_id = world.photos["late"]
+    db.session.commit()
+    _, html = get(client, "/")
+    late_key = db.session.get(Photo, world.photos["late"]).sha256
+    opening_key = db.session.get(Photo, world.photos["opening"]).sha256
+    assert late_key in html and opening_key not in html
+    # a cover that is no longer visible falls back to the first photo
+    db.session.execute(update(Photo).where(Photo.id == world.photos["late"]).values(status=PhotoStatus.failed))
+    db.session.commit()
+    _, html = get(client, "/")
+    assert opening_key in html
+
+
+def test_event_page(client: FlaskClient, world: World, users: dict[str, User]) -> None:
+    status, html = get(client, f"/events/{world.event}")
+    assert status == 200
+    assert "May 7" in html and "Brussels, The Square" in html
+    assert "700 delegates in Brussels" in html
+    assert "/events/ecc-2024/reports/conference-report" in html
+    assert "Unfinished" not in html  # drafts are for editors
+    assert "/albums/public-album" in html and "4 photos" in html
+    assert "unlisted-album" not in html and "private-album" not in html
+    assert "Backstage" not in html and "Staff only" not in html
+    login(client, users["editor"].email)
+    _, html = get(client, f"/events/{world.event}")
+    assert "Unfinished" in html and "Draft" in html
+    assert "/albums/unlisted-album" in html and "/albums/private-album" in html
+    assert "Unlisted" in html and "Private" in html
+
+
+@pytest.mark.parametrize(("role", "status"), [(None, 404), ("photographer", 404), ("editor", 200), ("admin", 200)])
+def test_event_with_nothing_public(client: FlaskClient, users: dict[str, User], role: str | None, status: int) -> None:
+    event = make_event(db.session, "board-meeting", title="Board meeting")
+    make_album(db.session, event, "board-album", visibility="private")
+    make_album(db.session, event, "board-link", visibility="unlisted")
+    if role:
+        login(client, users[role].email)
+    assert get(client, "/events/board-meeting")[0] == status
+    assert get(client, "/events/no-such-event")[0] == 404
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def test_report_markdown_is_sanitised(client: FlaskClient, world: World) -> None:
+    status, html = get(client, f"/events/{world.event}/reports/conference-report")
+    assert status == 200
+    body = html[html.index('<div class="report-body">') : html.index("</article>")]
+    assert "<script" not in body and 'alert("owned")' not in body
+    assert "javascript:" not in body.replace("[click me](javascript:alert(1))", "")
+    assert not re.search(r'href="\s*javascript', body, re.IGNORECASE)
+    assert "onerror" not in body and "onclick" not in body and "onmouseover" not in body
+    assert "style=" not in body
+    assert "tracker.example" not in body  # images from other sites are dropped
+    assert '<a href="https://example.org/more" rel="noopener nofollow">a safe link</a>' in body
+    assert "<h2>Opening day</h2>" in body  # headings move down one level
+    assert "<strong>Brussels, 7–8 May 2024.</strong>" in body
+
+
+def test_render_report_service() -> None:
+    rendered = render_report(REPORT_BODY)
+    assert rendered.album_slugs == ["public-album", "private-album", "unlisted-album", "no-such-album"]
+    assert rendered.excerpt.startswith("Opening day Brussels, 7–8 May 2024. More than 700 delegates met.")
+    html = "".join(str(s.html) for s in rendered.segments if hasattr(s, "html"))
+    assert "<script" not in html and 'alert("owned")' not in html
+    assert not re.search(r"(href|src)=\"?\s*javascript", html) and "onerror" not in html
+    assert "[click me](javascript:alert(1))" in html  # a refused Markdown link stays inert text
+    quoted = render_report("> [album inside-a-quote]\n\n- [album in-a-list]\n")
+    assert quoted.album_slugs == []  # only a paragraph of its own at the top level
+    assert render_report("").segments == []
+    same_origin = render_report('<img src="/media/derivatives/x/400.jpg" alt="ok"><img src="//evil.example/x.png">')
+    html = str(same_origin.segments[0].html)  # type: ignore[union-attr]
+    assert html.count("<img") == 1
+    assert 'src="/media/derivatives/x/400.jpg"' in html and "evil.example" not in html
+
+
+def strip_ids(html: str) -> list[str]:
+    return re.findall(r'<aside class="album-strip" aria-labelledby="strip-([a-z0-9-]+)"', html)
+
+
+def test_report_shortcode_strips_follow_visibility(client: FlaskClient, world: World, users: dict[str, User]) -> None:
+    url = f"/events/{world.event}/reports/conference-report"
+    _, html = get(client, url)
+    assert strip_ids(html) == ["public-album"]
+    assert f"/albums/public-album/photos/{world.photos['opening']}" in html
+    assert "See all 4 photos" in html
+    assert "which stays text" in html and "mentions [album public-album] inline" in html
+    assert "Staff only" not in html and "Backstage" not in html
+    login(client, users["editor"].email)
+    _, html = get(client, url)
+    # editors see private and unlisted albums everywhere (with a badge on cards)
+    assert strip_ids(html) == ["public-album", "private-album", "unlisted-album"]
+
+
+def test_report_links_to_its_photo_report(client: FlaskClient, world: World, users: dict[str, User]) -> None:
+    url = f"/events/{world.event}/reports/conference-report"
+    _, html = get(client, url)
+    section = html[html.index('id="photo-report"') :]
+    assert "See the photo report" in section
+    assert 'href="/albums/public-album"' in section
+    assert "/albums/private-album" not in section
+    assert 'href="#photo-report"' in html
+    login(client, users["admin"].email)
+    _, html = get(client, url)
+    assert "/albums/private-album" in html[html.index('id="photo-report"') :]
+
+
+@pytest.mark.parametrize(("role", "status"), [(None, 404), ("photographer", 404), ("editor", 200), ("admin", 200)])
+def test_draft_reports_are_for_editors(
+    client: FlaskClient, world: World, users: dict[str, User], role: str | None, status: int
+) -> None:
+    if role:
+        login(client, users[role].email)
+    code, html = get(client, f"/events/{world.event}/reports/draft-report")
+    assert code == status
+    if code == 200:
+        assert '<meta name="robots" content="noindex">' in html
+        assert "og:title" not in html
+    assert get(client, f"/events/{world.event}/reports/no-such-report")[0] == 404
+    assert get(client, "/events/other-event/reports/conference-report")[0] == 404
+
+
+# --- album page --------------------------------------------------------------------------------
+
+
+def day_sections(html: str) -> list[tuple[str, list[int]]]:
+    sections = re.split(r'<section class="day"', html)[1:]
+    result = []
+    for section in sections:
+        heading = re.search(r'<h2 class="day-heading"[^>]*>(.*?)</h2>', section, re.S)
+        assert heading
+        result.append((re.sub(r"<[^>]+>", "", heading.group(1)), grid_ids(section)))
+    return result
+
+
+def test_album_page_groups_by_day_in_the_event_zone(client: FlaskClient, world: World) -> None:
+    _, html = get(client, "/albums/public-album", "pl")
+    p = world.photos
+    sections = day_sections(html)
+    assert sections[:2] == [("7 maja 2024", [p["opening"], p["late"]]), ("8 maja 2024", [p["after_midnight"]])]
+    assert sections[2][1] == [p["undated"]] and "2024" not in sections[2][0]
+    assert '<time datetime="2024-05-08">8 maja 2024</time>' in html
+    _, html = get(client, "/albums/public-album", "en")
+    assert [heading for heading, _ in day_sections(html)] == ["7 May 2024", "8 May 2024", "Without a capture date"]
+
+
+def test_album_page_shows_only_ready_photos(client: FlaskClient, world: World) -> None:
+    _, html = get(client, "/albums/public-album")
+    shown = set(grid_ids(html))
+    p = world.photos
+    assert shown == {p["opening"], p["late"], p["after_midnight"], p["undated"]}
+    assert "4 photos" in html
+    for hidden in ("processing", "failed", "deleted"):
+        assert get(client, f"/albums/public-album/photos/{p[hidden]}")[0] == 404
+
+
+def test_album_tiles(client: FlaskClient, world: World) -> None:
+    _, html = get(client, "/albums/public-album")
+    opening = world.photos["opening"]
+    tile = html[html.index(f'id="photo-{opening}"') - 40 :]
+    tile = tile[: tile.index("</li>")]
+    sha = db.session.get(Photo, opening).sha256
+    # the link works without JS and carries the lightbox data
+    assert f'href="/albums/public-album/photos/{opening}"' in tile
+    assert f'data-pswp-src="/media/derivatives/{sha}/2048.jpg"' in tile
+    assert 'data-pswp-width="2048" data-pswp-height="1365"' in tile
+    # WebP and JPEG over every derivative width, with sizes, width/height, loading
+    webp = re.search(r'<source type="image/webp" srcset="([^"]+)" sizes="([^"]+)">', tile)
+    assert webp
+    assert [w.split()[-1] for w in webp.group(1).split(", ")] == ["400w", "1024w", "2048w"]
+    assert all(".webp " in w for w in webp.group(1).split(", "))
+    img = re.search(r"<img ([^>]+)>", tile)
+    assert img
+    attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', img.group(1)))
+    assert [w.split()[-1] for w in attrs["srcset"].split(", ")] == ["400w", "1024w", "2048w"]
+    assert attrs["src"] == f"/media/derivatives/{sha}/400.jpg"
+    assert (attrs["width"], attrs["height"]) == ("400", "266")
+    assert attrs["sizes"] == webp.group(2)
+    assert attrs["alt"] == "Speaker at the lectern in front of a full hall"
+    assert attrs["loading"] == "eager" and attrs["fetchpriority"] == "high"
+    # caption (escaped) and credit
+    assert "Opening plenary &lt;b&gt;live&lt;/b&gt;" in tile
+    assert "Photo: Anna Nowak" in tile
+    assert 'type="module" src="/static/js/album.js"' in html
+    assert "/static/vendor/photoswipe/photoswipe.css" in html
+
+
+def test_alt_text_falls_back_to_caption_then_a_description(client: FlaskClient, world: World) -> None:
+    db.session.execute(update(Photo).where(Photo.id == world.photos["opening"]).values(alt_text=""))
+    db.session.commit()
+    _, html = get(client, "/albums/public-album")
+    alts = [img.get("alt") for img in outline(html).imgs]
+    assert alts[0] == "Opening plenary <b>live</b>"
+    assert alts[1] == "Photo 2 of album ECC 2024 photo report"
+
+
+def test_lazy_loading_below_the_first_rows(client: FlaskClient, app: Flask) -> None:
+    event = make_event(db.session, "big-event")
+    make_album(db.session, event, "twenty")
+    album = db.session.query(Album).filter_by(slug="twenty").one()
+    add_photos(db.session, album, 20)
+    _, html = get(client, "/albums/twenty")
+    imgs = outline(html).imgs
+    assert len(imgs) == 20
+    assert [i["loading"] for i in imgs] == ["eager"] * 12 + ["lazy"] * 8
+    assert [i.get("fetchpriority") for i in imgs] == ["high"] * 4 + [None] * 16
+    assert "20 photos" in html
+
+
+def test_empty_album(client: FlaskClient, app: Flask) -> None:
+    event = make_event(db.session, "empty-event")
+    make_album(db.session, event, "empty-album")
+    status, html = get(client, "/albums/empty-album")
+    assert status == 200 and "There are no photos in this album yet." in html
+
+
+# --- photo page --------------------------------------------------------------------------------
+
+
+def test_photo_page(client: FlaskClient, world: World) -> None:
+    url = f"/albums/public-album/photos/{world.photos['opening']}"
+    _, pl = get(client, url, "pl")
+    _, en = get(client, url, "en")
+    assert '<time datetime="2024-05-07T09:31:55+02:00">7 maja 2024, 09:31 (UTC+02:00)</time>' in pl
+    assert '<time datetime="2024-05-07T09:31:55+02:00">7 May 2024, 09:31 (UTC+02:00)</time>' in en
+    assert "Canon EOS R6 · RF24-70mm F2.8 L IS USM · 50 mm · f/2.8 · 1/250 s · ISO 1600" in en
+    assert "f/2,8" in pl
+    assert "Opening plenary &lt;b&gt;live&lt;/b&gt;" in en and "Photo: Anna Nowak" in en
+    assert "<picture>" in en and 'fetchpriority="high"' in en
+    assert "Photo 1 of 4" in en
+    # the way back to the album lands on this photo
+    assert f'href="/albums/public-album#photo-{world.photos["opening"]}"' in en
+
+
+def test_photo_page_never_shows_location_or_serial(client: FlaskClient, world: World, users: dict[str, User]) -> None:
+    login(client, users["admin"].email)
+    urls = page_urls(world) + [f"/albums/public-album/photos/{i}" for i in world.photos.values()]
+    for url in urls:
+        status, html = get(client, url)
+        if status != 200:
+            continue
+        assert SERIAL not in html, url
+        for number in ("50.84", "50,84", "4.381", "4,381", "77.5"):
+            assert number not in html, (url, number)
+        assert "gps" not in html.lower(), url
+
+
+def test_previous_and_next_follow_the_display_order(client: FlaskClient, world: World) -> None:
+    p = world.photos
+    order = [p["opening"], p["late"], p["after_midnight"], p["undated"]]
+    url: str | None = f"/albums/public-album/photos/{order[0]}"
+    visited = []
+    while url:
+        html = get(client, url)[1]
+        visited.append(int(url.rsplit("/", 1)[1]))
+        found = re.search(r'<a id="next-photo" rel="next" href="([^"]+)"', html)
+        url = unescape_href(found.group(1)) if found else None
+    assert visited == order
+    html = get(client, f"/albums/public-album/photos/{order[0]}")[1]
+    assert 'id="previous-photo"' not in html
+    html = get(client, f"/albums/public-album/photos/{order[2]}")[1]
+    assert f'<a id="previous-photo" rel="prev" href="/albums/public-album/photos/{order[1]}"' in html
+
+
+def test_photo_urls_that_do_not_belong(client: FlaskClient, world: World) -> None:
+    assert get(client, f"/albums/public-album/photos/{world.private_photo}")[0] == 404
+    assert get(client, f"/albums/unlisted-album/photos/{world.photos['opening']}")[0] == 404
+    assert get(client, "/albums/public-album/photos/99999999999")[0] == 404
+    assert get(client, "/albums/public-album/photos/abc")[0] == 404
+    assert get(client, "/albums/no-such-album")[0] == 404
+
+
+@pytest.mark.app_config(ALBUM_PAGE_SIZE=2)
+def test_back_link_opens_the_album_page_with_the_photo(client: FlaskClient, world: World) -> None:
+    p = world.photos
+    html = get(client, f"/albums/public-album/photos/{p['undated']}")[1]
+    back = re.search(r'<a href="(/albums/public-album\?after=[^"#]+)#photo-(\d+)">All photos', html)
+    assert back and int(back.group(2)) == p["undated"]
+    page = get(client, unescape_href(back.group(1)))[1]
+    assert grid_ids(page)[0] == p["undated"]
+    assert "Photos 4–4 of 4" in page
+
+
+# --- visibility × role -------------------------------------------------------------------------
+
+ROLES = [None, "photographer", "editor", "admin"]
+EXPECTED = {
+    # (visibility, with token) → status for each role in ROLES
+    ("public", False): [200, 200, 200, 200],
+    ("unlisted", False): [404, 404, 200, 200],
+    ("unlisted", True): [200, 200, 200, 200],
+    ("private", False): [404, 404, 200, 200],
+    ("private", True): [404, 404, 200, 200],  # the share token never opens a private album
+}
+
+
+@pytest.mark.parametrize(("visibility", "with_token"), list(EXPECTED))
+@pytest.mark.parametrize("role_index", range(len(ROLES)))
+def test_album_and_photo_visibility(
+    client: FlaskClient,
+    world: World,
+    users: dict[str, User],
+    visibility: str,
+    with_token: bool,
+    role_index: int,
+) -> None:
+    role = ROLES[role_index]
+    album = {"public": world.public, "unlisted": world.unlisted, "private": world.private}[visibility]
+    album = db.session.get(Album, album.id)
+    photo = {
+        "public": world.photos["opening"],
+        "unlisted": world.unlisted_photo,
+        "private": world.private_photo,
+    }[visibility]
+    if role:
+        login(client, users[role].email)
+    query = f"?token={album.share_token}" if with_token else ""
+    expected = EXPECTED[(visibility, with_token)][role_index]
+    status, html = get(client, f"/albums/{album.slug}{query}")
+    assert status == expected
+    assert get(client, f"/albums/{album.slug}/photos/{photo}{query}")[0] == expected
+    if status != 200:
+        return
+    meta = outline(html).meta
+    if visibility == "public":
+        assert meta.get("robots") is None
+        assert meta["og:url"] == f"http://localhost/albums/{album.slug}"
+    else:
+        assert meta["robots"] == "noindex"
+    if visibility == "private":
+        assert "og:title" not in meta and "twitter:card" not in meta
+    else:
+        assert meta["og:title"] == album.title and meta["twitter:card"] == "summary_large_image"
+    if visibility == "unlisted" and with_token:
+        # links within the album keep the token
+        assert f'href="/albums/{album.slug}/photos/{photo}?token={album.share_token}"' in html
+        assert meta["og:url"] == f"http://localhost/albums/{album.slug}?token={album.share_token}"
+        photo_html = get(client, f"/albums/{album.slug}/photos/{photo}{query}")[1]
+        assert f"/albums/{album.slug}?token={album.share_token}#photo-{photo}" in photo_html
+        assert outline(photo_html).meta["robots"] == "noindex"
+
+
+def test_wrong_share_token(client: FlaskClient, world: World) -> None:
+    assert get(client, "/albums/unlisted-album?token=not-the-token")[0] == 404
+    assert get(client, "/albums/unlisted-album?token=")[0] == 404
+    assert get(client, f"/albums/unlisted-album?token={'x' * 5000}")[0] == 404
+    public_token = db.session.get(Album, world.public.id).share_token
+    html = get(client, f"/albums/public-album?token={public_token}")[1]
+    assert "token=" not in html.split("<main", 1)[1]  # public albums do not spread tokens
+
+
+def test_private_and_unlisted_albums_are_never_listed(client: FlaskClient, world: World) -> None:
+    for url in page_urls(world):
+        html = get(client, url)[1]
+        for secret in ("private-album", "unlisted-album", "Staff only", "Backstage"):
+            assert secret not in html, (url, secret)
+
+
+# --- sharing -----------------------------------------------------------------------------------
+
+
+def test_sharing_tags(client: FlaskClient, world: World) -> None:
+    opening_sha = db.session.get(Photo, world.photos["opening"]).sha256
+    expected_image = f"http://localhost/media/derivatives/{opening_sha}/1024.jpg"
+    for url, kind in zip(page_urls(world)[1:], ("event", "report", "album", "photo"), strict=True):
+        meta = outline(get(client, url)[1]).meta
+        assert meta["og:image"] == expected_image, url
+        assert meta["twitter:card"] == "summary_large_image", url
+        assert meta["og:url"].startswith("http://localhost/"), url
+        assert meta["og:title"] and meta["twitter:title"] == meta["og:title"], url
+        assert meta["og:image:width"] == "1024", url
+        if kind == "report":
+            assert meta["og:type"] == "article"
+            assert meta["og:description"].startswith("Opening day Brussels")
+        if kind == "photo":
+            assert meta["og:image:alt"] == "Speaker at the lectern in front of a full hall"
+
+
+def test_public_media_url_points_images_at_the_cdn(tmp_path: object, database_url: str) -> None:
+    from pathlib import Path
+
+    from tests.conftest import make_app
+
+    app = make_app(Path(str(tmp_path)), database_url, GALLERY_PUBLIC_MEDIA_URL="https://cdn.example.org/media")
+    with app.app_context():
+        db.create_all()
+        event = make_event(db.session, "cdn-event")
+        album = make_album(db.session, event, "cdn-album")
+        photo_id = add_photos(db.session, album, 1)[0]
+        sha = db.session.get(Photo, photo_id).sha256
+        try:
+            html = app.test_client().get("/albums/cdn-album").get_data(as_text=True)
+            assert f"https://cdn.example.org/media/derivatives/{sha}/400.jpg 400w" in html
+            assert "/media/derivatives/" not in html.replace("https://cdn.example.org/media/derivatives/", "")
+        finally:
+            db.session.remove()
+            if not database_url.startswith("sqlite"):
+                from tests.conftest import _empty_tables
+
+                _empty_tables()
+            db.engine.dispose()
+
+
+def test_fast_derivative_urls_equal_the_media_route(app: Flask, world: World) -> None:
+    from gallery.models import Derivative
+    from gallery.web.media import derivative_url
+    from gallery.web.views_common import DerivativeUrls
+
+    with app.test_request_context("/"):
+        urls = DerivativeUrls()
+        for derivative in db.session.query(Derivative).limit(12):
+            assert urls(derivative) == derivative_url(derivative)
+
+
+# --- caching -----------------------------------------------------------------------------------
+
+
+def test_pages_answer_304_to_a_matching_etag(client: FlaskClient, world: World) -> None:
+    for url in page_urls(world):
+        first = client.get(url)
+        assert first.status_code == 200
+        etag = first.headers["ETag"]
+        assert etag.startswith('W/"')
+        assert first.headers["Cache-Control"] == "no-cache"
+        assert {"Cookie", "Accept-Language"} <= {v.strip() for v in first.headers["Vary"].split(",")}
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304, url
+        assert again.data == b""
+        assert client.get(url, headers={"If-None-Match": 'W/"something-else"'}).status_code == 200
+    # a change to the album changes the page, and so its ETag
+    etag = client.get("/albums/public-album").headers["ETag"]
+    db.session.execute(update(Photo).where(Photo.id == world.photos["late"]).values(caption="New caption"))
+    db.session.commit()
+    assert client.get("/albums/public-album", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_pagination_links(client: FlaskClient, app: Flask) -> None:
+    event = make_event(db.session, "paged-event")
+    album = make_album(db.session, event, "paged")
+    total = PAGE_SIZE + 5
+    add_photos(db.session, album, total)
+    html = get(client, "/albums/paged")[1]
+    assert len(grid_ids(html)) == PAGE_SIZE
+    assert f"Photos 1–{PAGE_SIZE} of {total}" in html
+    found = NEXT_RE.search(html)
+    assert found and '<link rel="next"' in html
+    second = get(client, unescape_href(found.group(1)))[1]
+    assert len(grid_ids(second)) == 5 and f"Photos {PAGE_SIZE + 1}–{total} of {total}" in second
+    prev = re.search(r'<a href="([^"]+)" rel="prev">', second)
+    assert prev and "before=" in prev.group(1)
+    first_again = get(client, unescape_href(prev.group(1)))[1]
+    assert grid_ids(first_again) == grid_ids(html) and f"Photos 1–{PAGE_SIZE} of {total}" in first_again
+    assert 'rel="prev"' not in first_again
+    assert not NEXT_RE.search(second)
