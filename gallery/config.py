@@ -7,7 +7,9 @@ person can act on (``ConfigError``), never later with a stack trace.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +48,12 @@ class Settings:
     embed_allowed_origins: tuple[str, ...]
     log_level: str
     secret_key_generated: bool = field(default=False, compare=False)
+    # Redis broker: a task not acknowledged within this many seconds (its worker died)
+    # is handed to another worker (tasks are acknowledged late).
+    celery_visibility_timeout: int = 3600
+    # Test-only (GALLERY_ENV=testing): seconds the derivative task sleeps before
+    # working, so fault tests can kill a worker mid-task.  Refused in other environments.
+    test_task_delay: float = 0.0
 
     @property
     def production(self) -> bool:
@@ -126,6 +134,21 @@ def _http_url(name: str, raw: str | None) -> str | None:
     return raw.rstrip("/")
 
 
+# S3 bucket names: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit, not an IP address.
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# An origin's host[:port] as CSP source expressions allow it (optionally "*." first): nothing that
+# could end the directive (";", quotes, spaces) can get into the Content-Security-Policy header.
+_ORIGIN_HOST_RE = re.compile(r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_storage_url(raw: str, instance_path: Path) -> str:
     parts = urlsplit(raw)
     if parts.scheme == "file":
@@ -140,7 +163,7 @@ def parse_storage_url(raw: str, instance_path: Path) -> str:
         if not parts.netloc:
             raise ConfigError(f"GALLERY_STORAGE_URL={raw!r}: name the bucket, e.g. s3://gallery-media/prefix")
         bucket = parts.netloc
-        if not (3 <= len(bucket) <= 63) or not all(c.isalnum() or c in "-." for c in bucket) or bucket != bucket.lower():
+        if not _BUCKET_RE.fullmatch(bucket) or ".." in bucket or _is_ip(bucket):
             raise ConfigError(
                 f"GALLERY_STORAGE_URL={raw!r}: {bucket!r} is not a valid bucket name "
                 "(3-63 lower-case letters, digits, dots and hyphens)"
@@ -194,7 +217,13 @@ def parse_origins(raw: str | None) -> tuple[str, ...]:
         if origin in ("*", "'self'", "'none'"):
             continue
         parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        if (
+            parts.scheme not in ("http", "https")
+            or not _ORIGIN_HOST_RE.fullmatch(parts.netloc)
+            or parts.path
+            or parts.query
+            or parts.fragment
+        ):
             raise ConfigError(
                 f"GALLERY_EMBED_ALLOWED_ORIGINS: {origin!r} is not an origin; use e.g. https://news.example.org (or *)"
             )
@@ -212,16 +241,38 @@ def _secret_key(env_name: str, raw: str | None, instance_path: Path) -> tuple[st
             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
         )
     key_file = instance_path / "secret_key"
-    if key_file.exists():
-        key = key_file.read_text().strip()
-        if key:
-            return key, False
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
+    try:
+        if key_file.exists():
+            key = key_file.read_text().strip()
+            if key:
+                return key, False
+        # Written whole to a private temporary file, then linked into place: the link fails if
+        # another process got there first, and then everybody uses that process's key.
+        key = secrets.token_urlsafe(48)
+        temp = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+            try:
+                os.link(temp, key_file)
+            except FileExistsError:
+                return key_file.read_text().strip(), False
+        finally:
+            temp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot keep the generated secret key in {key_file} ({exc.strerror or exc}): "
+            "make GALLERY_INSTANCE_PATH writable or set GALLERY_SECRET_KEY"
+        ) from None
     return key, True
+
+
+def _test_task_delay(env: Mapping[str, str], env_name: str) -> float:
+    delay = _float(env, "GALLERY_TEST_TASK_DELAY", 0.0, minimum=0.0, maximum=600.0)
+    if delay and env_name != "testing":
+        raise ConfigError("GALLERY_TEST_TASK_DELAY is a test hook: it is only allowed with GALLERY_ENV=testing")
+    return delay
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -233,6 +284,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     instance_raw = _str(env, "GALLERY_INSTANCE_PATH")
     instance_path = Path(instance_raw).expanduser().resolve() if instance_raw else PROJECT_ROOT / "instance"
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"GALLERY_INSTANCE_PATH={str(instance_path)!r}: cannot create the folder ({exc.strerror or exc}); "
+            "point it to a writable folder"
+        ) from None
 
     database_url = parse_database_url(_str(env, "GALLERY_DATABASE_URL") or f"sqlite:///{instance_path / 'gallery.db'}")
     storage_url = parse_storage_url(_str(env, "GALLERY_STORAGE_URL") or (instance_path / "media").as_uri(), instance_path)
@@ -279,4 +337,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         derivative_sizes=parse_sizes(_str(env, "GALLERY_DERIVATIVE_SIZES")),
         embed_allowed_origins=parse_origins(_str(env, "GALLERY_EMBED_ALLOWED_ORIGINS")),
         log_level=log_level,
+        celery_visibility_timeout=_int(
+            env, "GALLERY_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1, maximum=7 * 24 * 3600
+        ),
+        test_task_delay=_test_task_delay(env, env_name),
     )

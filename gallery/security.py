@@ -72,11 +72,14 @@ def init_app(app: Flask) -> None:
         frame_ancestors=" ".join(settings.embed_allowed_origins), media_origin=media_origin
     )
 
-    @app.before_request
     def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+
+    # First of all before_request hooks: CSRF (400) and rate limiting (429) hooks registered
+    # earlier may end the request, and those responses need a request id and log line too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
 
     @app.after_request
     def _harden(response: Response) -> Response:

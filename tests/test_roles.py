@@ -1,0 +1,550 @@
+"""THE ROLE MATRIX: every route × {anonymous, photographer, editor, admin} → expected status.
+
+``MATRIX`` is keyed by ``(rule, method)`` exactly as ``app.url_map`` spells them.  When a new
+route is added, ``test_matrix_lists_every_route`` fails until the route gets a row here, so
+every route's access rules are written down and checked.
+
+HTML routes are called with a session made by logging in through the real /login form; API
+routes (``/api/…``) with ``Authorization: Bearer`` tokens.  Request bodies are valid, so the
+success status is the real one (201, not a 422 for an empty body).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from PIL import Image
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from gallery.config import parse_database_url
+from gallery.extensions import db
+from gallery.models import ApiToken, Derivative, Photo, Report, ReportStatus, Role, User
+from gallery.permissions import ROLE_PERMISSIONS, Permission
+from gallery.services import accounts, catalog
+from gallery.services.audit import SYSTEM
+from tests.conftest import DATABASES, PASSWORD, PG_URL, csrf_from, login, make_app, make_token, make_user
+
+ROLES = ("anonymous", "photographer", "editor", "admin")
+MATRIX_EVENT = "matrix-event"
+LOGIN_TARGET = "login-target@example.org"
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def staff(anonymous: int, photographer: int, editor: int, admin: int) -> dict[str, int]:
+    return {"anonymous": anonymous, "photographer": photographer, "editor": editor, "admin": admin}
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call one (rule, method) and what each role gets back.
+
+    ``path`` fills in the rule's variables (defaults to the rule itself); it may name the ids the
+    matrix world made, e.g. ``{private_photo}``, and ``{role}``.  ``json`` is sent as a JSON body;
+    ``form`` as a form with a valid CSRF token (its names and values may name ids and ``{role}``
+    like ``path``); ``upload=True`` sends a new JPEG (different for
+    each role) in that multipart field (with the form, if any).  ``location`` maps a role to the ``Location`` its
+    redirect must have."""
+
+    expect: dict[str, int]
+    path: str | None = None
+    json: Any = None
+    form: dict[str, str] | None = None
+    upload: str | None = None  # multipart field that gets a new JPEG
+    location: dict[str, str] = field(default_factory=dict)
+
+
+MANAGE_LOGIN = "/login?next=%2Fmanage%2F"  # compared after decoding: see same_url()
+EDITORS_PAGE = staff(302, 403, 200, 200)  # management pages for editors (events, albums, reports, clocks)
+EDITORS_POST = staff(302, 403, 302, 302)  # their forms: done, then redirected (post/redirect/get)
+STAFF_ONLY = staff(404, 404, 200, 200)  # private things: editors and admins see them, nobody else knows
+# The matrix world (see ``world``): event "matrix-event" with the public album "matrix-public";
+# event "matrix-hidden" with only the private album "matrix-private" and a draft report.
+PRIVATE_PHOTO = "/albums/matrix-private/photos/{private_photo}"
+
+MATRIX: dict[tuple[str, str], Case] = {
+    # --- visitors' pages -------------------------------------------------------------------
+    ("/", "GET"): Case(everyone(200)),
+    ("/healthz", "GET"): Case(everyone(200)),
+    ("/feed.atom", "GET"): Case(everyone(200)),
+    ("/sitemap.xml", "GET"): Case(everyone(200)),
+    ("/language/<code>", "GET"): Case(everyone(302), path="/language/pl?next=/", location=dict.fromkeys(ROLES, "/")),
+    ("/events/<event>", "GET"): Case(STAFF_ONLY, path="/events/matrix-hidden"),
+    ("/events/<event>/reports/<report>", "GET"): Case(STAFF_ONLY, path="/events/matrix-hidden/reports/draft-report"),
+    ("/albums/<album>", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private"),
+    ("/albums/<album>/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO),
+    ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/download"),
+    ("/albums/<album>/download.zip", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/download.zip"),
+    ("/media/derivatives/<sha256>/<name>", "GET"): Case(STAFF_ONLY, path="/media/derivatives/{private_derivative}"),
+    # --- login / logout --------------------------------------------------------------------
+    ("/login", "GET"): Case(
+        staff(200, 302, 302, 302), location={"photographer": "/manage/", "editor": "/manage/", "admin": "/manage/"}
+    ),
+    # A wrong password: anonymous visitors get the form again (401); logged-in users are sent on.
+    ("/login", "POST"): Case(staff(401, 302, 302, 302), form={"email": LOGIN_TARGET, "password": "wrong password!"}),
+    ("/logout", "GET"): Case(staff(302, 200, 200, 200), location={"anonymous": "/"}),
+    ("/logout", "POST"): Case(everyone(302), form={}, location=dict.fromkeys(ROLES, "/")),
+    # --- management area ---------------------------------------------------------------------
+    ("/manage/", "GET"): Case(staff(302, 200, 200, 200), location={"anonymous": MANAGE_LOGIN}),
+    ("/manage/audit", "GET"): Case(
+        staff(302, 403, 403, 200), location={"anonymous": "/login?next=%2Fmanage%2Faudit"}
+    ),
+    ("/manage/albums/<album>/upload", "GET"): Case(
+        staff(302, 200, 200, 200), path="/manage/albums/matrix-public/upload",
+        location={"anonymous": "/login?next=%2Fmanage%2Falbums%2Fmatrix-public%2Fupload"},
+    ),
+    ("/manage/albums/<album>/upload", "POST"): Case(
+        staff(302, 200, 200, 200), path="/manage/albums/matrix-public/upload", form={}, upload="files"
+    ),
+    # events, albums, reports, clocks: editors; photographers caption their own photos only
+    ("/manage/events", "GET"): Case(EDITORS_PAGE, location={"anonymous": "/login?next=%2Fmanage%2Fevents"}),
+    ("/manage/events/new", "GET"): Case(EDITORS_PAGE),
+    ("/manage/events/new", "POST"): Case(
+        EDITORS_POST, form={"title": "Matrix UI event", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
+                            "timezone": "Europe/Brussels"},
+    ),
+    ("/manage/events/<event>/edit", "GET"): Case(EDITORS_PAGE, path=f"/manage/events/{MATRIX_EVENT}/edit"),
+    ("/manage/events/<event>/edit", "POST"): Case(
+        EDITORS_POST, path=f"/manage/events/{MATRIX_EVENT}/edit",
+        form={"title": "Matrix", "starts_on": "2024-05-07", "ends_on": "2024-05-08", "timezone": "Europe/Brussels"},
+    ),
+    ("/manage/events/<event>/albums/new", "GET"): Case(EDITORS_PAGE, path=f"/manage/events/{MATRIX_EVENT}/albums/new"),
+    ("/manage/events/<event>/albums/new", "POST"): Case(
+        EDITORS_POST, path=f"/manage/events/{MATRIX_EVENT}/albums/new",
+        form={"title": "Matrix UI album", "visibility": "public"},
+    ),
+    ("/manage/events/<event>/clock", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/clock"),
+    ("/manage/events/<event>/clock", "POST"): Case(
+        EDITORS_POST, path="/manage/events/matrix-hidden/clock", form={"camera": '["", "", ""]', "offset": "+1h"}
+    ),
+    ("/manage/events/<event>/reports", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/reports"),
+    ("/manage/events/<event>/reports/new", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/reports/new"),
+    ("/manage/events/<event>/reports/new", "POST"): Case(
+        EDITORS_POST, path="/manage/events/matrix-hidden/reports/new",
+        form={"title": "Matrix report {role}", "language": "en", "status": "draft", "body": "Hello."},
+    ),
+    ("/manage/events/<event>/reports/<report>/edit", "GET"): Case(
+        EDITORS_PAGE, path="/manage/events/matrix-hidden/reports/draft-report/edit"
+    ),
+    ("/manage/events/<event>/reports/<report>/edit", "POST"): Case(
+        EDITORS_POST, path="/manage/events/matrix-hidden/reports/draft-report/edit",
+        form={"title": "Draft", "language": "en", "status": "draft", "body": "Not yet."},  # stays a draft
+    ),
+    ("/manage/reports/preview", "POST"): Case(staff(302, 403, 200, 200), form={"body": "# Matrix"}),
+    ("/manage/albums/<album>/edit", "GET"): Case(EDITORS_PAGE, path="/manage/albums/matrix-public/edit"),
+    ("/manage/albums/<album>/edit", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/edit",
+        form={"title": "Public", "visibility": "public", "sort_mode": "capture_time", "original_downloads": "off",
+              "cover_photo_id": ""},
+    ),
+    ("/manage/albums/<album>/share-link", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/share-link", form={}
+    ),
+    ("/manage/albums/<album>/order", "GET"): Case(EDITORS_PAGE, path="/manage/albums/matrix-public/order"),
+    ("/manage/albums/<album>/order", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/order", form={"position-{public_photo}": "1"}
+    ),
+    ("/manage/albums/<album>/photos", "GET"): Case(
+        staff(302, 200, 200, 200), path="/manage/albums/matrix-public/photos"
+    ),
+    # {public_photo} was uploaded by the editor: not the photographer's to caption
+    ("/manage/albums/<album>/photos", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos",
+        form={"photo": "{public_photo}", "caption-{public_photo}": "Matrix grid caption ({role})"},
+    ),
+    ("/manage/photos/<int:photo_id>", "POST"): Case(
+        EDITORS_POST, path="/manage/photos/{public_photo}", form={"caption": "Matrix caption ({role})"}
+    ),
+    ("/manage/albums/<album>/photos/credit", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos/credit",
+        form={"selected": "{public_photo}", "bulk_credit": "Matrix credit"},
+    ),
+    ("/manage/albums/<album>/photos/move", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos/move",
+        form={"selected": "{bulk_move_{role}}", "target": "matrix-other"},
+    ),
+    ("/manage/albums/<album>/photos/delete", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos/delete", form={"selected": "{bulk_delete_{role}}"}
+    ),
+    ("/manage/albums/<album>/deleted", "GET"): Case(EDITORS_PAGE, path="/manage/albums/matrix-public/deleted"),
+    ("/manage/albums/<album>/deleted/restore", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/deleted/restore", form={"selected": "{bulk_restore_{role}}"}
+    ),
+    # --- JSON API ----------------------------------------------------------------------------
+    ("/api/v1/openapi.json", "GET"): Case(everyone(200)),
+    ("/api/v1/events", "POST"): Case(
+        staff(401, 403, 201, 201),
+        json={"title": "Matrix Conference", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
+              "timezone": "Europe/Brussels", "location": "Brussels"},
+    ),
+    ("/api/v1/events/<event>/albums", "POST"): Case(
+        staff(401, 403, 201, 201), path=f"/api/v1/events/{MATRIX_EVENT}/albums",
+        json={"title": "Matrix album", "visibility": "unlisted"},
+    ),
+    ("/api/v1/albums/<album>", "GET"): Case(STAFF_ONLY, path="/api/v1/albums/matrix-private"),
+    ("/api/v1/albums/<album>/photos", "POST"): Case(
+        staff(401, 201, 201, 201), path="/api/v1/albums/matrix-public/photos", upload="file"
+    ),
+    ("/api/v1/events/<event>/cameras", "GET"): Case(staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/cameras"),
+    ("/api/v1/events/<event>/clock-corrections", "POST"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/clock-corrections",
+        json={"model": "Matrix Cam", "offset_seconds": 60, "preview": True},
+    ),
+    ("/api/v1/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path="/api/v1/photos/{private_photo}"),
+    # The photo was uploaded by the editor: a photographer may caption only their own photos.
+    ("/api/v1/photos/<int:photo_id>", "PATCH"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/photos/{public_photo}", json={"caption": "Matrix caption"}
+    ),
+    ("/api/v1/photos/<int:photo_id>", "DELETE"): Case(
+        staff(401, 403, 204, 204), path="/api/v1/photos/{delete_target_{role}}"
+    ),
+}
+
+
+def app_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+
+
+def same_url(actual: str, expected: str) -> bool:
+    """The same path and the same decoded query (however the query is percent-encoded)."""
+    a, e = urlsplit(actual), urlsplit(expected)
+    return (a.scheme, a.netloc, a.path, parse_qs(a.query)) == (e.scheme, e.netloc, e.path, parse_qs(e.query))
+
+
+def is_api(rule: str) -> bool:
+    return rule.startswith("/api/")
+
+
+# --- the matrix app: one per database per worker, shared by all matrix cells ---------------------
+
+
+@dataclass
+class MatrixWorld:
+    app: Flask
+    sessions: dict[str, str]  # role → session cookie value
+    tokens: dict[str, str]  # role → API token
+    ids: dict[str, str]  # names used in Case.path → values
+
+
+def jpeg(seed: int) -> bytes:
+    """A small JPEG, different for every seed."""
+    image = Image.new("RGB", (160, 120), ((seed * 67) % 256, (seed * 131) % 256, (seed * 29) % 256))
+    image.putpixel((seed % 160, 0), (255 - (seed % 256), 0, 0))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def upload_jpeg(client: FlaskClient, token: str, album: str, seed: int) -> TestResponse:
+    return client.post(
+        f"/api/v1/albums/{album}/photos",
+        data={"file": (io.BytesIO(jpeg(seed)), f"matrix-{seed}.jpg")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
+    """Albums, photos (through the real upload API) and a draft report for the matrix."""
+    with app.app_context():
+        hidden = catalog.create_event(
+            db.session, slug="matrix-hidden", title="Hidden", starts_on="2024-05-07", ends_on="2024-05-08",
+            timezone="Europe/Brussels", actor=SYSTEM,
+        )
+        event = catalog.get_event(db.session, MATRIX_EVENT)
+        catalog.create_album(db.session, event=event, slug="matrix-public", title="Public", actor=SYSTEM)
+        catalog.create_album(db.session, event=event, slug="matrix-other", title="Other", actor=SYSTEM)
+        catalog.create_album(
+            db.session, event=hidden, slug="matrix-private", title="Private", visibility="private", actor=SYSTEM
+        )
+        db.session.add(Report(event_id=hidden.id, slug="draft-report", title="Draft", language="en",
+                              body="Not yet.", status=ReportStatus.draft))
+        db.session.commit()
+    client = app.test_client()
+    ids: dict[str, str] = {}
+    targets = {"private_photo": "matrix-private", "public_photo": "matrix-public",
+               "delete_target_editor": "matrix-public", "delete_target_admin": "matrix-public"}
+    for action in ("bulk_move", "bulk_delete", "bulk_restore"):  # the management area's bulk actions
+        targets.update({f"{action}_editor": "matrix-public", f"{action}_admin": "matrix-public"})
+    for seed, (name, album) in enumerate(targets.items(), start=1000):
+        response = upload_jpeg(client, tokens["editor"], album, seed)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        ids[name] = str(response.get_json()["id"])
+    # roles that are refused before the photo is looked up still need a number in the path
+    ids["delete_target_anonymous"] = ids["delete_target_photographer"] = ids["public_photo"]
+    for action in ("bulk_move", "bulk_delete", "bulk_restore"):
+        ids[f"{action}_anonymous"] = ids[f"{action}_photographer"] = ids["public_photo"]
+    with app.app_context():  # the photos to restore are in the bin
+        for role in ("editor", "admin"):
+            db.session.get(Photo, int(ids[f"bulk_restore_{role}"])).deleted_at = datetime.now(timezone.utc)
+        db.session.commit()
+    with app.app_context():
+        key = db.session.scalar(
+            sa.select(Derivative.key).where(Derivative.photo_id == int(ids["private_photo"])).order_by(Derivative.id)
+        )
+        assert key is not None, "the upload made no derivative"
+        ids["private_derivative"] = key.split("/", 1)[1]
+    return ids
+
+
+def _pg_schema_url(schema: str) -> str:
+    assert PG_URL
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MatrixWorld]:
+    tmp = tmp_path_factory.mktemp("roles")
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'roles.db'}"
+    else:
+        schema = "gallery_roles_" + re.sub(r"\W", "_", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        engine = sa.create_engine(parse_database_url(PG_URL or ""))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        url = _pg_schema_url(schema)
+    app = make_app(tmp, url, GALLERY_DERIVATIVE_SIZES="64,128")
+    with app.app_context():
+        db.create_all()
+        users = {role.value: make_user(role) for role in Role}
+        make_user(Role.editor, email=LOGIN_TARGET)
+        tokens = {name: make_token(user) for name, user in users.items()}
+        emails = {name: user.email for name, user in users.items()}
+        catalog.create_event(
+            db.session, slug=MATRIX_EVENT, title="Matrix", starts_on="2024-05-07", ends_on="2024-05-08",
+            timezone="Europe/Brussels", actor=SYSTEM,
+        )
+        db.session.commit()
+    ids = _populate(app, tokens)
+    sessions = {}
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    for name, email in emails.items():
+        client = app.test_client()
+        login(client, email)
+        cookie = client.get_cookie(cookie_name)
+        assert cookie is not None
+        sessions[name] = cookie.value
+    try:
+        yield MatrixWorld(app=app, sessions=sessions, tokens=tokens, ids=ids)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if schema:
+            engine = sa.create_engine(parse_database_url(PG_URL or ""))
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
+
+
+def client_as(world: MatrixWorld, role: str) -> FlaskClient:
+    client = world.app.test_client()
+    if role != "anonymous":
+        client.set_cookie(world.app.config["SESSION_COOKIE_NAME"], world.sessions[role])
+    return client
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """A CSRF token for this client's session, from a page that has a form."""
+    for page in ("/login", "/logout", "/"):
+        response = client.get(page)
+        if response.status_code == 200 and "csrf_token" in response.get_data(as_text=True):
+            return csrf_from(response.get_data(as_text=True))
+    raise AssertionError("no page with a CSRF token")
+
+
+def call(world: MatrixWorld, rule: str, method: str, case: Case, role: str) -> TestResponse:
+    client = client_as(world, role)
+    path = (case.path or rule).replace("{role}", role).format(**world.ids)
+    headers: dict[str, str] = {}
+    if is_api(rule) and role != "anonymous":
+        headers["Authorization"] = f"Bearer {world.tokens[role]}"
+    kwargs: dict[str, Any] = {"headers": headers}
+    if case.json is not None:
+        kwargs["json"] = case.json
+    if case.form is not None:
+        def fill(text: str) -> str:
+            return text.replace("{role}", role).format(**world.ids)
+
+        kwargs["data"] = {**{fill(k): fill(v) for k, v in case.form.items()}, "csrf_token": csrf_token(client)}
+    if case.upload:
+        seed = sum(map(ord, f"{rule} {method}")) * 10 + ROLES.index(role)  # new bytes for every cell
+        kwargs["data"] = {**kwargs.get("data", {}), case.upload: (io.BytesIO(jpeg(seed)), f"{role}.jpg")}
+    return client.open(path, method=method, **kwargs)
+
+
+CELLS = [(rule, method, role) for (rule, method) in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("rule", "method", "role"), CELLS, ids=[f"{m} {r} as {who}" for r, m, who in CELLS])
+def test_role_matrix(world: MatrixWorld, rule: str, method: str, role: str) -> None:
+    case = MATRIX[(rule, method)]
+    expected = case.expect[role]
+    response = call(world, rule, method, case, role)
+    assert response.status_code == expected, (
+        f"{method} {case.path or rule} as {role}: expected {expected}, got {response.status_code}\n"
+        + response.get_data(as_text=True)[:500]
+    )
+    if role in case.location:
+        assert same_url(response.headers["Location"], case.location[role]), response.headers["Location"]
+    if is_api(rule) and response.status_code >= 400:
+        body = response.get_json()
+        assert response.mimetype == "application/json"
+        assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
+        assert body["error"]["message"]
+        if response.status_code == 401:
+            assert body["error"]["code"] == "unauthorized"
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        if response.status_code == 403:
+            assert body["error"]["code"] == "forbidden"
+    if not is_api(rule) and response.status_code == 403:
+        assert response.mimetype == "text/html"
+
+
+def test_matrix_lists_every_route(tmp_path: Path) -> None:
+    """Fails when a route exists that the matrix does not list: add a row to MATRIX."""
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'routes.db'}")
+    routes = app_routes(app)
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, "routes missing from the role matrix in tests/test_roles.py:\n" + "\n".join(
+        f"    ({rule!r}, {method!r}): Case(...)," for rule, method in missing
+    )
+    assert not stale, f"the role matrix lists routes that no longer exist: {stale}"
+    for case in MATRIX.values():
+        assert set(case.expect) == set(ROLES)
+
+
+def test_management_views_all_declare_a_permission(tmp_path: Path) -> None:
+    """The management area is protected by the one mechanism (@requires), not by ad-hoc ifs."""
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'routes.db'}")
+    unprotected = [
+        endpoint for endpoint, view in app.view_functions.items()
+        if endpoint.startswith("manage.") and not isinstance(getattr(view, "required_permission", None), Permission)
+    ]
+    assert unprotected == []
+
+
+def test_role_permissions_are_nested() -> None:
+    """Each role can do everything the one below it can."""
+    photographer, editor, admin = (ROLE_PERMISSIONS[r] for r in (Role.photographer, Role.editor, Role.admin))
+    assert photographer < editor < admin
+    assert admin == frozenset(Permission)
+    assert Permission.admin not in editor and Permission.edit_content not in photographer
+
+
+# --- tokens and accounts that must not work -------------------------------------------------------
+
+EVENT_BODY = {"title": "Token check", "starts_on": "2024-05-07", "ends_on": "2024-05-07", "timezone": "UTC"}
+
+
+def post_event(client: FlaskClient, token: str) -> TestResponse:
+    return client.post("/api/v1/events", json=EVENT_BODY, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_revoked_token_is_rejected(app: Flask, client: FlaskClient, users: dict[str, User]) -> None:
+    token = make_token(users["editor"])
+    assert post_event(client, token).status_code == 201
+    prefix = db.session.scalar(sa.select(ApiToken.prefix).where(ApiToken.token_hash == accounts._token_digest(token)))
+    accounts.revoke_token(db.session, prefix=prefix, actor=SYSTEM)
+    db.session.commit()
+    response = post_event(client, token)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1  # revoked, not deleted
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer gal_not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz", "gal_token-without-scheme", "Bearer " + "x" * 500],
+)
+def test_bad_authorization_headers_are_401(client: FlaskClient, tokens: dict[str, str], header: str) -> None:
+    response = client.post("/api/v1/events", json=EVENT_BODY, headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_a_session_does_not_authenticate_the_api(client: FlaskClient, users: dict[str, User]) -> None:
+    """The API takes bearer tokens only, so a logged-in browser cannot be made to call it (CSRF)."""
+    login(client, users["admin"].email)
+    assert client.get("/manage/").status_code == 200
+    response = client.post("/api/v1/events", json=EVENT_BODY)
+    assert response.status_code == 401
+
+
+def deactivate(user: User) -> None:
+    user.active = False
+    db.session.commit()
+
+
+def test_inactive_user_cannot_log_in(client: FlaskClient, users: dict[str, User]) -> None:
+    deactivate(users["editor"])
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": users["editor"].email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
+    )
+    assert response.status_code == 401
+    assert client.get("/manage/").status_code == 302
+
+
+def test_inactive_user_loses_an_existing_session(client: FlaskClient, users: dict[str, User]) -> None:
+    login(client, users["editor"].email)
+    assert client.get("/manage/").status_code == 200
+    deactivate(users["editor"])
+    response = client.get("/manage/")
+    assert response.status_code == 302
+    assert same_url(response.headers["Location"], MANAGE_LOGIN)
+
+
+def test_inactive_user_cannot_use_tokens(client: FlaskClient, users: dict[str, User], tokens: dict[str, str]) -> None:
+    assert post_event(client, tokens["admin"]).status_code == 201
+    deactivate(users["admin"])
+    assert post_event(client, tokens["admin"]).status_code == 401
+
+
+def test_role_change_takes_effect_immediately(client: FlaskClient, users: dict[str, User], tokens: dict[str, str]) -> None:
+    login(client, users["admin"].email)
+    assert client.get("/manage/audit").status_code == 200
+    users["admin"].role = Role.photographer
+    db.session.commit()
+    assert client.get("/manage/audit").status_code == 403
+    assert post_event(client, tokens["admin"]).status_code == 403
+
+
+def test_anonymous_manage_redirect_keeps_the_query(client: FlaskClient) -> None:
+    response = client.get("/manage/audit?page=2")
+    assert response.status_code == 302
+    assert same_url(response.headers["Location"], "/login?next=%2Fmanage%2Faudit%3Fpage%3D2")
+
+
+def test_login_sends_the_user_back_to_next(client: FlaskClient, users: dict[str, User]) -> None:
+    page = client.get("/login?next=/manage/audit")
+    response = client.post(
+        "/login?next=/manage/audit",
+        data={"email": users["admin"].email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/manage/audit"
