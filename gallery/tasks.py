@@ -27,12 +27,32 @@ class FlaskTask(Task):  # type: ignore[misc]
             return self.run(*args, **kwargs)
 
 
+def _transport_options(visibility_timeout: int) -> dict[str, int]:
+    """Redis: a task a worker took but never acknowledged (the worker died) is handed out again
+    ``visibility_timeout`` seconds later.  kombu sweeps for such tasks about every 100 s, which
+    suits the default hour; a short timeout (GALLERY_CELERY_VISIBILITY_TIMEOUT) is swept about
+    twice per timeout."""
+    options = {"visibility_timeout": visibility_timeout}
+    if visibility_timeout < 600:
+        options.update(unacked_restore_interval=max(1, visibility_timeout // 2), unacked_restore_throttle=1)
+    return options
+
+
 def init_celery(app: Flask) -> Celery:
     settings = app.config["GALLERY_SETTINGS"]
     celery_app.flask_app = app  # type: ignore[attr-defined]
     eager = settings.celery_broker_url is None
+    broker_url = settings.celery_broker_url or "memory://"
+    if celery_app.conf.broker_url != broker_url:
+        # Another app in this process (tests) used another broker: forget the connection pools
+        # Celery made for it, or messages would still go there.  (Not closed: kombu's global
+        # producer registry may still hand them out.)
+        celery_app._pool = None
+        amqp = celery_app.__dict__.get("amqp")
+        if amqp is not None:
+            amqp._producer_pool = None
     celery_app.conf.update(
-        broker_url=settings.celery_broker_url or "memory://",
+        broker_url=broker_url,
         result_backend=None,
         task_ignore_result=True,
         task_always_eager=eager,
@@ -42,7 +62,7 @@ def init_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         task_default_queue="gallery",
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
+        broker_transport_options=_transport_options(settings.celery_visibility_timeout),
         task_serializer="json",
         accept_content=["json"],
     )

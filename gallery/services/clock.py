@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
@@ -90,22 +90,24 @@ def _matches(camera: Camera):  # type: ignore[no-untyped-def]
 
 def cameras(session: Session, event: Event) -> list[CameraSummary]:
     """The cameras seen in an event, with photo counts, time ranges and current corrections."""
+    # The same expression objects in SELECT and GROUP BY, with a literal '' (not a bound
+    # parameter): PostgreSQL matches GROUP BY expressions textually, $1 and $7 differ.
+    empty = literal_column("''")
+    keys = (
+        func.coalesce(Photo.camera_make, empty),
+        func.coalesce(Photo.camera_model, empty),
+        func.coalesce(Photo.camera_serial, empty),
+    )
     rows = session.execute(
         select(
-            func.coalesce(Photo.camera_make, ""),
-            func.coalesce(Photo.camera_model, ""),
-            func.coalesce(Photo.camera_serial, ""),
+            *keys,
             func.count(Photo.id),
             func.min(Photo.taken_at),
             func.max(Photo.taken_at),
         )
         .join(Album, Album.id == Photo.album_id)
         .where(Album.event_id == event.id, Photo.deleted_at.is_(None))
-        .group_by(
-            func.coalesce(Photo.camera_make, ""),
-            func.coalesce(Photo.camera_model, ""),
-            func.coalesce(Photo.camera_serial, ""),
-        )
+        .group_by(*keys)
         .order_by(func.count(Photo.id).desc())
     ).all()
     corrections = corrections_for(session, event.id)
