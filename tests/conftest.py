@@ -61,7 +61,8 @@ def pg_schema() -> Iterator[str | None]:
     if not PG_URL:
         yield None
         return
-    schema = "gallery_test_" + re.sub(r"\W", "_", _worker())
+    # The pid keeps concurrent runs on one server (two checkouts, two sessions) apart.
+    schema = f"gallery_test_{os.getpid()}_" + re.sub(r"\W", "_", _worker())
     from gallery.config import parse_database_url
 
     engine = sa.create_engine(parse_database_url(PG_URL))
