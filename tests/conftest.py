@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import flask_babel
 from argon2 import PasswordHasher
 import sqlalchemy as sa
 from flask import Flask, g
@@ -113,6 +114,8 @@ def make_app(tmp_path: Path, database_url: str, **overrides: Any) -> Flask:
 def _fresh_g() -> None:
     for name in list(vars(g)):
         delattr(g, name)
+    # Flask-Babel caches the locale on the app context itself, not on g.
+    flask_babel.refresh()
 
 
 def _empty_tables() -> None:

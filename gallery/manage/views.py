@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Album, AuditLog, Event, Photo
+from ..models import Album, Event, Photo, User
 from ..permissions import Permission, requires
+from ..services import audit
 from . import bp
+from .common import parse_int
 
 
 @bp.route("/")
@@ -25,8 +27,27 @@ def dashboard() -> str:
     return render_template("manage/dashboard.html", events=events, albums=by_event, counts=counts)
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @bp.route("/audit")
 @requires(Permission.admin)
 def audit_log() -> str:
-    entries = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(200)).all()
-    return render_template("manage/audit.html", entries=entries)
+    """Newest first, 50 a page (``?before=<id>``), filtered by ``action`` and ``user`` (an id)."""
+    action = (request.args.get("action") or "").strip()[:100] or None
+    user_arg = (request.args.get("user") or "").strip()
+    before_arg = (request.args.get("before") or "").strip()
+    user_id = parse_int(user_arg, field="user", minimum=1) if user_arg else None
+    before = parse_int(before_arg, field="before", minimum=1) if before_arg else None
+    page = audit.list_entries(db.session, action=action, user_id=user_id, before=before, limit=AUDIT_PAGE_SIZE)
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template(
+        "manage/audit.html",
+        entries=page.entries,
+        next_before=page.next_before,
+        actions=audit.known_actions(db.session),
+        users=users,
+        action=action,
+        user_id=user_id,
+        before=before,
+    )

@@ -52,3 +52,41 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditLog]
+    next_before: int | None  # ?before=… for the next (older) page
+
+
+def list_entries(
+    session: Session,
+    *,
+    action: str | None = None,
+    user_id: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> AuditPage:
+    """Newest first, ``limit`` entries older than the entry ``before`` (keyset), filtered by
+    action and user; the users come in one extra query, not one per row."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    query = select(AuditLog).options(selectinload(AuditLog.user)).order_by(AuditLog.id.desc())
+    if action:
+        query = query.where(AuditLog.action == action)
+    if user_id is not None:
+        query = query.where(AuditLog.user_id == user_id)
+    if before is not None:
+        query = query.where(AuditLog.id < before)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(entries=rows, next_before=rows[-1].id if more and rows else None)
+
+
+def known_actions(session: Session) -> list[str]:
+    from sqlalchemy import select
+
+    return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))

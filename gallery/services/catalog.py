@@ -86,6 +86,10 @@ def _text(value: object, field: str, *, max_length: int, required: bool = False)
     return value
 
 
+# The text rule above, for the other services (management pages).
+clean_text = _text
+
+
 def _unique_slug(session: Session, model: type[Event] | type[Album], base: str) -> str:
     slug = base
     n = 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, current_app, send_file, stream_with_context, url_for
-from sqlalchemy import exists, select
+from sqlalchemy import exists, false, or_, select
 
 from ..extensions import db
 from ..models import Album, Derivative, Photo, Visibility
@@ -45,8 +45,11 @@ def derivative(sha256: str, name: str) -> Response:
         .join(Album, Album.id == Photo.album_id)
         .where(Derivative.key == key, Photo.deleted_at.is_(None))
     )
-    if not has_permission(acting_user(), Permission.view_private):
-        visible = visible.where(Album.visibility != Visibility.private)
+    user = acting_user()
+    if not has_permission(user, Permission.view_private):
+        # Photographers still see thumbnails of their own uploads in private albums.
+        own = Photo.uploaded_by_id == user.id if user is not None else false()
+        visible = visible.where(or_(Album.visibility != Visibility.private, own))
     if not db.session.scalar(select(exists(visible))):
         abort(404)
     storage = current_app.extensions["gallery_storage"]

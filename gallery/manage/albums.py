@@ -1,0 +1,207 @@
+"""Albums: create, settings (title, description, cover, visibility and share link, order,
+original downloads) and the manual order page."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from ..errors import GalleryError
+from ..extensions import db
+from ..models import Album, OriginalDownloads, Visibility
+from ..permissions import Permission, current_actor, requires
+from ..services import catalog, editing
+from ..web.media import derivative_url
+from . import bp
+from .common import int_list, json_error, parse_int, wants_json
+from .forms import AlbumForm, NewAlbumForm, service_error
+
+ORDER_PAGE_SIZE = 200
+
+
+def share_url(album: Album) -> str | None:
+    if not album.share_token:
+        return None
+    return url_for("web.album", album=album.slug, token=album.share_token, _external=True)
+
+
+def thumbnail(photo: object, edge: int = 200) -> str | None:
+    """URL of the smallest JPEG derivative at least ``edge`` px on its long side (or the largest)."""
+    jpegs = sorted((d for d in getattr(photo, "derivatives", []) if d.format == "jpeg"), key=lambda d: d.width)
+    if not jpegs:
+        return None
+    chosen = next((d for d in jpegs if max(d.width, d.height) >= edge), jpegs[-1])
+    return derivative_url(chosen)
+
+
+@bp.route("/events/<event>/albums/new", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def album_new(event: str) -> Response | tuple[str, int]:
+    found = catalog.get_event(db.session, event)
+    form = NewAlbumForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                album = catalog.create_album(
+                    db.session,
+                    event=found,
+                    title=form.title.data,
+                    slug=form.slug.data or None,
+                    visibility=form.visibility.data,
+                    description=form.description.data or "",
+                    actor=current_actor(),
+                )
+            except GalleryError as exc:
+                db.session.rollback()
+                found = catalog.get_event(db.session, event)
+                service_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Album “%(title)s” created. Now add photos.", title=album.title), "success")
+                return redirect(url_for("manage.upload", album=album.slug))
+        return render_template("manage/album_new.html", form=form, event=found), 422
+    return render_template("manage/album_new.html", form=form, event=found), 200
+
+
+def _render_album_form(form: AlbumForm, album: Album, status: int) -> tuple[str, int]:
+    return (
+        render_template(
+            "manage/album_edit.html",
+            form=form,
+            album=album,
+            share_url=share_url(album),
+            cover_thumb=thumbnail(album.cover_photo) if album.cover_photo else None,
+        ),
+        status,
+    )
+
+
+def _cover_choices(form: AlbumForm, album: Album) -> None:
+    form.cover_photo_id.choices = [SelectChoice("", _("Automatic: the first photo"))] + [
+        SelectChoice(str(pid), label) for pid, label in editing.cover_choices(db.session, album)
+    ]
+
+
+@bp.route("/albums/<album>/edit", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def album_edit(album: str) -> Response | tuple[str, int]:
+    found = catalog.get_album(db.session, album)
+    if request.method == "GET":
+        form = AlbumForm(
+            obj=found,
+            visibility=found.visibility.value,
+            sort_mode=found.sort_mode.value,
+            original_downloads=found.original_downloads.value,
+            cover_photo_id=str(found.cover_photo_id or ""),
+        )
+        _cover_choices(form, found)
+        return _render_album_form(form, found, 200)
+    form = AlbumForm()
+    _cover_choices(form, found)
+    if form.validate_on_submit():
+        try:
+            cover = form.cover_photo_id.data or ""
+            changed = editing.update_album(
+                db.session,
+                found,
+                title=form.title.data,
+                description=form.description.data or "",
+                visibility=form.visibility.data,
+                sort_mode=form.sort_mode.data,
+                original_downloads=form.original_downloads.data,
+                cover_photo_id=parse_int(cover, field="cover_photo_id", minimum=1) if cover else None,
+                actor=current_actor(),
+            )
+        except GalleryError as exc:
+            db.session.rollback()
+            found = catalog.get_album(db.session, album)
+            service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Album saved.") if changed else _("Nothing to save: no changes."), "success" if changed else "info")
+            if "original_downloads" in changed and found.original_downloads == OriginalDownloads.exact:
+                flash(
+                    _(
+                        "Originals of this album can now be downloaded exactly as uploaded, with their location "
+                        "data (GPS), by everyone who can see the album."
+                    ),
+                    "warning",
+                )
+            if "visibility" in changed and found.visibility == Visibility.unlisted:
+                flash(_("Share the album with its share link, shown below."), "info")
+            return redirect(url_for("manage.album_edit", album=found.slug))
+    return _render_album_form(form, found, 422)
+
+
+@bp.post("/albums/<album>/share-link")
+@requires(Permission.edit_content)
+def album_share_link(album: str) -> Response:
+    found = catalog.get_album(db.session, album)
+    editing.regenerate_share_token(db.session, found, actor=current_actor())
+    db.session.commit()
+    flash(_("A new share link was made; the old one no longer works."), "success")
+    return redirect(url_for("manage.album_edit", album=found.slug, _anchor="share"))
+
+
+# --- manual order -----------------------------------------------------------------------------------
+
+
+def _order_page_size() -> int:
+    return int(current_app.config.get("MANAGE_ORDER_PAGE_SIZE", ORDER_PAGE_SIZE))
+
+
+def _render_order(album: Album, start: int, status: int, error: str | None = None) -> tuple[str, int]:
+    size = _order_page_size()
+    photos, total = editing.order_page(db.session, album, start=start, limit=size)
+    return (
+        render_template(
+            "manage/album_order.html",
+            album=album,
+            photos=photos,
+            total=total,
+            start=start,
+            size=size,
+            thumbnail=thumbnail,
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.route("/albums/<album>/order", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def album_order(album: str) -> Response | tuple[str, int] | tuple[Response, int]:
+    """Manual order.  Drag and drop posts ``order`` (the page's ids in their new order) and
+    ``start``; without JavaScript the number inputs ``position-<id>`` move photos."""
+    found = catalog.get_album(db.session, album)
+    if request.method == "GET":
+        start = parse_int(request.args.get("start", "0"), field="start", minimum=0)
+        return _render_order(found, start, 200)
+    start = 0
+    try:
+        start = parse_int(request.form.get("start", "0"), field="start", minimum=0)
+        if "order" in request.form:
+            ids = int_list([v for v in request.form["order"].split(",") if v.strip()], field="order")
+            moved = editing.reorder_block(db.session, found, ids, start=start, actor=current_actor())
+        else:
+            moves = {}
+            for name, value in request.form.items():
+                if name.startswith("position-"):
+                    photo_id = int_list([name.removeprefix("position-")], field=name)[0]
+                    moves[photo_id] = parse_int(value, field=name, minimum=1)
+            moved = editing.reorder_moves(db.session, found, moves, actor=current_actor())
+    except GalleryError as exc:
+        db.session.rollback()
+        if wants_json():
+            return json_error(exc)
+        found = catalog.get_album(db.session, album)
+        return _render_order(found, start, 422, error=exc.message)
+    db.session.commit()
+    message = ngettext("Order saved: %(num)d photo moved.", "Order saved: %(num)d photos moved.", moved)
+    if wants_json():
+        return jsonify({"moved": moved, "message": message})
+    flash(message, "success")
+    return redirect(url_for("manage.album_order", album=found.slug, start=start or None))

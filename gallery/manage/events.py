@@ -1,0 +1,227 @@
+"""Events: list, create, edit; the camera clock correction of an event's photos."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from ..errors import GalleryError, ValidationError
+from ..extensions import db
+from ..models import Album, Event, Photo, Report
+from ..permissions import Permission, current_actor, requires
+from ..services import catalog, clock, editing
+from . import bp
+from .forms import ClockForm, EventForm, NewEventForm, service_error
+
+_ZONES: list[str] = []
+
+
+def zones() -> list[str]:
+    if not _ZONES:
+        _ZONES.extend(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+    return _ZONES
+
+
+@bp.route("/events")
+@requires(Permission.edit_content)
+def events() -> str:
+    found = db.session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())).all()
+    albums = db.session.scalars(select(Album).order_by(Album.id)).all()
+    by_event: dict[int, list[Album]] = {}
+    for album in albums:
+        by_event.setdefault(album.event_id, []).append(album)
+    photo_counts = dict(
+        db.session.execute(
+            select(Photo.album_id, func.count(Photo.id)).where(Photo.deleted_at.is_(None)).group_by(Photo.album_id)
+        ).all()
+    )
+    report_counts = dict(
+        db.session.execute(select(Report.event_id, func.count(Report.id)).group_by(Report.event_id)).all()
+    )
+    return render_template(
+        "manage/events.html", events=found, albums=by_event, photo_counts=photo_counts, report_counts=report_counts
+    )
+
+
+def _render_event_form(form: EventForm, event: Event | None, status: int) -> tuple[str, int]:
+    return render_template("manage/event_form.html", form=form, event=event, zones=zones()), status
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def event_new() -> Response | tuple[str, int]:
+    form = NewEventForm()
+    if request.method == "GET":
+        return _render_event_form(form, None, 200)
+    if form.validate_on_submit():
+        try:
+            event = catalog.create_event(
+                db.session,
+                title=form.title.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                timezone=form.timezone.data,
+                location=form.location.data or "",
+                description=form.description.data or "",
+                slug=form.slug.data or None,
+                actor=current_actor(),
+            )
+        except GalleryError as exc:
+            db.session.rollback()
+            service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Event “%(title)s” created.", title=event.title), "success")
+            return redirect(url_for("manage.event_edit", event=event.slug))
+    return _render_event_form(form, None, 422)
+
+
+@bp.route("/events/<event>/edit", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def event_edit(event: str) -> Response | tuple[str, int]:
+    found = catalog.get_event(db.session, event)
+    if request.method == "GET":
+        return _render_event_form(EventForm(obj=found), found, 200)
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            result = editing.update_event(
+                db.session,
+                found,
+                title=form.title.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                timezone=form.timezone.data,
+                location=form.location.data or "",
+                description=form.description.data or "",
+                actor=current_actor(),
+            )
+        except GalleryError as exc:
+            db.session.rollback()
+            found = catalog.get_event(db.session, event)
+            service_error(form, exc)
+        else:
+            db.session.commit()
+            if result.changed:
+                flash(_("Event saved."), "success")
+            else:
+                flash(_("Nothing to save: no changes."), "info")
+            if result.recomputed_photos:
+                flash(
+                    ngettext(
+                        "The capture time of %(num)d photo taken without a time zone was re-read in the new time zone.",
+                        "The capture times of %(num)d photos taken without a time zone were re-read in the new time zone.",
+                        result.recomputed_photos,
+                    ),
+                    "info",
+                )
+            return redirect(url_for("manage.event_edit", event=found.slug))
+    return _render_event_form(form, found, 422)
+
+
+# --- camera clock correction -----------------------------------------------------------------------
+
+
+def camera_value(camera: clock.Camera) -> str:
+    return json.dumps([camera.make, camera.model, camera.serial], ensure_ascii=False)
+
+
+def _chosen_camera(form: ClockForm, known: list[clock.CameraSummary]) -> clock.Camera | None:
+    for summary in known:
+        if camera_value(summary.camera) == form.camera.data:
+            return summary.camera
+    form.camera.errors = [*form.camera.errors, _("Choose one of the cameras listed.")]
+    return None
+
+
+def _offset(form: ClockForm) -> timedelta | None:
+    try:
+        return clock.parse_offset(form.offset.data or "")
+    except ValidationError:
+        form.offset.errors = [
+            *form.offset.errors,
+            _("“%(text)s” is not a correction such as +1h03m, -45m or 1:03.", text=form.offset.data or ""),
+        ]
+        return None
+
+
+def format_offset(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    rest = abs(seconds)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{sign}{hours}h{minutes:02d}m"
+    return text + (f"{secs:02d}s" if secs else "")
+
+
+@bp.route("/events/<event>/clock", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def event_clock(event: str) -> Response | tuple[str, int]:
+    """GET lists the cameras; with ?camera=…&offset=… it previews (nothing changes).
+    POST applies the correction."""
+    found = catalog.get_event(db.session, event)
+    cameras = clock.cameras(db.session, found)
+    zone = ZoneInfo(found.timezone)
+
+    def when(value: datetime | None) -> str:
+        return format_datetime(value.astimezone(zone), "d MMM y, HH:mm:ss", rebase=False) if value else "–"
+
+    posted = request.method == "POST"
+    previewing = not posted and ("camera" in request.args or "offset" in request.args)
+    if posted:
+        form = ClockForm()
+    else:
+        form = ClockForm(formdata=request.args if previewing else None, meta={"csrf": False})
+    form.camera.choices = [
+        SelectChoice(camera_value(c.camera), _("%(camera)s (%(num)d photos)", camera=c.camera.label(), num=c.photos))
+        for c in cameras
+    ]
+    previews: list[editing.AlbumReorder] | None = None
+    chosen_label = ""
+    status = 200
+    if posted or previewing:
+        valid = form.validate() if not posted else form.validate_on_submit()
+        camera = _chosen_camera(form, cameras)
+        total = _offset(form) if form.offset.data else None
+        if valid and camera is not None and total is not None:
+            if posted:
+                changed = clock.apply(db.session, found, camera, total, actor=current_actor())
+                db.session.commit()
+                flash(
+                    ngettext(
+                        "Correction %(offset)s saved for %(camera)s: %(num)d photo got a new capture time.",
+                        "Correction %(offset)s saved for %(camera)s: %(num)d photos got new capture times.",
+                        changed,
+                        offset=format_offset(int(total.total_seconds())),
+                        camera=camera.label(),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("manage.event_clock", event=found.slug))
+            previews = editing.clock_preview(db.session, found, camera, total)
+            chosen_label = camera.label()
+            db.session.rollback()
+        else:
+            status = 422
+    return (
+        render_template(
+            "manage/clock.html",
+            event=found,
+            cameras=cameras,
+            form=form,
+            previews=previews,
+            chosen_label=chosen_label,
+            when=when,
+            format_offset=format_offset,
+        ),
+        status,
+    )

@@ -1,0 +1,165 @@
+"""Event reports: list, write and edit (Markdown with a live preview), draft or
+published, language, linked albums in order."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..errors import GalleryError, ValidationError
+from ..extensions import db
+from ..models import Album, Event, Report
+from ..permissions import Permission, current_actor, requires
+from ..services import catalog, editing, reports
+from . import bp
+from .common import parse_int
+from .forms import NewReportForm, ReportForm, service_error
+
+PREVIEW_MAX = 200_000
+
+
+def render_preview(body: str) -> Markup:
+    """The report body as the public report page renders it (the same Markdown rendering and
+    sanitiser), with a placeholder where an ``[album slug]`` strip goes."""
+    rendered = reports.render_report(body)
+    slugs = rendered.album_slugs
+    albums = {a.slug: a for a in db.session.scalars(select(Album).where(Album.slug.in_(slugs)))} if slugs else {}
+    return Markup(render_template("manage/_report_preview.html", rendered=rendered, albums=albums))
+
+
+@bp.post("/reports/preview")
+@requires(Permission.edit_content)
+def report_preview() -> Response | tuple[Response, int]:
+    """Live preview for the report editor: ``body`` in, ``{"html": …}`` out."""
+    body = request.form.get("body", "")
+    if len(body) > PREVIEW_MAX:
+        error = ValidationError(f"the text is too long (at most {PREVIEW_MAX} characters)", field="body")
+        return jsonify(error.to_dict()), 422
+    return jsonify({"html": str(render_preview(body))})
+
+
+@bp.route("/events/<event>/reports")
+@requires(Permission.edit_content)
+def event_reports(event: str) -> str:
+    found = catalog.get_event(db.session, event)
+    return render_template("manage/reports.html", event=found, reports=editing.event_reports(db.session, found))
+
+
+def _linked_album_ids(albums: list[Album]) -> list[int]:
+    """The ticked albums, ordered by their position inputs (then by listing order)."""
+    listed = {a.id: n for n, a in enumerate(albums)}
+    chosen: list[tuple[int, int, int]] = []
+    for value in request.form.getlist("albums"):
+        if not value.isdigit() or int(value) not in listed:
+            raise ValidationError(_("Choose albums from the list."), field="albums")
+        album_id = int(value)
+        raw = request.form.get(f"album-position-{album_id}", "").strip()
+        position = parse_int(raw, field="albums", minimum=1, maximum=1000) if raw else 1001
+        chosen.append((position, listed[album_id], album_id))
+    return [album_id for _p, _n, album_id in sorted(set(chosen))]
+
+
+def _render_report_form(
+    form: ReportForm, event: Event, report: Report | None, albums: list[Album], linked: list[int], status: int,
+    preview: Markup | None = None,
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "manage/report_form.html",
+            form=form,
+            event=event,
+            report=report,
+            albums=albums,
+            linked={album_id: n for n, album_id in enumerate(linked, start=1)},
+            preview=preview,
+        ),
+        status,
+    )
+
+
+def _submitted_links(form: ReportForm, albums: list[Album]) -> list[int] | None:
+    try:
+        return _linked_album_ids(albums)
+    except ValidationError as exc:
+        service_error(form, exc)
+        return None
+
+
+@bp.route("/events/<event>/reports/new", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def report_new(event: str) -> Response | tuple[str, int]:
+    found = catalog.get_event(db.session, event)
+    albums = editing.event_albums(db.session, found)
+    form = NewReportForm()
+    if request.method == "GET":
+        form.language.data = "pl" if str(request.accept_languages.best_match(["pl", "en"])) == "pl" else "en"
+        return _render_report_form(form, found, None, albums, [], 200)
+    linked = _submitted_links(form, albums)
+    if request.form.get("action") == "preview":
+        return _render_report_form(form, found, None, albums, linked or [], 200, render_preview(form.body.data or ""))
+    if form.validate_on_submit() and linked is not None:
+        try:
+            report = editing.create_report(
+                db.session,
+                found,
+                title=form.title.data,
+                slug=form.slug.data or None,
+                language=form.language.data,
+                body=form.body.data or "",
+                status=form.status.data,
+                album_ids=linked,
+                actor=current_actor(),
+            )
+        except GalleryError as exc:
+            db.session.rollback()
+            found = catalog.get_event(db.session, event)
+            albums = editing.event_albums(db.session, found)
+            service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Report “%(title)s” created.", title=report.title), "success")
+            return redirect(url_for("manage.report_edit", event=found.slug, report=report.slug))
+    return _render_report_form(form, found, None, albums, linked or [], 422)
+
+
+@bp.route("/events/<event>/reports/<report>/edit", methods=["GET", "POST"])
+@requires(Permission.edit_content)
+def report_edit(event: str, report: str) -> Response | tuple[str, int]:
+    found_event = catalog.get_event(db.session, event)
+    found = editing.get_report(db.session, found_event, report)
+    albums = editing.event_albums(db.session, found_event)
+    if request.method == "GET":
+        form = ReportForm(obj=found, status=found.status.value)
+        return _render_report_form(form, found_event, found, albums, editing.report_album_ids(db.session, found), 200)
+    form = ReportForm()
+    linked = _submitted_links(form, albums)
+    if request.form.get("action") == "preview":
+        return _render_report_form(
+            form, found_event, found, albums, linked or [], 200, render_preview(form.body.data or "")
+        )
+    if form.validate_on_submit() and linked is not None:
+        try:
+            changed = editing.update_report(
+                db.session,
+                found,
+                title=form.title.data,
+                language=form.language.data,
+                body=form.body.data or "",
+                status=form.status.data,
+                album_ids=linked,
+                actor=current_actor(),
+            )
+        except GalleryError as exc:
+            db.session.rollback()
+            found_event = catalog.get_event(db.session, event)
+            found = editing.get_report(db.session, found_event, report)
+            albums = editing.event_albums(db.session, found_event)
+            service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Report saved.") if changed else _("Nothing to save: no changes."), "success" if changed else "info")
+            return redirect(url_for("manage.report_edit", event=found_event.slug, report=found.slug))
+    return _render_report_form(form, found_event, found, albums, linked or [], 422)

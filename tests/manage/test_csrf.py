@@ -1,0 +1,115 @@
+"""Every POST route under /manage/ refuses a request without a valid CSRF token (400) and
+changes nothing.  The routes come from ``app.url_map``, so new ones are covered as soon as
+they exist; a route with a URL variable this test cannot fill fails it (add the variable to
+``VALUES``)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from gallery.extensions import db
+from gallery.services import editing
+from gallery.services.audit import Actor
+from tests.manage.conftest import World, token
+from tests.test_roles import jpeg
+
+
+def manage_post_rules(app: Flask) -> list[str]:
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/manage/") and "POST" in (rule.methods or ())
+    )
+
+
+def values(world: World) -> dict[str, str]:
+    return {
+        "event": world.event.slug,
+        "album": world.album.slug,
+        "photo_id": str(world.editor_photos[0]),
+        "report": "csrf-report",
+    }
+
+
+def fill(rule: str, known: dict[str, str]) -> str:
+    path = rule
+    for name in list(known):
+        for pattern in (f"<{name}>", f"<int:{name}>"):
+            path = path.replace(pattern, known[name])
+    assert "<" not in path, f"{rule}: add the URL variable to values() in tests/manage/test_csrf.py"
+    return path
+
+
+def snapshot() -> dict[str, list[Any]]:
+    """Every row of every table (updated_at included): any change shows."""
+    db.session.expire_all()
+    out = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = conn.execute(sa.select(table)).all()
+            out[table.name] = sorted(tuple(map(repr, row)) for row in rows)
+    return out
+
+
+def body(world: World) -> dict[str, Any]:
+    """Plausible form data for any of the routes, so that only the token is missing."""
+    first, second = world.editor_photos[:2]
+    return {
+        "title": "Changed by a forged request", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
+        "timezone": "Europe/Warsaw", "visibility": "private", "sort_mode": "manual", "original_downloads": "exact",
+        "language": "en", "status": "published", "body": "forged", "action": "save",
+        "caption": "forged", "credit": "forged", "bulk_credit": "forged", "target": world.sibling.slug,
+        "selected": [str(first), str(second)], "photo": [str(first)], f"caption-{first}": "forged",
+        "order": f"{second},{first}", "start": "0", "camera": '["Canon", "EOS R6", ""]', "offset": "+1h",
+        "files": (io.BytesIO(jpeg(4242)), "forged.jpg"),
+    }
+
+
+@pytest.fixture
+def report(world: World) -> None:
+    admin = Actor(user=world.users["admin"], via="cli")
+    editing.create_report(db.session, world.event, title="CSRF report", slug="csrf-report", actor=admin)
+    db.session.commit()
+
+
+def test_the_list_of_post_routes_is_complete(app: Flask) -> None:
+    rules = manage_post_rules(app)
+    assert len(rules) >= 17  # the management area has at least these many forms
+    assert "/manage/photos/<int:photo_id>" in rules and "/manage/albums/<album>/upload" in rules
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong", "other-session"])
+def test_every_manage_post_without_a_valid_token_is_400_and_changes_nothing(
+    app: Flask, world: World, report: None, how: str
+) -> None:
+    client = world.client(app, "admin")  # may do everything: only the token is wrong
+    other = world.client(app, "editor")
+    known = values(world)
+    before = snapshot()
+    for rule in manage_post_rules(app):
+        data = body(world)
+        if how == "wrong":
+            data["csrf_token"] = "not-a-token"
+        elif how == "other-session":
+            data["csrf_token"] = token(other)  # valid, but for someone else's session
+        for accept in ("text/html", "application/json"):
+            data["files"] = (io.BytesIO(jpeg(4242)), "forged.jpg")
+            response = client.post(fill(rule, known), data=data, headers={"Accept": accept})
+            assert response.status_code == 400, f"POST {rule} ({how}, {accept}): {response.status_code}"
+            assert "The form expired or was sent from another site" in response.get_data(as_text=True)
+    assert snapshot() == before
+
+
+def test_the_fetch_header_token_works(app: Flask, world: World) -> None:
+    """The scripts send the token in X-CSRFToken: accepted there, and only when valid."""
+    client = world.client(app, "editor")
+    url = f"/manage/photos/{world.editor_photos[0]}"
+    bad = client.post(url, data={"caption": "x"}, headers={"X-CSRFToken": "nope", "Accept": "application/json"})
+    assert bad.status_code == 400
+    good = client.post(url, data={"caption": "x"}, headers={"X-CSRFToken": token(client), "Accept": "application/json"})
+    assert good.status_code == 200
