@@ -28,7 +28,7 @@ install: $(VENV)/.installed translations assets
 install-test: $(VENV)/.installed-test translations assets browser
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d gallery/translations -f -q
+	$(BIN)/pybabel compile -d gallery/translations -f >/dev/null
 
 # After changing user-visible strings: refresh the catalogue, then translate the new entries.
 messages: $(VENV)/.installed
