@@ -45,7 +45,6 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
             if not detected.accepted:
                 raise images.UndecodableImage(f"stored original is {detected.label}")
             handle.seek(0)
-            sniff.ensure_pillow_plugins()
             img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
             try:
                 rendered = render_derivatives(

@@ -82,7 +82,6 @@ def inspect(
             f"unsupported file type: detected {detected.label}; "
             "accepted are JPEG, PNG, WebP, TIFF, HEIC/HEIF and AVIF"
         )
-    sniff.ensure_pillow_plugins()
     formats = sniff.PILLOW_FORMATS[detected.kind]
     with received.path.open("rb") as handle:
         try:

@@ -208,7 +208,7 @@ def load_demo(
         visibility="public",
         actor=actor,
     )
-    now = datetime.now(timezone.utc)
+    published = datetime(2024, 5, 9, 8, 0, tzinfo=timezone.utc)  # the morning after the conference
     for language, slug, title, body in (
         ("en", "conference-report", "700 delegates at the European Cluster Conference 2024", REPORT_EN),
         ("pl", "relacja-z-konferencji", "700 delegatów na Europejskiej Konferencji Klastrów 2024", REPORT_PL),
@@ -220,7 +220,7 @@ def load_demo(
             language=language,
             body=body,
             status=ReportStatus.published,
-            published_at=now,
+            published_at=published,
             author_id=actor.user_id,
         )
         session.add(report)
