@@ -168,6 +168,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from .embed import bp as embed_bp
+
+    app.register_blueprint(embed_bp)
     csrf.exempt(api_bp)
 
     from . import errorpages, templating

@@ -90,6 +90,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/download"),
     ("/albums/<album>/download.zip", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/download.zip"),
     ("/media/derivatives/<sha256>/<name>", "GET"): Case(STAFF_ONLY, path="/media/derivatives/{private_derivative}"),
+    # --- embeds and oEmbed: public artefacts, the same for every role ------------------------
+    ("/embed/albums/<album>", "GET"): Case(everyone(200), path="/embed/albums/matrix-public"),
+    ("/embed/photos/<int:photo_id>", "GET"): Case(everyone(200), path="/embed/photos/{public_photo}"),
+    ("/oembed", "GET"): Case(
+        everyone(200), path="/oembed?url=http%3A%2F%2Flocalhost%2Falbums%2Fmatrix-public&format=json"
+    ),
     # --- login / logout --------------------------------------------------------------------
     ("/login", "GET"): Case(
         staff(200, 302, 302, 302), location={"photographer": "/manage/", "editor": "/manage/", "admin": "/manage/"}

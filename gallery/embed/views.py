@@ -1,0 +1,120 @@
+"""``/embed/albums/<album>``, ``/embed/photos/<id>`` (framable by the origins in
+``GALLERY_EMBED_ALLOWED_ORIGINS``, no cookies, no site chrome) and ``/oembed``.
+
+The embed pages reuse the visitor album grid (:func:`gallery.web.views_album.album_context`)
+and ``album.js``; every link opens the full page in a new tab."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import Album, Photo, Visibility
+from ..security import embeddable
+from ..services import albums, oembed
+from ..web.views_album import album_context
+from ..web.views_common import (
+    DerivativeUrls,
+    credit_labels,
+    day_label,
+    derivative_tuples,
+    event_dates,
+    image_set,
+    page_response,
+    photo_alt,
+)
+from . import bp
+
+EMBED_PAGE_SIZE = 48
+TOKEN_MAX = 200
+
+
+def _token() -> str | None:
+    token = request.args.get("token", "")
+    return token if 0 < len(token) <= TOKEN_MAX else None
+
+
+@bp.route("/embed/albums/<album>")
+@embeddable
+def album(album: str) -> Response:
+    found = oembed.embed_album(db.session, album, _token())
+    page = albums.album_page(db.session, found, page_size=EMBED_PAGE_SIZE)
+    token = oembed.share_token_for(found, _token())
+    context = album_context(found, page, token=token)
+    return page_response(
+        render_template(
+            "embed/album.html",
+            album_url=url_for("web.album", album=found.slug, token=token),
+            day_label=day_label,
+            event_dates=event_dates,
+            **context,
+        )
+    )
+
+
+@bp.route("/embed/photos/<int:photo_id>")
+@embeddable
+def photo(photo_id: int) -> Response:
+    ctx = oembed.embed_photo(db.session, photo_id, _token())
+    token = oembed.share_token_for(ctx.album, _token())
+    image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(), fallback_edge=1024)
+    return page_response(
+        render_template(
+            "embed/photo.html",
+            album=ctx.album,
+            photo=ctx.photo,
+            image=image,
+            alt=photo_alt(ctx.photo, ctx.number, ctx.album.title),
+            credit_label=credit_labels(),
+            photo_url=url_for("web.photo", album=ctx.album.slug, photo_id=ctx.photo.id, token=token),
+            album_url=url_for("web.album", album=ctx.album.slug, token=token),
+        )
+    )
+
+
+@bp.route("/oembed")
+def provider() -> tuple[Response, int]:
+    """oEmbed 1.0 provider: JSON only (``format=xml`` → 501)."""
+    try:
+        parsed = oembed.parse_request(request.args)
+        adapter = current_app.url_map.bind(request.host, url_scheme=request.scheme)
+        body = oembed.oembed(db.session, parsed, adapter=adapter, host=request.host)
+    except oembed.OEmbedError as error:
+        return jsonify(error.to_dict()), error.status
+    response = jsonify(body)
+    response.headers["Cache-Control"] = f"public, max-age={oembed.CACHE_AGE}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response, 200
+
+
+@bp.app_template_global()
+def embed_code(album: Album, photo: Photo | None = None) -> dict[str, str] | None:
+    """The iframe snippet and the plain URL (WordPress auto-embeds it through oEmbed) for
+    an album or photo page; None for private albums (and unlisted ones without a share token)."""
+    if album.visibility == Visibility.private:
+        return None
+    token = oembed.share_token_for(album, None)
+    if album.visibility == Visibility.unlisted and not token:
+        return None
+    if photo is None:
+        page_url = url_for("web.album", album=album.slug, token=token, _external=True)
+        src = url_for("embed.album", album=album.slug, token=token, _external=True)
+        width, height, title = oembed.DEFAULT_WIDTH, oembed.DEFAULT_HEIGHT, album.title
+    else:
+        page_url = url_for("web.photo", album=album.slug, photo_id=photo.id, token=token, _external=True)
+        src = url_for("embed.photo", photo_id=photo.id, token=token, _external=True)
+        width, height, title = oembed.DEFAULT_WIDTH, oembed.DEFAULT_HEIGHT, photo.title or album.title
+    snippet = oembed.iframe_html(
+        src=src,
+        width=width,
+        height=height,
+        title=title,
+        script_src=url_for("static", filename="js/embed.js", _external=True),
+    )
+    return {
+        "snippet": snippet,
+        "url": page_url,
+        "oembed": url_for("embed.provider", url=page_url, format="json", _external=True),
+        "title": title,
+    }
