@@ -30,7 +30,7 @@ from ..media.derivatives import original_key
 from ..models import Album, Photo, PhotoStatus, TakenAtSource
 from ..services import clock
 from ..services.audit import Actor, record
-from ..storage import Storage
+from ..storage import NotFound, Storage
 from .upload import Received
 
 log = logging.getLogger("gallery.ingest")
@@ -166,11 +166,7 @@ def store_original(storage: Storage, received: Received, mime: str) -> str:
     key = original_key(received.sha256)
     try:
         existing = storage.stat(key)
-    except Exception as exc:  # NotFound, or a store that cannot stat: write it
-        from ..storage import NotFound
-
-        if not isinstance(exc, NotFound):
-            raise
+    except NotFound:
         existing = None
     if existing is not None and existing.size == received.size:
         return key
