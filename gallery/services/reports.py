@@ -11,7 +11,8 @@ it, the page gets inert HTML:
 * Links keep only ``http``, ``https``, ``mailto`` and relative URLs (so no
   ``javascript:``/``data:`` links) and always get ``rel="noopener nofollow"``.
 * Images: only same-site images (a path starting with ``/``) keep their ``src``;
-  images from other sites are dropped.  The pages' Content-Security-Policy would
+  images from other sites, protocol-relative sources (``//host``, ``/\\host``) and
+  anything with a scheme are dropped.  The pages' Content-Security-Policy would
   block them anyway (``img-src 'self'``), and a report should not make every
   reader's browser call a third party.  Put photos in an album and use the
   ``[album slug]`` shortcode instead.
@@ -62,12 +63,27 @@ _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typograph
 )
 
 
+# What the WHATWG URL parser ignores: ASCII tab and newlines anywhere, C0 controls and
+# spaces at either end.  Browsers read "/\t/evil.example" as "//evil.example".
+_URL_IGNORED_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_url(value: str) -> str:
+    """A URL as a browser will read it: control characters removed, ends stripped."""
+    return _URL_IGNORED_RE.sub("", value).strip(" ")
+
+
+def _same_site_path(value: str) -> bool:
+    """A path on this site: one leading slash, no second slash or backslash after it
+    (browsers treat ``\\`` like ``/`` in http(s) URLs, so ``/\\host`` is another host)."""
+    return value.startswith("/") and value[1:2] not in ("/", "\\") and "\\" not in value
+
+
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in ("src", "href"):
+        value = clean_url(value)
     if tag == "img" and attribute == "src":
-        value = value.strip()
-        if value.startswith("/") and not value.startswith("//") and "\\" not in value:
-            return value
-        return None
+        return value if _same_site_path(value) else None
     return value
 
 
