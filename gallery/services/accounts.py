@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..models import ApiToken, Role, User, utcnow
 from .audit import Actor, record
+from .passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from .passwords import check_password, user_inputs
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as much
@@ -31,7 +33,6 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 TOKEN_PREFIX = "gal_"
-MIN_PASSWORD_LENGTH = 10
 
 
 def normalise_email(email: str) -> str:
@@ -42,9 +43,10 @@ def normalise_email(email: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+def hash_password(password: str, inputs: list[str] | None = None) -> str:
+    """The argon2 hash of an acceptable password (see :mod:`.passwords`); ``inputs`` are what
+    is known about its owner (e-mail, name), which must not make it easy to guess."""
+    check_password(password, inputs or ())
     return _hasher.hash(password)
 
 
@@ -76,7 +78,7 @@ def create_user(
         email=email,
         role=role,
         name=name.strip()[:200],
-        password_hash=hash_password(password) if password else None,
+        password_hash=hash_password(password, user_inputs(email, name)) if password else None,
         active=True,
     )
     session.add(user)
