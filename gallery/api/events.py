@@ -9,8 +9,9 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import Album, Event
-from ..permissions import Permission, current_actor, requires
+from ..permissions import Permission, acting_user, current_actor, requires
 from ..services import catalog
+from ..services.photos import share_token_for_user
 from . import bp
 from .util import json_body, reject_unknown
 
@@ -40,8 +41,9 @@ def album_json(album: Album, *, editor: bool) -> dict[str, Any]:
     }
     if editor:
         data["original_downloads"] = album.original_downloads.value
-        if album.share_token:
-            data["share_url"] = data["url"] + f"?token={album.share_token}"
+        share_token = share_token_for_user(album, acting_user())
+        if share_token:
+            data["share_url"] = data["url"] + f"?token={share_token}"
     return data
 
 

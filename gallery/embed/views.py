@@ -11,8 +11,10 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import Album, Photo, Visibility
+from ..permissions import acting_user
 from ..security import embeddable
 from ..services import albums, oembed
+from ..services.photos import share_token_for_user
 from ..web.views_album import album_context
 from ..web.views_common import (
     DerivativeUrls,
@@ -89,12 +91,13 @@ def provider() -> tuple[Response, int]:
 
 
 @bp.app_template_global()
-def embed_code(album: Album, photo: Photo | None = None) -> dict[str, str] | None:
+def embed_code(album: Album, photo: Photo | None = None, token: str | None = None) -> dict[str, str] | None:
     """The iframe snippet and the plain URL (WordPress auto-embeds it through oEmbed) for
-    an album or photo page; None for private albums (and unlisted ones without a share token)."""
+    an album or photo page; None for private albums, and for unlisted ones unless the viewer
+    came with the share token (``token``, already checked by the page) or may be handed it."""
     if album.visibility == Visibility.private:
         return None
-    token = oembed.share_token_for(album, None)
+    token = oembed.share_token_for(album, token or share_token_for_user(album, acting_user()))
     if album.visibility == Visibility.unlisted and not token:
         return None
     if photo is None:

@@ -12,8 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from ..errors import GalleryError
 from ..extensions import db
 from ..models import Album, OriginalDownloads, Visibility
-from ..permissions import Permission, current_actor, requires
+from ..permissions import Permission, acting_user, current_actor, requires
 from ..services import catalog, editing
+from ..services.photos import share_token_for_user
 from ..web.media import derivative_url
 from . import bp
 from .common import int_list, json_error, parse_int, wants_json
@@ -23,9 +24,19 @@ ORDER_PAGE_SIZE = 200
 
 
 def share_url(album: Album) -> str | None:
-    if not album.share_token:
+    """The album's share link, for editors only (see :func:`share_token_for_user`)."""
+    token = share_token_for_user(album, acting_user())
+    if not token:
         return None
-    return url_for("web.album", album=album.slug, token=album.share_token, _external=True)
+    return url_for("web.album", album=album.slug, token=token, _external=True)
+
+
+@bp.app_template_global()
+def visitor_url(album: Album) -> str:
+    """The "View as visitors see it" link: for an unlisted album it carries the share token
+    only for those who may have it; others get the plain address."""
+    token = share_token_for_user(album, acting_user()) if album.visibility == Visibility.unlisted else None
+    return url_for("web.album", album=album.slug, token=token)
 
 
 def thumbnail(photo: object, edge: int = 200) -> str | None:

@@ -66,10 +66,12 @@ def embed_photo(session: Session, photo_id: int, token: str | None) -> albums.Ph
 
 
 def share_token_for(album: Album, token: str | None) -> str | None:
-    """The token that embed and oEmbed URLs of ``album`` carry: none for public albums."""
+    """The token that embed and oEmbed URLs of ``album`` carry: the (already checked) token the
+    viewer came with, only for unlisted albums.  Never the album's own token: who may be handed
+    that is :func:`gallery.services.photos.share_token_for_user`'s rule."""
     if album.visibility != Visibility.unlisted:
         return None
-    return token or album.share_token
+    return token
 
 
 def iframe_html(*, src: str, width: int, height: int, title: str, script_src: str | None) -> str:

@@ -28,6 +28,15 @@ def can_view_album(album: Album, user: User | None, token: str | None = None) ->
     return False
 
 
+def share_token_for_user(album: Album, user: User | None) -> str | None:
+    """The album's share token, for those who may hand it out: roles with the editor
+    permission.  Anyone else gets None (the token opens the whole album: pages, ZIP, API,
+    embeds).  Every page, JSON answer and embed dialog that shows a share link asks here."""
+    if not has_permission(user, Permission.edit_content):
+        return None
+    return album.share_token
+
+
 def ordered_photos(album: Album, *, include_unready: bool) -> Select[tuple[Photo]]:
     """Photos of an album in display order: capture time (undated last, in upload
     order), or the editor's manual order."""
