@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .services.sessions import LIFETIME as LOGIN_LIFETIME
 from .storage import LocalStorage, Storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -125,6 +126,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_DURATION=LOGIN_LIFETIME,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),

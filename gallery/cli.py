@@ -49,6 +49,16 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def read_password(from_stdin: bool) -> str:
+    """A password from one line of standard input, or asked for twice at the terminal."""
+    if not from_stdin:
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException("no password on standard input")
+    return password
+
+
 @gallery_cli.command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -59,15 +69,7 @@ def handle_errors(func: F) -> F:
 @handle_errors
 def create_user(email: str, role: str, name: str, password_stdin: bool, no_password: bool) -> None:
     """Create a user account."""
-    password: str | None
-    if no_password:
-        password = None
-    elif password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise click.ClickException("no password on standard input")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = None if no_password else read_password(password_stdin)
     user = accounts.create_user(db.session, email=email, role=role, password=password, name=name, actor=SYSTEM)
     db.session.commit()
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
@@ -219,6 +221,10 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
     failed = [r for r in summary.added + summary.exists if r.status == "failed"]
     for result in failed:
         click.echo(f"  derivatives failed: {result.path} (photo {result.photo_id}); retry with `gallery reprocess`")
+    if summary.deleted:
+        click.echo(f"deleted earlier, not restored: {len(summary.deleted)} (an editor can restore them from the bin)")
+    for result in summary.deleted:
+        click.echo(f"  deleted earlier: {result.path}")
     for result in summary.rejected:
         click.echo(f"  rejected: {result.path}: {result.reason}")
     if summary.rejected:
@@ -596,3 +602,6 @@ def clock_correct(event_slug: str, make: str, model: str, serial: str, offset_te
     changed = clock.apply(db.session, event, camera, total, actor=SYSTEM)
     db.session.commit()
     click.echo(f"corrected {changed} photo(s) of {camera.label()} by {offset_text}")
+
+
+from . import cli_accounts  # noqa: E402,F401  (registers set-password, deactivate-user, activate-user)

@@ -129,8 +129,16 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
     def is_anonymous(self) -> bool:
         return False
 
+    #: The raw id of the login session this object was loaded through (set by
+    #: ``services.sessions``); never stored on the row.
+    login_session_id = None  # type: str | None
+
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's id for the session and remember cookies: the login session's random id
+        (Flask-Login's "alternative tokens"), so that ending the session ends both cookies."""
+        if not self.login_session_id:
+            raise RuntimeError("get_id() on a user that was not loaded through a login session")
+        return self.login_session_id
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -149,6 +157,21 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginSession(db.Model):  # type: ignore[name-defined]
+    """One login in one browser; its random id (stored here only as SHA-256) is in the session
+    and remember-me cookies.  Logging out deletes the row, which ends both cookies."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    id_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    user: Mapped[User] = relationship()
 
 
 class Event(TimestampMixin, db.Model):  # type: ignore[name-defined]

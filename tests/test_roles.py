@@ -365,9 +365,16 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             engine.dispose()
 
 
-def client_as(world: MatrixWorld, role: str) -> FlaskClient:
+def client_as(world: MatrixWorld, role: str, *, own_session: bool = False) -> FlaskClient:
+    """A browser logged in as ``role``: with the world's shared session, or with a login of its
+    own (for logging out, which ends the session on the server)."""
     client = world.app.test_client()
-    if role != "anonymous":
+    if role != "anonymous" and own_session:
+        with world.app.app_context():
+            email = db.session.scalar(sa.select(User.email).where(User.role == Role(role)).order_by(User.id))
+        assert email is not None
+        login(client, email)
+    elif role != "anonymous":
         client.set_cookie(world.app.config["SESSION_COOKIE_NAME"], world.sessions[role])
     return client
 
@@ -382,7 +389,7 @@ def csrf_token(client: FlaskClient) -> str:
 
 
 def call(world: MatrixWorld, rule: str, method: str, case: Case, role: str) -> TestResponse:
-    client = client_as(world, role)
+    client = client_as(world, role, own_session=rule == "/logout" and method == "POST")
     path = (case.path or rule).replace("{role}", role).format(**world.ids)
     headers: dict[str, str] = {}
     if is_api(rule) and role != "anonymous":

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..models import ApiToken, Role, User, utcnow
+from . import sessions
 from .audit import Actor, record
 from .passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from .passwords import check_password, user_inputs
@@ -101,6 +102,36 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
     return user
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What a password change or deactivation ended."""
+
+    sessions: int
+    tokens: int
+
+
+def set_password(session: Session, *, user: User, password: str, actor: Actor) -> Ended:
+    """Give ``user`` a new password and end all their sessions and API tokens (the caller commits)."""
+    user.password_hash = hash_password(password, user_inputs(user.email, user.name))
+    ended = Ended(*sessions.end_all(session, user))
+    record(session, "user.password_change", actor=actor, obj=user,
+           details={"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens})
+    return ended
+
+
+def set_active(session: Session, *, user: User, active: bool, actor: Actor) -> Ended:
+    """(De)activate ``user``; deactivation ends all their sessions and API tokens, and
+    reactivation brings none of them back (the caller commits)."""
+    ended = Ended(0, 0)
+    if not active:
+        ended = Ended(*sessions.end_all(session, user))
+    if user.active != active:
+        user.active = active
+        record(session, "user.activate" if active else "user.deactivate", actor=actor, obj=user,
+               details={"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens})
+    return ended
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..services import accounts
+from ..services import accounts, sessions
 from ..services.audit import Actor, record
 from . import bp
 from .forms import LoginForm, LogoutForm
@@ -19,11 +19,9 @@ LANGUAGES = ("pl", "en")
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def _load_user(session_id: str) -> User | None:
+    """Session and remember-me cookies carry a login session's id, never the user's."""
+    return sessions.load_user(db.session, session_id)
 
 
 def _login_rate_key() -> str:
@@ -43,6 +41,7 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
+            sessions.start(db.session, user)
             login_user(user, remember=bool(form.remember.data))
             record(
                 db.session,
@@ -65,6 +64,9 @@ def logout() -> Response | str:
     form = LogoutForm()
     if request.method == "POST":
         if form.validate_on_submit():
+            if current_user.is_authenticated:
+                sessions.end(db.session, current_user.get_id())
+                db.session.commit()
             logout_user()
             flash(_("You have been logged out."), "info")
         return redirect(url_for("web.home"))
