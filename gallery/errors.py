@@ -38,6 +38,12 @@ class ConflictError(GalleryError):
     code = "conflict"
 
 
+class PhotoDeleted(ConflictError):
+    """The same bytes were deleted from this album: a re-upload does not restore them."""
+
+    code = "deleted"
+
+
 class PermissionDenied(GalleryError):
     status = 403
     code = "forbidden"

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..ingest.request import received_from
 from ..ingest.service import ingest
 from ..ingest.upload import spool
-from ..models import Album, IdempotencyKey, Photo
+from ..models import Album, IdempotencyKey, Photo, User
 from ..permissions import Permission, acting_user, current_actor, has_permission, requires
 from ..services import catalog, photos
 from ..tasks import enqueue_derivatives
@@ -96,8 +96,8 @@ def _idempotent_replay(user_id: int, key: str, album: Album, sha256: str | None)
             "this Idempotency-Key was already used for a different upload", field="Idempotency-Key"
         )
     photo = db.session.get(Photo, entry.photo_id)
-    if photo is None:
-        return None
+    if photo is None or photo.deleted_at is not None:
+        return None  # purged or deleted since: the upload path answers (a deleted photo stays deleted)
     return photo, entry.status_code
 
 
@@ -169,8 +169,16 @@ def upload_photo(album: str) -> tuple[Response, int]:
     return _photo_response(photo, outcome.status_code)
 
 
+def upload_answer(photo: Photo, user: User | None) -> dict[str, Any]:
+    """What an upload answers about its photo: the photo as the uploader may see it, or, when the
+    same bytes are someone else's photo they may not see, only what they already know."""
+    if photos.can_view_photo(photo, user):
+        return photo_json(photo, staff=True)
+    return {"id": photo.id, "sha256": photo.sha256, "status": photo.status.value}
+
+
 def _photo_response(photo: Photo, status: int) -> tuple[Response, int]:
-    response = jsonify(photo_json(photo, staff=True))
+    response = jsonify(upload_answer(photo, acting_user()))
     response.headers["Location"] = url_for("api.photo_detail", photo_id=photo.id, _external=True)
     return response, status
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..errors import GalleryError
+from ..errors import GalleryError, PhotoDeleted
 from ..extensions import db
 from ..models import Album, Photo, PhotoStatus
 from ..services.audit import Actor
@@ -27,7 +27,7 @@ log = logging.getLogger("gallery.import")
 @dataclass(frozen=True)
 class FileResult:
     path: Path
-    outcome: str  # added | exists | rejected
+    outcome: str  # added | exists | deleted (deleted from the album earlier, not restored) | rejected
     photo_id: int | None = None
     reason: str = ""
     status: str = ""
@@ -37,6 +37,7 @@ class FileResult:
 class ImportSummary:
     added: list[FileResult] = field(default_factory=list)
     exists: list[FileResult] = field(default_factory=list)
+    deleted: list[FileResult] = field(default_factory=list)
     rejected: list[FileResult] = field(default_factory=list)
 
     def add(self, result: FileResult) -> None:
@@ -44,7 +45,7 @@ class ImportSummary:
 
     @property
     def total(self) -> int:
-        return len(self.added) + len(self.exists) + len(self.rejected)
+        return len(self.added) + len(self.exists) + len(self.deleted) + len(self.rejected)
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -108,6 +109,10 @@ def import_one(app: Flask, path: Path, *, album_id: int, actor_user_id: int | No
             else:
                 status_value = status.value
             return FileResult(path, "added" if outcome.created else "exists", photo_id=photo_id, status=status_value)
+        except PhotoDeleted as exc:
+            # Not a failure: an editor deleted it; only the bin restores it.
+            session.rollback()
+            return FileResult(path, "deleted", reason=exc.message)
         except GalleryError as exc:
             session.rollback()
             return FileResult(path, "rejected", reason=exc.message)

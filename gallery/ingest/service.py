@@ -5,7 +5,8 @@ original (checksum verified by the store) → commit the row → derivatives (Ce
 
 A 2xx means the original is in storage under its content-addressed key and the
 row is committed.  The same bytes in the same album give the existing photo,
-also when two identical uploads race (the unique constraint decides)."""
+also when two identical uploads race (the unique constraint decides); if that
+photo was deleted, it stays deleted (409: the bin restores, not a re-upload)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import UnprocessableImage, UnsupportedMediaType
+from ..errors import PhotoDeleted, UnprocessableImage, UnsupportedMediaType
 from ..media import captions as captions_mod
 from ..media import exif as exif_mod
 from ..media import images, sniff
@@ -37,6 +38,12 @@ log = logging.getLogger("gallery.ingest")
 
 EXIF_TIME_BUDGET = 2.0
 FILENAME_MAX = 255
+
+
+DELETED_MESSAGE = (
+    "this photo was deleted from the album {album!r}; uploading it again does not restore it: "
+    "an editor can restore it from the album's bin (Deleted photos)"
+)
 
 
 @dataclass(frozen=True)
@@ -175,8 +182,18 @@ def store_original(storage: Storage, received: Received, mime: str) -> str:
     return key
 
 
-def find_existing(session: Session, album: Album, sha256: str) -> Photo | None:
-    return session.scalar(select(Photo).where(Photo.album_id == album.id, Photo.sha256 == sha256))
+def find_existing(session: Session, album_id: int, sha256: str) -> Photo | None:
+    """The album's photo with these bytes, deleted or not (the unique constraint allows one)."""
+    return session.scalar(select(Photo).where(Photo.album_id == album_id, Photo.sha256 == sha256))
+
+
+def _already_there(session: Session, photo: Photo, album_slug: str) -> IngestOutcome:
+    """The answer when the bytes are already in the album.  A deleted photo stays deleted:
+    only the bin restores it (and once the bin is purged, the bytes are new again)."""
+    if photo.deleted_at is not None:
+        session.rollback()
+        raise PhotoDeleted(DELETED_MESSAGE.format(album=album_slug))
+    return IngestOutcome(photo, created=False)
 
 
 def ingest(
@@ -197,13 +214,9 @@ def ingest(
     album_id, album_slug, event_tz = album.id, album.slug, album.event.timezone
     user_id = actor.user_id
     corrections = clock.corrections_for(session, album.event_id)
-    existing = find_existing(session, album, received.sha256)
+    existing = find_existing(session, album_id, received.sha256)
     if existing is not None:
-        if existing.deleted_at is not None:
-            existing.deleted_at = None
-            record(session, "photo.restore", actor=actor, obj=existing, details={"reason": "re-uploaded"})
-            session.commit()
-        return IngestOutcome(existing, created=False)
+        return _already_there(session, existing, album_slug)
     session.rollback()
 
     found = inspect(received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections)
@@ -228,10 +241,10 @@ def ingest(
     except IntegrityError:
         # Lost a race with an identical upload: the unique (album, sha256) won.
         session.rollback()
-        winner = session.scalar(select(Photo).where(Photo.album_id == album_id, Photo.sha256 == received.sha256))
+        winner = find_existing(session, album_id, received.sha256)
         if winner is None:
             raise
-        return IngestOutcome(winner, created=False)
+        return _already_there(session, winner, album_slug)
     record(
         session,
         "photo.upload",

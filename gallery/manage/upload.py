@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from ..errors import GalleryError
+from ..errors import GalleryError, PhotoDeleted
 from ..extensions import db
 from ..ingest.request import received_from
 from ..ingest.service import ingest
@@ -26,7 +26,7 @@ MAX_FILES_PER_FORM = 500
 @dataclass(frozen=True)
 class UploadResult:
     filename: str
-    outcome: str  # added | exists | rejected
+    outcome: str  # added | exists | deleted | rejected
     message: str
     photo_id: int | None = None
     status: str = ""
@@ -59,6 +59,16 @@ def _ingest_one(album_slug: str, file: FileStorage) -> UploadResult:
             filename=file.filename,
             actor=current_actor(),
             max_pixels=settings.max_pixels,
+        )
+    except PhotoDeleted:
+        db.session.rollback()
+        return UploadResult(
+            name,
+            "deleted",
+            _(
+                "deleted from this album earlier; uploading it again does not bring it back: "
+                "an editor can restore it from the bin (Deleted photos)"
+            ),
         )
     except GalleryError as exc:
         db.session.rollback()
@@ -98,7 +108,8 @@ def upload(album: str) -> Response | str | tuple[str, int]:
     slug = target.slug
     results = [_ingest_one(slug, f) for f in files]
     if wants_json:
-        status = 200 if all(r.outcome != "rejected" for r in results) else 422
+        outcomes = {r.outcome for r in results}
+        status = 422 if "rejected" in outcomes else 409 if "deleted" in outcomes else 200
         return jsonify({"results": [r.to_dict() for r in results]}), status  # type: ignore[return-value]
     target = catalog.get_album(db.session, slug)
     return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=results)

@@ -20,7 +20,9 @@ gc
        key**: originals and derivatives are content-addressed, so the same bytes uploaded to
        another album share them.  Rows go first, objects second: a crash in between leaves only
        unreferenced objects, which the next run removes.  A photo deleted less than
-       ``retention`` ago keeps everything and can still be restored (by uploading it again).
+       ``retention`` ago keeps everything and can still be restored by an editor from the
+       album's bin (Deleted photos); uploading the same bytes again does not restore it (409),
+       but once it is purged here the same bytes are a new upload.
     2. **Unreferenced objects** under ``originals/`` and ``derivatives/`` older than ``grace``
        (default 24 h) are deleted: originals left by an upload that died between the store and
        the commit, derivatives of sizes no longer configured.  The grace period protects uploads

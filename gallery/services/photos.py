@@ -57,15 +57,20 @@ def get_photo(session: Session, photo_id: int, *, user: User | None, token: str 
     if not 0 < photo_id < 2**31:
         raise NotFoundError(f"no photo {photo_id}")
     photo = session.get(Photo, photo_id, options=[selectinload(Photo.derivatives), selectinload(Photo.album)])
-    if photo is None or photo.deleted_at is not None:
-        raise NotFoundError(f"no photo {photo_id}")
-    own = user is not None and photo.uploaded_by_id == user.id
-    if not own and not can_view_album(photo.album, user, token):
-        raise NotFoundError(f"no photo {photo_id}")
-    staff = has_permission(user, Permission.upload)
-    if photo.status != PhotoStatus.ready and not staff:
+    if photo is None or not can_view_photo(photo, user, token):
         raise NotFoundError(f"no photo {photo_id}")
     return photo
+
+
+def can_view_photo(photo: Photo, user: User | None, token: str | None = None) -> bool:
+    """Whether ``user`` may see this photo and its details (caption, file name, ...): not
+    deleted; uploaded by them or in an album they may view; unfinished ones only for staff."""
+    if photo.deleted_at is not None:
+        return False
+    own = user is not None and photo.uploaded_by_id == user.id
+    if not own and not can_view_album(photo.album, user, token):
+        return False
+    return photo.status == PhotoStatus.ready or has_permission(user, Permission.upload)
 
 
 def can_edit_photo(photo: Photo, user: User | None) -> bool:
