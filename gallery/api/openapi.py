@@ -171,6 +171,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "size": {"type": "integer", "description": "staff only"},
         },
     },
+    "PhotoRef": {
+        "type": "object",
+        "description": "the same bytes are already in the album as a photo the uploader may not see: "
+        "only what the uploader already knows",
+        "required": ["id", "sha256", "status"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "status": {"type": "string", "enum": ["processing", "ready", "failed"]},
+        },
+    },
     "PhotoUpdate": {
         "type": "object",
         "additionalProperties": False,
@@ -412,11 +424,26 @@ def build_spec(server_url: str = "/api/v1") -> dict[str, Any]:
                     "content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/PhotoUpload"}}},
                 },
                 "responses": {
-                    "200": _ok("the same bytes were already in the album", "Photo"),
+                    "200": {
+                        "description": "the same bytes were already in the album: the photo, or only its "
+                        "id, sha256 and status when the uploader may not see it",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "anyOf": [
+                                        {"$ref": "#/components/schemas/Photo"},
+                                        {"$ref": "#/components/schemas/PhotoRef"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
                     "201": _ok("the new photo", "Photo"),
                     "400": _error("no file field, or an empty file"),
                     **AUTH_ERRORS,
                     "404": _error("no such album"),
+                    "409": _error("code `deleted`: the same bytes were deleted from this album; "
+                    "an editor restores them from the bin, a re-upload does not"),
                     "413": _error("larger than GALLERY_MAX_UPLOAD_MB"),
                     "415": _error("not a JPEG, PNG, WebP, TIFF, HEIC/HEIF or AVIF image"),
                     "422": _error("too many pixels, or the image cannot be decoded"),

@@ -76,9 +76,9 @@ def test_every_api_route_is_documented_and_nothing_else(app, spec):
     assert documented == api_routes(app)
 
 
-def _jpeg() -> bytes:
+def _jpeg(colour: tuple[int, int, int] = (10, 120, 200)) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (500, 300), (10, 120, 200)).save(out, "JPEG")
+    Image.new("RGB", (500, 300), colour).save(out, "JPEG")
     return out.getvalue()
 
 
@@ -126,5 +126,13 @@ def test_real_responses_match_their_schemas(client, spec, tokens):
     assert call("patch", f"/photos/{photo_id}", json={"sha256": "x"}, headers=editor).status_code == 422
     assert call("delete", f"/photos/{photo_id}", headers=photographer).status_code == 403
     assert call("delete", f"/photos/{photo_id}", headers=editor).status_code == 204
+    deleted = upload(client, tokens["photographer"], slug, _jpeg())
+    check_response(spec, "/albums/{album}/photos", "post", deleted)
+    assert deleted.status_code == 409 and deleted.get_json()["error"]["code"] == "deleted"
+    # the same bytes as an editor's photo in an album the photographer may not read
+    assert upload(client, tokens["editor"], slug, _jpeg((9, 8, 7))).status_code == 201
+    hidden = upload(client, tokens["photographer"], slug, _jpeg((9, 8, 7)))
+    check_response(spec, "/albums/{album}/photos", "post", hidden)
+    assert hidden.status_code == 200 and set(hidden.get_json()) == {"id", "sha256", "status"}
     assert call("get", f"/photos/{photo_id}", headers=editor).status_code == 404
     assert call("get", "/photos/99999999999").status_code == 404
