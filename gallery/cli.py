@@ -289,11 +289,16 @@ def demo(if_empty: bool) -> None:
     default=None,
     help="With a Celery broker: show the workers' progress for up to this many seconds.",
 )
+@click.option("--stuck", is_flag=True, help="Only photos stuck in processing (see `gallery verify`).")
+@click.option("--stuck-after", default="30m", show_default=True, help="With --stuck: processing for longer than this.")
 @with_appcontext
 @handle_errors
-def reprocess(album_slug: str | None, everything: bool, sizes: str | None, wait_seconds: int | None) -> None:
+def reprocess(
+    album_slug: str | None, everything: bool, sizes: str | None, wait_seconds: int | None, stuck: bool, stuck_after: str
+) -> None:
     """Regenerate derivatives: failed, unfinished and outdated photos (derivatives that do not
-    match the sizes), or all with --all.  Through the Celery workers when a broker is configured.
+    match the sizes), or all with --all, or only those stuck in processing with --stuck.
+    Through the Celery workers when a broker is configured.
 
     Resumable: each photo is finished on its own; run it again after an interruption and only
     what is left is done."""
@@ -301,8 +306,11 @@ def reprocess(album_slug: str | None, everything: bool, sizes: str | None, wait_
 
     from .config import ConfigError, parse_sizes
     from .ingest.process import process_photo
-    from .services import archive
+    from .services import archive, processing
 
+    if stuck and everything:
+        raise click.UsageError("use either --stuck or --all")
+    stuck_delta = _duration("--stuck-after", stuck_after)
     settings = current_app.config["GALLERY_SETTINGS"]
     storage = current_app.extensions["gallery_storage"]
     try:
@@ -310,7 +318,10 @@ def reprocess(album_slug: str | None, everything: bool, sizes: str | None, wait_
     except ConfigError as exc:
         raise click.ClickException(str(exc).replace("GALLERY_DERIVATIVE_SIZES", "--sizes")) from None
     album = catalog.get_album(db.session, album_slug) if album_slug else None
-    ids = archive.photos_to_reprocess(db.session, album=album, sizes=target_sizes, everything=everything)
+    if stuck:
+        ids = [p.photo_id for p in processing.stuck_photos(db.session, stuck_after=stuck_delta, album=album)]
+    else:
+        ids = archive.photos_to_reprocess(db.session, album=album, sizes=target_sizes, everything=everything)
     if not ids:
         click.echo("nothing to reprocess")
         return
@@ -320,7 +331,7 @@ def reprocess(album_slug: str | None, everything: bool, sizes: str | None, wait_
     if settings.celery_broker_url is not None:
         from .tasks import enqueue_derivatives
 
-        archive.mark_processing(db.session, ids)
+        processing.restart_processing(db.session, ids)
         with click.progressbar(ids, label="queueing", file=sys.stderr) as bar:
             for photo_id in bar:
                 enqueue_derivatives(photo_id, override)
@@ -384,17 +395,22 @@ def _size(n: int) -> str:
     default=None,
     help="Check only N photos: those verified longest ago (never verified first).",
 )
+@click.option(
+    "--stuck-after", default="30m", show_default=True, help="Report photos processing for longer than this (exit 3)."
+)
 @with_appcontext
 @handle_errors
-def verify(album_slug: str | None, sample: int | None) -> None:
+def verify(album_slug: str | None, sample: int | None, stuck_after: str) -> None:
     """Re-hash every original in storage against the database.
 
-    Reports missing and changed originals (exit status 2) and untracked objects (listed for
-    `gallery gc`; exit status 0).  Records when each photo was last verified.  Read-only
+    Reports missing and changed originals (exit status 2), photos stuck in `processing` for
+    longer than --stuck-after (exit status 3, unless 2 applies) and untracked objects (listed
+    for `gallery gc`; exit status 0).  Records when each photo was last verified.  Read-only
     apart from that, so it is safe on a live system."""
     from .app import get_storage
-    from .services import archive
+    from .services import archive, processing
 
+    stuck_delta = _duration("--stuck-after", stuck_after)
     storage = get_storage()
     album = catalog.get_album(db.session, album_slug) if album_slug else None
     targets = archive.verification_targets(db.session, album=album, sample=sample)
@@ -418,9 +434,16 @@ def verify(album_slug: str | None, sample: int | None) -> None:
                 click.echo(f"  untracked {obj.key} ({obj.size} bytes, stored {obj.last_modified:%Y-%m-%d %H:%M} UTC)")
         else:
             click.echo("no untracked objects")
+    stuck = processing.stuck_photos(db.session, stuck_after=stuck_delta, album=album)
+    for photo in stuck:
+        processing.log.warning("verify: %s", photo.describe())
+        click.echo(photo.describe())
     if report.problems:
         click.echo(f"FAILED: {len(report.problems)} original(s) missing or changed", err=True)
         sys.exit(2)
+    if stuck:
+        click.echo(f"FAILED: {len(stuck)} photo(s) stuck in processing", err=True)
+        sys.exit(3)
 
 
 def _duration(option: str, value: str) -> Any:
@@ -516,18 +539,21 @@ def export_album(album_slug: str, out: Path, organization: str, overwrite: bool)
 def import_bag(bag_path: Path, event_slug: str | None, album_slug: str | None) -> None:
     """Restore an album from a bag made by `gallery export`, bit-exact.
 
-    The whole bag is validated first (manifests, every checksum, Payload-Oxum, metadata);
-    an invalid bag is refused and nothing is written."""
+    The whole bag is validated first (manifests, every checksum, Payload-Oxum, metadata, size
+    limits, every photo as an upload would be); an invalid bag is refused and nothing is written."""
     from .app import get_settings, get_storage
     from .ingest.process import process_photo
     from .services import bagit
 
     settings = get_settings()
     storage = get_storage()
+    limits = bagit.PhotoLimits(
+        max_pixels=settings.max_pixels, max_bytes=settings.max_upload_bytes, tmp_dir=settings.instance_path / "tmp"
+    )
     try:
         total = _payload_count(bag_path)
         with click.progressbar(length=total, label="checking", show_pos=True, file=sys.stderr) as bar:
-            bag = bagit.validate_bag(bag_path, on_file=bar.update)
+            bag = bagit.validate_bag(bag_path, limits=limits, on_file=bar.update)
     except bagit.InvalidBag as exc:
         raise click.ClickException(f"refused {bag_path.name}: {exc.message}; nothing was written") from None
     for warning in bag.warnings:

@@ -33,8 +33,9 @@ Import validates the whole bag before anything is written: bagit.txt, every mani
 algorithm present is checked), every checksum, completeness in both directions, Payload-Oxum,
 the tag manifests, safe member names, ``metadata.json`` (structure, types, lengths), that every
 photo's file is listed with the SHA-256 and size the metadata claims, and that every original
-is an image type the gallery accepts (judged from its bytes).  An invalid bag is refused with a
-message naming what is wrong.  Then the originals are stored (content-addressed, verified by
+is an image type the gallery accepts (judged from its bytes); and :mod:`.bag_limits`: no ZIP bomb,
+declared and actual sizes as Payload-Oxum says, every photo one the upload path would accept.
+An invalid bag is refused with a message naming what is wrong.  Then the originals are stored (content-addressed, verified by
 the store), and the event (created when missing), album and photo rows are committed in one
 transaction.  The caller then renders the derivatives.
 """
@@ -64,8 +65,9 @@ from ..media import sniff
 from ..media.derivatives import original_key
 from ..models import Album, Event, OriginalDownloads, Photo, PhotoStatus, SortMode, TakenAtSource, Visibility
 from ..storage import NotFound, Storage
-from . import catalog
+from . import bag_limits, catalog
 from .audit import SYSTEM, Actor, record
+from .bag_limits import InvalidBag, PhotoLimits
 
 log = logging.getLogger("gallery.bagit")
 
@@ -91,11 +93,6 @@ _EXTENSIONS = {
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 Progress = Callable[[int], None]
-
-
-class InvalidBag(GalleryError):
-    status = 422
-    code = "invalid_bag"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,11 +460,7 @@ def _safe_member(name: str) -> bool:
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, what: str) -> bytes:
     if info.file_size > limit:
         raise InvalidBag(f"{what} is {info.file_size} bytes; the limit is {limit}")
-    with zf.open(info) as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidBag(f"{what} is larger than {limit} bytes")
-    return data
+    return b"".join(bag_limits.member_chunks(zf, info, what))
 
 
 def _text(data: bytes, what: str) -> str:
@@ -651,8 +644,9 @@ def _check_metadata(document: Any) -> dict[str, Any]:
     return document
 
 
-def validate_bag(path: Path, *, on_file: Progress | None = None) -> ValidatedBag:
-    """Check a zipped bag completely (see the module docstring); raise :class:`InvalidBag`."""
+def validate_bag(path: Path, *, limits: PhotoLimits, on_file: Progress | None = None) -> ValidatedBag:
+    """Check a zipped bag completely (see the module docstring and :mod:`.bag_limits`, which
+    ``limits`` are for); raise :class:`InvalidBag`."""
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
@@ -661,10 +655,10 @@ def validate_bag(path: Path, *, on_file: Progress | None = None) -> ValidatedBag
     except (zipfile.BadZipFile, OSError) as exc:
         raise InvalidBag(f"{path.name} is not a readable ZIP file: {exc}") from None
     with zf:
-        return _validate(zf, path, on_file)
+        return _validate(zf, path, on_file, limits)
 
 
-def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> ValidatedBag:
+def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None, limits: PhotoLimits) -> ValidatedBag:
     members: dict[str, zipfile.ZipInfo] = {}
     for info in zf.infolist():
         name = info.filename
@@ -677,6 +671,7 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> Vali
         if name in members:
             raise InvalidBag(f"the ZIP holds {name[:100]!r} twice")
         members[name] = info
+    bag_limits.check_ratios(members.values())
 
     if "bagit.txt" in members:
         root = ""
@@ -729,6 +724,8 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> Vali
             _text(_read_member(zf, files["bag-info.txt"], MAX_TAG_FILE_BYTES, "bag-info.txt"), "bag-info.txt"),
             "bag-info.txt",
         )
+    oxum = bag_limits.parse_oxum(info_tags)
+    bag_limits.check_oxum(oxum, sum(files[n].file_size for n in payload), len(payload), source="the ZIP declares")
 
     # Every payload file, hashed once with every manifest's algorithm.
     sizes: dict[str, int] = {}
@@ -738,16 +735,12 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> Vali
         hashers = {alg: hashlib.new(alg) for alg in manifests}
         size = 0
         head = b""
-        try:
-            with zf.open(files[name]) as handle:
-                while chunk := handle.read(CHUNK):
-                    size += len(chunk)
-                    if len(head) < sniff.SNIFF_BYTES:
-                        head += chunk[: sniff.SNIFF_BYTES - len(head)]
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise InvalidBag(f"{name} cannot be read from the ZIP: {exc}") from None
+        for chunk in bag_limits.member_chunks(zf, files[name], name):
+            size += len(chunk)
+            if len(head) < sniff.SNIFF_BYTES:
+                head += chunk[: sniff.SNIFF_BYTES - len(head)]
+            for hasher in hashers.values():
+                hasher.update(chunk)
         sizes[name] = size
         heads[name] = head
         for alg, hasher in hashers.items():
@@ -758,19 +751,7 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> Vali
     if bad:
         raise InvalidBag(f"checksum mismatch: {_few(bad)}; the bag is damaged or was changed")
 
-    oxum_values = info_tags.get("Payload-Oxum") or []
-    if oxum_values:
-        oxum = oxum_values[0]
-        match = re.fullmatch(r"(\d+)\.(\d+)", oxum)
-        if not match:
-            raise InvalidBag(f"bag-info.txt: Payload-Oxum {oxum!r} is not '<bytes>.<files>'")
-        expected_bytes, expected_files = int(match.group(1)), int(match.group(2))
-        actual_bytes, actual_files = sum(sizes.values()), len(payload)
-        if (expected_bytes, expected_files) != (actual_bytes, actual_files):
-            raise InvalidBag(
-                f"bag-info.txt: Payload-Oxum says {expected_bytes} bytes in {expected_files} files, "
-                f"the payload has {actual_bytes} bytes in {actual_files} files"
-            )
+    bag_limits.check_oxum(oxum, sum(sizes.values()), len(payload), source="the payload has")
 
     for alg, entries in tag_manifests.items():
         for name, checksum in entries.items():
@@ -779,20 +760,15 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> Vali
             if name not in files:
                 raise InvalidBag(f"tagmanifest-{alg}.txt lists {name!r}, which the bag does not contain")
             hasher = hashlib.new(alg)
-            with zf.open(files[name]) as handle:
-                while chunk := handle.read(CHUNK):
-                    hasher.update(chunk)
+            for chunk in bag_limits.member_chunks(zf, files[name], name):
+                hasher.update(chunk)
             if hasher.hexdigest() != checksum:
                 raise InvalidBag(f"checksum mismatch: {name} ({alg}, tag file); the bag is damaged or was changed")
 
     if METADATA_PATH not in files:
         raise InvalidBag("the bag has no data/metadata.json: it was not made by `gallery export`")
     raw = _read_member(zf, files[METADATA_PATH], MAX_METADATA_BYTES, METADATA_PATH)
-    try:
-        document = json.loads(_text(raw, METADATA_PATH))
-    except json.JSONDecodeError as exc:
-        raise InvalidBag(f"data/metadata.json is not valid JSON: {exc}") from None
-    metadata = _check_metadata(document)
+    metadata = _check_metadata(bag_limits.load_json(_text(raw, METADATA_PATH), METADATA_PATH))
 
     photos: list[BagPhoto] = []
     listed: set[str] = set()
@@ -813,6 +789,7 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None) -> Vali
             )
         listed.add(name)
         photos.append(BagPhoto(entry=entry, member=root + name, sha256=entry["sha256"], size=entry["size"]))
+    bag_limits.check_photos(zf, [(p.member[len(root):], files[p.member[len(root):]], p.sha256) for p in photos], limits)
     warnings = [f"{name} is in the bag but not in metadata.json; it is not imported" for name in payload
                 if name not in listed and name != METADATA_PATH]
     return ValidatedBag(path=path, root=root, metadata=metadata, photos=photos, info=info_tags, warnings=warnings)
@@ -953,6 +930,7 @@ __all__ = [
     "ExportResult",
     "ImportResult",
     "InvalidBag",
+    "PhotoLimits",
     "ValidatedBag",
     "export_album",
     "import_bag",
