@@ -9,7 +9,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test translations messages assets browser migrate demo serve bench clean
+.PHONY: run test install install-test translations messages assets browser migrate demo serve bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,9 +74,16 @@ test: install-test
 	fi; \
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# The wheel, with the templates, the npm-built vendor files, the compiled catalogues and the
+# migrations inside (scripts/hatch_build.py stops the build when the vendor files are missing).
+dist: $(VENV)/.installed translations assets
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
 bench: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) node_modules gallery/static/vendor instance test-artifacts
+	rm -rf $(VENV) node_modules gallery/static/vendor instance test-artifacts dist

@@ -1,13 +1,9 @@
-"""WSGI entry point: ``gunicorn wsgi:app``; Celery workers: ``celery -A wsgi.celery worker``."""
+"""WSGI entry point: ``gunicorn wsgi:app``; Celery workers: ``celery -A wsgi.celery worker``.
 
-import sys
+Installed from the wheel (no checkout): ``gunicorn 'gallery:create_app()'`` and
+``celery -A gallery.worker worker``."""
 
-from gallery.app import create_app
-from gallery.config import ConfigError
+from gallery.console import create_app_or_exit
 
-try:
-    app = create_app()
-except ConfigError as exc:  # a message a person can act on, not a traceback
-    print(f"Gallery configuration error: {exc}", file=sys.stderr)
-    raise SystemExit(2) from None
+app = create_app_or_exit()
 celery = app.extensions["celery"]

@@ -13,13 +13,20 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .services.sessions import LIFETIME as LOGIN_LIFETIME
 from .storage import LocalStorage, Storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("pl", "en")
+
+
+def template_folder() -> Path:
+    """The wheel ships the templates as gallery/templates (scripts/hatch_build.py); the checkout
+    and an editable install keep them in the top-level templates/."""
+    packaged = PACKAGE_DIR / "templates"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -100,7 +107,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "gallery",
         instance_path=str(settings.instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(template_folder()),
         static_folder=str(PACKAGE_DIR / "static"),
     )
     settings.instance_path.mkdir(parents=True, exist_ok=True)

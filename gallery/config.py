@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 ENVIRONMENTS = ("development", "production", "testing")
 S3_CHECKSUM_MODES = ("when_supported", "when_required")
 
@@ -283,7 +281,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"GALLERY_ENV={env_name!r}: use one of {', '.join(ENVIRONMENTS)}")
 
     instance_raw = _str(env, "GALLERY_INSTANCE_PATH")
-    instance_path = Path(instance_raw).expanduser().resolve() if instance_raw else PROJECT_ROOT / "instance"
+    # Default: ./instance in the working directory (never beside the package, which may be site-packages).
+    instance_path = Path(instance_raw or "instance").expanduser().resolve()
     try:
         instance_path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -63,6 +63,16 @@ def test_instance_path_is_expanded_and_absolute(tmp_path: Path, monkeypatch: pyt
     assert s.instance_path.is_absolute()
 
 
+def test_default_instance_is_in_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed from a wheel, the package lives in site-packages: the default instance folder must
+    not be computed from the package's location (DESIGN: ./instance in the working directory)."""
+    monkeypatch.chdir(tmp_path)
+    s = load_settings({})
+    assert s.instance_path == (tmp_path / "instance").resolve()
+    assert s.database_url == f"sqlite:///{(tmp_path / 'instance' / 'gallery.db').resolve()}"
+    assert (tmp_path / "instance").is_dir()
+
+
 def test_values_are_trimmed(base_env: dict[str, str]) -> None:
     s = load(base_env, GALLERY_MAX_UPLOAD_MB="  50 ", GALLERY_ENV=" Testing ")
     assert s.max_upload_mb == 50
