@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError, Settings, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -120,6 +121,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         upload_tmp_dir = str(upload_tmp)
 
     app.request_class = _Request
+    if settings.trusted_proxies:
+        # remote_addr (rate limits, audit log) is the client the nearest N proxies saw;
+        # addresses an attacker puts further left in X-Forwarded-For are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.config.update(
         GALLERY_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -140,6 +145,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
+        # GALLERY_BASE_URL's host only (None: any host, in development and testing)
+        TRUSTED_HOSTS=list(settings.trusted_hosts) or None,
         TESTING=settings.env == "testing",
     )
     if settings.database_url.startswith("sqlite"):

@@ -52,10 +52,22 @@ class Settings:
     # Test-only (GALLERY_ENV=testing): seconds the derivative task sleeps before
     # working, so fault tests can kill a worker mid-task.  Refused in other environments.
     test_task_delay: float = 0.0
+    # The public address of the site (scheme, host, optional path): absolute URLs are built
+    # from it, and requests for any other host are refused.  None: the request's host
+    # (development and testing only).
+    base_url: str | None = None
+    # How many reverse proxies in front of Gallery append to X-Forwarded-For (0: ignore it).
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def trusted_hosts(self) -> tuple[str, ...]:
+        """Flask's TRUSTED_HOSTS: the base URL's host name; () accepts any host."""
+        host = urlsplit(self.base_url).hostname if self.base_url else None
+        return (host,) if host else ()
 
     @property
     def max_upload_bytes(self) -> int:
@@ -79,6 +91,8 @@ class Settings:
             "GALLERY_MAX_PIXELS": str(self.max_pixels),
             "GALLERY_DERIVATIVE_SIZES": ",".join(map(str, self.derivative_sizes)),
             "GALLERY_EMBED_ALLOWED_ORIGINS": " ".join(self.embed_allowed_origins),
+            "GALLERY_BASE_URL": self.base_url or "",
+            "GALLERY_TRUSTED_PROXIES": str(self.trusted_proxies),
         }
 
 
@@ -228,6 +242,36 @@ def parse_origins(raw: str | None) -> tuple[str, ...]:
     return origins
 
 
+_BASE_URL_HINT = "give the public address of the site, e.g. https://photos.example.org"
+
+
+def parse_base_url(raw: str | None, env_name: str) -> str | None:
+    """GALLERY_BASE_URL: an http(s) URL with a host and at most a path; required in production."""
+    if raw is None:
+        if env_name == "production":
+            raise ConfigError(
+                "GALLERY_BASE_URL is required when GALLERY_ENV=production (absolute URLs are built from it "
+                f"and other Host headers are refused): {_BASE_URL_HINT}"
+            )
+        return None
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError:
+        raise ConfigError(f"GALLERY_BASE_URL={raw!r} has an invalid port: {_BASE_URL_HINT}") from None
+    host = parts.hostname or ""
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not (_ORIGIN_HOST_RE.fullmatch(host) and not host.startswith("*.") or _is_ip(host))
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() for c in raw)
+    ):
+        raise ConfigError(f"GALLERY_BASE_URL={raw!r} is not a site address: {_BASE_URL_HINT}")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
 def _secret_key(env_name: str, raw: str | None, instance_path: Path) -> tuple[str, bool]:
     if raw:
         if env_name == "production" and len(raw) < 32:
@@ -314,6 +358,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"GALLERY_LOG_LEVEL={log_level!r}: use DEBUG, INFO, WARNING or ERROR")
 
     secret_key, generated = _secret_key(env_name, _str(env, "GALLERY_SECRET_KEY"), instance_path)
+    base_url = parse_base_url(_str(env, "GALLERY_BASE_URL"), env_name)
 
     return Settings(
         env=env_name,
@@ -340,4 +385,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env, "GALLERY_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1, maximum=7 * 24 * 3600
         ),
         test_task_delay=_test_task_delay(env, env_name),
+        base_url=base_url,
+        trusted_proxies=_int(env, "GALLERY_TRUSTED_PROXIES", 0, minimum=0, maximum=10),
     )

@@ -11,7 +11,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .errors import GalleryError
 from .permissions import ApiAuthError
@@ -120,6 +120,12 @@ def init_app(app: Flask) -> None:
             message = _("The upload is larger than the limit of %(mb)s MB.", mb=settings.max_upload_mb)
         elif status == 429:
             message = _("Too many attempts. Please wait a minute and try again.")
+        elif isinstance(exc, SecurityError):
+            # The Host header is not GALLERY_BASE_URL's (TRUSTED_HOSTS): no URL can be built for
+            # this request, so no page with links either; and the header is not repeated back.
+            message = _("This site answers only at its own address.")
+            if not wants_json():
+                return app.response_class(message, status=status, mimetype="text/plain")
         else:
             message = exc.description or ""
         if wants_json():

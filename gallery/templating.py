@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from .permissions import Permission, has_permission
+from .urls import absolute
 
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
 
@@ -39,3 +40,6 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def current_path() -> str:
         return request.full_path.rstrip("?")
+
+    # absolute_url(path): this site's absolute URL for a path (see gallery.urls)
+    app.add_template_global(absolute, "absolute_url")

@@ -345,7 +345,7 @@ def test_production_rejects_a_short_secret_key(base_env: dict[str, str]) -> None
 
 def test_production_with_a_secret_key(base_env: dict[str, str]) -> None:
     key = "p" * 48
-    s = load(base_env, GALLERY_ENV="production", GALLERY_SECRET_KEY=key)
+    s = load(base_env, GALLERY_ENV="production", GALLERY_SECRET_KEY=key, GALLERY_BASE_URL="https://photos.example.org")
     assert s.production and s.secret_key == key and not s.secret_key_generated
 
 

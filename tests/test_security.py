@@ -108,7 +108,8 @@ def test_request_id_is_echoed_when_sane_and_replaced_when_not(client: FlaskClien
 
 
 def test_production_sends_hsts(tmp_path: Path) -> None:
-    prod = make_app(tmp_path, f"sqlite:///{tmp_path / 'p.db'}", GALLERY_ENV="production", GALLERY_SECRET_KEY="s" * 40)
+    prod = make_app(tmp_path, f"sqlite:///{tmp_path / 'p.db'}", GALLERY_ENV="production", GALLERY_SECRET_KEY="s" * 40,
+                    GALLERY_BASE_URL="https://localhost")
     response = prod.test_client().get("/static/css/gallery.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert_hardened(response)
@@ -236,7 +237,7 @@ def test_session_cookie_is_httponly_and_lax(client: FlaskClient, users: dict[str
 
 def test_cookies_are_secure_in_production(tmp_path: Path) -> None:
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'prod.db'}", GALLERY_ENV="production",
-                   GALLERY_SECRET_KEY="production-secret-" + "y" * 32)
+                   GALLERY_SECRET_KEY="production-secret-" + "y" * 32, GALLERY_BASE_URL="https://localhost")
     with app.app_context():
         db.create_all()
         accounts.create_user(db.session, email="prod@example.org", role="editor", password=PASSWORD, actor=SYSTEM)

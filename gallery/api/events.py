@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -12,6 +12,7 @@ from ..models import Album, Event
 from ..permissions import Permission, acting_user, current_actor, requires
 from ..services import catalog
 from ..services.photos import share_token_for_user
+from ..urls import external_url
 from . import bp
 from .util import json_body, reject_unknown
 
@@ -25,7 +26,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "timezone": event.timezone,
         "location": event.location,
         "description": event.description,
-        "url": url_for("web.home", _external=True).rstrip("/") + f"/events/{event.slug}",
+        "url": external_url("web.event", event=event.slug),
     }
 
 
@@ -37,7 +38,7 @@ def album_json(album: Album, *, editor: bool) -> dict[str, Any]:
         "description": album.description,
         "visibility": album.visibility.value,
         "sort_mode": album.sort_mode.value,
-        "url": url_for("web.home", _external=True).rstrip("/") + f"/albums/{album.slug}",
+        "url": external_url("web.album", album=album.slug),
     }
     if editor:
         data["original_downloads"] = album.original_downloads.value

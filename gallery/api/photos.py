@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -18,6 +18,7 @@ from ..models import Album, IdempotencyKey, Photo, User
 from ..permissions import Permission, acting_user, current_actor, has_permission, requires
 from ..services import catalog, photos
 from ..tasks import enqueue_derivatives
+from ..urls import external_url
 from ..web.media import derivative_url
 from . import bp
 from .events import album_json
@@ -179,7 +180,7 @@ def upload_answer(photo: Photo, user: User | None) -> dict[str, Any]:
 
 def _photo_response(photo: Photo, status: int) -> tuple[Response, int]:
     response = jsonify(upload_answer(photo, acting_user()))
-    response.headers["Location"] = url_for("api.photo_detail", photo_id=photo.id, _external=True)
+    response.headers["Location"] = external_url("api.photo_detail", photo_id=photo.id)
     return response, status
 
 

@@ -15,6 +15,7 @@ from ..permissions import acting_user
 from ..security import embeddable
 from ..services import albums, oembed
 from ..services.photos import share_token_for_user
+from ..urls import external_url
 from ..web.views_album import album_context
 from ..web.views_common import (
     DerivativeUrls,
@@ -80,8 +81,9 @@ def provider() -> tuple[Response, int]:
     """oEmbed 1.0 provider: JSON only (``format=xml`` → 501)."""
     try:
         parsed = oembed.parse_request(request.args)
-        adapter = current_app.url_map.bind(request.host, url_scheme=request.scheme)
-        body = oembed.oembed(db.session, parsed, adapter=adapter, host=request.host)
+        # matches paths only: whether the URL is this site's is decided from GALLERY_BASE_URL
+        adapter = current_app.url_map.bind("localhost")
+        body = oembed.oembed(db.session, parsed, adapter=adapter)
     except oembed.OEmbedError as error:
         return jsonify(error.to_dict()), error.status
     response = jsonify(body)
@@ -101,23 +103,23 @@ def embed_code(album: Album, photo: Photo | None = None, token: str | None = Non
     if album.visibility == Visibility.unlisted and not token:
         return None
     if photo is None:
-        page_url = url_for("web.album", album=album.slug, token=token, _external=True)
-        src = url_for("embed.album", album=album.slug, token=token, _external=True)
+        page_url = external_url("web.album", album=album.slug, token=token)
+        src = external_url("embed.album", album=album.slug, token=token)
         width, height, title = oembed.DEFAULT_WIDTH, oembed.DEFAULT_HEIGHT, album.title
     else:
-        page_url = url_for("web.photo", album=album.slug, photo_id=photo.id, token=token, _external=True)
-        src = url_for("embed.photo", photo_id=photo.id, token=token, _external=True)
+        page_url = external_url("web.photo", album=album.slug, photo_id=photo.id, token=token)
+        src = external_url("embed.photo", photo_id=photo.id, token=token)
         width, height, title = oembed.DEFAULT_WIDTH, oembed.DEFAULT_HEIGHT, photo.title or album.title
     snippet = oembed.iframe_html(
         src=src,
         width=width,
         height=height,
         title=title,
-        script_src=url_for("static", filename="js/embed.js", _external=True),
+        script_src=external_url("static", filename="js/embed.js"),
     )
     return {
         "snippet": snippet,
         "url": page_url,
-        "oembed": url_for("embed.provider", url=page_url, format="json", _external=True),
+        "oembed": external_url("embed.provider", url=page_url, format="json"),
         "title": title,
     }

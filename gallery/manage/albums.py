@@ -15,6 +15,7 @@ from ..models import Album, OriginalDownloads, Visibility
 from ..permissions import Permission, acting_user, current_actor, requires
 from ..services import catalog, editing
 from ..services.photos import share_token_for_user
+from ..urls import external_url
 from ..web.media import derivative_url
 from . import bp
 from .common import int_list, json_error, parse_int, wants_json
@@ -28,7 +29,7 @@ def share_url(album: Album) -> str | None:
     token = share_token_for_user(album, acting_user())
     if not token:
         return None
-    return url_for("web.album", album=album.slug, token=token, _external=True)
+    return external_url("web.album", album=album.slug, token=token)
 
 
 @bp.app_template_global()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from flask import request, url_for
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -20,6 +19,7 @@ from werkzeug.routing import MapAdapter
 
 from ..errors import GalleryError, NotFoundError
 from ..models import Album, Photo, PhotoStatus, Visibility
+from ..urls import absolute, external_url, site_path
 from ..web.media import derivative_url
 from . import albums
 from .photos import can_view_album
@@ -144,19 +144,16 @@ def _thumbnail(photo: Any, maxwidth: int | None, maxheight: int | None) -> dict[
     if not jpegs or not _fits(jpegs[0].width, jpegs[0].height, maxwidth, maxheight):
         return {}
     thumb = jpegs[0]
-    return {"thumbnail_url": _absolute(derivative_url(thumb)), "thumbnail_width": thumb.width, "thumbnail_height": thumb.height}
+    return {"thumbnail_url": absolute(derivative_url(thumb)), "thumbnail_width": thumb.width, "thumbnail_height": thumb.height}
 
 
-def _absolute(url: str) -> str:
-    return urljoin(request.url_root, url)
-
-
-def _resolve(url: str, adapter: MapAdapter, host: str) -> tuple[str, dict[str, Any], str | None]:
+def _resolve(url: str, adapter: MapAdapter) -> tuple[str, dict[str, Any], str | None]:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != host.lower():
+    path = site_path(url)
+    if path is None:
         raise OEmbedError(404, "not_found", "not a URL of this gallery")
     try:
-        endpoint, values = adapter.match(parts.path, method="GET")
+        endpoint, values = adapter.match(path, method="GET")
     except HTTPException:
         raise OEmbedError(404, "not_found", "not an album or photo URL") from None
     if endpoint not in ("web.album", "web.photo"):
@@ -166,9 +163,9 @@ def _resolve(url: str, adapter: MapAdapter, host: str) -> tuple[str, dict[str, A
     return endpoint, values, token
 
 
-def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter, host: str) -> dict[str, Any]:
+def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) -> dict[str, Any]:
     """The oEmbed response for an album (``rich``) or photo (``photo``) URL of this site."""
-    endpoint, values, token = _resolve(request_.url, adapter, host)
+    endpoint, values, token = _resolve(request_.url, adapter)
     album = session.scalar(select(Album).where(Album.slug == values["album"]).options(joinedload(Album.event)))
     if album is None:
         raise OEmbedError(404, "not_found", "no such album")
@@ -180,7 +177,7 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter, ho
     common: dict[str, Any] = {
         "version": "1.0",
         "provider_name": PROVIDER_NAME,
-        "provider_url": url_for("web.home", _external=True),
+        "provider_url": external_url("web.home"),
         "cache_age": CACHE_AGE,
     }
     if endpoint == "web.photo":
@@ -197,7 +194,7 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter, ho
             **common,
             "type": "photo",
             "title": photo.title or photo.caption.split("\n", 1)[0][:200] or album.title,
-            "url": _absolute(derivative_url(chosen)),
+            "url": absolute(derivative_url(chosen)),
             "width": chosen.width,
             "height": chosen.height,
             **_thumbnail(photo, maxwidth, maxheight),
@@ -208,7 +205,7 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter, ho
     page = albums.album_page(session, album, page_size=24)
     width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
     height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)
-    src = url_for("embed.album", album=album.slug, token=token, _external=True)
+    src = external_url("embed.album", album=album.slug, token=token)
     credits = list(dict.fromkeys(item.photo.credit for item in page.photos if item.photo.credit))
     result = {
         **common,
@@ -219,7 +216,7 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter, ho
             width=width,
             height=height,
             title=album.title,
-            script_src=url_for("static", filename="js/embed.js", _external=True),
+            script_src=external_url("static", filename="js/embed.js"),
         ),
         "width": width,
         "height": height,

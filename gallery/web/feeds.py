@@ -15,6 +15,7 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from .. import urls
 from ..extensions import db
 from ..services import feeds
 from . import bp
@@ -32,12 +33,12 @@ def xml_text(value: str) -> str:
 
 def absolute(path: str) -> str:
     """An absolute URL on this site for an absolute path (non-ASCII percent-encoded)."""
-    return request.host_url.rstrip("/") + quote(path, safe="/?&=%:@-._~")
+    return urls.absolute(quote(path, safe="/?&=%:@-._~"))
 
 
 def _tag_authority() -> str:
     """The host name for tag: URIs (RFC 4151), without the port."""
-    return (urlsplit(request.host_url).hostname or "localhost").lower()
+    return (urlsplit(urls.site_url()).hostname or "localhost").lower()
 
 
 def _timestamp(value: datetime) -> str:

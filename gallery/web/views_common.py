@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..models import Event, Photo
+from ..urls import absolute, external_url
 from .media import derivative_url
 
 DAY_PATTERN = "d MMMM y"  # "7 maja 2024" / "7 May 2024"
@@ -149,10 +150,6 @@ def image_sets(photos: Iterable[Any], **kwargs: Any) -> dict[int, ImageSet]:
         if found is not None:
             result[photo.id] = found
     return result
-
-
-def absolute(url: str) -> str:
-    return urljoin(request.url_root, url)
 
 
 # --- text for photos --------------------------------------------------------------------------
@@ -299,10 +296,6 @@ class Sharing:
             if self.image_alt:
                 tags.append(("name", "twitter:image:alt", self.image_alt))
         return tags
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    return url_for(endpoint, _external=True, **{k: v for k, v in values.items() if v is not None})
 
 
 def route_exists(path_pattern: str) -> str | None:
