@@ -302,6 +302,9 @@ class Photo(TimestampMixin, db.Model):  # type: ignore[name-defined]
     status: Mapped[PhotoStatus] = mapped_column(
         _enum(PhotoStatus, "photo_status"), nullable=False, default=PhotoStatus.processing
     )
+    # When the photo last entered `processing` (upload, re-queue): one that stays there longer
+    # than `gallery verify --stuck-after` lost its derivative work (services/processing.py).
+    processing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     error: Mapped[str | None] = mapped_column(sa.Text)
     position: Mapped[int | None] = mapped_column(sa.Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)

@@ -95,6 +95,9 @@ def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) 
     storage = current_app.extensions["gallery_storage"]
     if settings.test_task_delay:  # test hook (GALLERY_ENV=testing only): lets a test kill the worker mid-task
         time.sleep(settings.test_task_delay)
+    # In-process (eager) there is no retry loop, nor after the last retry: a storage failure
+    # then marks the photo `failed` with the reason (logged) for `gallery reprocess`.
+    retry_follows = not celery_app.conf.task_always_eager and self.request.retries < self.max_retries
     try:
         return process_photo(
             db.session,
@@ -102,12 +105,9 @@ def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) 
             photo_id,
             sizes=tuple(sizes) if sizes else settings.derivative_sizes,
             max_pixels=settings.max_pixels,
+            retry_follows=retry_follows,
         )
     except StorageError as exc:
-        if celery_app.conf.task_always_eager:
-            # In-process: no retry loop; the photo stays `processing` and
-            # `gallery reprocess` picks it up.
-            raise
         raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
     finally:
         db.session.remove()

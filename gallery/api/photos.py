@@ -163,7 +163,7 @@ def upload_photo(album: str) -> tuple[Response, int]:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-    if outcome.created:
+    if outcome.needs_derivatives:
         enqueue_derivatives(photo_id)
     photo = db.session.get(Photo, photo_id)
     assert photo is not None

@@ -95,8 +95,8 @@ def import_one(app: Flask, path: Path, *, album_id: int, actor_user_id: int | No
             )
             photo_id = outcome.photo.id
             status = outcome.photo.status
-            # A photo left `processing` by an interrupted run is finished now.
-            if outcome.created or status == PhotoStatus.processing:
+            # New, or left `processing` by an interrupted run (re-queued by ingest): finish it now.
+            if outcome.needs_derivatives:
                 if inline_derivatives:
                     status_value = process_photo(
                         session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels

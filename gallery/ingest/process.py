@@ -85,11 +85,22 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
     return rows
 
 
-def process_photo(session: Session, storage: Storage, photo_id: int, *, sizes: Sequence[int], max_pixels: int) -> str:
+def process_photo(
+    session: Session,
+    storage: Storage,
+    photo_id: int,
+    *,
+    sizes: Sequence[int],
+    max_pixels: int,
+    retry_follows: bool = False,
+) -> str:
     """Render derivatives and mark the photo ready, or failed with the reason.
 
-    Returns the final status.  Storage outages are re-raised so the task can retry;
-    anything wrong with the image itself marks the photo ``failed``."""
+    Returns the final status.  Anything wrong with the image itself marks the photo
+    ``failed``.  A storage failure (store unreachable, disk full) is logged; when a retry
+    follows (``retry_follows``: the Celery task has retries left) it is re-raised and the
+    photo stays ``processing``, else the photo is marked ``failed`` with the reason, for
+    ``gallery reprocess``: never left ``processing`` with nothing to finish it."""
     photo = session.get(Photo, photo_id)
     if photo is None:
         log.warning("photo %s vanished before its derivatives were made", photo_id)
@@ -99,18 +110,25 @@ def process_photo(session: Session, storage: Storage, photo_id: int, *, sizes: S
     session.rollback()  # no transaction stays open while we render
     try:
         rows = render_and_store(storage, source, sizes=sizes, max_pixels=max_pixels)
-    except StorageError:
-        raise
+    except StorageError as exc:
+        reason = f"derivatives could not be stored: {exc}"[:2000]
+        if retry_follows:
+            log.warning("photo %s: %s; retrying", photo_id, reason)
+            raise
+        return _fail(session, photo_id, reason, logging.ERROR)
     except Exception as exc:  # the image cannot be rendered: keep the original, say why
-        reason = f"derivatives failed: {exc}"[:2000]
-        session.execute(
-            update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.failed, error=reason)
-        )
-        session.commit()
-        log.warning("photo %s failed: %s", photo_id, exc)
-        return PhotoStatus.failed.value
+        return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
+    # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
+    # the first still renders) replace each other's derivative rows one after the other.
+    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None))
     session.execute(delete(Derivative).where(Derivative.photo_id == photo_id))
     session.add_all(rows)
-    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None))
     session.commit()
     return PhotoStatus.ready.value
+
+
+def _fail(session: Session, photo_id: int, reason: str, level: int) -> str:
+    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.failed, error=reason))
+    session.commit()
+    log.log(level, "photo %s failed: %s", photo_id, reason)
+    return PhotoStatus.failed.value

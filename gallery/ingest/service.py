@@ -29,7 +29,7 @@ from ..media import exif as exif_mod
 from ..media import images, sniff
 from ..media.derivatives import original_key
 from ..models import Album, Photo, PhotoStatus, TakenAtSource
-from ..services import clock
+from ..services import clock, processing
 from ..services.audit import Actor, record
 from ..storage import NotFound, Storage
 from .upload import Received
@@ -50,10 +50,16 @@ DELETED_MESSAGE = (
 class IngestOutcome:
     photo: Photo
     created: bool  # False: the same bytes were already in the album
+    requeued: bool = False  # already there but still `processing`: its derivative work is due again
 
     @property
     def status_code(self) -> int:
         return 201 if self.created else 200
+
+    @property
+    def needs_derivatives(self) -> bool:
+        """Whether the caller must queue (or run) the derivative work for this photo."""
+        return self.created or self.requeued
 
 
 @dataclass(frozen=True)
@@ -189,10 +195,17 @@ def find_existing(session: Session, album_id: int, sha256: str) -> Photo | None:
 
 def _already_there(session: Session, photo: Photo, album_slug: str) -> IngestOutcome:
     """The answer when the bytes are already in the album.  A deleted photo stays deleted:
-    only the bin restores it (and once the bin is purged, the bytes are new again)."""
+    only the bin restores it (and once the bin is purged, the bytes are new again).  One still
+    ``processing`` may have lost its derivative work (a killed process): it is queued again
+    (the work is idempotent), so the upload's answer is never a promise nobody keeps."""
     if photo.deleted_at is not None:
         session.rollback()
         raise PhotoDeleted(DELETED_MESSAGE.format(album=album_slug))
+    if photo.status == PhotoStatus.processing:
+        photo_id = photo.id
+        session.rollback()  # the write below starts its own transaction (SQLite: write-first)
+        processing.restart_processing(session, [photo_id])
+        return IngestOutcome(photo, created=False, requeued=True)
     return IngestOutcome(photo, created=False)
 
 

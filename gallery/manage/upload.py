@@ -77,7 +77,7 @@ def _ingest_one(album_slug: str, file: FileStorage) -> UploadResult:
         received.cleanup()
     photo_id = outcome.photo.id
     db.session.rollback()  # the derivative task commits in its own session
-    if outcome.created:
+    if outcome.needs_derivatives:
         enqueue_derivatives(photo_id)
     from ..models import Photo
 

@@ -46,7 +46,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -515,20 +515,6 @@ def photos_to_reprocess(
             ids.append(photo.id)
     session.rollback()
     return ids
-
-
-def mark_processing(session: Session, ids: Iterable[int]) -> None:
-    """Failed photos handed to the workers again show as ``processing`` until they finish."""
-    id_list = list(ids)
-    for start in range(0, len(id_list), 500):
-        chunk = id_list[start : start + 500]
-        session.execute(
-            update(Photo)
-            .where(Photo.id.in_(chunk), Photo.status == PhotoStatus.failed)
-            .values(status=PhotoStatus.processing)
-            .execution_options(synchronize_session=False)
-        )
-    session.commit()
 
 
 def remaining_work(session: Session, ids: Sequence[int], sizes: Sequence[int]) -> tuple[list[int], dict[str, int]]:
