@@ -3,9 +3,16 @@ GALLERY_TRUSTED_PROXIES hops) and across gunicorn workers (one shared store, or 
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,7 +20,8 @@ from flask.testing import FlaskClient
 from gallery.config import ConfigError, load_settings
 from gallery.extensions import db
 from gallery.models import AuditLog, Role
-from tests.conftest import PASSWORD, csrf_from, make_user
+from tests.archive.faults import Child, child_env
+from tests.conftest import PASSWORD, csrf_from, make_app, make_user
 
 PROXY = "10.0.0.1"  # the reverse proxy, the only peer Gallery sees
 PER_ADDRESS = 10  # "10 per minute" per address on POST /login
@@ -60,3 +68,112 @@ def test_the_audit_log_records_the_client_address(app: Flask, client: FlaskClien
 def test_bad_trusted_proxies_values_are_refused(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match="GALLERY_TRUSTED_PROXIES"):
         load_settings({"GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_TRUSTED_PROXIES": value})
+
+
+# --- several gunicorn workers ------------------------------------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+UNSHARED = "login rate limits are counted in each of the 2 gunicorn workers separately"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def gunicorn_with_two_workers(tmp_path: Path, storage_url: str) -> Iterator[tuple[Child, str]]:
+    """gunicorn -w 2 with Gallery's server hook (``-c python:gallery.ratelimit``, which
+    gunicorn.conf.py imports too), sync workers and an access log that names the worker's pid,
+    on a free loopback port; answers once both workers boot."""
+    database = f"sqlite:///{tmp_path / 'workers.db'}"
+    app = make_app(tmp_path, database)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    env = child_env(
+        GALLERY_ENV="development",
+        GALLERY_INSTANCE_PATH=str(tmp_path / "instance"),
+        GALLERY_DATABASE_URL=database,
+        GALLERY_STORAGE_URL=(tmp_path / "media").as_uri(),
+        GALLERY_SECRET_KEY="workers-secret-" + "w" * 32,
+        GALLERY_RATELIMIT_STORAGE_URL=storage_url,
+        GALLERY_LOG_LEVEL="WARNING",
+    )
+    port = _free_port()
+    child = Child(
+        [sys.executable, "-m", "gunicorn", "-c", "python:gallery.ratelimit", "-w", "2", "--worker-class", "sync",
+         "-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--access-logformat", "access pid=%(p)s %(m)s %(U)s %(s)s",
+         "wsgi:app"],
+        env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while sum("Booting worker" in line for line in child.lines) < 2 or not _answers(f"{base}/healthz"):
+            assert child.proc.poll() is None and time.monotonic() < deadline, child.output
+            time.sleep(0.2)
+        yield child, base
+    finally:
+        child.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2, headers={"Connection": "close"}).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _failed_logins(base: str, email: str, count: int) -> list[int]:
+    """``count`` wrong-password logins for one e-mail, each on a new connection (so the two
+    workers share them), with the CSRF token of one browser session."""
+    browser = requests.Session()
+    browser.headers["Connection"] = "close"
+    token = csrf_from(browser.get(f"{base}/login", timeout=10).text)
+    statuses = []
+    for _ in range(count):
+        response = browser.post(f"{base}/login", data={"email": email, "password": "wrong password", "csrf_token": token},
+                                timeout=10, allow_redirects=False)
+        statuses.append(response.status_code)
+    return statuses
+
+
+def _login_pids(child: Child) -> set[str]:
+    return {line.split("pid=", 1)[1].split()[0] for line in child.lines if "access pid=" in line and " POST /login " in line}
+
+
+def test_workers_without_a_shared_store_warn_at_start(tmp_path: Path) -> None:
+    with gunicorn_with_two_workers(tmp_path, "memory://") as (child, _base):
+        # logged by the arbiter when it is ready, before any request
+        assert child.wait_for(UNSHARED, timeout=10), child.output
+        assert sum(UNSHARED in line for line in child.lines) == 1
+        assert "GALLERY_RATELIMIT_STORAGE_URL" in next(line for line in child.lines if UNSHARED in line)
+
+
+@pytest.fixture
+def redis_keys() -> Iterator[list[str]]:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        client.ping()
+    except Exception:  # noqa: BLE001 (any failure: no Redis here)
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    patterns: list[str] = []
+    yield patterns
+    for pattern in patterns:
+        for key in client.keys(pattern):
+            client.delete(key)
+    client.close()
+
+
+def test_with_redis_the_limit_holds_across_two_workers(tmp_path: Path, redis_keys: list[str]) -> None:
+    email = f"workers-{uuid.uuid4().hex[:12]}@example.org"
+    redis_keys.append(f"*{email}*")
+    with gunicorn_with_two_workers(tmp_path, REDIS_URL) as (child, base):
+        statuses = _failed_logins(base, email, 20)
+        assert len(_login_pids(child)) == 2, "the attempts did not reach both workers:\n" + child.output
+        assert statuses == [401] * 5 + [429] * 15, statuses
+        assert UNSHARED not in child.output
