@@ -168,6 +168,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     app.extensions["gallery_storage"] = build_storage(settings)
+    from .storage import deadline as storage_deadline
+
+    # All storage calls of one request share GALLERY_S3_TOTAL_TIMEOUT seconds (503 when spent).
+    storage_deadline.init_app(app, settings.s3_total_timeout)
 
     from . import tasks
 

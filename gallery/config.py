@@ -8,12 +8,14 @@ person can act on (``ConfigError``), never later with a stack trace.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production", "testing")
@@ -36,6 +38,7 @@ class Settings:
     s3_connect_timeout: float
     s3_read_timeout: float
     s3_max_attempts: int
+    s3_total_timeout: float
     public_media_url: str | None
     secret_key: str
     celery_broker_url: str | None
@@ -310,6 +313,44 @@ def _secret_key(env_name: str, raw: str | None, instance_path: Path) -> tuple[st
     return key, True
 
 
+class S3Timeouts(NamedTuple):
+    connect: float
+    read: float
+    attempts: int
+    total: float
+
+
+#: gunicorn.conf.py gives a request this much longer than GALLERY_S3_TOTAL_TIMEOUT (database,
+#: decoding and the rest of the request happen outside the storage budget).
+WORKER_TIMEOUT_MARGIN = 35
+
+
+def _s3_timeouts(env: Mapping[str, str]) -> S3Timeouts:
+    """The S3 client's limits: per attempt (connect, read), attempts, and the total storage
+    time of one web request, which must leave room for at least one whole attempt."""
+    timeouts = S3Timeouts(
+        connect=_float(env, "GALLERY_S3_CONNECT_TIMEOUT", 3.0, minimum=0.1, maximum=300),
+        read=_float(env, "GALLERY_S3_READ_TIMEOUT", 15.0, minimum=0.1, maximum=3600),
+        attempts=_int(env, "GALLERY_S3_MAX_ATTEMPTS", 2, minimum=1, maximum=20),
+        total=_float(env, "GALLERY_S3_TOTAL_TIMEOUT", 25.0, minimum=0.2, maximum=3600),
+    )
+    one_attempt = timeouts.connect + timeouts.read
+    if timeouts.total < one_attempt:
+        raise ConfigError(
+            f"GALLERY_S3_TOTAL_TIMEOUT={timeouts.total:g} is shorter than one attempt: "
+            f"GALLERY_S3_CONNECT_TIMEOUT ({timeouts.connect:g} s) + GALLERY_S3_READ_TIMEOUT ({timeouts.read:g} s) "
+            f"= {one_attempt:g} s; raise the total or lower the others"
+        )
+    return timeouts
+
+
+def worker_timeout(environ: Mapping[str, str] | None = None) -> int:
+    """Seconds gunicorn lets a request run (``timeout`` in gunicorn.conf.py): the storage time
+    budget of a request (GALLERY_S3_TOTAL_TIMEOUT) plus :data:`WORKER_TIMEOUT_MARGIN`."""
+    total = _s3_timeouts(os.environ if environ is None else environ).total
+    return math.ceil(total) + WORKER_TIMEOUT_MARGIN
+
+
 def _test_task_delay(env: Mapping[str, str], env_name: str) -> float:
     delay = _float(env, "GALLERY_TEST_TASK_DELAY", 0.0, minimum=0.0, maximum=600.0)
     if delay and env_name != "testing":
@@ -345,6 +386,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "or when_required (stores that reject the newer default checksums)"
         )
 
+    s3_timeouts = _s3_timeouts(env)
+
     broker = _str(env, "GALLERY_CELERY_BROKER_URL")
     if broker is not None and urlsplit(broker).scheme not in ("redis", "rediss", "amqp", "amqps", "memory"):
         raise ConfigError(f"GALLERY_CELERY_BROKER_URL={broker!r}: use a redis:// (or amqp://) URL")
@@ -368,9 +411,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         s3_endpoint_url=_http_url("GALLERY_S3_ENDPOINT_URL", _str(env, "GALLERY_S3_ENDPOINT_URL")),
         s3_region=_str(env, "AWS_REGION") or _str(env, "AWS_DEFAULT_REGION"),
         s3_checksum_mode=checksum_mode,
-        s3_connect_timeout=_float(env, "GALLERY_S3_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=300),
-        s3_read_timeout=_float(env, "GALLERY_S3_READ_TIMEOUT", 60.0, minimum=0.1, maximum=3600),
-        s3_max_attempts=_int(env, "GALLERY_S3_MAX_ATTEMPTS", 3, minimum=1, maximum=20),
+        s3_connect_timeout=s3_timeouts.connect,
+        s3_read_timeout=s3_timeouts.read,
+        s3_max_attempts=s3_timeouts.attempts,
+        s3_total_timeout=s3_timeouts.total,
         public_media_url=_http_url("GALLERY_PUBLIC_MEDIA_URL", _str(env, "GALLERY_PUBLIC_MEDIA_URL")),
         secret_key=secret_key,
         secret_key_generated=generated,

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from gallery.config import ConfigError, load_settings
 from gallery.extensions import db
 from gallery.models import AuditLog, Role
-from tests.archive.faults import Child, child_env
+from tests.archive.faults import Child, child_env, private_redis_db
 from tests.conftest import PASSWORD, csrf_from, make_app, make_user
 
 PROXY = "10.0.0.1"  # the reverse proxy, the only peer Gallery sees
@@ -72,7 +72,6 @@ def test_bad_trusted_proxies_values_are_refused(tmp_path: Path, value: str) -> N
 
 # --- several gunicorn workers ------------------------------------------------------------------------
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 UNSHARED = "login rate limits are counted in each of the 2 gunicorn workers separately"
 
 
@@ -153,26 +152,21 @@ def test_workers_without_a_shared_store_warn_at_start(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def redis_keys() -> Iterator[list[str]]:
+def redis_url() -> Iterator[str]:
+    """An empty Redis database of this test's own (its per-address counters of 127.0.0.1 must
+    not count against other tests), emptied afterwards."""
     try:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        client.ping()
-    except Exception:  # noqa: BLE001 (any failure: no Redis here)
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            pass
+    except OSError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    patterns: list[str] = []
-    yield patterns
-    for pattern in patterns:
-        for key in client.keys(pattern):
-            client.delete(key)
-    client.close()
+    with private_redis_db() as url:
+        yield url
 
 
-def test_with_redis_the_limit_holds_across_two_workers(tmp_path: Path, redis_keys: list[str]) -> None:
+def test_with_redis_the_limit_holds_across_two_workers(tmp_path: Path, redis_url: str) -> None:
     email = f"workers-{uuid.uuid4().hex[:12]}@example.org"
-    redis_keys.append(f"*{email}*")
-    with gunicorn_with_two_workers(tmp_path, REDIS_URL) as (child, base):
+    with gunicorn_with_two_workers(tmp_path, redis_url) as (child, base):
         statuses = _failed_logins(base, email, 20)
         assert len(_login_pids(child)) == 2, "the attempts did not reach both workers:\n" + child.output
         assert statuses == [401] * 5 + [429] * 15, statuses

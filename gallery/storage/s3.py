@@ -42,7 +42,8 @@ Errors
 Every botocore failure becomes a :class:`StorageError` whose message names the endpoint and the
 bucket and says what to check; ``NoSuchKey``/404 becomes :class:`NotFound`. Timeouts and retries are
 bounded (``connect_timeout``, ``read_timeout``, ``max_attempts`` total attempts, botocore's
-"standard" retry mode), so an unreachable store fails within seconds instead of hanging.
+"standard" retry mode), so an unreachable store fails within seconds instead of hanging; in a web
+request all storage calls share one total time budget as well (:mod:`.deadline`, :mod:`.s3_deadline`).
 Note that S3 answers a HEAD for a key in a missing bucket with a bare 404, so ``stat``/``exists``
 cannot tell a missing bucket from a missing key; ``check_bucket`` (used by ``run_storage_check``) can.
 """
@@ -71,6 +72,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from . import s3_deadline
 from .base import (
     ByteChunks,
     InvalidKey,
@@ -128,15 +130,19 @@ def _read_upto(stream: BinaryIO, limit: int) -> bytearray:
 class _BodyReader(io.RawIOBase):
     """A raw file object over a botocore ``StreamingBody`` that turns botocore errors into StorageError."""
 
-    def __init__(self, body: Any, describe_error: Callable[[BaseException], StorageError]) -> None:
+    def __init__(
+        self, body: Any, describe_error: Callable[[BaseException], StorageError], before_read: Callable[[], None]
+    ) -> None:
         self._body = body
         self._describe_error = describe_error
+        self._before_read = before_read
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
+        self._before_read()  # the request's storage time budget (s3_deadline)
         try:
             data = self._body.read(len(view))
         except (BotoCoreError, OSError) as exc:
@@ -166,9 +172,9 @@ class S3Storage:
         endpoint_url: str | None = None,
         region_name: str | None = None,
         public_base_url: str | None = None,
-        connect_timeout: float = 5,
-        read_timeout: float = 60,
-        max_attempts: int = 3,
+        connect_timeout: float = 3,
+        read_timeout: float = 15,
+        max_attempts: int = 2,
         checksum_when_required: bool = False,
         multipart_threshold: int = 16 * 1024 * 1024,
         part_size: int = 16 * 1024 * 1024,
@@ -225,6 +231,8 @@ class S3Storage:
                 "s3", endpoint_url=endpoint_url, region_name=region_name, config=config
             )
         self.client: Any = client
+        # Every web request has a total storage time budget (GALLERY_S3_TOTAL_TIMEOUT).
+        s3_deadline.attach(client, read_timeout=read_timeout, max_attempts=max_attempts, where=self.describe)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> S3Storage:
@@ -258,6 +266,9 @@ class S3Storage:
         """Translate a botocore exception into a StorageError a person can act on."""
         where = f"bucket {self.bucket!r} at {self._endpoint}"
         what = f"{action} {key!r}" if key is not None else action
+        late = s3_deadline.explain(exc, what, where)
+        if late is not None:
+            return late
         if isinstance(exc, ClientError):
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
@@ -512,7 +523,12 @@ class S3Storage:
     def open(self, key: str) -> BinaryIO:
         response = self._get(key)
         assert response is not None
-        raw = _BodyReader(response["Body"], lambda exc: self._error(exc, "read", key))
+        body = response["Body"]
+        raw = _BodyReader(
+            body,
+            lambda exc: self._error(exc, "read", key),
+            lambda: s3_deadline.before_read(body, read_timeout=self.read_timeout, where=self.describe),
+        )
         return cast(BinaryIO, io.BufferedReader(raw, buffer_size=1 << 20))
 
     def iter_bytes(
@@ -536,7 +552,7 @@ class S3Storage:
 
         def chunks() -> Iterator[bytes]:
             try:
-                yield from body.iter_chunks(chunk_size)
+                yield from s3_deadline.body_chunks(body, chunk_size, read_timeout=self.read_timeout, where=self.describe)
             except (BotoCoreError, OSError) as exc:
                 raise self._error(exc, "read", key) from exc
 

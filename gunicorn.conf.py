@@ -1,0 +1,30 @@
+"""gunicorn settings for Gallery.
+
+From the checkout: ``gunicorn -c gunicorn.conf.py`` (gunicorn also reads this file by itself when
+started in this folder); from anywhere else pass its path: ``gunicorn -c /path/to/gunicorn.conf.py``.
+Command-line options win over the values here (``-w 8``, ``-b 0.0.0.0:8000``).
+
+``timeout`` is derived from the configuration, so that it always exceeds the storage time budget
+of a request (``GALLERY_S3_TOTAL_TIMEOUT``, 25 s by default, plus 35 s for the rest: 60 s): a
+request whose object store stalls is answered 503 before gunicorn would kill its worker.
+
+Threads (``gthread``): a worker keeps reporting to the arbiter while its threads stream long
+downloads (an album ZIP can take minutes), so only a worker that is really stuck is replaced.
+
+``when_ready`` warns at start when the login rate limits would be counted in each worker apart.
+"""
+
+from gallery.config import ConfigError, worker_timeout
+from gallery.ratelimit import when_ready  # noqa: F401  (server hook: warns when workers count login limits apart)
+
+wsgi_app = "wsgi:app"
+bind = "127.0.0.1:8000"
+worker_class = "gthread"
+workers = 4
+threads = 4
+try:
+    timeout = worker_timeout()
+except ConfigError as exc:  # one line a person can act on, not a traceback
+    raise SystemExit(f"Gallery configuration error: {exc}") from None
+graceful_timeout = 30
+keepalive = 5
