@@ -163,6 +163,7 @@ def _can_mount_tmpfs(where: Path) -> bool:
     probe = subprocess.run(
         ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs '{where}'"],
         capture_output=True,
+        check=False,
     )
     return probe.returncode == 0
 
