@@ -16,7 +16,9 @@ everywhere:
 * Every decoder failure (``UnidentifiedImageError``, ``OSError``, ``SyntaxError``,
   ``ValueError``, ``struct.error``, ``EOFError``, ...) becomes :class:`UndecodableImage`
   with a short reason.  ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never switched on, so a
-  truncated file fails :func:`decode_check`.
+  truncated file fails :func:`decode_check`.  HEIC/HEIF/AVIF are checked for truncation
+  from their container before they are opened (:mod:`gallery.media.bmff`): libheif would
+  fill missing tiles with green instead of failing.
 * Multi-frame files (MPO, APNG, animated WebP/AVIF, HEIF collections) are reduced to
   their first frame.
 
@@ -53,6 +55,8 @@ from typing import BinaryIO, Final
 
 from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
+from gallery.media import bmff
+
 __all__ = [
     "ALL_FORMATS",
     "DEFAULT_MAX_PIXELS",
@@ -75,6 +79,9 @@ ALL_FORMATS: Final[tuple[str, ...]] = ("JPEG", "PNG", "WEBP", "TIFF", "HEIF", "A
 
 #: The gallery's default pixel limit (``GALLERY_MAX_PIXELS``).
 DEFAULT_MAX_PIXELS: Final[int] = 150_000_000
+
+#: Formats whose container is checked for truncation before opening.
+_BMFF_FORMATS: Final[frozenset[str]] = frozenset({"HEIF", "AVIF"})
 
 #: Formats whose decoder delivers upright pixels (see the module docstring).
 _SELF_ORIENTING_FORMATS: Final[frozenset[str]] = frozenset({"TIFF", "HEIF"})
@@ -259,6 +266,8 @@ def open_image(
     if max_pixels <= 0:
         raise ValueError("max_pixels must be positive")
     formats = validate_formats(formats)
+    if _BMFF_FORMATS.intersection(formats):
+        _refuse_truncated_bmff(fp)
     img: Image.Image | None = None
     try:
         with _pillow_guard(max_pixels, formats=formats):
@@ -273,6 +282,22 @@ def open_image(
             img.close()
         raise
     return img
+
+
+def _refuse_truncated_bmff(fp: ImageSource) -> None:
+    """:class:`UndecodableImage` when an ISO-BMFF file (HEIC/HEIF/AVIF) is cut short."""
+    if isinstance(fp, (str, os.PathLike)):
+        with open(fp, "rb") as handle:
+            _refuse_truncated_bmff(handle)
+        return
+    position = fp.tell()
+    head = fp.read(12)
+    fp.seek(position)
+    if not bmff.is_bmff(head):
+        return  # not a container file: Pillow will say what it is
+    reason = bmff.find_truncation(fp)
+    if reason is not None:
+        raise UndecodableImage(reason)
 
 
 def decode_check(img: Image.Image, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
