@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError, Settings, load_settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .media import budget as decode_budget
 from .services.sessions import LIFETIME as LOGIN_LIFETIME
 from .storage import LocalStorage, Storage
 
@@ -104,6 +105,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     env = {**os.environ, **{k: str(v) for k, v in overrides.items() if k.startswith("GALLERY_")}}
     settings = load_settings(env)
     _configure_logging(settings)
+    decode_budget.configure(settings.decode_budget_mp, settings.decode_wait_seconds)  # per process: -w N makes N budgets
 
     app = Flask(
         "gallery",

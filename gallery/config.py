@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from .media.budget import DEFAULT_BUDGET_MP, DEFAULT_WAIT_SECONDS
+
 ENVIRONMENTS = ("development", "production", "testing")
 S3_CHECKSUM_MODES = ("when_supported", "when_required")
 
@@ -61,6 +63,10 @@ class Settings:
     base_url: str | None = None
     # How many reverse proxies in front of Gallery append to X-Forwarded-For (0: ignore it).
     trusted_proxies: int = 0
+    # Megapixels this process may decode at the same time (each process has its own budget),
+    # and how long an upload waits for room before it is answered 503 with Retry-After.
+    decode_budget_mp: float = DEFAULT_BUDGET_MP
+    decode_wait_seconds: float = DEFAULT_WAIT_SECONDS
 
     @property
     def production(self) -> bool:
@@ -96,6 +102,8 @@ class Settings:
             "GALLERY_EMBED_ALLOWED_ORIGINS": " ".join(self.embed_allowed_origins),
             "GALLERY_BASE_URL": self.base_url or "",
             "GALLERY_TRUSTED_PROXIES": str(self.trusted_proxies),
+            "GALLERY_DECODE_BUDGET_MP": f"{self.decode_budget_mp:g}",
+            "GALLERY_DECODE_WAIT_SECONDS": f"{self.decode_wait_seconds:g}",
         }
 
 
@@ -313,6 +321,20 @@ def _secret_key(env_name: str, raw: str | None, instance_path: Path) -> tuple[st
     return key, True
 
 
+def _decode_budget_mp(env: Mapping[str, str], max_pixels: int) -> float:
+    """GALLERY_DECODE_BUDGET_MP: at least GALLERY_MAX_PIXELS in megapixels, so that every
+    image the pixel limit allows can be decoded; by default 150 MP or that minimum."""
+    minimum = max_pixels / 1_000_000
+    budget = _float(env, "GALLERY_DECODE_BUDGET_MP", max(DEFAULT_BUDGET_MP, minimum), minimum=0.001, maximum=1_000_000)
+    if budget < minimum:
+        raise ConfigError(
+            f"GALLERY_DECODE_BUDGET_MP={budget:g} is below GALLERY_MAX_PIXELS={max_pixels} ({minimum:g} MP): "
+            f"an image at the pixel limit could never be decoded; use at least {minimum:g}, "
+            "or lower GALLERY_MAX_PIXELS"
+        )
+    return budget
+
+
 class S3Timeouts(NamedTuple):
     connect: float
     read: float
@@ -402,6 +424,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     secret_key, generated = _secret_key(env_name, _str(env, "GALLERY_SECRET_KEY"), instance_path)
     base_url = parse_base_url(_str(env, "GALLERY_BASE_URL"), env_name)
+    max_pixels = _int(env, "GALLERY_MAX_PIXELS", 150_000_000, minimum=1, maximum=10_000_000_000)
 
     return Settings(
         env=env_name,
@@ -421,7 +444,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         celery_broker_url=broker,
         ratelimit_storage_url=ratelimit,
         max_upload_mb=_int(env, "GALLERY_MAX_UPLOAD_MB", 200, minimum=1, maximum=100_000),
-        max_pixels=_int(env, "GALLERY_MAX_PIXELS", 150_000_000, minimum=1, maximum=10_000_000_000),
+        max_pixels=max_pixels,
+        decode_budget_mp=_decode_budget_mp(env, max_pixels),
+        decode_wait_seconds=_float(env, "GALLERY_DECODE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, minimum=0.0, maximum=3600.0),
         derivative_sizes=parse_sizes(_str(env, "GALLERY_DERIVATIVE_SIZES")),
         embed_allowed_origins=parse_origins(_str(env, "GALLERY_EMBED_ALLOWED_ORIGINS")),
         log_level=log_level,

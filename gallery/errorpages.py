@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from .errors import GalleryError
+from .errors import DecoderBusy, GalleryError
 from .permissions import ApiAuthError
 from .storage import StorageError
 
@@ -81,6 +81,20 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return _json(exc.status, exc.code, exc.message, exc.field)
         return _page(exc.status, _titles().get(exc.status, _("Error")), exc.message)
+
+    @app.errorhandler(DecoderBusy)
+    def _decoder_busy(exc: DecoderBusy):  # type: ignore[no-untyped-def]
+        if wants_json():
+            response = _json(exc.status, exc.code, exc.message)
+        else:
+            message = _(
+                "The server is busy with other large images; nothing was saved. "
+                "Please try again in %(seconds)s seconds.",
+                seconds=exc.retry_after,
+            )
+            response = app.make_response(_page(503, _("Service unavailable"), message))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(ApiAuthError)
     def _api_auth(exc: ApiAuthError):  # type: ignore[no-untyped-def]

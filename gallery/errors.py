@@ -67,3 +67,17 @@ class UnprocessableImage(GalleryError):
 class ServiceUnavailable(GalleryError):
     status = 503
     code = "service_unavailable"
+
+
+class DecoderBusy(ServiceUnavailable):
+    """The process's decoding budget stayed full for the whole wait limit: nothing was
+    accepted; the answer carries ``Retry-After: retry_after``."""
+
+    code = "decoder_busy"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(
+            "the server is busy decoding other large images and nothing was saved: "
+            f"try again in {retry_after} s (Retry-After)"
+        )
+        self.retry_after = retry_after

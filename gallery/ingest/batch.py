@@ -14,6 +14,7 @@ from flask import Flask
 
 from ..errors import GalleryError, PhotoDeleted
 from ..extensions import db
+from ..media.budget import waiting_without_limit
 from ..models import Album, Photo, PhotoStatus
 from ..services.audit import Actor
 from ..storage import StorageError
@@ -140,7 +141,9 @@ def run_import(
     album_id = album.id
 
     def work(path: Path) -> FileResult:
-        return import_one(app, path, album_id=album_id, actor_user_id=actor_user_id, inline_derivatives=inline)
+        # Jobs take turns in the decoding budget; nobody is waiting for a 503 here.
+        with waiting_without_limit():
+            return import_one(app, path, album_id=album_id, actor_user_id=actor_user_id, inline_derivatives=inline)
 
     results: Iterator[FileResult]
     if jobs <= 1:

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from ..errors import PhotoDeleted, UnprocessableImage, UnsupportedMediaType
 from ..media import captions as captions_mod
 from ..media import exif as exif_mod
-from ..media import images, sniff
+from ..errors import DecoderBusy
+from ..media import budget, images, sniff
 from ..media.derivatives import original_key
 from ..models import Album, Photo, PhotoStatus, TakenAtSource
 from ..services import clock, processing
@@ -116,13 +117,15 @@ def inspect(
                     # Decoding at 1/8 scale still reads every byte of entropy data,
                     # so truncation is found at a fraction of the cost.
                     img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
-                images.decode_check(img)
+                images.decode_check(img, max_pixels=max_pixels)  # waits its turn in the decoding budget
             finally:
                 img.close()
         except images.TooManyPixels as exc:
             raise UnprocessableImage(str(exc), code="too_many_pixels") from None
         except images.UndecodableImage as exc:
             raise UnprocessableImage(str(exc), code="undecodable_image") from None
+        except budget.BudgetWaitExceeded as exc:
+            raise DecoderBusy(retry_after=exc.retry_after) from None
 
     with received.path.open("rb") as handle:
         raw = exif_mod.read_metadata(handle, kind=detected.kind, time_budget=EXIF_TIME_BUDGET)

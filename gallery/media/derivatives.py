@@ -10,6 +10,11 @@ How it is done, and why
   decode at the smallest DCT scale (1/1, 1/2, 1/4 or 1/8) that still covers the largest
   size needed, so a 24 MP photo rendered up to 2048 px is decoded at 3000x2000.  Other
   formats are decoded at full size.  The image is decoded once; no size re-opens it.
+* **Within the decoding budget.**  The whole render holds its share of the process's
+  decoding budget (:func:`gallery.media.images.decoded`): the decoded pixels, a converted
+  copy when they are not 8-bit yet, and the first resize's intermediate.  Renders have
+  priority over checks of new uploads and wait for room without a time limit (the photo is
+  already accepted).
 * **Resize, then cascade.**  The largest size is resized from the decoded pixels with
   bicubic (``reducing_gap=3``: an integer box ``reduce`` first only when the ratio is 6 or
   more); every smaller size is
@@ -61,7 +66,7 @@ from gallery.media.images import (
     ALL_FORMATS,
     DEFAULT_MAX_PIXELS,
     ImageError,
-    decode_check,
+    decoded,
     open_image,
     oriented_size,
     pending_orientation,
@@ -544,7 +549,33 @@ def _render(
         box = oriented_size((largest.width, largest.height), orientation)  # back to stored
         if box != source_size and img.draft(img.mode, box) is not None:
             drafted = True
-    decode_check(img, max_pixels=max_pixels)
+    working = _working_bytes(img, max(labels))
+    with decoded(img, max_pixels=max_pixels, working_bytes=working, priority=True):
+        return _render_decoded(img, source_size, drafted, labels, exif, jpeg_quality, webp_quality, stats)
+
+
+def _working_bytes(img: Image.Image, largest_label: int) -> int:
+    """Memory the render allocates next to the decoded pixels of ``img`` (at its drafted
+    size): a converted copy when they are not 8-bit L/RGB/CMYK yet (``_to_8bit``,
+    ``_drop_opaque_alpha``) and the first resize's intermediate (Pillow resizes along one
+    axis, then the other: new long edge x old long edge)."""
+    width, height = img.size
+    pixels = width * height
+    copies = 0
+    if img.mode.startswith("I") or img.mode == "F":
+        copies = 9  # to I (4), scaled (4), to L (1)
+    elif img.mode not in ("L", "RGB", "LA", "RGBA", "CMYK") or "transparency" in img.info:
+        copies = 4
+    elif img.mode in ("LA", "RGBA"):
+        copies = 5  # the alpha channel, and the copy without it when it is opaque
+    long_edge = max(width, height)
+    return pixels * copies + min(largest_label, long_edge) * long_edge * 4
+
+
+def _render_decoded(  # noqa: PLR0913 - the steps after decoding, within its reservation
+    img: Image.Image, source_size: tuple[int, int], drafted: bool, labels: list[int], exif: bytes,
+    jpeg_quality: int, webp_quality: int, stats: RenderStats,
+) -> list[RenderedDerivative]:
     stats.decode_size = img.size
     stats.draft_scale = max(1, round(source_size[0] / img.size[0])) if drafted else 1
 

@@ -19,6 +19,12 @@ everywhere:
   truncated file fails :func:`decode_check`.  HEIC/HEIF/AVIF are checked for truncation
   from their container before they are opened (:mod:`gallery.media.bmff`): libheif would
   fill missing tiles with green instead of failing.
+* Every decode reserves its cost in the process's decoding budget
+  (:mod:`gallery.media.budget`) first, and waits its turn when the budget is full
+  (:func:`decoded`, :func:`decode_check`).  The cost is what will actually be decoded: the
+  size after ``draft`` (JPEG DCT scaling), Pillow's bytes per pixel for the mode, the
+  decoder's own buffers for WebP/HEIF/AVIF, and whatever the caller says it will allocate
+  next to the pixels (``working_bytes``).
 * Multi-frame files (MPO, APNG, animated WebP/AVIF, HEIF collections) are reduced to
   their first frame.
 
@@ -53,9 +59,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, PngImagePlugin, UnidentifiedImageError
 
-from gallery.media import bmff
+from gallery.media import bmff, budget
 
 __all__ = [
     "ALL_FORMATS",
@@ -65,6 +71,8 @@ __all__ = [
     "TooManyPixels",
     "UndecodableImage",
     "decode_check",
+    "decode_cost_mp",
+    "decoded",
     "ensure_heif_opener",
     "open_image",
     "oriented_size",
@@ -79,6 +87,13 @@ ALL_FORMATS: Final[tuple[str, ...]] = ("JPEG", "PNG", "WEBP", "TIFF", "HEIF", "A
 
 #: The gallery's default pixel limit (``GALLERY_MAX_PIXELS``).
 DEFAULT_MAX_PIXELS: Final[int] = 150_000_000
+
+#: Bytes a decoder holds per pixel *besides* Pillow's image while it decodes, measured
+#: (peak RSS growth over Pillow's own 4 bytes per RGB pixel) with Pillow 12.3 and
+#: pillow-heif 1.8: WebP goes through libwebp's animation decoder (canvas, frame and a copy),
+#: HEIF and AVIF through their own YCbCr and RGB planes.  JPEG, PNG and TIFF decode into
+#: Pillow's image directly.
+_DECODER_BYTES_PER_PIXEL: Final[dict[str, int]] = {"WEBP": 12, "HEIF": 4, "AVIF": 6}
 
 #: Formats whose container is checked for truncation before opening.
 _BMFF_FORMATS: Final[frozenset[str]] = frozenset({"HEIF", "AVIF"})
@@ -300,16 +315,57 @@ def _refuse_truncated_bmff(fp: ImageSource) -> None:
         raise UndecodableImage(reason)
 
 
-def decode_check(img: Image.Image, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
-    """Decode the pixels (``img.load()``); raise :class:`UndecodableImage` if that fails.
+def _bytes_per_pixel(mode: str) -> int:
+    """Bytes per pixel of Pillow's in-memory image: RGB is stored as 4, like RGBA."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith(("I;16", "BGR;1")):
+        return 2
+    return 4
 
-    Truncated files fail here because ``ImageFile.LOAD_TRUNCATED_IMAGES`` stays False.
+
+def decode_cost_mp(img: Image.Image, *, working_bytes: int = 0) -> float:
+    """Budget megapixels for decoding ``img`` at its current (possibly drafted) size, plus
+    ``working_bytes`` that the caller allocates next to the decoded pixels."""
+    width, height = img.size
+    per_pixel = _bytes_per_pixel(img.mode) + _DECODER_BYTES_PER_PIXEL.get(str(img.format), 0)
+    return budget.megapixels(width * height * per_pixel + working_bytes)
+
+
+@contextmanager
+def decoded(
+    img: Image.Image,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    working_bytes: int = 0,
+    priority: bool = False,
+) -> Iterator[Image.Image]:
+    """Decode ``img`` within the process's decoding budget and hold its share for the block.
+
+    Waits for room in the budget first (:meth:`gallery.media.budget.DecodeBudget.reserve`;
+    ``priority`` for work on photos already accepted), so raises
+    :class:`gallery.media.budget.BudgetWaitExceeded` when none frees up in time, and
+    :class:`UndecodableImage`/:class:`TooManyPixels` like :func:`decode_check`.  Work on the
+    decoded pixels inside the block; the caller should close the image soon after it.
     """
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # pragma: no cover - a configuration mistake
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
-    with _pillow_guard(max_pixels, img):
-        img.load()
-    _check_pixels(img, max_pixels)
+    with budget.current().reserve(decode_cost_mp(img, working_bytes=working_bytes), priority=priority):
+        with _pillow_guard(max_pixels, img):
+            img.load()
+        _check_pixels(img, max_pixels)
+        yield img
+
+
+def decode_check(img: Image.Image, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    """Decode the pixels (``img.load()``) within the decoding budget; raise
+    :class:`UndecodableImage` if that fails.  Close the image right after (its share of the
+    budget is given back on return), or use :func:`decoded` to work on the pixels.
+
+    Truncated files fail here because ``ImageFile.LOAD_TRUNCATED_IMAGES`` stays False.
+    """
+    with decoded(img, max_pixels=max_pixels):
+        pass
 
 
 def source_orientation(img: Image.Image) -> int:
@@ -338,7 +394,15 @@ def _exif_orientation(img: Image.Image) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            value = img.getexif().get(ExifTags.Base.Orientation, 1)
+            if isinstance(img, PngImagePlugin.PngImageFile) and "exif" not in img.info:
+                # Pillow's PNG getexif() decodes every pixel (outside the decoding budget) to
+                # look for an eXIf chunk after the image data.  Read what the headers say
+                # (eXIf before the data, XMP), and do not cache it: once the image is
+                # decoded, a late eXIf chunk is in img.info and read then.
+                value = Image.Image.getexif(img).get(ExifTags.Base.Orientation, 1)
+                img._exif = None
+            else:
+                value = img.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:  # noqa: BLE001 - corrupt EXIF must not stop the image
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
