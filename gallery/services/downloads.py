@@ -30,7 +30,7 @@ from zipstream import ZipStream
 from ..errors import NotFoundError
 from ..media.location import LocationStripError, strip_location_chunks
 from ..models import Album, Derivative, OriginalDownloads, Photo, PhotoStatus, User, Visibility
-from ..storage import Storage
+from ..storage import Storage, StorageError
 from . import catalog, photos
 
 log = logging.getLogger("gallery.downloads")
@@ -282,12 +282,18 @@ class AlbumArchive:
         return iter(self.stream)
 
 
-def _entry_chunks(storage: Storage, item: DownloadItem) -> Iterator[bytes]:
+def _entry_chunks(storage: Storage, item: DownloadItem, opened: Iterator[bytes] | None = None) -> Iterator[bytes]:
     """The entry's bytes; a generator, so the stored object is opened only when zipstream
-    reaches this entry, and released when the entry is done or the download is abandoned."""
-    _sent, chunks = open_item(storage, item)
+    reaches this entry (unless it was ``opened`` already), and released when the entry is done
+    or the download is abandoned.  A storage error ends the download: the server then closes
+    the connection, so the client sees an incomplete body (short against Content-Length, or a
+    chunked stream without its last chunk), never a complete-looking ZIP."""
+    chunks = opened if opened is not None else open_item(storage, item)[1]
     try:
         yield from chunks
+    except StorageError as exc:
+        log.error("album ZIP broken at photo %s (%s): %s; the client gets an incomplete download", item.photo_id, item.key, exc)
+        raise
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -295,12 +301,20 @@ def _entry_chunks(storage: Storage, item: DownloadItem) -> Iterator[bytes]:
 
 
 def album_archive(
-    session: Session, storage: Storage, album_slug: str, *, user: User | None, token: str | None
+    session: Session,
+    storage: Storage,
+    album_slug: str,
+    *,
+    user: User | None,
+    token: str | None,
+    open_first: bool = True,
 ) -> AlbumArchive:
     """The album's ready photos as a stored (uncompressed) ZIP, plus ``captions.csv``.
 
     Sized (exact ``Content-Length``) unless some entry's size is only known after streaming
-    (originals stripped of their location)."""
+    (originals stripped of their location).  With ``open_first`` (a GET, not a HEAD) the first
+    stored object is opened here, before any header is sent, so a store that is down gives a
+    StorageError (503), not a 200 that breaks off after the first bytes."""
     album = visible_album(session, album_slug, user=user, token=token)
     mode = album.original_downloads
     items: list[DownloadItem] = []
@@ -318,8 +332,9 @@ def album_archive(
     ]
     sized = all(item.size is not None for item in items)
     stream = ZipStream(sized=sized)
-    for name, item in zip(names, items, strict=True):
-        stream.add(_entry_chunks(storage, item), name, size=item.size)
+    first = open_item(storage, items[0])[1] if items and open_first else None
+    for i, (name, item) in enumerate(zip(names, items, strict=True)):
+        stream.add(_entry_chunks(storage, item, first if i == 0 else None), name, size=item.size)
     stream.add(captions_csv(rows), CAPTIONS_NAME)
     return AlbumArchive(
         filename=f"{album.slug}.zip",

@@ -71,7 +71,12 @@ def photo_download(album: str, photo_id: int) -> Response:
 @bp.get("/albums/<album>/download.zip")
 def album_zip(album: str) -> Response:
     archive = downloads.album_archive(
-        db.session, get_storage(), album, user=acting_user(), token=request.args.get("token")
+        db.session,
+        get_storage(),
+        album,
+        user=acting_user(),
+        token=request.args.get("token"),
+        open_first=request.method != "HEAD",  # a HEAD needs only the length, not the bytes
     )
     response = Response(archive.chunks, mimetype="application/zip", direct_passthrough=True)
     if archive.size is not None:
