@@ -572,7 +572,7 @@ def _working_bytes(img: Image.Image, largest_label: int) -> int:
     return pixels * copies + min(largest_label, long_edge) * long_edge * 4
 
 
-def _render_decoded(  # noqa: PLR0913 - the steps after decoding, within its reservation
+def _render_decoded(  # the steps after decoding, within its reservation
     img: Image.Image, source_size: tuple[int, int], drafted: bool, labels: list[int], exif: bytes,
     jpeg_quality: int, webp_quality: int, stats: RenderStats,
 ) -> list[RenderedDerivative]:

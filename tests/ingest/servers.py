@@ -7,7 +7,6 @@ children get the same ``GALLERY_*`` environment.  Memory is read from ``/proc/<p
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 import time
@@ -170,12 +169,3 @@ def post_photo(base_url: str, instance: Instance, data: bytes, filename: str, ti
     except ValueError:
         body = {"raw": response.text[:500]}
     return response.status_code, dict(response.headers), body, elapsed
-
-
-def describe_memory(pid: int) -> str:
-    mem = memory_kb(pid)
-    return f"pid {pid}: peak {mem['VmHWM'] / 1024:.0f} MB, now {mem['VmRSS'] / 1024:.0f} MB"
-
-
-def process_alive(pid: int) -> bool:
-    return os.path.exists(f"/proc/{pid}")

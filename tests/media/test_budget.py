@@ -35,18 +35,27 @@ def process_budget():
     current.configure(*saved)
 
 
+def until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_reservations_beyond_the_budget_wait_their_turn() -> None:
     pool = DecodeBudget(100, wait_seconds=5)
     order: list[str] = []
-    with pool.reserve(60):
-        def second() -> None:
-            with pool.reserve(60):
-                order.append("second")
 
+    def second() -> None:
+        with pool.reserve(60):
+            order.append("second")
+
+    with pool.reserve(60):
         thread = threading.Thread(target=second)
         thread.start()
-        time.sleep(0.2)
-        assert pool.waiting == 1 and order == []  # 60 + 60 > 100: it waits
+        until(lambda: pool.waiting == 1)  # 60 + 60 > 100: it waits
+        time.sleep(0.1)
+        assert order == []
         order.append("first done")
     thread.join(5)
     assert order == ["first done", "second"]
@@ -57,74 +66,100 @@ def test_past_the_wait_limit_a_typed_error_with_retry_after() -> None:
     pool = DecodeBudget(100, wait_seconds=0.2)
     with pool.reserve(100):
         started = time.monotonic()
-        with pytest.raises(BudgetWaitExceeded) as caught:
-            with pool.reserve(1):
-                pass
+        with pytest.raises(BudgetWaitExceeded) as caught, pool.reserve(1):
+            pass
         assert 0.2 <= time.monotonic() - started < 2
     assert caught.value.retry_after >= 1
     assert pool.in_use_mp == 0 and pool.waiting == 0
 
 
 def test_a_reservation_larger_than_the_budget_runs_alone() -> None:
-    pool = DecodeBudget(100, wait_seconds=1)
+    pool = DecodeBudget(100, wait_seconds=0.2)
     with pool.reserve(500) as charge:
         assert charge == 100
-    with pool.reserve(10):
-        with pytest.raises(BudgetWaitExceeded):
-            with pool.reserve(500):
-                pass
+    with pool.reserve(10), pytest.raises(BudgetWaitExceeded), pool.reserve(500):
+        pass
 
 
 def test_priority_goes_first_and_waits_without_limit() -> None:
     pool = DecodeBudget(100, wait_seconds=0.3)
     order: list[str] = []
-    threads = []
-    with pool.reserve(100):
-        for name, prio in (("upload", False), ("render", True)):
-            def run(name: str = name, prio: bool = prio) -> None:
-                try:
-                    with pool.reserve(100, priority=prio):
-                        order.append(name)
-                        time.sleep(0.05)
-                except BudgetWaitExceeded:
-                    order.append(name + " refused")
 
-            threads.append(threading.Thread(target=run))
+    def run(name: str, priority: bool) -> None:
+        try:
+            with pool.reserve(100, priority=priority):
+                order.append(name)
+        except BudgetWaitExceeded:
+            order.append(name + " refused")
+
+    with pool.reserve(100):
+        upload = threading.Thread(target=run, args=("upload", False))
+        upload.start()
+        until(lambda: pool.waiting == 1)
+        render = threading.Thread(target=run, args=("render", True))
+        render.start()
+        until(lambda: pool.waiting == 2)
+        upload.join(5)  # past its wait limit: the upload gives up, the render waits on
+        assert order == ["upload refused"] and pool.waiting == 1
+    render.join(5)
+    assert order == ["upload refused", "render"]
+
+
+def test_priority_is_served_before_earlier_ordinary_waiters() -> None:
+    pool = DecodeBudget(100, wait_seconds=5)
+    order: list[str] = []
+
+    def run(name: str, priority: bool) -> None:
+        with pool.reserve(100, priority=priority):
+            order.append(name)
+
+    with pool.reserve(100):
+        threads = []
+        for count, (name, priority) in enumerate((("upload", False), ("render", True)), start=1):
+            threads.append(threading.Thread(target=run, args=(name, priority)))
             threads[-1].start()
-            time.sleep(0.05)
-        time.sleep(0.6)  # longer than the wait limit: the upload gives up, the render waits on
+            until(lambda count=count: pool.waiting == count)
     for thread in threads:
         thread.join(5)
-    assert order == ["upload refused", "render"]
+    assert order == ["render", "upload"]
 
 
 def test_a_big_waiter_is_not_starved_by_small_ones() -> None:
     pool = DecodeBudget(100, wait_seconds=5)
     order: list[str] = []
+
+    def run(name: str, megapixels: float) -> None:
+        with pool.reserve(megapixels):
+            order.append(name)
+
     with pool.reserve(50):
-        big = threading.Thread(target=lambda: (pool.reserve(100).__enter__(), order.append("big")))
+        big = threading.Thread(target=run, args=("big", 100))
         big.start()
-        time.sleep(0.1)
-        small = threading.Thread(target=lambda: (pool.reserve(10).__enter__(), order.append("small")))
+        until(lambda: pool.waiting == 1)
+        small = threading.Thread(target=run, args=("small", 10))
         small.start()
-        time.sleep(0.2)
+        until(lambda: pool.waiting == 2)
+        time.sleep(0.1)
         assert order == []  # 50 + 10 would fit, but the big one came first
     big.join(5)
-    assert order == ["big"]
+    small.join(5)
+    assert order == ["big", "small"]
 
 
 def test_without_limit_waits_past_the_wait_limit() -> None:
     pool = DecodeBudget(10, wait_seconds=0.1)
     done = threading.Event()
-    with pool.reserve(10):
-        def patient() -> None:
-            with budget.waiting_without_limit(), pool.reserve(10):
-                done.set()
 
+    def patient() -> None:
+        with budget.waiting_without_limit(), pool.reserve(10):
+            done.set()
+
+    with pool.reserve(10):
         thread = threading.Thread(target=patient)
         thread.start()
+        until(lambda: pool.waiting == 1)
         time.sleep(0.4)
-        assert not done.is_set()
+        assert not done.is_set() and pool.waiting == 1
     thread.join(5)
     assert done.is_set()
 
