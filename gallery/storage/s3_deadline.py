@@ -55,7 +55,7 @@ def _needs_retry(
     caught_exception: BaseException | None = None,
     **_: Any,
 ) -> None:
-    if attempts >= max_attempts:
+    if attempts >= max_attempts or isinstance(caught_exception, DeadlineExceeded):
         return  # no retry anyway: botocore raises the last error as it is
     if caught_exception is not None:
         failure = str(caught_exception)
