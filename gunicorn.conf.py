@@ -15,7 +15,7 @@ downloads (an album ZIP can take minutes), so only a worker that is really stuck
 """
 
 from gallery.config import ConfigError, worker_timeout
-from gallery.ratelimit import when_ready  # noqa: F401  (server hook: warns when workers count login limits apart)
+from gallery.http.ratelimit import when_ready  # noqa: F401  (server hook: warns when workers count login limits apart)
 
 wsgi_app = "wsgi:app"
 bind = "127.0.0.1:8000"

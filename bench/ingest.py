@@ -322,10 +322,10 @@ def import_child(jobs: int, folder: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="gallery-import-") as tmp:
         instance = Path(tmp)
         from gallery.app import create_app
+        from gallery.catalog import events as catalog
+        from gallery.core.audit import SYSTEM
         from gallery.extensions import db
-        from gallery.ingest.batch import collect_files, run_import
-        from gallery.services import catalog
-        from gallery.services.audit import SYSTEM
+        from gallery.photos.batch import collect_files, run_import
 
         app = create_app(
             {

@@ -103,11 +103,17 @@ def build(folder: Path, photos: int, megabytes: float) -> int:
     from datetime import datetime, timezone
 
     from gallery.app import create_app
+    from gallery.catalog import events as catalog
+    from gallery.core.audit import SYSTEM
     from gallery.extensions import db
     from gallery.media.derivatives import derivative_key, original_key
-    from gallery.models import Derivative, OriginalDownloads, Photo, PhotoStatus, TakenAtSource
-    from gallery.services import catalog
-    from gallery.services.audit import SYSTEM
+    from gallery.models import (
+        Derivative,
+        OriginalDownloads,
+        Photo,
+        PhotoStatus,
+        TakenAtSource,
+    )
     from gallery.storage import sha256_hex
 
     app = create_app({k: v for k, v in environment(folder).items() if k.startswith("GALLERY_")})

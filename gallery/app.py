@@ -14,11 +14,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ConfigError, Settings, load_settings
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .media import budget as decode_budget
-from .services.sessions import LIFETIME as LOGIN_LIFETIME
-from .storage import LocalStorage, Storage
+from gallery.accounts.sessions import LIFETIME as LOGIN_LIFETIME
+from gallery.config import ConfigError, Settings, load_settings
+from gallery.extensions import babel, csrf, db, limiter, login_manager, migrate
+from gallery.media import budget as decode_budget
+from gallery.storage import LocalStorage, Storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("pl", "en")
@@ -37,7 +37,7 @@ def build_storage(settings: Settings) -> Storage:
     if parts.scheme == "file":
         return LocalStorage(Path(unquote(parts.path)), public_base_url=settings.public_media_url)
     if parts.scheme == "s3":
-        from .storage.s3 import S3Storage
+        from gallery.storage.s3 import S3Storage
 
         return S3Storage(
             parts.netloc,
@@ -114,7 +114,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
     )
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    from .ingest.request import GalleryRequest
+    from gallery.http.request import GalleryRequest
 
     upload_tmp = settings.instance_path / "tmp"
     upload_tmp.mkdir(exist_ok=True)
@@ -170,37 +170,37 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     app.extensions["gallery_storage"] = build_storage(settings)
-    from .storage import deadline as storage_deadline
+    from gallery.storage import deadline as storage_deadline
 
     # All storage calls of one request share GALLERY_S3_TOTAL_TIMEOUT seconds (503 when spent).
     storage_deadline.init_app(app, settings.s3_total_timeout)
 
-    from . import tasks
+    from gallery import tasks
 
     tasks.init_celery(app)
 
-    from . import security
+    from gallery.http import security
 
     security.init_app(app)
 
-    from .web import bp as web_bp
-    from .manage import bp as manage_bp
-    from .api import bp as api_bp
+    from gallery.api import bp as api_bp
+    from gallery.manage import bp as manage_bp
+    from gallery.web import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    from .embed import bp as embed_bp
+    from gallery.embed import bp as embed_bp
 
     app.register_blueprint(embed_bp)
     csrf.exempt(api_bp)
 
-    from . import errorpages, templating
+    from gallery.http import errorpages, templating
 
     errorpages.init_app(app)
     templating.init_app(app)
 
-    from .cli import gallery_cli
+    from gallery.cli import gallery_cli
 
     app.cli.add_command(gallery_cli)
     return app

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .media.budget import DEFAULT_BUDGET_MP, DEFAULT_WAIT_SECONDS
+from gallery.media.budget import DEFAULT_BUDGET_MP, DEFAULT_WAIT_SECONDS
 
 ENVIRONMENTS = ("development", "production", "testing")
 S3_CHECKSUM_MODES = ("when_supported", "when_required")

@@ -11,9 +11,9 @@ import sys
 from flask import Flask
 from flask.cli import FlaskGroup, NoAppException
 
-from .app import create_app
-from .cli import gallery_cli
-from .config import ConfigError
+from gallery.app import create_app
+from gallery.cli import gallery_cli
+from gallery.config import ConfigError
 
 
 def create_app_or_exit() -> Flask:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from gallery.extensions import db
 
 
 def utcnow() -> datetime:
@@ -130,7 +130,7 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return False
 
     #: The raw id of the login session this object was loaded through (set by
-    #: ``services.sessions``); never stored on the row.
+    #: ``gallery.accounts.sessions``); never stored on the row.
     login_session_id = None  # type: str | None
 
     def get_id(self) -> str:

@@ -87,9 +87,9 @@ def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) 
 
     from flask import current_app
 
-    from .extensions import db
-    from .ingest.process import process_photo
-    from .storage import StorageError
+    from gallery.extensions import db
+    from gallery.photos.process import process_photo
+    from gallery.storage import StorageError
 
     settings = current_app.config["GALLERY_SETTINGS"]
     storage = current_app.extensions["gallery_storage"]

@@ -13,18 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import flask_babel
-from argon2 import PasswordHasher
+import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask, g
 from flask.testing import FlaskClient
 
+from gallery.accounts import users as accounts
 from gallery.app import create_app
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Role, User
-from gallery.services import accounts
-from gallery.services.audit import SYSTEM
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not CORPUS.exists():  # CI clones beside a copy of shared/

@@ -10,11 +10,11 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gallery.errors import ConflictError, NotFoundError, ValidationError
+from gallery.accounts import users as accounts
+from gallery.core.audit import SYSTEM
+from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.extensions import db
 from gallery.models import ApiToken, AuditLog, Role, User, utcnow
-from gallery.services import accounts
-from gallery.services.audit import SYSTEM
 from tests.conftest import PASSWORD, csrf_from, login, make_user
 
 

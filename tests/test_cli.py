@@ -17,10 +17,10 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from gallery.accounts import users as accounts
 from gallery.config import parse_database_url
 from gallery.extensions import db
 from gallery.models import Album, ApiToken, AuditLog, Event, Role, User, Visibility
-from gallery.services import accounts
 from tests.conftest import PASSWORD, PG_URL, login, make_app, make_user
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -143,7 +143,7 @@ def test_json_500_has_no_traceback_and_is_logged_with_the_request_id(
     text = response.get_data(as_text=True)
     assert SECRET_DETAIL not in text and "RuntimeError" not in text
     assert "req-500-json-1" in error["message"]  # the user can quote it
-    logged = [r for r in gallery_logs.records if r.name == "gallery.errors" and "req-500-json-1" in r.getMessage()]
+    logged = [r for r in gallery_logs.records if r.name == "gallery.core.errors" and "req-500-json-1" in r.getMessage()]
     assert len(logged) == 1 and logged[0].levelno == logging.ERROR
     assert logged[0].exc_info and logged[0].exc_info[0] is RuntimeError  # the trace goes to the log
 

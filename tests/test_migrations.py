@@ -19,7 +19,6 @@ from flask import Flask
 
 from gallery.config import parse_database_url
 from gallery.extensions import db
-
 from tests.conftest import PG_URL, make_app
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "gallery" / "migrations"

@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gallery.errors import ValidationError
+from gallery.accounts import users as accounts
+from gallery.core.audit import SYSTEM
+from gallery.core.errors import ValidationError
 from gallery.extensions import db
 from gallery.models import User
-from gallery.services import accounts
-from gallery.services.audit import SYSTEM
 from tests.conftest import PASSWORD
 
 

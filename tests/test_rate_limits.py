@@ -83,7 +83,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn_with_two_workers(tmp_path: Path, storage_url: str) -> Iterator[tuple[Child, str]]:
-    """gunicorn -w 2 with Gallery's server hook (``-c python:gallery.ratelimit``, which
+    """gunicorn -w 2 with Gallery's server hook (``-c python:gallery.http.ratelimit``, which
     gunicorn.conf.py imports too), sync workers and an access log that names the worker's pid,
     on a free loopback port; answers once both workers boot."""
     database = f"sqlite:///{tmp_path / 'workers.db'}"
@@ -102,7 +102,7 @@ def gunicorn_with_two_workers(tmp_path: Path, storage_url: str) -> Iterator[tupl
     )
     port = _free_port()
     child = Child(
-        [sys.executable, "-m", "gunicorn", "-c", "python:gallery.ratelimit", "-w", "2", "--worker-class", "sync",
+        [sys.executable, "-m", "gunicorn", "-c", "python:gallery.http.ratelimit", "-w", "2", "--worker-class", "sync",
          "-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--access-logformat", "access pid=%(p)s %(m)s %(U)s %(s)s",
          "wsgi:app"],
         env,

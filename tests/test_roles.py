@@ -24,17 +24,27 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from PIL import Image
 from flask.testing import FlaskClient
+from PIL import Image
 from werkzeug.test import TestResponse
 
+from gallery.accounts import users as accounts
+from gallery.catalog import events as catalog
 from gallery.config import parse_database_url
+from gallery.core.audit import SYSTEM
+from gallery.core.permissions import ROLE_PERMISSIONS, Permission
 from gallery.extensions import db
 from gallery.models import ApiToken, Derivative, Photo, Report, ReportStatus, Role, User
-from gallery.permissions import ROLE_PERMISSIONS, Permission
-from gallery.services import accounts, catalog
-from gallery.services.audit import SYSTEM
-from tests.conftest import DATABASES, PASSWORD, PG_URL, csrf_from, login, make_app, make_token, make_user
+from tests.conftest import (
+    DATABASES,
+    PASSWORD,
+    PG_URL,
+    csrf_from,
+    login,
+    make_app,
+    make_token,
+    make_user,
+)
 
 ROLES = ("anonymous", "photographer", "editor", "admin")
 MATRIX_EVENT = "matrix-event"

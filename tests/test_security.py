@@ -18,11 +18,11 @@ from flask import Blueprint, Flask, abort
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from gallery.accounts import users as accounts
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
+from gallery.http.security import embeddable
 from gallery.models import ApiToken, Role, User
-from gallery.security import embeddable
-from gallery.services import accounts
-from gallery.services.audit import SYSTEM
 from tests.conftest import PASSWORD, csrf_from, login, make_app, make_user
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, request
-
 from sqlalchemy.exc import OperationalError
 
-from ..extensions import db
-from ..permissions import ApiAuthError
-from ..services import accounts
+from gallery.accounts import users as accounts
+from gallery.core.permissions import ApiAuthError
+from gallery.extensions import db
 
 bp = Blueprint("api", __name__)
 
@@ -35,4 +34,4 @@ def _authenticate() -> None:
     g.api_user = user
 
 
-from . import clock, events, openapi, photos  # noqa: E402,F401
+from gallery.api import clock, events, openapi, photos  # noqa: E402,F401

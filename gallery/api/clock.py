@@ -8,12 +8,13 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from ..errors import ValidationError
-from ..extensions import db
-from ..permissions import Permission, current_actor, requires
-from ..services import catalog, clock
-from . import bp
-from .util import json_body, reject_unknown
+from gallery.api import bp
+from gallery.api.util import json_body, reject_unknown
+from gallery.catalog import events as catalog
+from gallery.core.errors import ValidationError
+from gallery.core.permissions import Permission, current_actor, requires
+from gallery.extensions import db
+from gallery.photos import clock
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -7,14 +7,14 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from ..extensions import db
-from ..models import Album, Event
-from ..permissions import Permission, acting_user, current_actor, requires
-from ..services import catalog
-from ..services.photos import share_token_for_user
-from ..urls import external_url
-from . import bp
-from .util import json_body, reject_unknown
+from gallery.api import bp
+from gallery.api.util import json_body, reject_unknown
+from gallery.catalog import events as catalog
+from gallery.core.permissions import Permission, acting_user, current_actor, requires
+from gallery.extensions import db
+from gallery.http.urls import external_url
+from gallery.models import Album, Event
+from gallery.photos.service import share_token_for_user
 
 
 def event_json(event: Event) -> dict[str, Any]:

@@ -9,20 +9,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from ..errors import GalleryError, NotFoundError, ValidationError
-from ..extensions import db
-from ..ingest.request import received_from
-from ..ingest.service import ingest
-from ..ingest.upload import spool
-from ..models import Album, IdempotencyKey, Photo, User
-from ..permissions import Permission, acting_user, current_actor, has_permission, requires
-from ..services import catalog, photos
-from ..tasks import enqueue_derivatives
-from ..urls import external_url
-from ..web.media import derivative_url
-from . import bp
-from .events import album_json
-from .util import json_body
+from gallery.api import bp
+from gallery.api.events import album_json
+from gallery.api.util import json_body
+from gallery.catalog import events as catalog
+from gallery.core.errors import GalleryError, NotFoundError, ValidationError
+from gallery.core.permissions import (
+    Permission,
+    acting_user,
+    current_actor,
+    has_permission,
+    requires,
+)
+from gallery.extensions import db
+from gallery.http.request import received_from
+from gallery.http.urls import external_url
+from gallery.models import Album, IdempotencyKey, Photo, User
+from gallery.photos import service as photos
+from gallery.photos.ingest import ingest
+from gallery.photos.received import spool
+from gallery.tasks import enqueue_derivatives
+from gallery.web.media import derivative_url
 
 
 def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
@@ -123,7 +130,7 @@ def upload_photo(album: str) -> tuple[Response, int]:
     received = received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes)
     try:
         if received.size > settings.max_upload_bytes:
-            from ..errors import PayloadTooLarge
+            from gallery.core.errors import PayloadTooLarge
 
             raise PayloadTooLarge(f"the file is larger than the upload limit of {settings.max_upload_mb} MB")
         if received.size == 0:

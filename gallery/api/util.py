@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import request
 
-from ..errors import GalleryError, UnsupportedMediaType, ValidationError
+from gallery.core.errors import GalleryError, UnsupportedMediaType, ValidationError
 
 #: Deeper bodies are refused before any view sees them (no endpoint needs more than a few levels).
 MAX_JSON_DEPTH = 32

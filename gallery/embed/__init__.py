@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("embed", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes)
+from gallery.embed import views  # noqa: E402,F401  (registers the routes)

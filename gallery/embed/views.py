@@ -9,15 +9,11 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..extensions import db
-from ..models import Album, Photo, Visibility
-from ..permissions import acting_user
-from ..security import embeddable
-from ..services import albums, oembed
-from ..services.photos import share_token_for_user
-from ..urls import external_url
-from ..web.views_album import album_context
-from ..web.views_common import (
+from gallery.catalog import browse as albums
+from gallery.core.permissions import acting_user
+from gallery.embed import bp, oembed
+from gallery.extensions import db
+from gallery.http.render import (
     DerivativeUrls,
     credit_labels,
     day_label,
@@ -27,7 +23,11 @@ from ..web.views_common import (
     page_response,
     photo_alt,
 )
-from . import bp
+from gallery.http.security import embeddable
+from gallery.http.urls import external_url
+from gallery.models import Album, Photo, Visibility
+from gallery.photos.service import share_token_for_user
+from gallery.web.views_album import album_context
 
 EMBED_PAGE_SIZE = 48
 TOKEN_MAX = 200

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("manage", __name__)
 
-from . import albums, events, photos, reports, upload, views  # noqa: E402,F401
+from gallery.manage import albums, events, photos, reports, upload, views  # noqa: E402,F401

@@ -3,23 +3,32 @@ original downloads) and the manual order page."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ..errors import GalleryError
-from ..extensions import db
-from ..models import Album, OriginalDownloads, Visibility
-from ..permissions import Permission, acting_user, current_actor, requires
-from ..services import catalog, editing
-from ..services.photos import share_token_for_user
-from ..urls import external_url
-from ..web.media import derivative_url
-from . import bp
-from .common import int_list, json_error, parse_int, wants_json
-from .forms import AlbumForm, NewAlbumForm, service_error
+from gallery.catalog import events as catalog
+from gallery.core.errors import GalleryError
+from gallery.core.permissions import Permission, acting_user, current_actor, requires
+from gallery.extensions import db
+from gallery.http.urls import external_url
+from gallery.manage import bp
+from gallery.manage.common import int_list, json_error, parse_int, wants_json
+from gallery.manage.forms import AlbumForm, NewAlbumForm, service_error
+from gallery.models import Album, OriginalDownloads, Visibility
+from gallery.photos import editing
+from gallery.photos.service import share_token_for_user
+from gallery.web.media import derivative_url
 
 ORDER_PAGE_SIZE = 200
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from ..errors import GalleryError, ValidationError
+from gallery.core.errors import GalleryError, ValidationError
 
 
 def wants_json() -> bool:

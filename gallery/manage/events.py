@@ -7,20 +7,20 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from ..errors import GalleryError, ValidationError
-from ..extensions import db
-from ..models import Album, Event, Photo, Report
-from ..permissions import Permission, current_actor, requires
-from ..services import catalog, clock, editing
-from . import bp
-from .forms import ClockForm, EventForm, NewEventForm, service_error
+from gallery.catalog import events as catalog
+from gallery.core.errors import GalleryError, ValidationError
+from gallery.core.permissions import Permission, current_actor, requires
+from gallery.extensions import db
+from gallery.manage import bp
+from gallery.manage.forms import ClockForm, EventForm, NewEventForm, service_error
+from gallery.models import Album, Event, Photo, Report
+from gallery.photos import clock, editing
 
 _ZONES: list[str] = []
 

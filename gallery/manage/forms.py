@@ -11,11 +11,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    Field,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..errors import GalleryError
+from gallery.core.errors import GalleryError
 
 VISIBILITY_CHOICES = [
     SelectChoice("public", _l("Public: listed on the event page, anyone can open it")),

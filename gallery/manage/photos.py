@@ -7,20 +7,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..errors import ConflictError, GalleryError, NotFoundError, ValidationError
-from ..extensions import db
-from ..models import Album, Photo
-from ..permissions import Permission, acting_user, current_actor, has_permission, requires
-from ..services import catalog, editing, photos as photo_service
-from . import bp
-from .albums import thumbnail
-from .common import int_list, json_error, wants_json
+from gallery.catalog import events as catalog
+from gallery.core.errors import (
+    ConflictError,
+    GalleryError,
+    NotFoundError,
+    ValidationError,
+)
+from gallery.core.permissions import (
+    Permission,
+    acting_user,
+    current_actor,
+    has_permission,
+    requires,
+)
+from gallery.extensions import db
+from gallery.manage import bp
+from gallery.manage.albums import thumbnail
+from gallery.manage.common import int_list, json_error, wants_json
+from gallery.models import Album, Photo
+from gallery.photos import editing
+from gallery.photos import service as photo_service
 
 GRID_PAGE_SIZE = 100
 FIELDS = editing.TEXT_FIELDS  # caption, alt_text, credit

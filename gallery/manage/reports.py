@@ -9,14 +9,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..errors import GalleryError, ValidationError
-from ..extensions import db
-from ..models import Album, Event, Report
-from ..permissions import Permission, current_actor, requires
-from ..services import catalog, editing, reports
-from . import bp
-from .common import parse_int
-from .forms import NewReportForm, ReportForm, service_error
+from gallery.catalog import events as catalog
+from gallery.core.errors import GalleryError, ValidationError
+from gallery.core.permissions import Permission, current_actor, requires
+from gallery.extensions import db
+from gallery.manage import bp
+from gallery.manage.common import parse_int
+from gallery.manage.forms import NewReportForm, ReportForm, service_error
+from gallery.models import Album, Event, Report
+from gallery.photos import editing
+from gallery.reports import render as reports
 
 PREVIEW_MAX = 200_000
 

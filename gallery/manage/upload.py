@@ -10,15 +10,15 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from ..errors import GalleryError, PhotoDeleted
-from ..extensions import db
-from ..ingest.request import received_from
-from ..ingest.service import ingest
-from ..ingest.upload import spool
-from ..permissions import Permission, current_actor, requires
-from ..services import catalog
-from ..tasks import enqueue_derivatives
-from . import bp
+from gallery.catalog import events as catalog
+from gallery.core.errors import GalleryError, PhotoDeleted
+from gallery.core.permissions import Permission, current_actor, requires
+from gallery.extensions import db
+from gallery.http.request import received_from
+from gallery.manage import bp
+from gallery.photos.ingest import ingest
+from gallery.photos.received import spool
+from gallery.tasks import enqueue_derivatives
 
 MAX_FILES_PER_FORM = 500
 
@@ -79,7 +79,7 @@ def _ingest_one(album_slug: str, file: FileStorage) -> UploadResult:
     db.session.rollback()  # the derivative task commits in its own session
     if outcome.needs_derivatives:
         enqueue_derivatives(photo_id)
-    from ..models import Photo
+    from gallery.models import Photo
 
     photo = db.session.get(Photo, photo_id)
     status = photo.status.value if photo is not None else ""

@@ -3,12 +3,12 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Album, Event, Photo, User
-from ..permissions import Permission, requires
-from ..services import audit
-from . import bp
-from .common import parse_int
+from gallery.core import audit
+from gallery.core.permissions import Permission, requires
+from gallery.extensions import db
+from gallery.manage import bp
+from gallery.manage.common import parse_int
+from gallery.models import Album, Event, Photo, User
 
 
 @bp.route("/")

@@ -6,7 +6,7 @@ boto3) and ``MemoryStorage`` (tests) implement the :class:`Storage` protocol def
 (``gallery/app.py``), not this package's.
 """
 
-from .base import (
+from gallery.storage.base import (
     MAX_KEY_LENGTH,
     ByteChunks,
     ChecksumMismatch,
@@ -21,16 +21,16 @@ from .base import (
     validate_key,
     validate_range,
 )
-from .check import run_storage_check
-from .local import LocalStorage
-from .memory import MemoryStorage
+from gallery.storage.check import run_storage_check
+from gallery.storage.local import LocalStorage
+from gallery.storage.memory import MemoryStorage
 
 
 def __getattr__(name: str) -> object:
     # boto3 costs ~25 MB of memory and a noticeable start-up time: it is imported
     # only when an S3 store is actually used.
     if name == "S3Storage":
-        from .s3 import S3Storage
+        from gallery.storage.s3 import S3Storage
 
         return S3Storage
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .base import NotFound, Storage, StorageError
+from gallery.storage.base import NotFound, Storage, StorageError
 
 __all__ = ["CHECK_PREFIX", "run_storage_check"]
 

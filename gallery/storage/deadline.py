@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .base import StorageError
+from gallery.storage.base import StorageError
 
 __all__ = ["DeadlineExceeded", "check", "init_app", "remaining", "start", "stop"]
 

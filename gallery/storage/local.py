@@ -36,7 +36,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import BinaryIO
 
-from .base import (
+from gallery.storage.base import (
     ByteChunks,
     InvalidKey,
     NotFound,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import (
+from gallery.storage.base import (
     ByteChunks,
     NotFound,
     StoredObject,

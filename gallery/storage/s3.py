@@ -72,8 +72,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from . import s3_deadline
-from .base import (
+from gallery.storage import s3_deadline
+from gallery.storage.base import (
     ByteChunks,
     InvalidKey,
     NotFound,

@@ -21,8 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
-from . import deadline
-from .deadline import DeadlineExceeded
+from gallery.storage import deadline
+from gallery.storage.deadline import DeadlineExceeded
 
 __all__ = ["attach", "before_read", "body_chunks", "explain"]
 

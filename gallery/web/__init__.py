@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import auth, downloads, feeds, media, pages  # noqa: E402,F401
+from gallery.web import auth, downloads, feeds, media, pages  # noqa: E402,F401

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db, limiter, login_manager
-from ..models import User
-from ..services import accounts, sessions
-from ..services.audit import Actor, record
-from . import bp
-from .forms import LoginForm, LogoutForm
-from .safety import safe_next
+from gallery.accounts import sessions
+from gallery.accounts import users as accounts
+from gallery.core.audit import Actor, record
+from gallery.extensions import db, limiter, login_manager
+from gallery.http.safety import safe_next
+from gallery.models import User
+from gallery.web import bp
+from gallery.web.forms import LoginForm, LogoutForm
 
 LANGUAGES = ("pl", "en")
 

@@ -1,7 +1,7 @@
 """Download routes: one photo, and the album ZIP.
 
 ``GET /albums/<album>/photos/<id>/download`` and ``GET /albums/<album>/download.zip`` follow the
-album's ``original_downloads`` setting (see :mod:`gallery.services.downloads`) and the album
+album's ``original_downloads`` setting (see :mod:`gallery.photos.downloads`) and the album
 page's visibility rules: unlisted albums need their ``?token=``, private ones answer 404 except
 to editors.  Stored files are handed over by the store itself when it can (a presigned S3 URL
 with the right ``Content-Disposition``) or with ``send_file`` (ranges, ETag) from a local folder.
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from flask import Response, redirect, request, send_file
 
-from ..app import get_storage
-from ..extensions import db
-from ..models import Visibility
-from ..permissions import acting_user
-from ..services import downloads
-from ..storage import Storage, content_disposition
-from . import bp
+from gallery.app import get_storage
+from gallery.core.permissions import acting_user
+from gallery.extensions import db
+from gallery.models import Visibility
+from gallery.photos import downloads
+from gallery.storage import Storage, content_disposition
+from gallery.web import bp
 
 #: How long a presigned download URL stays valid.
 PRESIGN_SECONDS = 600

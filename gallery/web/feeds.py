@@ -1,6 +1,6 @@
 """``/feed.atom`` (new reports and albums) and ``/sitemap.xml`` (public pages).
 
-Both list only what an anonymous visitor may see (see :mod:`gallery.services.feeds`), whoever
+Both list only what an anonymous visitor may see (see :mod:`gallery.reports.feeds`), whoever
 asks, so they can be cached publicly.  XML is built with ``xml.etree`` (text is escaped by the
 serializer; characters XML 1.0 cannot carry are removed first)."""
 
@@ -15,10 +15,10 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .. import urls
-from ..extensions import db
-from ..services import feeds
-from . import bp
+from gallery.extensions import db
+from gallery.http import urls
+from gallery.reports import feeds
+from gallery.web import bp
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -2,8 +2,8 @@
 
 Server-rendered and complete without JavaScript; ``album.js`` adds the justified
 grid and the lightbox on top.  Visibility comes from the services
-(:func:`gallery.services.photos.can_view_album` and the listing rules in
-:mod:`gallery.services.albums`): what a viewer may not see is a 404."""
+(:func:`gallery.photos.service.can_view_album` and the listing rules in
+:mod:`gallery.catalog.browse`): what a viewer may not see is a 404."""
 
 from __future__ import annotations
 
@@ -11,29 +11,30 @@ from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from ..extensions import db
-from ..models import Album, ReportStatus, Visibility
-from ..permissions import acting_user
-from ..services import albums, reports
-from . import bp
-from .views_album import album_context
-from .views_common import (
+from gallery.catalog import browse as albums
+from gallery.core.permissions import acting_user
+from gallery.extensions import db
+from gallery.http.render import (
     DerivativeUrls,
-    derivative_tuples,
-    image_set,
     Sharing,
     camera_summary,
     capture_time,
     credit_labels,
     day_label,
+    derivative_tuples,
     download_links,
     event_dates,
     external_url,
+    image_set,
     image_sets,
     page_response,
     photo_alt,
     template_exists,
 )
+from gallery.models import Album, ReportStatus, Visibility
+from gallery.reports import render as reports
+from gallery.web import bp
+from gallery.web.views_album import album_context
 
 TOKEN_MAX = 200
 # The original/ZIP download feature may provide this partial; the album and photo

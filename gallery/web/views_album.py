@@ -23,9 +23,17 @@ from urllib.parse import urlencode
 from flask import url_for
 from markupsafe import Markup, escape
 
-from ..models import Album, Visibility
-from ..services.albums import AlbumPage, DayGroup, PagePhoto
-from .views_common import ImageSet, Sharing, credit_labels, event_dates, external_url, image_sets, photo_alt
+from gallery.catalog.browse import AlbumPage, DayGroup, PagePhoto
+from gallery.http.render import (
+    ImageSet,
+    Sharing,
+    credit_labels,
+    event_dates,
+    external_url,
+    image_sets,
+    photo_alt,
+)
+from gallery.models import Album, Visibility
 
 EAGER_TILES = 12  # the first rows load at once; the rest when scrolled near
 HIGH_PRIORITY_TILES = 4

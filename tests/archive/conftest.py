@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
+from gallery.catalog import events as catalog
 from gallery.config import parse_database_url
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Album, Derivative, Event, Photo
-from gallery.services import catalog
-from gallery.services.audit import SYSTEM
 from gallery.storage import Storage
 from tests.conftest import make_app
 from tests.storage.s3server import moto_server

@@ -17,10 +17,18 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
+from gallery.demo import SHOTS, render_demo_photo
 from gallery.extensions import db
 from gallery.models import Album, Event, Photo, PhotoStatus, Role
-from gallery.services.demo import SHOTS, render_demo_photo
-from tests.archive.conftest import add_photo, cli, dated_exif, jpeg, make_album, storage_of, stored_keys
+from tests.archive.conftest import (
+    add_photo,
+    cli,
+    dated_exif,
+    jpeg,
+    make_album,
+    storage_of,
+    stored_keys,
+)
 from tests.conftest import make_token, make_user
 from tests.storage.s3server import make_s3_storage, moto_env
 

@@ -30,7 +30,14 @@ from tests.archive.conftest import (
     stored_keys,
     upload,
 )
-from tests.archive.faults import KILL_AFTER_STORE, Child, CuttableProxy, celery_worker, child_env, private_redis_db
+from tests.archive.faults import (
+    KILL_AFTER_STORE,
+    Child,
+    CuttableProxy,
+    celery_worker,
+    child_env,
+    private_redis_db,
+)
 from tests.conftest import DATABASES, make_app, make_token, make_user
 from tests.storage.s3server import make_s3_storage, moto_env
 

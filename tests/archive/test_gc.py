@@ -12,11 +12,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from gallery.errors import ValidationError
+from gallery.archive import integrity as archive
+from gallery.core.errors import ValidationError
 from gallery.extensions import db
 from gallery.models import Album, AuditLog, Derivative, Photo
-from gallery.services import archive
-from tests.archive.conftest import add_photo, cli, consistency_problems, jpeg, make_album, storage_of, stored_keys
+from tests.archive.conftest import (
+    add_photo,
+    cli,
+    consistency_problems,
+    jpeg,
+    make_album,
+    storage_of,
+    stored_keys,
+)
 
 
 @pytest.mark.parametrize(

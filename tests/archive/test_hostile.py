@@ -33,7 +33,13 @@ from werkzeug.serving import make_server
 
 from gallery.extensions import db
 from gallery.models import Photo, PhotoStatus, Role
-from tests.archive.conftest import consistency_problems, jpeg, leftover_temp_files, make_album, storage_of
+from tests.archive.conftest import (
+    consistency_problems,
+    jpeg,
+    leftover_temp_files,
+    make_album,
+    storage_of,
+)
 from tests.conftest import CORPUS, make_token, make_user
 
 LIMIT_SECONDS = 10.0

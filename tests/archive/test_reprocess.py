@@ -6,11 +6,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from gallery.archive import integrity as archive
 from gallery.extensions import db
-from gallery.ingest import process
 from gallery.models import Photo, PhotoStatus
-from gallery.services import archive
-from tests.archive.conftest import add_photo, cli, consistency_problems, jpeg, make_album
+from gallery.photos import process
+from tests.archive.conftest import (
+    add_photo,
+    cli,
+    consistency_problems,
+    jpeg,
+    make_album,
+)
 
 
 def _widths(photo_id: int) -> set[tuple[str, int]]:

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from gallery.archive import integrity as archive
 from gallery.extensions import db
 from gallery.models import Photo
-from gallery.services import archive
 from tests.archive.conftest import add_photo, cli, jpeg, make_album, storage_of
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
-from gallery.ingest.process import process_photo
-from gallery.ingest.service import ingest
-from gallery.ingest.upload import Received
-from gallery.services.audit import SYSTEM
+from gallery.photos.ingest import ingest
+from gallery.photos.process import process_photo
+from gallery.photos.received import Received
 from tests.conftest import make_app
 from tests.web.helpers import make_album, make_event
 

@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.catalog import events as catalog
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Album
-from gallery.services import catalog
-from gallery.services.audit import SYSTEM
 
 
 def make_album(slug: str = "ecc-photos", *, tz: str = "Europe/Brussels", visibility: str = "public") -> Album:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import requests
 
+from gallery.accounts import users as accounts
 from gallery.app import create_app
+from gallery.catalog import events as catalog
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Role
-from gallery.services import accounts, catalog
-from gallery.services.audit import SYSTEM
 from tests.archive.faults import Child, child_env
 
 # The embedded default: `flask run` is a threaded werkzeug server; this is the same server.

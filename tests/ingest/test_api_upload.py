@@ -14,9 +14,9 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
+from gallery.demo import SHOTS, render_demo_photo
 from gallery.extensions import db
 from gallery.models import Derivative, Photo, PhotoStatus
-from gallery.services.demo import SHOTS, render_demo_photo
 from tests.conftest import CORPUS
 from tests.ingest.conftest import make_album, upload
 
@@ -226,7 +226,7 @@ def test_gps_is_stored_privately_and_never_served(app, client, tokens, album):
 
 
 def test_derivative_failure_marks_failed_and_keeps_original(app, client, tokens, album, monkeypatch):
-    from gallery.ingest import process
+    from gallery.photos import process
 
     def broken(*args, **kwargs):
         raise RuntimeError("encoder exploded")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from gallery.extensions import db
 from gallery.models import AuditLog, Photo
-from gallery.services.clock import parse_offset
+from gallery.photos.clock import parse_offset
 from tests.ingest.conftest import upload
 
 

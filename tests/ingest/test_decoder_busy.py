@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from gallery.config import ConfigError, load_settings
-from gallery.errors import DecoderBusy
+from gallery.core.errors import DecoderBusy
 from gallery.extensions import db
 from gallery.media import budget
 from gallery.models import Photo, PhotoStatus

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,10 +14,20 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.catalog import events as catalog
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
-from gallery.models import Album, AuditLog, Derivative, Event, Photo, PhotoStatus, Role, TakenAtSource, User
-from gallery.services import catalog
-from gallery.services.audit import SYSTEM
+from gallery.models import (
+    Album,
+    AuditLog,
+    Derivative,
+    Event,
+    Photo,
+    PhotoStatus,
+    Role,
+    TakenAtSource,
+    User,
+)
 from tests.conftest import csrf_from, login, make_user
 
 START = datetime(2024, 5, 7, 7, 0, tzinfo=UTC)  # 09:00 in Brussels

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
+from gallery.catalog import events as catalog
 from gallery.extensions import db
 from gallery.models import Album, OriginalDownloads, Photo, SortMode, Visibility
-from gallery.services import catalog
-from gallery.services.editing import display_order
-from gallery.services.photos import can_view_album
+from gallery.photos.editing import display_order
+from gallery.photos.service import can_view_album
 from tests.manage.conftest import World, add_photo, audit_actions, fresh, token
 
 EXACT_WARNING = "everyone who can see this album can download them with it"

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from gallery.core.audit import Actor, record
 from gallery.extensions import db
 from gallery.models import AuditLog, Role
-from gallery.services.audit import Actor, record
 from tests.conftest import make_user
 from tests.manage.conftest import World
 

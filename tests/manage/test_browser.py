@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from gallery.catalog import events as catalog
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Photo, Role
-from gallery.services import catalog
-from gallery.services.audit import SYSTEM
-from gallery.services.editing import display_order
+from gallery.photos.editing import display_order
 from tests.conftest import PASSWORD, make_app, make_token, make_user
 from tests.test_roles import upload_jpeg
 

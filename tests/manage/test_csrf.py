@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from gallery.core.audit import Actor
 from gallery.extensions import db
-from gallery.services import editing
-from gallery.services.audit import Actor
+from gallery.photos import editing
 from tests.manage.conftest import World, token
 from tests.test_roles import jpeg
 

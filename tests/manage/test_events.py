@@ -7,9 +7,9 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from gallery.catalog import events as catalog
 from gallery.extensions import db
 from gallery.models import AuditLog, Event, Photo
-from gallery.services import catalog
 from tests.conftest import csrf_from
 from tests.manage.conftest import START, World, add_photo, audit_actions, fresh, token
 

@@ -8,7 +8,7 @@ from flask import Flask
 
 from gallery.extensions import db
 from gallery.models import Report, ReportStatus, report_albums
-from gallery.services.reports import render_report
+from gallery.reports.render import render_report
 from tests.manage.conftest import World, audit_actions, fresh, token
 
 BODY = """# Opening day

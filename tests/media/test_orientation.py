@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageStat
 
-from gallery.media.derivatives import RenderedDerivative, RenderStats, render_derivatives
+from gallery.media.derivatives import (
+    RenderedDerivative,
+    RenderStats,
+    render_derivatives,
+)
 from gallery.media.images import probe
 
 _HERE = Path(__file__).resolve()

@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image, IptcImagePlugin
 
+from gallery.catalog import events as catalog
+from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Album, Event, OriginalDownloads, Photo
-from gallery.services import catalog
-from gallery.services.audit import SYSTEM
 
 GPS = {1: "N", 2: (50.0, 50.0, 30.0), 3: "E", 4: (4.0, 21.0, 0.0), 5: 0, 6: 56.5}
 CITY = "Brussels"

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from gallery.catalog import events as catalog
+from gallery.core.audit import SYSTEM
 from gallery.models import (
     Album,
     Derivative,
@@ -24,8 +26,6 @@ from gallery.models import (
     TakenAtSource,
     report_albums,
 )
-from gallery.services import catalog
-from gallery.services.audit import SYSTEM
 
 START = datetime(2024, 5, 7, 6, 0, tzinfo=timezone.utc)  # 08:00 in Brussels
 SIZES = (400, 1024, 2048)

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
+from gallery.core.audit import SYSTEM
+from gallery.demo import ALBUM_SLUG, load_demo
 from gallery.extensions import db
-from gallery.ingest.process import process_photo
 from gallery.models import Derivative, Photo
-from gallery.services.audit import SYSTEM
-from gallery.services.demo import ALBUM_SLUG, load_demo
-from gallery.services.photos import list_photos
+from gallery.photos.process import process_photo
+from gallery.photos.service import list_photos
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def _paged_album(demo_album: Any) -> list[int]:
     route serves a derivative to any visible photo that refers to it)."""
     from datetime import timedelta
 
-    from gallery.services.catalog import create_album
+    from gallery.catalog.events import create_album
 
     album = create_album(
         db.session, event=demo_album.event, slug=PAGED_SLUG, title="ECC 2024 — every photo", actor=SYSTEM

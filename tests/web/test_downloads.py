@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from gallery.extensions import db
 from gallery.media.location import strip_location
 from gallery.models import Photo, PhotoStatus, User
-from gallery.services.downloads import csv_cell, dedupe, safe_filename
+from gallery.photos.downloads import csv_cell, dedupe, safe_filename
 from tests.conftest import make_app, make_token, make_user
 from tests.web.download_world import (
     build_world,
@@ -405,7 +405,7 @@ def test_album_and_photo_pages_say_what_the_downloads_give(app: Flask, client: F
 
 
 def test_an_original_that_cannot_be_stripped_falls_back_to_the_web_size() -> None:
-    from gallery.services.downloads import DownloadItem, open_item
+    from gallery.photos.downloads import DownloadItem, open_item
     from gallery.storage import MemoryStorage, sha256_hex
 
     storage = MemoryStorage()

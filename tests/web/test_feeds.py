@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from gallery.extensions import db
 from gallery.models import Album, User
-from gallery.services.feeds import excerpt
+from gallery.reports.feeds import excerpt
 from tests.conftest import login
 from tests.web.download_world import insert_photos, make_album, make_event, make_report
 

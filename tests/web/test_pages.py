@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from gallery.catalog.browse import PAGE_SIZE
 from gallery.extensions import db
 from gallery.models import Album, Photo, PhotoStatus, User
-from gallery.services.albums import PAGE_SIZE
-from gallery.services.reports import render_report
+from gallery.reports.render import render_report
 from tests.conftest import login
 from tests.web.helpers import (
     NEXT_RE,
@@ -643,9 +643,9 @@ def test_public_media_url_points_images_at_the_cdn(tmp_path: object, database_ur
 
 
 def test_fast_derivative_urls_equal_the_media_route(app: Flask, world: World) -> None:
+    from gallery.http.render import DerivativeUrls
     from gallery.models import Derivative
     from gallery.web.media import derivative_url
-    from gallery.web.views_common import DerivativeUrls
 
     with app.test_request_context("/"):
         urls = DerivativeUrls()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gallery.services.reports import clean_url, render_report
+from gallery.reports.render import clean_url, render_report
 
 
 def _html(body: str) -> str:

@@ -1,0 +1,1 @@
+"""Keeping originals for years: verify, gc, reprocess and BagIt export/import."""

@@ -1,0 +1,1 @@
+"""Events and albums, and the rule of what a viewer may see."""

@@ -1,0 +1,342 @@
+"""Helpers shared by the visitors' pages: conditional responses, image sets
+(``srcset`` over every derivative), sharing tags and localised dates."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_interval
+from babel.numbers import format_decimal
+from flask import current_app, make_response, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from gallery.http.urls import absolute, external_url
+from gallery.models import Event, Photo
+from gallery.web.media import derivative_url
+
+DAY_PATTERN = "d MMMM y"  # "7 maja 2024" / "7 May 2024"
+TIME_PATTERN = "d MMMM y, HH:mm"
+OG_IMAGE_EDGE = 1024
+GRID_ROW_PX = 220  # keep in step with --row in gallery.css (desktop)
+GRID_ROW_SMALL_PX = 130  # and on narrow screens
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+def page_response(body: str, status: int = 200) -> Response:
+    """A page that browsers and proxies may keep but must revalidate: weak ETag over
+    the body, 304 for a matching ``If-None-Match``."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.update(("Cookie", "Accept-Language"))
+    if status == 200:
+        response.add_etag(weak=True)
+        response.make_conditional(request)
+    return response
+
+
+# --- image sets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    key: str
+
+
+class DerivativeUrls:
+    """Derivative URLs for many photos at once.
+
+    Same result as :func:`gallery.web.media.derivative_url`; without a public media
+    URL the Flask route's prefix is worked out once instead of calling ``url_for``
+    for each of the ~1,200 derivatives of a 200-photo page."""
+
+    def __init__(self) -> None:
+        settings = current_app.config["GALLERY_SETTINGS"]
+        self._prefix: str | None = None
+        if not settings.public_media_url:
+            probe_sha, probe_name = "0" * 64, "1.jpg"
+            probe = url_for("web.derivative", sha256=probe_sha, name=probe_name)
+            suffix = f"{probe_sha}/{probe_name}"
+            if probe.endswith(suffix):
+                self._prefix = probe[: -len(suffix)]
+
+    def __call__(self, derivative: Any) -> str:
+        return self.for_key(derivative.key)
+
+    def for_key(self, key: str) -> str:
+        if self._prefix is not None and key.startswith("derivatives/"):
+            return self._prefix + key[12:]
+        return derivative_url(_Keyed(key))
+
+
+@dataclass(slots=True)
+class Rendition:
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(slots=True)
+class ImageSet:
+    """Everything a ``<picture>`` needs for one photo."""
+
+    jpeg_srcset: str
+    webp_srcset: str
+    src: Rendition  # the <img src> fallback (and its width/height attributes)
+    largest: Rendition  # largest JPEG: the lightbox's image
+    share: Rendition  # the ~1024 px JPEG for og:image
+    aspect_class: str  # "rN": flex-grow in proportion to the aspect ratio (no-JS grid)
+    sizes: str  # ``sizes`` for a grid tile: its width at the row height
+
+
+def _width(rendition: tuple[str, int, int]) -> int:
+    return rendition[1]
+
+
+def derivative_tuples(photo: Photo) -> list[tuple[int, int, str, str]]:
+    """(width, height, format, key) of an ORM photo's derivatives, as :func:`image_set` takes them."""
+    return [(d.width, d.height, d.format, d.key) for d in photo.derivatives]
+
+
+def image_set(
+    derivatives: Iterable[tuple[int, int, str, str]], urls: DerivativeUrls, *, fallback_edge: int = 400
+) -> ImageSet | None:
+    """Srcsets over every derivative width; ``None`` without a JPEG derivative."""
+    jpeg: list[tuple[str, int, int]] = []
+    webp: list[tuple[str, int, int]] = []
+    for width, height, fmt, key in derivatives:
+        if fmt == "jpeg":
+            jpeg.append((urls.for_key(key), width, height))
+        elif fmt == "webp":
+            webp.append((urls.for_key(key), width, height))
+    if not jpeg:
+        return None
+    # Rows usually come ordered by (format, width) already.
+    jpeg.sort(key=_width)
+    webp.sort(key=_width)
+    src = next((r for r in jpeg if max(r[1], r[2]) >= fallback_edge), jpeg[-1])
+    share = next((r for r in reversed(jpeg) if max(r[1], r[2]) <= OG_IMAGE_EDGE), jpeg[0])
+    ratio = src[1] / max(1, src[2])
+    # Justified rows grow a little past the target row height: ask for ~25% more.
+    sizes = f"(max-width: 40em) {round(GRID_ROW_SMALL_PX * ratio * 1.25)}px, {round(GRID_ROW_PX * ratio * 1.25)}px"
+    return ImageSet(
+        jpeg_srcset=", ".join([f"{url} {width}w" for url, width, _ in jpeg]),
+        webp_srcset=", ".join([f"{url} {width}w" for url, width, _ in webp]),
+        src=Rendition(*src),
+        largest=Rendition(*jpeg[-1]),
+        share=Rendition(*share),
+        aspect_class=f"r{min(30, max(3, round(ratio * 10)))}",
+        sizes=sizes,
+    )
+
+
+def image_sets(photos: Iterable[Any], **kwargs: Any) -> dict[int, ImageSet]:
+    """Image sets of page photos (:class:`gallery.catalog.browse.PhotoCard`), by photo id."""
+    urls = DerivativeUrls()
+    result: dict[int, ImageSet] = {}
+    for photo in photos:
+        found = image_set(photo.derivatives, urls, **kwargs)
+        if found is not None:
+            result[photo.id] = found
+    return result
+
+
+# --- text for photos --------------------------------------------------------------------------
+
+
+def photo_alt(photo: Any, number: int, album_title: str) -> str:
+    """Alt text: the editor's alt text, else the caption, else "Photo N of album X"."""
+    if photo.alt_text.strip():
+        return photo.alt_text.strip()
+    if photo.caption.strip():
+        return photo.caption.strip()
+    return _("Photo %(number)s of album %(album)s", number=number, album=album_title)
+
+
+def credit_labels() -> Callable[[str], str]:
+    """``credit → "Photo: credit"``, translated once per distinct credit (a page repeats them)."""
+    return functools.lru_cache(maxsize=256)(lambda credit: _("Photo: %(credit)s", credit=credit))
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def locale_name() -> str:
+    return str(get_locale() or "en")
+
+
+def day_label(day: date) -> str:
+    return babel_format_date(day, DAY_PATTERN, locale=locale_name())
+
+
+def event_dates(event: Event) -> str:
+    return _date_range(event.starts_on, event.ends_on, locale_name())
+
+
+@functools.lru_cache(maxsize=512)
+def _date_range(start: date, end: date, locale: str) -> str:
+    if start == end:
+        return babel_format_date(start, DAY_PATTERN, locale=locale)
+    return format_interval(start, end, "yMMMMd", locale=locale)
+
+
+def utc_offset_label(offset: timedelta | None) -> str:
+    minutes = int((offset or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class CaptureTime:
+    iso: str  # for <time datetime>
+    text: str  # "7 maja 2024, 09:31 (UTC+02:00)"
+
+
+def capture_time(photo: Photo, event: Event) -> CaptureTime | None:
+    """The capture time as it was on the photographer's clock, with its UTC offset
+    (the photo's own offset; the event's zone when the photo has none)."""
+    if photo.taken_at is None:
+        return None
+    if photo.taken_at_offset_minutes is not None:
+        zone: Any = timezone(timedelta(minutes=photo.taken_at_offset_minutes))
+    else:
+        from gallery.catalog.browse import event_zone
+
+        zone = event_zone(event)
+    local: datetime = photo.taken_at.astimezone(zone)
+    text = babel_format_datetime(local, TIME_PATTERN, tzinfo=local.tzinfo, locale=locale_name())
+    return CaptureTime(iso=local.isoformat(), text=f"{text} ({utc_offset_label(local.utcoffset())})")
+
+
+def _number(value: float) -> str:
+    return format_decimal(value, format="#,##0.#", locale=locale_name())
+
+
+def camera_summary(photo: Photo) -> list[str]:
+    """Make/model, lens, focal length, f-number, exposure, ISO; never the serial number
+    or anything about the place."""
+    parts: list[str] = []
+    make = (photo.camera_make or "").strip()
+    model = (photo.camera_model or "").strip()
+    if model:
+        first_word = make.split(" ")[0].lower() if make else ""
+        parts.append(model if not make or (first_word and model.lower().startswith(first_word)) else f"{make} {model}")
+    elif make:
+        parts.append(make)
+    if photo.lens and photo.lens.strip():
+        parts.append(photo.lens.strip())
+    if photo.focal_length_mm:
+        parts.append(f"{_number(photo.focal_length_mm)} mm")
+    if photo.aperture:
+        parts.append(f"f/{_number(photo.aperture)}")
+    if photo.exposure_time and photo.exposure_time.strip():
+        parts.append(f"{photo.exposure_time.strip()} s")
+    if photo.iso:
+        parts.append(f"ISO {photo.iso}")
+    return parts
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """OpenGraph and Twitter card tags (``None`` fields are left out)."""
+
+    title: str
+    description: str
+    url: str
+    type: str = "website"
+    image: Rendition | None = None
+    image_alt: str = ""
+
+    def tags(self) -> list[tuple[str, str, str]]:
+        """(attribute, name, content) triples for <meta> elements."""
+        description = " ".join(self.description.split())
+        if len(description) > 300:
+            description = description[:299].rsplit(" ", 1)[0] + "…"
+        tags = [
+            ("property", "og:type", self.type),
+            ("property", "og:site_name", "Gallery"),
+            ("property", "og:title", self.title),
+            ("property", "og:url", self.url),
+            ("property", "og:locale", {"pl": "pl_PL", "en": "en_GB"}.get(locale_name(), "en_GB")),
+        ]
+        if description:
+            tags.append(("property", "og:description", description))
+        if self.image is not None:
+            tags += [
+                ("property", "og:image", absolute(self.image.url)),
+                ("property", "og:image:type", "image/jpeg"),
+                ("property", "og:image:width", str(self.image.width)),
+                ("property", "og:image:height", str(self.image.height)),
+            ]
+            if self.image_alt:
+                tags.append(("property", "og:image:alt", self.image_alt))
+        tags += [
+            ("name", "twitter:card", "summary_large_image" if self.image is not None else "summary"),
+            ("name", "twitter:title", self.title),
+        ]
+        if description:
+            tags.append(("name", "twitter:description", description))
+        if self.image is not None:
+            tags.append(("name", "twitter:image", absolute(self.image.url)))
+            if self.image_alt:
+                tags.append(("name", "twitter:image:alt", self.image_alt))
+        return tags
+
+
+def route_exists(path_pattern: str) -> str | None:
+    """The endpoint serving a URL rule such as ``/albums/<album>/download.zip`` (converters
+    and variable names ignored), or None; lets pages link to routes that other parts of
+    Gallery add."""
+    wanted = re.sub(r"<[^>]+>", "<>", path_pattern)
+    for rule in current_app.url_map.iter_rules():
+        if re.sub(r"<[^>]+>", "<>", rule.rule) == wanted:
+            return rule.endpoint
+    return None
+
+
+# Where the download of one photo's original may live (the download feature adds one of them).
+ORIGINAL_ROUTES = (
+    "/albums/<album>/photos/<id>/original",
+    "/albums/<album>/photos/<id>/download",
+    "/photos/<id>/original",
+    "/photos/<id>/download",
+)
+
+
+def download_links(album_slug: str, photo_id: int | None, token: str | None) -> dict[str, str]:
+    """URLs of the album ZIP and of the photo's original download, for the routes that exist."""
+    links: dict[str, str] = {}
+    query = "?" + urlencode({"token": token}) if token else ""
+    if route_exists("/albums/<album>/download.zip"):
+        links["zip"] = f"/albums/{album_slug}/download.zip{query}"
+    if photo_id is not None:
+        for pattern in ORIGINAL_ROUTES:
+            if route_exists(pattern):
+                links["original"] = pattern.replace("<album>", album_slug).replace("<id>", str(photo_id)) + query
+                break
+    return links
+
+
+def template_exists(name: str) -> bool:
+    from jinja2 import TemplateNotFound
+
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True

@@ -1,0 +1,45 @@
+"""Template globals and filters shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from gallery.core.permissions import Permission, has_permission
+from gallery.http.urls import absolute
+
+LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "current_locale": str(get_locale() or "en"),
+            "language_names": LANGUAGE_NAMES,
+            "can": lambda permission: has_permission(current_user, Permission(permission)),
+            "request_id": g.get("request_id"),
+        }
+
+    @app.template_filter("date")
+    def _date(value: date | datetime | None, fmt: str = "long") -> str:
+        if value is None:
+            return ""
+        return format_date(value, fmt)
+
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        return format_datetime(value, fmt)
+
+    @app.template_global()
+    def current_path() -> str:
+        return request.full_path.rstrip("?")
+
+    # absolute_url(path): this site's absolute URL for a path (see gallery.http.urls)
+    app.add_template_global(absolute, "absolute_url")

@@ -1,0 +1,1 @@
+"""Photos: the upload path, processing, display order, capture time, editing, downloads."""

@@ -1,0 +1,171 @@
+"""Bulk import of files from disk (``gallery import``): the same ingest service,
+several files at a time, resumable (already-stored files are recognised by hash)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+from gallery.core.audit import Actor
+from gallery.core.errors import GalleryError, PhotoDeleted
+from gallery.extensions import db
+from gallery.media.budget import waiting_without_limit
+from gallery.models import Album, Photo, PhotoStatus
+from gallery.photos.ingest import ingest
+from gallery.photos.process import process_photo
+from gallery.photos.received import hash_local
+from gallery.storage import StorageError
+
+log = logging.getLogger("gallery.import")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    outcome: str  # added | exists | deleted (deleted from the album earlier, not restored) | rejected
+    photo_id: int | None = None
+    reason: str = ""
+    status: str = ""
+
+
+@dataclass
+class ImportSummary:
+    added: list[FileResult] = field(default_factory=list)
+    exists: list[FileResult] = field(default_factory=list)
+    deleted: list[FileResult] = field(default_factory=list)
+    rejected: list[FileResult] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        getattr(self, result.outcome).append(result)
+
+    @property
+    def total(self) -> int:
+        return len(self.added) + len(self.exists) + len(self.deleted) + len(self.rejected)
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Every regular, non-hidden file under the given files and folders, sorted, deduplicated."""
+    found: dict[Path, None] = {}
+    for root in paths:
+        if root.is_file():
+            found[root.resolve()] = None
+            continue
+        if not root.is_dir():
+            raise FileNotFoundError(f"{root}: no such file or folder")
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                path = Path(folder) / name
+                if path.is_file() and not path.is_symlink():
+                    found[path.resolve()] = None
+    return list(found)
+
+
+def import_one(app: Flask, path: Path, *, album_id: int, actor_user_id: int | None, inline_derivatives: bool) -> FileResult:
+    """Ingest one file in its own app context and session (safe in a thread)."""
+    settings = app.config["GALLERY_SETTINGS"]
+    storage = app.extensions["gallery_storage"]
+    with app.app_context():
+        session = db.session
+        try:
+            album = session.get(Album, album_id)
+            assert album is not None
+            from gallery.models import User
+
+            user = session.get(User, actor_user_id) if actor_user_id else None
+            actor = Actor(user=user, via="cli")
+            received = hash_local(path, max_bytes=settings.max_upload_bytes)
+            if received.size == 0:
+                return FileResult(path, "rejected", reason="the file is empty")
+            outcome = ingest(
+                session,
+                storage,
+                album=album,
+                received=received,
+                filename=path.name,
+                actor=actor,
+                max_pixels=settings.max_pixels,
+            )
+            photo_id = outcome.photo.id
+            status = outcome.photo.status
+            # New, or left `processing` by an interrupted run (re-queued by ingest): finish it now.
+            if outcome.needs_derivatives:
+                if inline_derivatives:
+                    status_value = process_photo(
+                        session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
+                    )
+                else:
+                    from gallery.tasks import enqueue_derivatives
+
+                    enqueue_derivatives(photo_id)
+                    status_value = PhotoStatus.processing.value
+            else:
+                status_value = status.value
+            return FileResult(path, "added" if outcome.created else "exists", photo_id=photo_id, status=status_value)
+        except PhotoDeleted as exc:
+            # Not a failure: an editor deleted it; only the bin restores it.
+            session.rollback()
+            return FileResult(path, "deleted", reason=exc.message)
+        except GalleryError as exc:
+            session.rollback()
+            return FileResult(path, "rejected", reason=exc.message)
+        except OSError as exc:
+            session.rollback()
+            return FileResult(path, "rejected", reason=f"cannot read the file: {exc.strerror or exc}")
+        finally:
+            session.remove()
+
+
+def run_import(
+    app: Flask,
+    files: list[Path],
+    *,
+    album: Album,
+    actor_user_id: int | None,
+    jobs: int = 1,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> ImportSummary:
+    """Import ``files`` into ``album`` with ``jobs`` workers.  Storage outages
+    abort the run (re-running resumes); bad files are rejected and reported."""
+    settings = app.config["GALLERY_SETTINGS"]
+    inline = settings.celery_broker_url is None
+    summary = ImportSummary()
+    album_id = album.id
+
+    def work(path: Path) -> FileResult:
+        # Jobs take turns in the decoding budget; nobody is waiting for a 503 here.
+        with waiting_without_limit():
+            return import_one(app, path, album_id=album_id, actor_user_id=actor_user_id, inline_derivatives=inline)
+
+    results: Iterator[FileResult]
+    if jobs <= 1:
+        results = (work(p) for p in files)
+        for result in results:
+            summary.add(result)
+            if on_result:
+                on_result(result)
+        return summary
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
+        try:
+            for result in pool.map(work, files):
+                summary.add(result)
+                if on_result:
+                    on_result(result)
+        except StorageError:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return summary
+
+
+def photo_count(album_id: int) -> int:
+    from sqlalchemy import func, select
+
+    return int(db.session.scalar(select(func.count(Photo.id)).where(Photo.album_id == album_id)) or 0)

@@ -1,0 +1,289 @@
+"""The ingest use case, shared by the upload page, the JSON API and ``gallery import``.
+
+upload → validate (type from bytes, pixel limit, decodes) → hash → store the
+original (checksum verified by the store) → commit the row → derivatives (Celery).
+
+A 2xx means the original is in storage under its content-addressed key and the
+row is committed.  The same bytes in the same album give the existing photo,
+also when two identical uploads race (the unique constraint decides); if that
+photo was deleted, it stays deleted (409: the bin restores, not a re-upload)."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import IptcImagePlugin
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gallery.core.audit import Actor, record
+from gallery.core.errors import (
+    DecoderBusy,
+    PhotoDeleted,
+    UnprocessableImage,
+    UnsupportedMediaType,
+)
+from gallery.media import budget, images, sniff
+from gallery.media import captions as captions_mod
+from gallery.media import exif as exif_mod
+from gallery.media.derivatives import original_key
+from gallery.models import Album, Photo, PhotoStatus, TakenAtSource
+from gallery.photos import clock
+from gallery.photos import stuck as processing
+from gallery.photos.received import Received
+from gallery.storage import NotFound, Storage
+
+log = logging.getLogger("gallery.ingest")
+
+EXIF_TIME_BUDGET = 2.0
+FILENAME_MAX = 255
+
+
+DELETED_MESSAGE = (
+    "this photo was deleted from the album {album!r}; uploading it again does not restore it: "
+    "an editor can restore it from the album's bin (Deleted photos)"
+)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    photo: Photo
+    created: bool  # False: the same bytes were already in the album
+    requeued: bool = False  # already there but still `processing`: its derivative work is due again
+
+    @property
+    def status_code(self) -> int:
+        return 201 if self.created else 200
+
+    @property
+    def needs_derivatives(self) -> bool:
+        """Whether the caller must queue (or run) the derivative work for this photo."""
+        return self.created or self.requeued
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Everything learnt from the bytes before anything is stored."""
+
+    kind: str
+    mime: str
+    width: int
+    height: int
+    values: dict[str, Any]
+
+
+def clean_filename(name: str | None) -> str:
+    """The client's file name, kept only as a label (never as a key or a path)."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return name.strip()[:FILENAME_MAX]
+
+
+def inspect(
+    received: Received,
+    *,
+    event_timezone: str,
+    max_pixels: int,
+    clock_corrections: Mapping[tuple[str, str, str], timedelta] | None = None,
+) -> Inspection:
+    """Validate the bytes and read their metadata.  Raises 415/422 errors."""
+    detected = sniff.detect(received.head)
+    if not detected.accepted:
+        raise UnsupportedMediaType(
+            f"unsupported file type: detected {detected.label}; "
+            "accepted are JPEG, PNG, WebP, TIFF, HEIC/HEIF and AVIF"
+        )
+    formats = sniff.PILLOW_FORMATS[detected.kind]
+    with received.path.open("rb") as handle:
+        try:
+            info = images.probe(handle, formats=formats, max_pixels=max_pixels)
+        except images.TooManyPixels as exc:
+            raise UnprocessableImage(str(exc), code="too_many_pixels") from None
+        except images.UndecodableImage as exc:
+            raise UnprocessableImage(str(exc), code="undecodable_image") from None
+    iptc: dict[Any, Any] | None = None
+    with received.path.open("rb") as handle:
+        try:
+            img = images.open_image(handle, formats=formats, max_pixels=max_pixels)
+            try:
+                if detected.kind == "jpeg":
+                    try:
+                        iptc = IptcImagePlugin.getiptcinfo(img)  # type: ignore[assignment]
+                    except Exception:  # a broken IPTC block never rejects a photo
+                        iptc = None
+                    # Decoding at 1/8 scale still reads every byte of entropy data,
+                    # so truncation is found at a fraction of the cost.
+                    img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
+                images.decode_check(img, max_pixels=max_pixels)  # waits its turn in the decoding budget
+            finally:
+                img.close()
+        except images.TooManyPixels as exc:
+            raise UnprocessableImage(str(exc), code="too_many_pixels") from None
+        except images.UndecodableImage as exc:
+            raise UnprocessableImage(str(exc), code="undecodable_image") from None
+        except budget.BudgetWaitExceeded as exc:
+            raise DecoderBusy(retry_after=exc.retry_after) from None
+
+    with received.path.open("rb") as handle:
+        raw = exif_mod.read_metadata(handle, kind=detected.kind, time_budget=EXIF_TIME_BUDGET)
+    when = exif_mod.capture_time(raw, event_timezone)
+    camera = exif_mod.camera_info(raw)
+    shift = clock.correction_for(clock_corrections or {}, camera.make, camera.model, camera.serial)
+    if shift:
+        # The editor said this camera's clock was off during the event.
+        when = exif_mod.apply_clock_offset(when, shift, event_tz=event_timezone)
+    position = exif_mod.gps(raw)
+    texts = captions_mod.extract_captions(raw, iptc)
+
+    values: dict[str, Any] = {
+        "taken_at": when.taken_at_utc,
+        "taken_at_offset_minutes": (
+            int(when.taken_at_local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+            if when.taken_at_local is not None
+            else None
+        ),
+        "taken_at_source": TakenAtSource(when.source),
+        "taken_at_raw": (when.raw_value or None) and when.raw_value[:100],  # type: ignore[index]
+        "taken_at_flags": ",".join(sorted(when.flags))[:200],
+        "clock_offset_seconds": int(when.clock_offset.total_seconds()) if when.clock_offset else 0,
+        "camera_make": camera.make,
+        "camera_model": camera.model,
+        "camera_serial": camera.serial,
+        "lens": camera.lens,
+        "focal_length_mm": camera.focal_length_mm,
+        "aperture": camera.aperture,
+        "exposure_time": camera.exposure_time,
+        "iso": camera.iso,
+        "orientation": camera.orientation or info.orientation,
+        "metadata_error": None if raw.exif_ok else (raw.exif_error or "EXIF unreadable"),
+        "gps_latitude": position.latitude if position else None,
+        "gps_longitude": position.longitude if position else None,
+        "gps_altitude": position.altitude if position else None,
+        "title": texts.title or "",
+        "caption": texts.caption or "",
+        "credit": texts.credit or "",
+        "copyright": texts.copyright or "",
+        "keywords": list(texts.keywords or []),
+    }
+    return Inspection(
+        kind=detected.kind,
+        mime=detected.mime,
+        width=info.oriented_width,
+        height=info.oriented_height,
+        values=values,
+    )
+
+
+def store_original(storage: Storage, received: Received, mime: str) -> str:
+    """Write the original once under its content-addressed key (verified by hash)."""
+    key = original_key(received.sha256)
+    try:
+        existing = storage.stat(key)
+    except NotFound:
+        existing = None
+    if existing is not None and existing.size == received.size:
+        return key
+    with received.path.open("rb") as handle:
+        storage.put(key, handle, sha256=received.sha256, content_type=mime, size=received.size)
+    return key
+
+
+def find_existing(session: Session, album_id: int, sha256: str) -> Photo | None:
+    """The album's photo with these bytes, deleted or not (the unique constraint allows one)."""
+    return session.scalar(select(Photo).where(Photo.album_id == album_id, Photo.sha256 == sha256))
+
+
+def _already_there(session: Session, photo: Photo, album_slug: str) -> IngestOutcome:
+    """The answer when the bytes are already in the album.  A deleted photo stays deleted:
+    only the bin restores it (and once the bin is purged, the bytes are new again).  One still
+    ``processing`` may have lost its derivative work (a killed process): it is queued again
+    (the work is idempotent), so the upload's answer is never a promise nobody keeps."""
+    if photo.deleted_at is not None:
+        session.rollback()
+        raise PhotoDeleted(DELETED_MESSAGE.format(album=album_slug))
+    if photo.status == PhotoStatus.processing:
+        photo_id = photo.id
+        session.rollback()  # the write below starts its own transaction (SQLite: write-first)
+        processing.restart_processing(session, [photo_id])
+        return IngestOutcome(photo, created=False, requeued=True)
+    return IngestOutcome(photo, created=False)
+
+
+def ingest(
+    session: Session,
+    storage: Storage,
+    *,
+    album: Album,
+    received: Received,
+    filename: str | None,
+    actor: Actor,
+    max_pixels: int,
+) -> IngestOutcome:
+    """Add one received file to an album.  Commits on success; on any error
+    nothing is committed (the original may stay in storage as an orphan that
+    ``gallery gc`` removes after its grace period)."""
+    # Read what we need now: the transaction is ended before the slow part so a
+    # SQLite reader snapshot never has to be upgraded to a writer later.
+    album_id, album_slug, event_tz = album.id, album.slug, album.event.timezone
+    user_id = actor.user_id
+    corrections = clock.corrections_for(session, album.event_id)
+    existing = find_existing(session, album_id, received.sha256)
+    if existing is not None:
+        return _already_there(session, existing, album_slug)
+    session.rollback()
+
+    found = inspect(received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections)
+    key = store_original(storage, received, found.mime)
+
+    photo = Photo(
+        album_id=album_id,
+        sha256=received.sha256,
+        original_key=key,
+        original_filename=clean_filename(filename),
+        content_type=found.mime,
+        size=received.size,
+        width=found.width,
+        height=found.height,
+        status=PhotoStatus.processing,
+        uploaded_by_id=user_id,
+        **found.values,
+    )
+    try:
+        with session.begin_nested():
+            session.add(photo)
+    except IntegrityError:
+        # Lost a race with an identical upload: the unique (album, sha256) won.
+        session.rollback()
+        winner = find_existing(session, album_id, received.sha256)
+        if winner is None:
+            raise
+        return _already_there(session, winner, album_slug)
+    record(
+        session,
+        "photo.upload",
+        actor=actor,
+        obj=photo,
+        details={"album": album_slug, "sha256": received.sha256, "filename": photo.original_filename},
+    )
+    session.commit()
+    log.info("stored photo %s (%s, %d bytes) in %s", photo.id, received.sha256[:12], received.size, album_slug)
+    return IngestOutcome(photo, created=True)
+
+
+def open_original_path(storage: Storage, key: str) -> tuple[Path, bool]:
+    """A local path to the original: the store's own file, or a temporary copy."""
+    local = storage.local_path(key)
+    if local is not None:
+        return local, False
+    from gallery.photos.received import copy_to_temp
+
+    with storage.open(key) as stream:
+        return copy_to_temp(stream), True

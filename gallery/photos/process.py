@@ -1,0 +1,134 @@
+"""Derivatives for a stored photo: decode once, render every size, store, record.
+
+Runs inside the Celery task (in-process by default, on a worker when a broker
+is configured).  Idempotent: running it twice gives the same keys and rows.
+
+The database transaction is closed while the image is rendered, and the write
+afterwards starts with a write, so concurrent workers on SQLite never need to
+upgrade a stale read snapshot (which SQLite refuses without waiting)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from gallery.media import images, sniff
+from gallery.media.derivatives import derivative_key, render_derivatives
+from gallery.models import Derivative, Photo, PhotoStatus
+from gallery.photos.ingest import open_original_path
+from gallery.storage import Storage, StorageError, sha256_hex
+
+log = logging.getLogger("gallery.derivatives")
+
+
+@dataclass(frozen=True)
+class Source:
+    photo_id: int
+    sha256: str
+    original_key: str
+    credit: str
+    copyright: str
+
+
+def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], max_pixels: int) -> list[Derivative]:
+    """Make and store every derivative; returns the (unsaved) rows.
+    Raises on failure (the caller decides between retry and ``failed``)."""
+    path, temporary = open_original_path(storage, source.original_key)
+    try:
+        with path.open("rb") as handle:
+            detected = sniff.detect(handle.read(sniff.SNIFF_BYTES))
+            if not detected.accepted:
+                raise images.UndecodableImage(f"stored original is {detected.label}")
+            handle.seek(0)
+            img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
+            try:
+                rendered = render_derivatives(
+                    img, sizes=sizes, credit=source.credit or None, copyright=source.copyright or None
+                )
+            finally:
+                img.close()
+    finally:
+        if temporary:
+            path.unlink(missing_ok=True)
+
+    rows: list[Derivative] = []
+    seen: set[tuple[str, int]] = set()
+    # Largest first: when two sizes of a very thin image round to the same pixel
+    # width, the key (derivatives/<sha256>/<width>.<ext>) keeps the larger one.
+    for item in sorted(rendered, key=lambda r: -r.long_edge):
+        if (item.format, item.width) in seen:
+            continue
+        seen.add((item.format, item.width))
+        key = derivative_key(source.sha256, item.width, item.format)
+        storage.put(
+            key,
+            BytesIO(item.data),
+            sha256=sha256_hex(item.data),
+            content_type="image/jpeg" if item.format == "jpeg" else "image/webp",
+            size=len(item.data),
+        )
+        rows.append(
+            Derivative(
+                photo_id=source.photo_id,
+                width=item.width,
+                height=item.height,
+                format=item.format,
+                key=key,
+                size=len(item.data),
+            )
+        )
+    return rows
+
+
+def process_photo(
+    session: Session,
+    storage: Storage,
+    photo_id: int,
+    *,
+    sizes: Sequence[int],
+    max_pixels: int,
+    retry_follows: bool = False,
+) -> str:
+    """Render derivatives and mark the photo ready, or failed with the reason.
+
+    Returns the final status.  Anything wrong with the image itself marks the photo
+    ``failed``.  A storage failure (store unreachable, disk full) is logged; when a retry
+    follows (``retry_follows``: the Celery task has retries left) it is re-raised and the
+    photo stays ``processing``, else the photo is marked ``failed`` with the reason, for
+    ``gallery reprocess``: never left ``processing`` with nothing to finish it."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        log.warning("photo %s vanished before its derivatives were made", photo_id)
+        session.rollback()
+        return "missing"
+    source = Source(photo.id, photo.sha256, photo.original_key, photo.credit, photo.copyright)
+    session.rollback()  # no transaction stays open while we render
+    try:
+        rows = render_and_store(storage, source, sizes=sizes, max_pixels=max_pixels)
+    except StorageError as exc:
+        reason = f"derivatives could not be stored: {exc}"[:2000]
+        if retry_follows:
+            log.warning("photo %s: %s; retrying", photo_id, reason)
+            raise
+        return _fail(session, photo_id, reason, logging.ERROR)
+    except Exception as exc:  # the image cannot be rendered: keep the original, say why
+        return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
+    # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
+    # the first still renders) replace each other's derivative rows one after the other.
+    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None))
+    session.execute(delete(Derivative).where(Derivative.photo_id == photo_id))
+    session.add_all(rows)
+    session.commit()
+    return PhotoStatus.ready.value
+
+
+def _fail(session: Session, photo_id: int, reason: str, level: int) -> str:
+    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.failed, error=reason))
+    session.commit()
+    log.log(level, "photo %s failed: %s", photo_id, reason)
+    return PhotoStatus.failed.value

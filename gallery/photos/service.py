@@ -1,0 +1,128 @@
+"""Reading and editing photos: visibility rules, ordering, captions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from gallery.core.audit import Actor, record
+from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
+from gallery.core.permissions import Permission, has_permission
+from gallery.models import Album, Photo, PhotoStatus, SortMode, User, Visibility
+
+EDITABLE_TEXT = {"caption": 10_000, "alt_text": 2_000, "credit": 1_000}
+
+
+def can_view_album(album: Album, user: User | None, token: str | None = None) -> bool:
+    if album.visibility == Visibility.public:
+        return True
+    if has_permission(user, Permission.view_private):
+        return True
+    if album.visibility == Visibility.unlisted and token and album.share_token:
+        import hmac
+
+        return hmac.compare_digest(token, album.share_token)
+    return False
+
+
+def share_token_for_user(album: Album, user: User | None) -> str | None:
+    """The album's share token, for those who may hand it out: roles with the editor
+    permission.  Anyone else gets None (the token opens the whole album: pages, ZIP, API,
+    embeds).  Every page, JSON answer and embed dialog that shows a share link asks here."""
+    if not has_permission(user, Permission.edit_content):
+        return None
+    return album.share_token
+
+
+def ordered_photos(album: Album, *, include_unready: bool) -> Select[tuple[Photo]]:
+    """Photos of an album in display order: capture time (undated last, in upload
+    order), or the editor's manual order."""
+    query = select(Photo).where(Photo.album_id == album.id, Photo.deleted_at.is_(None))
+    if not include_unready:
+        query = query.where(Photo.status == PhotoStatus.ready)
+    if album.sort_mode == SortMode.manual:
+        return query.order_by(Photo.position.is_(None), Photo.position, Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
+    return query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
+
+
+def list_photos(session: Session, album: Album, *, include_unready: bool) -> list[Photo]:
+    query = ordered_photos(album, include_unready=include_unready).options(selectinload(Photo.derivatives))
+    return list(session.scalars(query))
+
+
+def get_photo(session: Session, photo_id: int, *, user: User | None, token: str | None = None) -> Photo:
+    if not 0 < photo_id < 2**31:
+        raise NotFoundError(f"no photo {photo_id}")
+    photo = session.get(Photo, photo_id, options=[selectinload(Photo.derivatives), selectinload(Photo.album)])
+    if photo is None or not can_view_photo(photo, user, token):
+        raise NotFoundError(f"no photo {photo_id}")
+    return photo
+
+
+def can_view_photo(photo: Photo, user: User | None, token: str | None = None) -> bool:
+    """Whether ``user`` may see this photo and its details (caption, file name, ...): not
+    deleted; uploaded by them or in an album they may view; unfinished ones only for staff."""
+    if photo.deleted_at is not None:
+        return False
+    own = user is not None and photo.uploaded_by_id == user.id
+    if not own and not can_view_album(photo.album, user, token):
+        return False
+    return photo.status == PhotoStatus.ready or has_permission(user, Permission.upload)
+
+
+def can_edit_photo(photo: Photo, user: User | None) -> bool:
+    if has_permission(user, Permission.edit_content):
+        return True
+    return (
+        has_permission(user, Permission.caption_own)
+        and user is not None
+        and photo.uploaded_by_id == user.id
+    )
+
+
+def update_photo(session: Session, photo: Photo, changes: dict[str, Any], *, actor: Actor) -> Photo:
+    if not can_edit_photo(photo, actor.user):
+        raise PermissionDenied("you may only edit photos you uploaded")
+    allowed = set(EDITABLE_TEXT) | {"position"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationError(f"unknown or read-only field(s): {', '.join(unknown)}", field=unknown[0])
+    before: dict[str, Any] = {}
+    for field, limit in EDITABLE_TEXT.items():
+        if field not in changes:
+            continue
+        value = changes[field]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValidationError(f"{field} must be text", field=field)
+        value = value.replace("\x00", "").strip()
+        if len(value) > limit:
+            raise ValidationError(f"{field} is too long (at most {limit} characters)", field=field)
+        before[field] = getattr(photo, field)
+        setattr(photo, field, value)
+    if "position" in changes:
+        value = changes["position"]
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000):
+            raise ValidationError("position must be a whole number from 0 to 1000000, or null", field="position")
+        before["position"] = photo.position
+        photo.position = value
+    record(session, "photo.update", actor=actor, obj=photo, details={"fields": sorted(changes), "before": before})
+    return photo
+
+
+def soft_delete(session: Session, photo: Photo, *, actor: Actor) -> None:
+    if not has_permission(actor.user, Permission.edit_content):
+        raise PermissionDenied("only editors may delete photos")
+    photo.deleted_at = datetime.now(timezone.utc)
+    record(session, "photo.delete", actor=actor, obj=photo, details={"album_id": photo.album_id})
+
+
+def local_time(photo: Photo) -> datetime | None:
+    if photo.taken_at is None:
+        return None
+    offset = timedelta(minutes=photo.taken_at_offset_minutes or 0)
+    return photo.taken_at.astimezone(timezone(offset))

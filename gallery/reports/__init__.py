@@ -1,0 +1,1 @@
+"""Event reports: one Markdown renderer, feeds and the sitemap."""

@@ -1,1 +1,0 @@
-"""Use cases with explicit arguments; routes and CLI commands call these."""
