@@ -8,12 +8,13 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from gallery.api import bp
+from gallery.api.blueprint import bp
 from gallery.api.util import json_body, reject_unknown
 from gallery.catalog import events as catalog
 from gallery.core.errors import ValidationError
-from gallery.core.permissions import Permission, current_actor, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
+from gallery.http.guard import current_actor, requires
 from gallery.photos import clock
 
 

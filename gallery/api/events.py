@@ -7,11 +7,12 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from gallery.api import bp
+from gallery.api.blueprint import bp
 from gallery.api.util import json_body, reject_unknown
 from gallery.catalog import events as catalog
-from gallery.core.permissions import Permission, acting_user, current_actor, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
+from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.urls import external_url
 from gallery.models import Album, Event
 from gallery.photos.service import share_token_for_user

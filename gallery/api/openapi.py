@@ -11,7 +11,7 @@ from apispec import APISpec
 from flask import current_app, jsonify
 from werkzeug.wrappers import Response
 
-from gallery.api import bp
+from gallery.api.blueprint import bp
 
 NULLABLE_STRING = {"type": "string", "nullable": True}
 

@@ -9,19 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from gallery.api import bp
+from gallery.api.blueprint import bp
 from gallery.api.events import album_json
 from gallery.api.util import json_body
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, NotFoundError, ValidationError
-from gallery.core.permissions import (
-    Permission,
-    acting_user,
-    current_actor,
-    has_permission,
-    requires,
-)
+from gallery.core.permissions import Permission, has_permission
 from gallery.extensions import db
+from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.request import received_from
 from gallery.http.urls import external_url
 from gallery.models import Album, IdempotencyKey, Photo, User

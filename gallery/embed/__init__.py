@@ -1,9 +1,9 @@
-"""Embeds: album and photo pages that other sites may frame, and the oEmbed provider."""
+"""Embeds: album and photo pages that other sites may frame, and the oEmbed provider: the blueprint
+(:mod:`gallery.embed.blueprint`) with the routes of :mod:`gallery.embed.views`."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from gallery.embed import views
+from gallery.embed.blueprint import bp
 
-bp = Blueprint("embed", __name__)
-
-from gallery.embed import views  # noqa: E402,F401  (registers the routes)
+__all__ = ["bp", "views"]

@@ -10,9 +10,10 @@ from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery.catalog import browse as albums
-from gallery.core.permissions import acting_user
-from gallery.embed import bp, oembed
+from gallery.embed import oembed
+from gallery.embed.blueprint import bp
 from gallery.extensions import db
+from gallery.http.guard import acting_user
 from gallery.http.render import (
     DerivativeUrls,
     credit_labels,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from gallery.core.errors import DecoderBusy, GalleryError
-from gallery.core.permissions import ApiAuthError
+from gallery.http.guard import ApiAuthError
 from gallery.storage import StorageError
 
 log = logging.getLogger("gallery.core.errors")

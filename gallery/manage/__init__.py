@@ -1,9 +1,9 @@
-"""Management area for editors and photographers (under /manage/)."""
+"""Management area for editors and photographers (under /manage/): the blueprint
+(:mod:`gallery.manage.blueprint`) with the routes of its view modules."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from gallery.manage import albums, events, photos, reports, upload, views
+from gallery.manage.blueprint import bp
 
-bp = Blueprint("manage", __name__)
-
-from gallery.manage import albums, events, photos, reports, upload, views  # noqa: E402,F401
+__all__ = ["albums", "bp", "events", "photos", "reports", "upload", "views"]

@@ -19,10 +19,11 @@ from wtforms.fields.choices import SelectChoice
 
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError
-from gallery.core.permissions import Permission, acting_user, current_actor, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
+from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.urls import external_url
-from gallery.manage import bp
+from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, parse_int, wants_json
 from gallery.manage.forms import AlbumForm, NewAlbumForm, service_error
 from gallery.models import Album, OriginalDownloads, Visibility

@@ -15,9 +15,10 @@ from wtforms.fields.choices import SelectChoice
 
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, ValidationError
-from gallery.core.permissions import Permission, current_actor, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
-from gallery.manage import bp
+from gallery.http.guard import current_actor, requires
+from gallery.manage.blueprint import bp
 from gallery.manage.forms import ClockForm, EventForm, NewEventForm, service_error
 from gallery.models import Album, Event, Photo, Report
 from gallery.photos import clock, editing

@@ -28,16 +28,11 @@ from gallery.core.errors import (
     NotFoundError,
     ValidationError,
 )
-from gallery.core.permissions import (
-    Permission,
-    acting_user,
-    current_actor,
-    has_permission,
-    requires,
-)
+from gallery.core.permissions import Permission, has_permission
 from gallery.extensions import db
-from gallery.manage import bp
+from gallery.http.guard import acting_user, current_actor, requires
 from gallery.manage.albums import thumbnail
+from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, wants_json
 from gallery.models import Album, Photo
 from gallery.photos import editing

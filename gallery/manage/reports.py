@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, ValidationError
-from gallery.core.permissions import Permission, current_actor, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
-from gallery.manage import bp
+from gallery.http.guard import current_actor, requires
+from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
 from gallery.manage.forms import NewReportForm, ReportForm, service_error
 from gallery.models import Album, Event, Report

@@ -12,10 +12,11 @@ from werkzeug.wrappers import Response
 
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, PhotoDeleted
-from gallery.core.permissions import Permission, current_actor, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
+from gallery.http.guard import current_actor, requires
 from gallery.http.request import received_from
-from gallery.manage import bp
+from gallery.manage.blueprint import bp
 from gallery.photos.ingest import ingest
 from gallery.photos.received import spool
 from gallery.tasks import enqueue_derivatives

@@ -4,9 +4,10 @@ from flask import render_template, request
 from sqlalchemy import func, select
 
 from gallery.core import audit
-from gallery.core.permissions import Permission, requires
+from gallery.core.permissions import Permission
 from gallery.extensions import db
-from gallery.manage import bp
+from gallery.http.guard import requires
+from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
 from gallery.models import Album, Event, Photo, User
 

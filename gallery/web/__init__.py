@@ -1,9 +1,9 @@
-"""Visitor-facing HTML pages."""
+"""Visitor-facing HTML pages: the blueprint (:mod:`gallery.web.blueprint`) with the routes of its
+view modules."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from gallery.web import auth, downloads, feeds, media, pages
+from gallery.web.blueprint import bp
 
-bp = Blueprint("web", __name__)
-
-from gallery.web import auth, downloads, feeds, media, pages  # noqa: E402,F401
+__all__ = ["auth", "bp", "downloads", "feeds", "media", "pages"]

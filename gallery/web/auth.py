@@ -13,7 +13,7 @@ from gallery.core.audit import Actor, record
 from gallery.extensions import db, limiter, login_manager
 from gallery.http.safety import safe_next
 from gallery.models import User
-from gallery.web import bp
+from gallery.web.blueprint import bp
 from gallery.web.forms import LoginForm, LogoutForm
 
 LANGUAGES = ("pl", "en")

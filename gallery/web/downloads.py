@@ -12,12 +12,12 @@ from __future__ import annotations
 from flask import Response, redirect, request, send_file
 
 from gallery.app import get_storage
-from gallery.core.permissions import acting_user
 from gallery.extensions import db
+from gallery.http.guard import acting_user
 from gallery.models import Visibility
 from gallery.photos import downloads
 from gallery.storage import Storage, content_disposition
-from gallery.web import bp
+from gallery.web.blueprint import bp
 
 #: How long a presigned download URL stays valid.
 PRESIGN_SECONDS = 600

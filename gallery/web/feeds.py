@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from gallery.extensions import db
 from gallery.http import urls
 from gallery.reports import feeds
-from gallery.web import bp
+from gallery.web.blueprint import bp
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

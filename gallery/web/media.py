@@ -12,11 +12,12 @@ import re
 from flask import Response, abort, current_app, send_file, stream_with_context, url_for
 from sqlalchemy import exists, false, or_, select
 
-from gallery.core.permissions import Permission, acting_user, has_permission
+from gallery.core.permissions import Permission, has_permission
 from gallery.extensions import db
+from gallery.http.guard import acting_user
 from gallery.models import Album, Derivative, Photo, Visibility
 from gallery.storage import NotFound
-from gallery.web import bp
+from gallery.web.blueprint import bp
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 _NAME_RE = re.compile(r"^(\d{1,5})\.(jpg|webp)$")

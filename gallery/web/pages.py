@@ -12,8 +12,8 @@ from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from gallery.catalog import browse as albums
-from gallery.core.permissions import acting_user
 from gallery.extensions import db
+from gallery.http.guard import acting_user
 from gallery.http.render import (
     DerivativeUrls,
     Sharing,
@@ -33,7 +33,7 @@ from gallery.http.render import (
 )
 from gallery.models import Album, ReportStatus, Visibility
 from gallery.reports import render as reports
-from gallery.web import bp
+from gallery.web.blueprint import bp
 from gallery.web.views_album import album_context
 
 TOKEN_MAX = 200

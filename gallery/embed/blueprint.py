@@ -1,0 +1,8 @@
+"""The ``embed`` blueprint.  Its own module, so that the view modules that add routes to it do not
+import the package that imports them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("embed", __name__)
