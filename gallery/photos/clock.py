@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
 from gallery.core.errors import ValidationError
-from gallery.media.exif import CaptureTime, apply_clock_offset
+from gallery.media.metadata.capture_time import CaptureTime, apply_clock_offset
 from gallery.models import Album, ClockCorrection, Event, Photo, TakenAtSource
 
 MAX_OFFSET = timedelta(days=3650)

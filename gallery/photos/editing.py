@@ -28,7 +28,7 @@ from gallery.catalog import events as catalog
 from gallery.core.audit import Actor, record
 from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
-from gallery.media.exif import CaptureTime, apply_clock_offset
+from gallery.media.metadata.capture_time import CaptureTime, apply_clock_offset
 from gallery.models import (
     Album,
     Event,

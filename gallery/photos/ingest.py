@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PIL import IptcImagePlugin
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,9 +30,12 @@ from gallery.core.errors import (
     UnsupportedMediaType,
 )
 from gallery.media import budget, images, sniff
-from gallery.media import captions as captions_mod
-from gallery.media import exif as exif_mod
 from gallery.media.derivatives import original_key
+from gallery.media.metadata.camera import camera_info
+from gallery.media.metadata.captions import extract_captions, read_iptc
+from gallery.media.metadata.capture_time import apply_clock_offset, capture_time
+from gallery.media.metadata.gps import gps
+from gallery.media.metadata.reading import read_metadata
 from gallery.models import Album, Photo, PhotoStatus, TakenAtSource
 from gallery.photos import clock
 from gallery.photos import stuck as processing
@@ -115,10 +117,7 @@ def inspect(
             img = images.open_image(handle, formats=formats, max_pixels=max_pixels)
             try:
                 if detected.kind == "jpeg":
-                    try:
-                        iptc = IptcImagePlugin.getiptcinfo(img)  # type: ignore[assignment]
-                    except Exception:  # a broken IPTC block never rejects a photo
-                        iptc = None
+                    iptc = read_iptc(img)  # a broken IPTC block never rejects a photo
                     # Decoding at 1/8 scale still reads every byte of entropy data,
                     # so truncation is found at a fraction of the cost.
                     img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
@@ -133,15 +132,15 @@ def inspect(
             raise DecoderBusy(retry_after=exc.retry_after) from None
 
     with received.path.open("rb") as handle:
-        raw = exif_mod.read_metadata(handle, kind=detected.kind, time_budget=EXIF_TIME_BUDGET)
-    when = exif_mod.capture_time(raw, event_timezone)
-    camera = exif_mod.camera_info(raw)
+        raw = read_metadata(handle, kind=detected.kind, time_budget=EXIF_TIME_BUDGET)
+    when = capture_time(raw, event_timezone)
+    camera = camera_info(raw)
     shift = clock.correction_for(clock_corrections or {}, camera.make, camera.model, camera.serial)
     if shift:
         # The editor said this camera's clock was off during the event.
-        when = exif_mod.apply_clock_offset(when, shift, event_tz=event_timezone)
-    position = exif_mod.gps(raw)
-    texts = captions_mod.extract_captions(raw, iptc)
+        when = apply_clock_offset(when, shift, event_tz=event_timezone)
+    position = gps(raw)
+    texts = extract_captions(raw, iptc)
 
     values: dict[str, Any] = {
         "taken_at": when.taken_at_utc,

@@ -1,4 +1,4 @@
-"""Captions, titles, keywords, credit and copyright (gallery.media.captions)."""
+"""Captions, titles, keywords, credit and copyright (gallery.media.metadata.captions)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from gallery.media.captions import (
+from gallery.media.metadata.captions import (
     CAPTION_MAX,
     FIELD_MAX,
     Captions,
@@ -20,7 +20,8 @@ from gallery.media.captions import (
     is_boilerplate,
     read_iptc,
 )
-from gallery.media.exif import RawMetadata, read_metadata
+from gallery.media.metadata.reading import read_metadata
+from gallery.media.metadata.record import RawMetadata
 
 POLISH = "Zdjęcie z konferencji – Bruksela"
 UTF8 = (1, 90, b"\x1b%G")

@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 _HERE = Path(__file__).resolve()
-MEDIA_CORPUS = _HERE.parents[3] / "shared" / "corpus"
+MEDIA_CORPUS = _HERE.parents[4] / "shared" / "corpus"
 if not MEDIA_CORPUS.exists():
     MEDIA_CORPUS = Path(os.environ.get("GALLERY_CORPUS", "/work/shared/corpus"))
 

@@ -46,7 +46,7 @@ from gallery.media.images import (
 )
 
 _HERE = Path(__file__).resolve()
-CORPUS = Path(os.environ.get("GALLERY_CORPUS", _HERE.parents[3] / "shared" / "corpus"))
+CORPUS = Path(os.environ.get("GALLERY_CORPUS", _HERE.parents[4] / "shared" / "corpus"))
 PILLOW_IMAGES = CORPUS / "pillow-images"
 EXIF_SAMPLES = CORPUS / "exif-samples"
 SHA = "ab" * 32

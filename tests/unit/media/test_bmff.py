@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gallery.media import bmff, images
-from tests.media.conftest import MEDIA_CORPUS
+from tests.unit.media.conftest import MEDIA_CORPUS
 
 FILES = sorted(
     p for p in (MEDIA_CORPUS / "exif-samples" / "heic").rglob("*") if p.is_file()

@@ -23,7 +23,7 @@ from gallery.media.location import (
     strip_xmp,
 )
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
 if not CORPUS.exists():
     import os
 

@@ -37,7 +37,12 @@ from typing import Any, Final
 
 from PIL import Image
 
-from gallery.media.exif import ExifValue, RawMetadata
+from gallery.media.metadata.record import (
+    ExifValue,
+    RawMetadata,
+    decode_text_bytes,
+    xmp_first,
+)
 
 __all__ = [
     "CAPTION_MAX",
@@ -270,7 +275,7 @@ def _exif_text(value: ExifValue | None) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, bytes):
-        return _decode_legacy(value.split(b"\x00", 1)[0], utf8=False)
+        return decode_text_bytes(value)
     return None
 
 
@@ -294,7 +299,7 @@ def _exif_user_comment(value: ExifValue | None) -> str | None:
         return None
     code, data = value[:8], value[8:]
     if code.startswith(b"ASCII"):
-        return _decode_legacy(data.split(b"\x00", 1)[0], utf8=False)
+        return decode_text_bytes(data)
     if code.startswith(b"UNICODE"):
         data = data[: len(data) - (len(data) % 2)]
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -342,11 +347,6 @@ def _xmp_all(raw: RawMetadata, key: str) -> tuple[str, ...]:
     return tuple(raw.xmp.get(key, ()))
 
 
-def _xmp_one(raw: RawMetadata, key: str) -> str | None:
-    values = raw.xmp.get(key)
-    return values[0] if values else None
-
-
 def _xmp_joined(raw: RawMetadata, key: str) -> str | None:
     values = [v for v in _xmp_all(raw, key) if v and v.strip()]
     return ", ".join(values) if values else None
@@ -392,8 +392,8 @@ def extract_captions(raw: RawMetadata, iptc: IptcMapping | None) -> Captions:
     ``iptc`` is the mapping :func:`read_iptc` (``PIL.IptcImagePlugin.getiptcinfo``)
     returns: ``{(record, dataset): bytes | list[bytes]}``; None when there is none.
     """
-    make = _exif_text(raw.exif.get("Image Make")) or _xmp_one(raw, "tiff:Make")
-    model = _exif_text(raw.exif.get("Image Model")) or _xmp_one(raw, "tiff:Model")
+    make = _exif_text(raw.exif.get("Image Make")) or xmp_first(raw, "tiff:Make")
+    model = _exif_text(raw.exif.get("Image Model")) or xmp_first(raw, "tiff:Model")
     utf8 = _iptc_is_utf8(iptc)
 
     def iptc_text(dataset: int) -> list[_Candidate]:
@@ -414,7 +414,7 @@ def extract_captions(raw: RawMetadata, iptc: IptcMapping | None) -> Captions:
         return _Candidate(f"exif:{key.split(' ', 1)[1]}", _exif_xp(raw.exif.get(key)))
 
     def xmp(key: str) -> _Candidate:
-        return _Candidate(f"xmp:{key}", _xmp_one(raw, key))
+        return _Candidate(f"xmp:{key}", xmp_first(raw, key))
 
     picks: dict[str, tuple[str | None, str | None]] = {}
     common = {"make": make, "model": model}
