@@ -1,1 +1,1 @@
-"""Keeping originals for years: verify, gc, reprocess and BagIt export/import."""
+"""Keeping originals for years: verify, gc, reprocess and BagIt export/import (:mod:`.bagit`)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from gallery.archive import integrity as archive
+from gallery.archive import reprocess
 from gallery.extensions import db
 from gallery.models import Photo, PhotoStatus
 from gallery.photos import process
@@ -28,7 +28,7 @@ def _widths(photo_id: int) -> set[tuple[str, int]]:
 def test_new_sizes_are_rendered_and_a_second_run_has_nothing_to_do(app, client, tokens, album):
     ids = [add_photo(client, tokens["editor"], album.slug, jpeg(i, (1100, 700))) for i in range(2)]
     assert _widths(ids[0]) == {(f, w) for f in ("jpeg", "webp") for w in (400, 1024, 1100)}
-    assert archive.photos_to_reprocess(db.session, album=None, sizes=(400, 1024, 2048), everything=False) == []
+    assert reprocess.photos_to_reprocess(db.session, album=None, sizes=(400, 1024, 2048), everything=False) == []
 
     result = cli(app, "reprocess", "--sizes", "300,800")
     assert result.exit_code == 0, result.output

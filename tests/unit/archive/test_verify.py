@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from gallery.archive import integrity as archive
+from gallery.archive import verify
 from gallery.extensions import db
 from gallery.models import Photo
 from tests.archive.conftest import add_photo, cli, jpeg, make_album, storage_of
@@ -24,7 +24,7 @@ def _photo(photo_id: int) -> Photo:
 def test_clean_archive_verifies_every_photo_and_records_when(app, client, tokens, album):
     ids = [add_photo(client, tokens["editor"], album.slug, jpeg(i), f"p{i}.jpg") for i in range(3)]
     before = {i: _photo(i).updated_at for i in ids}
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
 
     result = cli(app, "verify")
 
@@ -120,9 +120,9 @@ def test_an_original_shared_by_two_albums_is_read_once(app, client, tokens):
     data = jpeg(30)
     x = add_photo(client, tokens["editor"], "one", data)
     y = add_photo(client, tokens["editor"], "two", data)
-    targets = archive.verification_targets(db.session)
+    targets = verify.verification_targets(db.session)
     assert len(targets) == 1 and sorted(t.photo_id for t in next(iter(targets.values()))) == sorted([x, y])
-    report = archive.verify_archive(db.session, storage_of(app), targets)
+    report = verify.verify_archive(db.session, storage_of(app), targets)
     assert (report.objects_checked, report.photos_checked, report.verified) == (1, 2, 2)
     assert report.bytes_read == len(data)
 
@@ -130,7 +130,7 @@ def test_an_original_shared_by_two_albums_is_read_once(app, client, tokens):
 def test_verification_commits_in_batches(app, client, tokens, album):
     """A long run records progress as it goes (a crash loses at most one batch)."""
     ids = [add_photo(client, tokens["editor"], album.slug, jpeg(40 + i)) for i in range(5)]
-    targets = archive.verification_targets(db.session)
+    targets = verify.verification_targets(db.session)
     seen: list[int] = []
 
     def after_each(_n: int) -> None:
@@ -138,6 +138,6 @@ def test_verification_commits_in_batches(app, client, tokens, album):
         with db.engine.connect() as conn:
             seen.append(len(conn.execute(select(Photo.id).where(Photo.last_verified_at.is_not(None))).all()))
 
-    archive.verify_archive(db.session, storage_of(app), targets, batch_size=2, on_object=after_each)
+    verify.verify_archive(db.session, storage_of(app), targets, batch_size=2, on_object=after_each)
     assert seen == [0, 2, 2, 4, 4]
     assert all(_photo(i).last_verified_at is not None for i in ids)
