@@ -206,7 +206,11 @@ def parse_xmp_packet(packet: bytes | str) -> dict[str, tuple[str, ...]]:
 
 
 class XmpEvents(Protocol):
-    """What :class:`XmpEventParser` reports to (ElementTree's parser-target interface)."""
+    """What :class:`XmpEventParser` reports to (ElementTree's parser-target interface).
+
+    Attributes named ``data``, ``comment``, ``pi`` or ``close`` would be called as the
+    target's handlers of those events: a target must not have them unless it means it.
+    """
 
     def start(self, tag: str, attrib: dict[str, str]) -> None: ...
 

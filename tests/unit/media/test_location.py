@@ -16,12 +16,10 @@ from PIL import Image, IptcImagePlugin
 from gallery.media.location import (
     JpegLocationStripper,
     LocationStripError,
-    is_location_property,
-    strip_iptc,
     strip_location,
     strip_location_chunks,
-    strip_xmp,
 )
+from gallery.media.location_fields import is_location_property, strip_xmp
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
 if not CORPUS.exists():
@@ -385,20 +383,6 @@ def test_unparseable_exif_is_dropped_whole() -> None:
     stripped = strip_location(original)
     assert not any(m == 0xE1 and p.startswith(b"Exif") for m, p in segments(stripped))
     assert pixels(stripped) == pixels(original)
-
-
-def test_xmp_with_a_doctype_or_bad_xml_is_dropped() -> None:
-    assert strip_xmp(b'<!DOCTYPE x [<!ENTITY a "b">]><x:xmpmeta xmlns:x="adobe:ns:meta/"/>') is None
-    assert strip_xmp(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><unclosed></x:xmpmeta>") is None
-    clean = xmp_packet("<rdf:Description rdf:about='' {decls}><dc:title>t</dc:title></rdf:Description>")
-    assert strip_xmp(clean) == clean  # nothing to remove: the packet is kept byte for byte
-
-
-def test_iptc_parser_rejects_garbage_and_handles_padding() -> None:
-    data = iim([(2, 120, b"caption"), (2, 90, b"City")])
-    assert strip_iptc(data + b"\x00\x00\x00") == iim([(2, 120, b"caption")])
-    assert strip_iptc(b"\x1c\x02") is None
-    assert strip_iptc(b"garbage") is None
 
 
 def test_other_application_segments_are_dropped_and_colour_data_kept() -> None:
