@@ -1,6 +1,6 @@
 """What a zipped bag must keep to before ``gallery import-bag`` inflates or writes anything.
 
-The checks of :mod:`gallery.archive.bagit` make sure a bag is complete and unchanged; these make
+The checks of :mod:`gallery.archive.bagit.importer` make sure a bag is complete and unchanged; these make
 sure it cannot hurt the importing machine, and that it holds nothing the upload path would refuse:
 
 * Before anything is inflated, from the sizes the ZIP declares (its central directory): no entry,
@@ -22,14 +22,16 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
+from gallery.archive.bagit.format import InvalidBag
 from gallery.core.errors import (
-    GalleryError,
     PayloadTooLarge,
     UnprocessableImage,
     UnsupportedMediaType,
 )
+from gallery.photos.ingest import inspect
+from gallery.photos.received import spool
 
 CHUNK = 1 << 20
 #: An entry (or the whole ZIP) may inflate to at most this many times its compressed size.
@@ -39,12 +41,9 @@ MAX_RATIO = 100
 RATIO_ALLOWANCE = 1 << 20
 
 # What zipfile raises for damaged entries, unsupported compression methods and encrypted entries.
-_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
-
-
-class InvalidBag(GalleryError):
-    status = 422
-    code = "invalid_bag"
+_READ_ERRORS = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError
+)
 
 
 @dataclass(frozen=True)
@@ -122,9 +121,6 @@ def load_json(raw: str, what: str) -> Any:
 def check_photos(zf: zipfile.ZipFile, photos: Iterable[tuple[str, zipfile.ZipInfo, str]], limits: PhotoLimits) -> None:
     """Refuse the bag if the upload path would refuse one of its photos, given as
     ``(name, zip entry, sha256)``; each is unpacked to a temporary file that is removed again."""
-    from gallery.photos.ingest import inspect
-    from gallery.photos.received import spool
-
     for name, info, sha256 in photos:
         if info.file_size > limits.max_bytes:
             raise InvalidBag(
@@ -133,7 +129,7 @@ def check_photos(zf: zipfile.ZipFile, photos: Iterable[tuple[str, zipfile.ZipInf
             )
         try:
             with zf.open(info) as stream:  # spool measures what it inflates against the declared size
-                received = spool(stream, max_bytes=info.file_size, tmp_dir=limits.tmp_dir)
+                received = spool(cast(BinaryIO, stream), max_bytes=info.file_size, tmp_dir=limits.tmp_dir)
         except PayloadTooLarge:
             raise InvalidBag(f"{name} inflates to more than the {info.file_size} bytes the ZIP declares") from None
         except _READ_ERRORS as exc:
@@ -146,15 +142,3 @@ def check_photos(zf: zipfile.ZipFile, photos: Iterable[tuple[str, zipfile.ZipInf
             raise InvalidBag(f"{name} would be refused on upload: {exc.message}") from None
         finally:
             received.cleanup()
-
-
-__all__ = [
-    "InvalidBag",
-    "PhotoLimits",
-    "check_oxum",
-    "check_photos",
-    "check_ratios",
-    "load_json",
-    "member_chunks",
-    "parse_oxum",
-]
