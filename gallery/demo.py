@@ -1,6 +1,9 @@
 """The demo event: "European Cluster Conference 2024" (Brussels, 7–8 May 2024),
 a report in Polish and in English, and an album of generated photos whose EXIF
-capture times fall on both days.  The photos go through the real ingest path."""
+capture times fall on both days.  The photos go through the real ingest path.
+
+This module sits at the top of the domain layer: it uses the catalog and the upload path, and
+only the ``gallery demo`` command (and tests) import it."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
@@ -20,6 +24,8 @@ from sqlalchemy.orm import Session
 from gallery.catalog.events import create_album, create_event
 from gallery.core.audit import Actor
 from gallery.models import Album, Event, Report, ReportStatus, report_albums
+from gallery.photos.ingest import ingest
+from gallery.photos.received import spool
 from gallery.storage import Storage
 
 EVENT_SLUG = "european-cluster-conference-2024"
@@ -113,10 +119,10 @@ def render_demo_photo(shot: DemoShot, index: int, *, long_edge: int = 1800) -> b
         y0 = h * (0.72 + row * 0.09)
         for i in range(int(14 + row * 3)):
             x = (i + rng.random() * 0.4) * w / (13 + row * 3)
-            r = h * (0.035 + row * 0.008)
+            head = h * (0.035 + row * 0.008)
             shade = 20 + row * 15 + rng.randint(0, 20)
-            draw.ellipse([x - r, y0 - r, x + r, y0 + r], fill=(shade, shade, shade + 10))
-            draw.rectangle([x - r * 1.4, y0 + r * 0.8, x + r * 1.4, h], fill=(shade, shade, shade + 10))
+            draw.ellipse([x - head, y0 - head, x + head, y0 + head], fill=(shade, shade, shade + 10))
+            draw.rectangle([x - head * 1.4, y0 + head * 0.8, x + head * 1.4, h], fill=(shade, shade, shade + 10))
     # a little sensor noise so JPEG sizes are realistic
     noise = Image.effect_noise((w, h), 12).convert("RGB")
     img = Image.blend(img, noise, 0.04)
@@ -156,8 +162,6 @@ def render_demo_photo(shot: DemoShot, index: int, *, long_edge: int = 1800) -> b
 
 def _xmp(description: str, creator: str, rights: str) -> bytes:
     """A minimal XMP packet: Unicode captions travel in XMP (and IPTC), not EXIF."""
-    from xml.sax.saxutils import escape
-
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -167,7 +171,7 @@ def _xmp(description: str, creator: str, rights: str) -> bytes:
         f'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{escape(rights)}</rdf:li></rdf:Alt></dc:rights>'
         "</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def demo_exists(session: Session) -> bool:
@@ -185,9 +189,6 @@ def load_demo(
 ) -> tuple[Event, Album, list[int]]:
     """Create the demo event, reports and album, and ingest the photos.
     Returns the event, album and the new photo ids (derivatives not yet made)."""
-    from gallery.photos.ingest import ingest
-    from gallery.photos.received import spool
-
     event = create_event(
         session,
         slug=EVENT_SLUG,
@@ -208,7 +209,7 @@ def load_demo(
         visibility="public",
         actor=actor,
     )
-    published = datetime(2024, 5, 9, 8, 0, tzinfo=timezone.utc)  # the morning after the conference
+    published = datetime(2024, 5, 9, 8, 0, tzinfo=UTC)  # the morning after the conference
     for language, slug, title, body in (
         ("en", "conference-report", "700 delegates at the European Cluster Conference 2024", REPORT_EN),
         ("pl", "relacja-z-konferencji", "700 delegatów na Europejskiej Konferencji Klastrów 2024", REPORT_PL),
@@ -247,7 +248,6 @@ def load_demo(
         photo_ids.append(outcome.photo.id)
         if on_photo:
             on_photo(index + 1, len(SHOTS))
-    album = session.get(Album, album.id)  # type: ignore[assignment]
-    album.cover_photo_id = photo_ids[1]
+    album.cover_photo_id = photo_ids[1]  # ingest commits; the album is loaded again on access
     session.commit()
     return event, album, photo_ids
