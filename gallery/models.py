@@ -39,6 +39,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc)
 
 
+def max_length(attribute: Any) -> int | None:
+    """The most characters a text column takes: a String's length, or the limit a Text column
+    declares in ``info={"max_length": N}`` (not enforced by the database; every input path checks
+    it: the API schemas, the domain functions, the bag validator)."""
+    column = attribute.property.columns[0] if hasattr(attribute, "property") else attribute
+    length = getattr(column.type, "length", None)
+    return length if length is not None else column.info.get("max_length")
+
+
 class StrEnum(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
@@ -185,7 +194,7 @@ class Event(TimestampMixin, db.Model):  # type: ignore[name-defined]
     ends_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     location: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
-    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", info={"max_length": 20_000})
 
     albums: Mapped[list[Album]] = relationship(back_populates="event", order_by="Album.id")
     reports: Mapped[list[Report]] = relationship(back_populates="event", order_by="Report.id")
@@ -209,7 +218,7 @@ class Report(TimestampMixin, db.Model):  # type: ignore[name-defined]
     slug: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     language: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="en")
-    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", info={"max_length": 200_000})
     status: Mapped[ReportStatus] = mapped_column(
         _enum(ReportStatus, "report_status"), nullable=False, default=ReportStatus.draft
     )
@@ -227,7 +236,7 @@ class Album(TimestampMixin, db.Model):  # type: ignore[name-defined]
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True, nullable=False)
     title: Mapped[str] = mapped_column(sa.String(300), nullable=False)
-    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", info={"max_length": 20_000})
     visibility: Mapped[Visibility] = mapped_column(
         _enum(Visibility, "album_visibility"), nullable=False, default=Visibility.public
     )
@@ -293,8 +302,8 @@ class Photo(TimestampMixin, db.Model):  # type: ignore[name-defined]
     gps_altitude: Mapped[float | None] = mapped_column(sa.Float)
 
     title: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
-    caption: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    alt_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    caption: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", info={"max_length": 10_000})
+    alt_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", info={"max_length": 2_000})
     credit: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
     copyright: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
     keywords: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)

@@ -7,15 +7,28 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gallery.catalog.visibility import Viewer, event_filter, listed_album_filter
 from gallery.core.audit import Actor, record
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
-from gallery.models import Album, Event, OriginalDownloads, SortMode, Visibility
+from gallery.core.pages import DEFAULT_LIMIT, Page, SortKey, keyset_page
+from gallery.core.permissions import Permission, require_permission
+from gallery.models import (
+    Album,
+    Event,
+    OriginalDownloads,
+    Photo,
+    SortMode,
+    Visibility,
+    max_length,
+)
 
 SLUG_MAX = 120
+#: What :func:`make_slug` makes: lower-case letters and digits in words joined by single hyphens.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 def validate_timezone(name: str) -> str:
@@ -126,7 +139,7 @@ def create_event(
     slug: object = None,
     actor: Actor,
 ) -> Event:
-    title_s = _text(title, "title", max_length=300, required=True)
+    title_s = _text(title, "title", max_length=max_length(Event.title), required=True)
     start = parse_date(starts_on, "starts_on")
     end = parse_date(ends_on, "ends_on")
     if end < start:
@@ -148,8 +161,8 @@ def create_event(
         starts_on=start,
         ends_on=end,
         timezone=tz,
-        location=_text(location, "location", max_length=300),
-        description=_text(description, "description", max_length=20_000),
+        location=_text(location, "location", max_length=max_length(Event.location)),
+        description=_text(description, "description", max_length=max_length(Event.description)),
     )
     try:
         with session.begin_nested():
@@ -176,7 +189,7 @@ def create_album(
     original_downloads: object = "off",
     actor: Actor,
 ) -> Album:
-    title_s = _text(title, "title", max_length=300, required=True)
+    title_s = _text(title, "title", max_length=max_length(Album.title), required=True)
     try:
         vis = Visibility(visibility)
     except ValueError:
@@ -206,7 +219,7 @@ def create_album(
         event_id=event.id,
         slug=slug_s,
         title=title_s,
-        description=_text(description, "description", max_length=20_000),
+        description=_text(description, "description", max_length=max_length(Album.description)),
         visibility=vis,
         share_token=new_share_token(),
         sort_mode=sort,
@@ -226,3 +239,94 @@ def create_album(
         details={"slug": album.slug, "event": event.slug, "visibility": vis.value},
     )
     return album
+
+
+# --- lists and deletion (the JSON API) -------------------------------------------------------------
+
+EVENT_ORDER = (SortKey(Event.starts_on, descending=True), SortKey(Event.id, descending=True))  # newest first
+ALBUM_ORDER = (SortKey(Album.id),)  # as the event page lists them
+
+
+def visible_event(session: Session, slug: str, *, viewer: Viewer) -> Event:
+    """The event ``slug`` if ``viewer`` may see it, else :class:`NotFoundError`."""
+    event = session.scalar(select(Event).where(Event.slug == slug, event_filter(viewer)))
+    if event is None:
+        raise NotFoundError(f"no event {slug!r}")
+    return event
+
+
+def list_events(
+    session: Session,
+    *,
+    viewer: Viewer,
+    since: date | None = None,
+    until: date | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[Event]:
+    """The events ``viewer`` may see, newest first; ``since``/``until`` keep those that take
+    place (at least partly) on or after / on or before that day."""
+    if since is not None and until is not None and until < since:
+        raise ValidationError("to is before from", field="to")
+    query = select(Event).where(event_filter(viewer))
+    if since is not None:
+        query = query.where(Event.ends_on >= since)
+    if until is not None:
+        query = query.where(Event.starts_on <= until)
+    return keyset_page(session, query, EVENT_ORDER, name="events", cursor=cursor, limit=limit)
+
+
+def list_albums(
+    session: Session,
+    event_slug: str,
+    *,
+    viewer: Viewer,
+    visibility: Visibility | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[Album]:
+    """The albums of the event ``event_slug`` listed to ``viewer`` (never unlisted ones to
+    visitors), optionally only those of one visibility; 404 when the viewer may not see the event."""
+    event = visible_event(session, event_slug, viewer=viewer)
+    query = select(Album).where(Album.event_id == event.id, listed_album_filter(viewer))
+    if visibility is not None:
+        query = query.where(Album.visibility == Visibility(visibility))
+    return keyset_page(session, query, ALBUM_ORDER, name=f"albums:{event.id}", cursor=cursor, limit=limit)
+
+
+def _photo_count(session: Session, *conditions: ColumnElement[bool]) -> int:
+    """Photos (in the bin too: they are restorable until ``gallery gc`` purges them)."""
+    query = select(func.count(Photo.id)).join(Album, Album.id == Photo.album_id).where(*conditions)
+    return int(session.scalar(query) or 0)
+
+
+def _still_holds(what: str, count: int) -> ConflictError:
+    return ConflictError(
+        f"{what} still holds {count} photo{'s' if count != 1 else ''} (photos in the bin count until "
+        "`gallery gc` purges them): move or delete them first",
+        code="not_empty",
+    )
+
+
+def delete_event(session: Session, slug: str, *, actor: Actor) -> None:
+    """Delete an event that holds no photos, with its (empty) albums, its reports and its clock
+    corrections (the schema's ON DELETE CASCADE); one that holds photos is a 409."""
+    require_permission(actor.user, Permission.edit_content, "only editors may delete events")
+    event = get_event(session, slug)
+    count = _photo_count(session, Album.event_id == event.id)
+    if count:
+        raise _still_holds(f"the event {event.slug!r}", count)
+    albums = list(session.scalars(select(Album.slug).where(Album.event_id == event.id).order_by(Album.id)))
+    record(session, "event.delete", actor=actor, obj=event, details={"slug": event.slug, "albums": albums})
+    session.execute(delete(Event).where(Event.id == event.id))
+
+
+def delete_album(session: Session, slug: str, *, actor: Actor) -> None:
+    """Delete an album that holds no photos (its report links go with it); else a 409."""
+    require_permission(actor.user, Permission.edit_content, "only editors may delete albums")
+    album = get_album(session, slug)
+    count = _photo_count(session, Photo.album_id == album.id)
+    if count:
+        raise _still_holds(f"the album {album.slug!r}", count)
+    record(session, "album.delete", actor=actor, obj=album, details={"slug": album.slug, "event": album.event.slug})
+    session.execute(delete(Album).where(Album.id == album.id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from gallery.core.errors import PermissionDenied
 from gallery.models import Role
 
 
@@ -34,3 +35,10 @@ def has_permission(user: Any, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def require_permission(user: Any, permission: Permission, message: str) -> None:
+    """A domain function's own check: :class:`PermissionDenied` with ``message`` (e.g. "only editors
+    may delete events") unless ``user`` holds ``permission``."""
+    if not has_permission(user, permission):
+        raise PermissionDenied(message)

@@ -20,6 +20,7 @@ from gallery.manage.forms import NewReportForm, ReportForm, service_error
 from gallery.models import Album, Event, Report
 from gallery.photos import editing
 from gallery.reports import render as reports
+from gallery.reports import service as report_service
 
 PREVIEW_MAX = 200_000
 
@@ -48,7 +49,7 @@ def report_preview() -> Response | tuple[Response, int]:
 @requires(Permission.edit_content)
 def event_reports(event: str) -> str:
     found = catalog.get_event(db.session, event)
-    return render_template("manage/reports.html", event=found, reports=editing.event_reports(db.session, found))
+    return render_template("manage/reports.html", event=found, reports=report_service.event_reports(db.session, found))
 
 
 def _linked_album_ids(albums: list[Album]) -> list[int]:
@@ -105,7 +106,7 @@ def report_new(event: str) -> Response | tuple[str, int]:
         return _render_report_form(form, found, None, albums, linked or [], 200, render_preview(form.body.data or ""))
     if form.validate_on_submit() and linked is not None:
         try:
-            report = editing.create_report(
+            report = report_service.create_report(
                 db.session,
                 found,
                 title=form.title.data,
@@ -132,11 +133,12 @@ def report_new(event: str) -> Response | tuple[str, int]:
 @requires(Permission.edit_content)
 def report_edit(event: str, report: str) -> Response | tuple[str, int]:
     found_event = catalog.get_event(db.session, event)
-    found = editing.get_report(db.session, found_event, report)
+    found = report_service.get_report(db.session, found_event, report)
     albums = editing.event_albums(db.session, found_event)
     if request.method == "GET":
         form = ReportForm(obj=found, status=found.status.value)
-        return _render_report_form(form, found_event, found, albums, editing.report_album_ids(db.session, found), 200)
+        linked = report_service.report_album_ids(db.session, found)
+        return _render_report_form(form, found_event, found, albums, linked, 200)
     form = ReportForm()
     linked = _submitted_links(form, albums)
     if request.form.get("action") == "preview":
@@ -145,7 +147,7 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
         )
     if form.validate_on_submit() and linked is not None:
         try:
-            changed = editing.update_report(
+            changed = report_service.update_report(
                 db.session,
                 found,
                 title=form.title.data,
@@ -158,7 +160,7 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
         except GalleryError as exc:
             db.session.rollback()
             found_event = catalog.get_event(db.session, event)
-            found = editing.get_report(db.session, found_event, report)
+            found = report_service.get_report(db.session, found_event, report)
             albums = editing.event_albums(db.session, found_event)
             service_error(form, exc)
         else:

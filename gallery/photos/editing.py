@@ -1,10 +1,10 @@
-"""Editing from the management pages: events, reports, albums (settings, share
-link, manual order), photo rows, bulk changes, the deleted-photos bin and the
-camera clock preview.
+"""Editing from the management pages (and the API's updates): events, albums (settings,
+share link, manual order), photo rows, bulk changes, the deleted-photos bin and the camera
+clock preview.  Reports are written in :mod:`gallery.reports.service`.
 
 Every function takes the session and the acting user explicitly, checks the
-object-level rules itself (photographers: their own uploads only; events,
-albums and reports: editors), validates its input (``ValidationError`` naming
+object-level rules itself (photographers: their own uploads only; events
+and albums: editors), validates its input (``ValidationError`` naming
 the field), writes audit entries and leaves the commit to the caller.
 
 Deleted photos stay in their album's bin, restorable, until ``gallery gc``
@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.archive.integrity import DEFAULT_RETENTION
 from gallery.catalog import browse as album_queries
 from gallery.catalog import events as catalog
 from gallery.core.audit import Actor, record
-from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
+from gallery.core.changes import KEEP, apply_changes, kept
+from gallery.core.errors import PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
 from gallery.media.metadata.capture_time import CaptureTime, apply_clock_offset
 from gallery.models import (
@@ -34,13 +35,10 @@ from gallery.models import (
     Event,
     OriginalDownloads,
     Photo,
-    Report,
-    ReportStatus,
     SortMode,
     User,
     Visibility,
-    report_albums,
-    utcnow,
+    max_length,
 )
 from gallery.photos import clock
 from gallery.photos.service import (
@@ -52,36 +50,13 @@ from gallery.photos.service import (
 )
 
 RETENTION = DEFAULT_RETENTION  # what `gallery gc` keeps deleted photos for, by default
-REPORT_LANGUAGES = ("pl", "en")
 TEXT_FIELDS = tuple(EDITABLE_TEXT)  # caption, alt_text, credit
-AUDIT_VALUE_MAX = 200
 MAX_BULK = 1000
 
 
 def _require_editor(actor: Actor, what: str) -> None:
     if not has_permission(actor.user, Permission.edit_content):
         raise PermissionDenied(f"only editors may {what}")
-
-
-def _audit_value(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if hasattr(value, "value"):
-        return value.value
-    if isinstance(value, str) and len(value) > AUDIT_VALUE_MAX:
-        return value[: AUDIT_VALUE_MAX - 1] + "…"
-    return value
-
-
-def _apply(obj: Any, values: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Set changed attributes; returns {field: [before, after]} for the audit log."""
-    changes: dict[str, list[Any]] = {}
-    for name, value in values.items():
-        before = getattr(obj, name)
-        if before != value:
-            changes[name] = [_audit_value(before), _audit_value(value)]
-            setattr(obj, name, value)
-    return changes
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -97,31 +72,38 @@ def update_event(
     session: Session,
     event: Event,
     *,
-    title: object,
-    starts_on: object,
-    ends_on: object,
-    timezone: object,
-    location: object = "",
-    description: object = "",
+    title: object = KEEP,
+    starts_on: object = KEEP,
+    ends_on: object = KEEP,
+    timezone: object = KEEP,
+    location: object = KEEP,
+    description: object = KEEP,
     actor: Actor,
 ) -> EventUpdate:
-    """Change an event.  A new time zone re-reads the capture times that came without an
-    offset (EXIF times are naive: they were read in the event's zone), keeping their wall
-    time and any clock correction."""
+    """Change an event (fields left at :data:`KEEP` stay as they are).  A new time zone re-reads
+    the capture times that came without an offset (EXIF times are naive: they were read in the
+    event's zone), keeping their wall time and any clock correction."""
     _require_editor(actor, "change events")
+    timezone = kept(timezone, event.timezone)
     values: dict[str, Any] = {
-        "title": catalog.clean_text(title, "title", max_length=300, required=True),
-        "starts_on": catalog.parse_date(starts_on, "starts_on"),
-        "ends_on": catalog.parse_date(ends_on, "ends_on"),
-        "location": catalog.clean_text(location, "location", max_length=300),
-        "description": catalog.clean_text(description, "description", max_length=20_000),
+        "title": catalog.clean_text(
+            kept(title, event.title), "title", max_length=max_length(Event.title), required=True
+        ),
+        "starts_on": catalog.parse_date(kept(starts_on, event.starts_on), "starts_on"),
+        "ends_on": catalog.parse_date(kept(ends_on, event.ends_on), "ends_on"),
+        "location": catalog.clean_text(
+            kept(location, event.location), "location", max_length=max_length(Event.location)
+        ),
+        "description": catalog.clean_text(
+            kept(description, event.description), "description", max_length=max_length(Event.description)
+        ),
     }
     if values["ends_on"] < values["starts_on"]:
         raise ValidationError("ends_on is before starts_on", field="ends_on")
     if not isinstance(timezone, str):
         raise ValidationError("timezone must be an IANA time zone name", field="timezone")
     values["timezone"] = catalog.validate_timezone(timezone)
-    changes = _apply(event, values)
+    changes = apply_changes(event, values)
     recomputed = 0
     if "timezone" in changes:
         recomputed = _reread_naive_times(session, event, values["timezone"])
@@ -181,152 +163,6 @@ def _reread_naive_times(session: Session, event: Event, zone_name: str) -> int:
     return changed
 
 
-# --- reports ------------------------------------------------------------------------------------
-
-
-def get_report(session: Session, event: Event, slug: str) -> Report:
-    report = session.scalar(select(Report).where(Report.event_id == event.id, Report.slug == slug))
-    if report is None:
-        raise NotFoundError(f"no report {slug!r} in event {event.slug!r}")
-    return report
-
-
-def event_reports(session: Session, event: Event) -> list[Report]:
-    return list(
-        session.scalars(
-            select(Report)
-            .where(Report.event_id == event.id)
-            .options(selectinload(Report.albums))
-            .order_by(Report.id.desc())
-        )
-    )
-
-
-def report_album_ids(session: Session, report: Report) -> list[int]:
-    return list(
-        session.scalars(
-            select(report_albums.c.album_id)
-            .where(report_albums.c.report_id == report.id)
-            .order_by(report_albums.c.position, report_albums.c.album_id)
-        )
-    )
-
-
-def _report_values(
-    session: Session, event: Event, title: object, language: object, body: object, status: object, album_ids: object
-) -> tuple[dict[str, Any], list[Album]]:
-    if language not in REPORT_LANGUAGES:
-        raise ValidationError(f"language={language!r}: use {' or '.join(REPORT_LANGUAGES)}", field="language")
-    try:
-        state = ReportStatus(status)
-    except ValueError:
-        raise ValidationError(f"status={status!r}: use draft or published", field="status") from None
-    values = {
-        "title": catalog.clean_text(title, "title", max_length=300, required=True),
-        "language": language,
-        "body": catalog.clean_text(body, "body", max_length=200_000),
-        "status": state,
-    }
-    return values, _event_albums(session, event, album_ids)
-
-
-def _event_albums(session: Session, event: Event, album_ids: object) -> list[Album]:
-    if not isinstance(album_ids, (list, tuple)) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in album_ids
-    ):
-        raise ValidationError("albums must be a list of album ids", field="albums")
-    if len(set(album_ids)) != len(album_ids):
-        raise ValidationError("an album is listed twice", field="albums")
-    if not album_ids:
-        return []
-    found = {a.id: a for a in session.scalars(select(Album).where(Album.id.in_(album_ids)))}
-    if any(i not in found or found[i].event_id != event.id for i in album_ids):
-        raise ValidationError("a report can link only albums of its own event", field="albums")
-    return [found[i] for i in album_ids]
-
-
-def _link_albums(session: Session, report: Report, linked: Sequence[Album]) -> None:
-    session.flush()
-    session.execute(delete(report_albums).where(report_albums.c.report_id == report.id))
-    if linked:
-        session.execute(
-            insert(report_albums),
-            [{"report_id": report.id, "album_id": a.id, "position": i} for i, a in enumerate(linked)],
-        )
-    session.expire(report, ["albums"])
-
-
-def _publish(report: Report) -> None:
-    if report.status == ReportStatus.published and report.published_at is None:
-        report.published_at = utcnow()
-
-
-def create_report(
-    session: Session,
-    event: Event,
-    *,
-    title: object,
-    slug: object = None,
-    language: object = "en",
-    body: object = "",
-    status: object = "draft",
-    album_ids: Sequence[int] = (),
-    actor: Actor,
-) -> Report:
-    _require_editor(actor, "write reports")
-    values, linked = _report_values(session, event, title, language, body, status, list(album_ids))
-    taken = set(session.scalars(select(Report.slug).where(Report.event_id == event.id)))
-    if slug:
-        if not isinstance(slug, str):
-            raise ValidationError("slug must be text", field="slug")
-        slug_s = catalog.validate_slug(slug)
-        if slug_s in taken:
-            raise ValidationError(f"this event already has a report with the address {slug_s!r}", field="slug")
-    else:
-        base = catalog.make_slug(values["title"], field="title")
-        slug_s, n = base, 2
-        while slug_s in taken:
-            suffix = f"-{n}"
-            slug_s = base[: catalog.SLUG_MAX - len(suffix)] + suffix
-            n += 1
-    report = Report(event_id=event.id, slug=slug_s, author_id=actor.user_id, **values)
-    _publish(report)
-    session.add(report)
-    _link_albums(session, report, linked)
-    record(
-        session,
-        "report.create",
-        actor=actor,
-        obj=report,
-        details={"event": event.slug, "slug": slug_s, "status": report.status.value, "albums": [a.slug for a in linked]},
-    )
-    return report
-
-
-def update_report(
-    session: Session,
-    report: Report,
-    *,
-    title: object,
-    language: object,
-    body: object,
-    status: object,
-    album_ids: Sequence[int],
-    actor: Actor,
-) -> list[str]:
-    """Change a report; ``published_at`` is set the first time it is published and kept after."""
-    _require_editor(actor, "edit reports")
-    values, linked = _report_values(session, report.event, title, language, body, status, list(album_ids))
-    changes = _apply(report, values)
-    _publish(report)
-    if [a.id for a in linked] != report_album_ids(session, report):
-        changes["albums"] = [None, [a.slug for a in linked]]
-        _link_albums(session, report, linked)
-    if changes:
-        record(session, "report.update", actor=actor, obj=report, details={"slug": report.slug, "changes": changes})
-    return sorted(changes)
-
-
 # --- albums -------------------------------------------------------------------------------------
 
 
@@ -338,15 +174,20 @@ def update_album(
     session: Session,
     album: Album,
     *,
-    title: object,
-    description: object,
-    visibility: object,
-    sort_mode: object,
-    original_downloads: object,
-    cover_photo_id: int | None,
+    title: object = KEEP,
+    description: object = KEEP,
+    visibility: object = KEEP,
+    sort_mode: object = KEEP,
+    original_downloads: object = KEEP,
+    cover_photo_id: int | None = KEEP,
     actor: Actor,
 ) -> list[str]:
+    """Change an album's settings (fields left at :data:`KEEP` stay as they are); returns the changed fields."""
     _require_editor(actor, "change albums")
+    title, description = kept(title, album.title), kept(description, album.description)
+    visibility, sort_mode = kept(visibility, album.visibility), kept(sort_mode, album.sort_mode)
+    original_downloads = kept(original_downloads, album.original_downloads)
+    cover_photo_id = album.cover_photo_id if cover_photo_id is KEEP else cover_photo_id
     try:
         vis = Visibility(visibility)
     except ValueError:
@@ -368,14 +209,14 @@ def update_album(
         if ok is None:
             raise ValidationError("the cover must be one of this album's photos", field="cover_photo_id")
     values = {
-        "title": catalog.clean_text(title, "title", max_length=300, required=True),
-        "description": catalog.clean_text(description, "description", max_length=20_000),
+        "title": catalog.clean_text(title, "title", max_length=max_length(Album.title), required=True),
+        "description": catalog.clean_text(description, "description", max_length=max_length(Album.description)),
         "visibility": vis,
         "sort_mode": sort,
         "original_downloads": downloads,
         "cover_photo_id": cover_photo_id,
     }
-    changes = _apply(album, values)
+    changes = apply_changes(album, values)
     if album.share_token is None:
         album.share_token = catalog.new_share_token()
     if changes:

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 from gallery.core.audit import Actor, record
 from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
-from gallery.models import Album, Photo, PhotoStatus, SortMode, User, Visibility
+from gallery.models import Album, Photo, PhotoStatus, SortMode, User, Visibility, max_length
 
-EDITABLE_TEXT = {"caption": 10_000, "alt_text": 2_000, "credit": 1_000}
+#: Text fields editors and uploaders change, with their limits (from the model columns).
+EDITABLE_TEXT = {name: max_length(getattr(Photo, name)) or 0 for name in ("caption", "alt_text", "credit")}
 
 
 def can_view_album(album: Album, user: User | None, token: str | None = None) -> bool:

@@ -14,7 +14,7 @@ from flask import Flask
 
 from gallery.core.audit import Actor
 from gallery.extensions import db
-from gallery.photos import editing
+from gallery.reports import service as report_service
 from tests.manage.conftest import World, token
 from tests.test_roles import jpeg
 
@@ -73,7 +73,7 @@ def body(world: World) -> dict[str, Any]:
 @pytest.fixture
 def report(world: World) -> None:
     admin = Actor(user=world.users["admin"], via="cli")
-    editing.create_report(db.session, world.event, title="CSRF report", slug="csrf-report", actor=admin)
+    report_service.create_report(db.session, world.event, title="CSRF report", slug="csrf-report", actor=admin)
     db.session.commit()
 
 
