@@ -44,8 +44,8 @@ import sqlalchemy as sa  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 
 from gallery.app import create_app  # noqa: E402
-from gallery.catalog.browse import PAGE_SIZE  # noqa: E402
 from gallery.extensions import db  # noqa: E402
+from gallery.photos.pages import PAGE_SIZE  # noqa: E402
 from tests.web.helpers import add_photos, make_album, make_event  # noqa: E402
 
 TARGET = 1.5

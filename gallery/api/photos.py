@@ -21,6 +21,7 @@ from gallery.http.request import received_from
 from gallery.http.urls import external_url
 from gallery.models import Album, IdempotencyKey, Photo, User
 from gallery.photos import service as photos
+from gallery.photos.capture import event_zone, reported_local_time
 from gallery.photos.ingest import ingest
 from gallery.photos.received import spool
 from gallery.tasks import enqueue_derivatives
@@ -28,7 +29,7 @@ from gallery.web.media import derivative_url
 
 
 def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
-    local = photos.local_time(photo)
+    local = reported_local_time(photo, event_zone(photo.album.event))
     data: dict[str, Any] = {
         "id": photo.id,
         "filename": photo.original_filename,

@@ -2,7 +2,7 @@
 
 Embeds are public artefacts: only public albums, and unlisted ones opened with their
 share token, are embeddable; private albums never are, whoever asks.  Only ready,
-non-deleted photos appear (:func:`gallery.catalog.browse.photo_in_album` rules)."""
+non-deleted photos appear (:func:`gallery.photos.pages.photo_in_album` rules)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
-from gallery.catalog import browse as albums
 from gallery.core.errors import GalleryError, NotFoundError
 from gallery.http.urls import absolute, external_url, site_path
 from gallery.models import Album, Photo, PhotoStatus, Visibility
+from gallery.photos import pages as albums
 from gallery.photos.service import can_view_album
 from gallery.web.media import derivative_url
 

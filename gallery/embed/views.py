@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gallery.catalog import browse as albums
 from gallery.embed import oembed
 from gallery.embed.blueprint import bp
 from gallery.extensions import db
@@ -27,6 +26,7 @@ from gallery.http.render import (
 from gallery.http.security import embeddable
 from gallery.http.urls import external_url
 from gallery.models import Album, Photo, Visibility
+from gallery.photos import pages as albums
 from gallery.photos.service import share_token_for_user
 from gallery.web.views_album import album_context
 

@@ -7,7 +7,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from gallery.http.urls import absolute, external_url
 from gallery.models import Event, Photo
+from gallery.photos.capture import event_zone, page_time
 from gallery.web.media import derivative_url
 
 DAY_PATTERN = "d MMMM y"  # "7 maja 2024" / "7 May 2024"
@@ -142,7 +143,7 @@ def image_set(
 
 
 def image_sets(photos: Iterable[Any], **kwargs: Any) -> dict[int, ImageSet]:
-    """Image sets of page photos (:class:`gallery.catalog.browse.PhotoCard`), by photo id."""
+    """Image sets of page photos (:class:`gallery.photos.pages.PhotoCard`), by photo id."""
     urls = DerivativeUrls()
     result: dict[int, ImageSet] = {}
     for photo in photos:
@@ -204,20 +205,19 @@ class CaptureTime:
     text: str  # "7 maja 2024, 09:31 (UTC+02:00)"
 
 
-def capture_time(photo: Photo, event: Event) -> CaptureTime | None:
-    """The capture time as it was on the photographer's clock, with its UTC offset
-    (the photo's own offset; the event's zone when the photo has none)."""
-    if photo.taken_at is None:
+def capture_time(photo: Photo, event: Event, pattern: str = TIME_PATTERN) -> CaptureTime | None:
+    """The capture time as pages show it (the zone is chosen by :func:`gallery.photos.capture.page_time`):
+    on the event's clock with its UTC offset, and the camera's own offset after it when that differs,
+    "7 May 2024, 11:46 (UTC+02:00; camera UTC+05:45)"."""
+    shown = page_time(photo, event_zone(event))
+    if shown is None:
         return None
-    if photo.taken_at_offset_minutes is not None:
-        zone: Any = timezone(timedelta(minutes=photo.taken_at_offset_minutes))
-    else:
-        from gallery.catalog.browse import event_zone
-
-        zone = event_zone(event)
-    local: datetime = photo.taken_at.astimezone(zone)
-    text = babel_format_datetime(local, TIME_PATTERN, tzinfo=local.tzinfo, locale=locale_name())
-    return CaptureTime(iso=local.isoformat(), text=f"{text} ({utc_offset_label(local.utcoffset())})")
+    local = shown.local
+    text = babel_format_datetime(local, pattern, tzinfo=local.tzinfo, locale=locale_name())
+    offsets = utc_offset_label(local.utcoffset())
+    if shown.camera_offset is not None:
+        offsets = _("%(zone)s; camera %(camera)s", zone=offsets, camera=utc_offset_label(shown.camera_offset))
+    return CaptureTime(iso=local.isoformat(), text=f"{text} ({offsets})")
 
 
 def _number(value: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
@@ -22,6 +22,7 @@ from gallery.manage.blueprint import bp
 from gallery.manage.forms import ClockForm, EventForm, NewEventForm, service_error
 from gallery.models import Album, Event, Photo, Report
 from gallery.photos import clock, editing
+from gallery.photos.capture import event_time, event_zone
 
 _ZONES: list[str] = []
 
@@ -171,10 +172,11 @@ def event_clock(event: str) -> Response | tuple[str, int]:
     POST applies the correction."""
     found = catalog.get_event(db.session, event)
     cameras = clock.cameras(db.session, found)
-    zone = ZoneInfo(found.timezone)
+    zone = event_zone(found)
 
     def when(value: datetime | None) -> str:
-        return format_datetime(value.astimezone(zone), "d MMM y, HH:mm:ss", rebase=False) if value else "–"
+        local = event_time(value, zone)
+        return format_datetime(local, "d MMM y, HH:mm:ss", rebase=False) if local is not None else "–"
 
     posted = request.method == "POST"
     previewing = not posted and ("camera" in request.args or "offset" in request.args)

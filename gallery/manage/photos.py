@@ -31,6 +31,7 @@ from gallery.core.errors import (
 from gallery.core.permissions import Permission, has_permission
 from gallery.extensions import db
 from gallery.http.guard import acting_user, current_actor, requires
+from gallery.http.render import CaptureTime, capture_time
 from gallery.manage.albums import thumbnail
 from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, wants_json
@@ -39,6 +40,7 @@ from gallery.photos import editing
 from gallery.photos import service as photo_service
 
 GRID_PAGE_SIZE = 100
+GRID_TIME_PATTERN = "y-MM-dd HH:mm:ss"  # "2024-05-07 09:31:55 (UTC+02:00)"
 FIELDS = editing.TEXT_FIELDS  # caption, alt_text, credit
 
 
@@ -54,6 +56,7 @@ class GridRow:
     originals: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     editable: bool = True
+    taken: CaptureTime | None = None  # on the event's clock, as every page shows it
 
 
 def _after() -> str | None:
@@ -84,6 +87,7 @@ def _render_grid(
                 originals={f: originals.get(f, current[f]) for f in FIELDS},
                 errors=(errors or {}).get(photo.id, {}),
                 editable=photo_service.can_edit_photo(photo, user),
+                taken=capture_time(photo, album.event, GRID_TIME_PATTERN),
             )
         )
     editor = has_permission(user, Permission.edit_content)
@@ -106,7 +110,6 @@ def _render_grid(
             bulk_error=bulk_error,
             select_all=request.args.get("select") == "all",
             retention_days=editing.RETENTION.days,
-            local_time=photo_service.local_time,
         ),
         status,
     )

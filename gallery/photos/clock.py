@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
 from gallery.core.errors import ValidationError
 from gallery.media.metadata.capture_time import CaptureTime, apply_clock_offset
 from gallery.models import Album, ClockCorrection, Event, Photo, TakenAtSource
+from gallery.photos.capture import event_zone, store_capture, stored_capture
+from gallery.photos.order import capture_order
 
 MAX_OFFSET = timedelta(days=3650)
 _OFFSET_RE = re.compile(
@@ -78,14 +80,32 @@ def _event_photos(event: Event) -> Select[tuple[Photo]]:
     )
 
 
-def _matches(camera: Camera):  # type: ignore[no-untyped-def]
-    conditions = [
-        func.coalesce(Photo.camera_make, "") == camera.make,
-        func.coalesce(Photo.camera_model, "") == camera.model,
-    ]
+def _matches(camera: Camera, *, any_make: bool = False) -> list[ColumnElement[bool]]:
+    conditions = [func.coalesce(Photo.camera_model, "") == camera.model]
+    if not any_make:
+        conditions.append(func.coalesce(Photo.camera_make, "") == camera.make)
     if camera.serial:
         conditions.append(func.coalesce(Photo.camera_serial, "") == camera.serial)
     return conditions
+
+
+def resolve_camera(session: Session, event: Event, camera: Camera) -> Camera:
+    """The camera as the event's photos record it.  Named by its model alone (no make, as
+    ``gallery clock-correct EVENT --model 'NIKON Z 6_2'``), it is that model whatever its make:
+    the make its photos carry ("NIKON CORPORATION").  When the model appears under several
+    makes in the event, :class:`ValidationError` names them.  A camera with a make, or one
+    without photos in the event, is returned as it is."""
+    if camera.make:
+        return camera
+    query = _event_photos(event).where(*_matches(camera, any_make=True))
+    makes = sorted(set(session.scalars(query.with_only_columns(func.coalesce(Photo.camera_make, "")).distinct())))
+    if len(makes) > 1:
+        named = ", ".join(repr(make) if make else "(no make)" for make in makes)
+        raise ValidationError(
+            f"the model {camera.model!r} appears under several makes in {event.slug}: {named}; give the make too",
+            field="make",
+        )
+    return replace(camera, make=makes[0]) if makes else camera
 
 
 def cameras(session: Session, event: Event) -> list[CameraSummary]:
@@ -148,29 +168,15 @@ def correction_for(
     return corrections.get((make, model, ""))
 
 
-def _capture_of(photo: Photo) -> CaptureTime | None:
-    if photo.taken_at is None:
-        return None
-    offset = timedelta(minutes=photo.taken_at_offset_minutes or 0)
-    return CaptureTime(
-        taken_at_utc=photo.taken_at,
-        taken_at_local=photo.taken_at.astimezone(timezone(offset)),
-        source=photo.taken_at_source.value,  # type: ignore[arg-type]
-        raw_value=photo.taken_at_raw,
-        flags=frozenset(f for f in (photo.taken_at_flags or "").split(",") if f),
-        clock_offset=timedelta(seconds=photo.clock_offset_seconds or 0),
-    )
-
-
-def shifted(photo: Photo, total: timedelta, event_tz: str) -> CaptureTime | None:
+def shifted(photo: Photo, total: timedelta, event: Event) -> CaptureTime | None:
     """The photo's capture time with ``total`` as its clock correction (replacing any earlier one)."""
-    current = _capture_of(photo)
+    current = stored_capture(photo, event_zone(event))
     if current is None or photo.taken_at_source == TakenAtSource.upload:
         return None
     delta = total - timedelta(seconds=photo.clock_offset_seconds or 0)
     if not delta:
         return current
-    result = apply_clock_offset(current, delta, event_tz=event_tz)
+    result = apply_clock_offset(current, delta, event_tz=event.timezone)
     if not total:
         result = CaptureTime(
             taken_at_utc=result.taken_at_utc,
@@ -183,29 +189,23 @@ def shifted(photo: Photo, total: timedelta, event_tz: str) -> CaptureTime | None
     return result
 
 
-def store_capture(photo: Photo, capture: CaptureTime) -> None:
-    assert capture.taken_at_local is not None and capture.taken_at_utc is not None
-    photo.taken_at = capture.taken_at_utc
-    photo.taken_at_offset_minutes = int(capture.taken_at_local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
-    photo.taken_at_flags = ",".join(sorted(capture.flags))[:200]
-    photo.clock_offset_seconds = int((capture.clock_offset or timedelta(0)).total_seconds())
-
-
 @dataclass(frozen=True)
 class Preview:
     photo_id: int
     album_slug: str
     filename: str
-    before: datetime | None
+    before: datetime | None  # UTC: show with gallery.photos.capture.event_time
     after: datetime | None
 
 
 def preview(session: Session, event: Event, camera: Camera, total: timedelta) -> list[Preview]:
-    """What would change, without changing anything."""
-    query = _event_photos(event).where(*_matches(camera)).order_by(Photo.taken_at, Photo.id)
+    """What would change, without changing anything (in capture order).  A camera named
+    by its model alone is resolved as :func:`resolve_camera` says."""
+    camera = resolve_camera(session, event, camera)
+    query = _event_photos(event).where(*_matches(camera)).order_by(*capture_order())
     out = []
     for photo in session.scalars(query):
-        after = shifted(photo, total, event.timezone)
+        after = shifted(photo, total, event)
         out.append(
             Preview(
                 photo.id,
@@ -220,8 +220,10 @@ def preview(session: Session, event: Event, camera: Camera, total: timedelta) ->
 
 def apply(session: Session, event: Event, camera: Camera, total: timedelta, *, actor: Actor) -> int:
     """Set the correction for ``camera`` in ``event`` to ``total`` and recompute its photos.
-    Returns how many photos changed.  The caller commits."""
+    Returns how many photos changed.  The caller commits.  A camera named by its model
+    alone is resolved as :func:`resolve_camera` says."""
     check_offset(total)
+    camera = resolve_camera(session, event, camera)
     correction = session.scalar(
         select(ClockCorrection).where(
             ClockCorrection.event_id == event.id,
@@ -258,7 +260,7 @@ def apply(session: Session, event: Event, camera: Camera, total: timedelta, *, a
             )
             if specific is not None:
                 continue
-        result = shifted(photo, total, event.timezone)
+        result = shifted(photo, total, event)
         if result is None:
             continue
         if result.taken_at_utc != photo.taken_at or int((result.clock_offset or timedelta()).total_seconds()) != (

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import tzinfo
 
 from sqlalchemy.orm import Session
 from zipstream import ZipStream
@@ -40,6 +40,7 @@ from gallery.models import (
     Visibility,
 )
 from gallery.photos import service as photos
+from gallery.photos.capture import event_zone, reported_local_time
 from gallery.storage import Storage, StorageError
 
 log = logging.getLogger("gallery.downloads")
@@ -271,8 +272,9 @@ def captions_csv(rows: Iterable[CaptionRow]) -> bytes:
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
-def _taken_at(photo: Photo) -> str:
-    local: datetime | None = photos.local_time(photo)
+def _taken_at(photo: Photo, zone: tzinfo) -> str:
+    """The capture time as the API reports it (``taken_at_local``)."""
+    local = reported_local_time(photo, zone)
     return local.isoformat() if local is not None else ""
 
 
@@ -335,8 +337,9 @@ def album_archive(
         items.append(item)
         captions.append((photo, item))
     names = dedupe((item.filename for item in items), reserved=[CAPTIONS_NAME])
+    zone = event_zone(album.event)
     rows = [
-        CaptionRow(filename=name, caption=photo.caption, credit=photo.credit, taken_at=_taken_at(photo))
+        CaptionRow(filename=name, caption=photo.caption, credit=photo.credit, taken_at=_taken_at(photo, zone))
         for name, (photo, _item) in zip(names, captions, strict=True)
     ]
     sized = all(item.size is not None for item in items)

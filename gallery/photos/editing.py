@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.archive.integrity import DEFAULT_RETENTION
-from gallery.catalog import browse as album_queries
 from gallery.catalog import events as catalog
 from gallery.core.audit import Actor, record
 from gallery.core.changes import KEEP, apply_changes, kept
@@ -41,10 +40,11 @@ from gallery.models import (
     max_length,
 )
 from gallery.photos import clock
+from gallery.photos.capture import event_zone, store_capture, stored_capture
+from gallery.photos.order import beyond, decode_cursor, encode_cursor, ordered_photos, sort_values
 from gallery.photos.service import (
     EDITABLE_TEXT,
     can_edit_photo,
-    ordered_photos,
     soft_delete,
     update_photo,
 )
@@ -118,19 +118,6 @@ def update_event(
     return EventUpdate(changed=sorted(changes), recomputed_photos=recomputed)
 
 
-def _capture(photo: Photo) -> CaptureTime:
-    assert photo.taken_at is not None
-    offset = timedelta(minutes=photo.taken_at_offset_minutes or 0)
-    return CaptureTime(
-        taken_at_utc=photo.taken_at,
-        taken_at_local=photo.taken_at.astimezone(timezone(offset)),
-        source=photo.taken_at_source.value,  # type: ignore[arg-type]
-        raw_value=photo.taken_at_raw,
-        flags=frozenset(f for f in (photo.taken_at_flags or "").split(",") if f),
-        clock_offset=timedelta(seconds=photo.clock_offset_seconds or 0),
-    )
-
-
 def _reread_naive_times(session: Session, event: Event, zone_name: str) -> int:
     ZoneInfo(zone_name)  # validated already; fail loudly rather than half-way
     query = (
@@ -143,9 +130,10 @@ def _reread_naive_times(session: Session, event: Event, zone_name: str) -> int:
         )
     )
     changed = 0
+    zone = event_zone(event)
     for photo in session.scalars(query):
-        current = _capture(photo)
-        if "naive_in_event_tz" not in current.flags:
+        current = stored_capture(photo, zone)
+        if current is None or "naive_in_event_tz" not in current.flags:
             continue
         moved = apply_clock_offset(current, timedelta(0), event_tz=zone_name)
         if "clock_corrected" not in current.flags:
@@ -158,7 +146,7 @@ def _reread_naive_times(session: Session, event: Event, zone_name: str) -> int:
                 clock_offset=moved.clock_offset,
             )
         if moved.taken_at_utc != photo.taken_at or ",".join(sorted(moved.flags)) != photo.taken_at_flags:
-            clock.store_capture(photo, moved)
+            store_capture(photo, moved)
             changed += 1
     return changed
 
@@ -361,13 +349,13 @@ def grid_page(session: Session, album: Album, *, user: User | None, after: str |
         count = count.where(Photo.uploaded_by_id == uid)
     number = 0
     if after:
-        cursor = album_queries.decode_cursor(album, after)
-        query = query.where(album_queries.beyond(album, cursor.key, forward=True))
+        cursor = decode_cursor(album, after)
+        query = query.where(beyond(album, cursor.key, forward=True))
         number = cursor.number
     rows: list[Photo] = list(session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = album_queries.encode_cursor(album, rows[-1], number + len(rows)) if more and rows else None
+    next_cursor = encode_cursor(album, rows[-1], number + len(rows)) if more and rows else None
     return GridPage(
         photos=rows,
         total=int(session.scalar(count) or 0),
@@ -603,16 +591,13 @@ class AlbumReorder:
     moved: int  # photos whose place in the album changes
 
 
-def _capture_key(taken: datetime | None, photo_id: int) -> tuple[Any, ...]:
-    return (taken is None, taken or datetime.min.replace(tzinfo=UTC), photo_id)
-
-
 def clock_preview(
     session: Session, event: Event, camera: clock.Camera, total: timedelta, *, context: int = 2, max_rows: int = 400
 ) -> list[AlbumReorder]:
     """For each album with photos from ``camera``: its photos in order before and after
     the correction, the camera's photos interleaved with the others (the affected photos
     and ``context`` neighbours either side)."""
+    camera = clock.resolve_camera(session, event, camera)
     changes = clock.preview(session, event, camera, total)
     if not changes:
         return []
@@ -645,10 +630,10 @@ def clock_preview(
         if not affected:
             continue
         manual = album.sort_mode == SortMode.manual
-        if manual:
-            order_key = lambda r, t: (r.position is None, r.position or 0, *_capture_key(t, r.id))  # noqa: E731
-        else:
-            order_key = lambda r, t: _capture_key(t, r.id)  # noqa: E731
+
+        def order_key(r: Any, taken: datetime | None, mode: SortMode = album.sort_mode) -> tuple[Any, ...]:
+            return sort_values(mode, position=r.position, taken_at=taken, photo_id=r.id)
+
         before_order = sorted(photos, key=lambda r: order_key(r, r.taken_at))
         after_order = sorted(photos, key=lambda r: order_key(r, after[r.id]))
         before_number = {r.id: n for n, r in enumerate(before_order, start=1)}

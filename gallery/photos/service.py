@@ -1,17 +1,17 @@
-"""Reading and editing photos: visibility rules, ordering, captions."""
+"""Reading and editing photos: visibility rules, captions."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.core.audit import Actor, record
 from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
-from gallery.models import Album, Photo, PhotoStatus, SortMode, User, Visibility, max_length
+from gallery.models import Album, Photo, PhotoStatus, User, Visibility, max_length
+from gallery.photos.order import ordered_photos
 
 #: Text fields editors and uploaders change, with their limits (from the model columns).
 EDITABLE_TEXT = {name: max_length(getattr(Photo, name)) or 0 for name in ("caption", "alt_text", "credit")}
@@ -36,17 +36,6 @@ def share_token_for_user(album: Album, user: User | None) -> str | None:
     if not has_permission(user, Permission.edit_content):
         return None
     return album.share_token
-
-
-def ordered_photos(album: Album, *, include_unready: bool) -> Select[tuple[Photo]]:
-    """Photos of an album in display order: capture time (undated last, in upload
-    order), or the editor's manual order."""
-    query = select(Photo).where(Photo.album_id == album.id, Photo.deleted_at.is_(None))
-    if not include_unready:
-        query = query.where(Photo.status == PhotoStatus.ready)
-    if album.sort_mode == SortMode.manual:
-        return query.order_by(Photo.position.is_(None), Photo.position, Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
-    return query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
 
 
 def list_photos(session: Session, album: Album, *, include_unready: bool) -> list[Photo]:
@@ -120,10 +109,3 @@ def soft_delete(session: Session, photo: Photo, *, actor: Actor) -> None:
         raise PermissionDenied("only editors may delete photos")
     photo.deleted_at = datetime.now(timezone.utc)
     record(session, "photo.delete", actor=actor, obj=photo, details={"album_id": photo.album_id})
-
-
-def local_time(photo: Photo) -> datetime | None:
-    if photo.taken_at is None:
-        return None
-    offset = timedelta(minutes=photo.taken_at_offset_minutes or 0)
-    return photo.taken_at.astimezone(timezone(offset))

@@ -32,6 +32,7 @@ from gallery.http.render import (
     template_exists,
 )
 from gallery.models import Album, ReportStatus, Visibility
+from gallery.photos import pages as photo_pages
 from gallery.reports import render as reports
 from gallery.web.blueprint import bp
 from gallery.web.views_album import album_context
@@ -56,8 +57,8 @@ def _link_token(album: Album, token: str | None) -> str | None:
 
 
 def _page_size() -> int:
-    """Photos per album page: Flask config ``ALBUM_PAGE_SIZE`` (tests, benchmarks), else ``albums.PAGE_SIZE``."""
-    return int(current_app.config.get("ALBUM_PAGE_SIZE", albums.PAGE_SIZE))
+    """Photos per album page: Flask config ``ALBUM_PAGE_SIZE`` (tests, benchmarks), else ``photo_pages.PAGE_SIZE``."""
+    return int(current_app.config.get("ALBUM_PAGE_SIZE", photo_pages.PAGE_SIZE))
 
 
 def _template_helpers() -> dict[str, object]:
@@ -129,7 +130,7 @@ def album(album: str) -> Response:
     user = acting_user()
     token = _token()
     found = albums.find_album(db.session, album, user=user, token=token)
-    page = albums.album_page(
+    page = photo_pages.album_page(
         db.session,
         found,
         after=request.args.get("after") or None,
@@ -154,7 +155,7 @@ def photo(album: str, photo_id: int) -> Response:
     user = acting_user()
     token = _token()
     found = albums.find_album(db.session, album, user=user, token=token)
-    ctx = albums.photo_in_album(db.session, found, photo_id, page_size=_page_size())
+    ctx = photo_pages.photo_in_album(db.session, found, photo_id, page_size=_page_size())
     link_token = _link_token(found, token)
     image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(), fallback_edge=1024)
     alt = photo_alt(ctx.photo, ctx.number, found.title)

@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 from flask import url_for
 from markupsafe import Markup, escape
 
-from gallery.catalog.browse import AlbumPage, DayGroup, PagePhoto
 from gallery.http.render import (
     ImageSet,
     Sharing,
@@ -34,6 +33,7 @@ from gallery.http.render import (
     photo_alt,
 )
 from gallery.models import Album, Visibility
+from gallery.photos.pages import AlbumPage, DayGroup, PagePhoto
 
 EAGER_TILES = 12  # the first rows load at once; the rest when scrolled near
 HIGH_PRIORITY_TILES = 4

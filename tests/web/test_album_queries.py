@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 
-from gallery.catalog.browse import PAGE_SIZE
 from gallery.extensions import db
 from gallery.models import Photo, PhotoStatus
-from gallery.photos.service import ordered_photos
+from gallery.photos.order import ordered_photos
+from gallery.photos.pages import PAGE_SIZE
 from tests.web.helpers import (
     NEXT_RE,
     PREV_RE,
@@ -225,8 +225,8 @@ def test_after_and_before_together_is_a_400(client: FlaskClient, app: Flask) -> 
     add_photos(db.session, make_album(db.session, make_event(db.session), "cursor-album"), 3)
     html = client.get("/albums/cursor-album").get_data(as_text=True)
     assert grid_ids(html) and not NEXT_RE.search(html)
-    from gallery.catalog.browse import encode_cursor
     from gallery.catalog.events import get_album
+    from gallery.photos.order import encode_cursor
 
     album = get_album(db.session, "cursor-album")
     first = db.session.scalars(ordered_photos(album, include_unready=False)).first()

@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from gallery.catalog.browse import PAGE_SIZE
 from gallery.extensions import db
 from gallery.models import Album, Photo, PhotoStatus, User
+from gallery.photos.pages import PAGE_SIZE
 from gallery.reports.render import render_report
 from tests.conftest import login
 from tests.web.helpers import (
@@ -471,6 +471,22 @@ def test_photo_page(client: FlaskClient, world: World) -> None:
     assert "Photo 1 of 4" in en
     # the way back to the album lands on this photo
     assert f'href="/albums/public-album#photo-{world.photos["opening"]}"' in en
+
+
+def test_photo_page_tells_the_time_on_the_events_clock_with_the_cameras_offset(
+    client: FlaskClient, world: World
+) -> None:
+    # 22:30 UTC was 18:30 on 7 May on a camera set to New York time, but 00:30 on 8 May in
+    # Brussels: the album page files it under 8 May, so the photo page says 8 May as well.
+    photo_id = world.photos["after_midnight"]
+    db.session.execute(update(Photo).where(Photo.id == photo_id).values(taken_at_offset_minutes=-240))
+    db.session.commit()
+    _, album_page = get(client, "/albums/public-album", "en")
+    assert album_page.index("8 May 2024") < album_page.index(f'id="photo-{photo_id}"')
+    _, en = get(client, f"/albums/public-album/photos/{photo_id}", "en")
+    _, pl = get(client, f"/albums/public-album/photos/{photo_id}", "pl")
+    assert '<time datetime="2024-05-08T00:30:00+02:00">8 May 2024, 00:30 (UTC+02:00; camera UTC-04:00)</time>' in en
+    assert '<time datetime="2024-05-08T00:30:00+02:00">8 maja 2024, 00:30 (UTC+02:00; aparat UTC-04:00)</time>' in pl
 
 
 def test_photo_page_never_shows_location_or_serial(client: FlaskClient, world: World, users: dict[str, User]) -> None:
