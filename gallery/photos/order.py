@@ -11,9 +11,9 @@ order computed in Python).
 
 **Bags keep capture order** (:func:`bag_photos`), whatever the album's sort mode, on purpose: a bag
 is an archive read without Gallery for years, and its file names (``originals/0001-….jpg``) follow
-the time line, which stays meaningful when a manual order is lost or changed; the manual order
-travels separately (each photo's ``position`` and the album's ``sort_mode`` in ``metadata.json``), so
-an import restores it exactly.
+the time line, which stays meaningful when a manual order is lost or changed; the same album gives
+the same bag however an editor arranged it; and the manual order travels separately (each photo's
+``position`` and the album's ``sort_mode`` in ``metadata.json``), so an import restores it exactly.
 """
 
 from __future__ import annotations

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gallery.archive.bagit import format as fmt
 from gallery.archive.bagit.schema import ALBUM, EVENT, PHOTO, dump
 from gallery.core.errors import ConflictError, GalleryError, NotFoundError
 from gallery.models import Album, Photo
+from gallery.photos.order import bag_photos
 from gallery.storage import NotFound, Storage
 
 log = logging.getLogger("gallery.bagit")
@@ -44,19 +44,6 @@ class _Original:
     sha256: str
     size: int
     path: str  # in the bag, under data/
-
-
-def capture_ordered(session: Session, album: Album) -> list[Photo]:
-    """The album's photos (not deleted) in capture order; undated ones last, in upload order.
-
-    Bags keep capture order whatever the album's display order, so that the same album gives
-    the same bag (and file names) however an editor arranged it."""
-    query = (
-        select(Photo)
-        .where(Photo.album_id == album.id, Photo.deleted_at.is_(None))
-        .order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
-    )
-    return list(session.scalars(query))
 
 
 def album_metadata(album: Album, photos: list[Photo], paths: dict[int, str]) -> dict[str, Any]:
@@ -191,7 +178,7 @@ def export_album(
     if not out.parent.is_dir():
         raise NotFoundError(f"the folder {out.parent} does not exist")
     when = (now or datetime.now(UTC)).astimezone(UTC)
-    photos = capture_ordered(session, album)
+    photos = list(session.scalars(bag_photos(album)))  # capture order, whatever the album's order
     paths = {p.id: fmt.bag_file_name(i, p.original_filename, p.content_type) for i, p in enumerate(photos, 1)}
     metadata = fmt.dumps(album_metadata(album, photos, paths))
     instance = instance_facts(album, photos, paths, storage, exported_at=fmt.iso_utc(when), software=software)
