@@ -38,6 +38,7 @@ from gallery.media.metadata.gps import gps
 from gallery.media.metadata.reading import read_metadata
 from gallery.models import Album, Photo, PhotoStatus, TakenAtSource
 from gallery.photos import clock
+from gallery.photos.capture import offset_minutes
 from gallery.photos import stuck as processing
 from gallery.photos.received import Received
 from gallery.storage import NotFound, Storage
@@ -144,11 +145,7 @@ def inspect(
 
     values: dict[str, Any] = {
         "taken_at": when.taken_at_utc,
-        "taken_at_offset_minutes": (
-            int(when.taken_at_local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
-            if when.taken_at_local is not None
-            else None
-        ),
+        "taken_at_offset_minutes": offset_minutes(when),
         "taken_at_source": TakenAtSource(when.source),
         "taken_at_raw": (when.raw_value or None) and when.raw_value[:100],  # type: ignore[index]
         "taken_at_flags": ",".join(sorted(when.flags))[:200],
