@@ -52,16 +52,16 @@ Only the standard library and Pillow (with pillow-heif) are imported.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal, cast
+from typing import BinaryIO, Final, Literal
 
-from PIL import Image, ImageCms, JpegImagePlugin
+from PIL import Image, JpegImagePlugin
 
+from gallery.media.encode import credit_exif, encode_jpeg, encode_webp
 from gallery.media.images import (
     ALL_FORMATS,
     DEFAULT_MAX_PIXELS,
@@ -72,6 +72,8 @@ from gallery.media.images import (
     pending_orientation,
     validate_formats,
 )
+from gallery.media.pixels import TRANSPOSE, drop_opaque_alpha, resize, to_8bit, to_srgb
+from gallery.media.sniff import canonical_extension
 
 __all__ = [
     "DEFAULT_JPEG_QUALITY",
@@ -92,33 +94,12 @@ __all__ = [
 DEFAULT_SIZES: Final[tuple[int, ...]] = (400, 1024, 2048)
 DEFAULT_JPEG_QUALITY: Final[int] = 82
 DEFAULT_WEBP_QUALITY: Final[int] = 80
-#: libwebp's default effort; kept on purpose (lower is visibly worse per byte).
-WEBP_METHOD: Final[int] = 4
-#: Pillow's ``reducing_gap``: box-``reduce`` first only for ratios of at least 2 x this.
-REDUCING_GAP: Final[float] = 3.0
 
 DerivativeFormat = Literal["jpeg", "webp"]
 
-_EXTENSIONS: Final[dict[str, str]] = {"jpeg": "jpg", "jpg": "jpg", "webp": "webp"}
+#: Derivative formats (and the alias "jpg") by media type; extensions come from the one table.
+_FORMAT_MIMES: Final[dict[str, str]] = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
 _HEX: Final[frozenset[str]] = frozenset("0123456789abcdef")
-
-_TRANSPOSE: Final[dict[int, Image.Transpose]] = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-#: Descriptions of embedded profiles that are sRGB already (no conversion needed).
-_SRGB_DESCRIPTIONS: Final[frozenset[str]] = frozenset(
-    {"srgb", "srgb iec61966-2.1", "srgb iec61966-2-1", "srgb iec61966-2-1 black scaled", "srgb built-in"}
-)
-
-_EXIF_ARTIST: Final[int] = 0x013B
-_EXIF_COPYRIGHT: Final[int] = 0x8298
 
 
 class DerivativeError(Exception):
@@ -156,11 +137,11 @@ class RenderedDerivative:
 
     @property
     def extension(self) -> str:
-        return _EXTENSIONS[self.format]
+        return canonical_extension(self.mime)
 
     @property
     def mime(self) -> str:
-        return "image/jpeg" if self.format == "jpeg" else "image/webp"
+        return _FORMAT_MIMES[self.format]
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,211 +241,11 @@ def derivative_key(sha256: str, long_edge: int, fmt: str) -> str:
     if not isinstance(long_edge, int) or isinstance(long_edge, bool) or long_edge <= 0:
         raise ValueError(f"invalid derivative size {long_edge!r}")
     try:
-        ext = _EXTENSIONS[fmt.lower()]
+        ext = canonical_extension(_FORMAT_MIMES[fmt.lower()])
     except KeyError:
         raise ValueError(f"unknown derivative format {fmt!r}") from None
     return f"derivatives/{sha256}/{long_edge}.{ext}"
 
-
-# --------------------------------------------------------------------------------------
-# Pixels
-
-
-def _scale_to_l(img: Image.Image, lo: float, hi: float, *, unit: float | None = None) -> Image.Image:
-    """Map ``I``/``F`` values to 8 bits: by ``unit`` (value of white) or lo..hi linearly."""
-    if unit is not None:
-        factor, offset = 255.0 / unit, 0.0
-    elif hi > lo:
-        factor, offset = 255.0 / (hi - lo), -lo * 255.0 / (hi - lo)
-    else:
-        factor, offset = 0.0, min(max(lo, 0.0), 255.0)
-    source = img if img.mode == "F" else img.convert("F")
-    return source.point(lambda v: v * factor + offset).convert("L")
-
-
-def _wide_to_l(img: Image.Image) -> Image.Image:
-    """16-bit, 32-bit integer and float greyscale -> 8-bit ``L``, scaled, never clipped."""
-    if img.mode.startswith("I;16"):
-        # 16-bit unsigned: white is 65535, so divide by 256 (65535 / 256 -> 255).
-        return img.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    lo, hi = cast(tuple[float, float], img.getextrema())
-    if img.mode == "I":
-        if lo >= 0 and hi <= 255:
-            return img.convert("L")
-        if lo >= 0 and hi <= 65535:
-            return img.point(lambda v: v * (1 / 256)).convert("L")
-        return _scale_to_l(img, lo, hi)
-    if lo >= 0 and hi <= 1.0:
-        return _scale_to_l(img, lo, hi, unit=1.0)
-    if lo >= 0 and hi <= 255:
-        return _scale_to_l(img, lo, hi, unit=255.0)
-    if lo >= 0 and hi <= 65535:
-        return _scale_to_l(img, lo, hi, unit=65535.0)
-    return _scale_to_l(img, lo, hi)
-
-
-def _to_8bit(img: Image.Image) -> Image.Image:
-    """Any Pillow mode -> one of L, LA, RGB, RGBA, CMYK (CMYK is converted later)."""
-    mode = img.mode
-    if mode in ("L", "RGB"):
-        if "transparency" in img.info:
-            return img.convert("LA" if mode == "L" else "RGBA")
-        return img
-    if mode in ("LA", "RGBA", "CMYK"):
-        return img
-    if mode == "1":
-        return img.convert("L")
-    if mode in ("P", "PA"):
-        return img.convert("RGBA" if mode == "PA" or img.has_transparency_data else "RGB")
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        grey = _wide_to_l(img)
-        if "transparency" in img.info:  # tRNS on 16-bit greyscale: Pillow compares 16-bit
-            grey = Image.merge("LA", (grey, img.convert("LA").getchannel("A")))
-        return grey
-    if mode == "La":
-        return img.convert("LA")
-    if mode == "RGBa":
-        return img.convert("RGBA")
-    if mode == "LAB":
-        converted = ImageCms.profileToProfile(
-            img, ImageCms.createProfile("LAB"), _srgb_profile(), outputMode="RGB"
-        )
-        if converted is None:  # pragma: no cover - only with inPlace=True
-            raise DerivativeError("CIELab conversion failed")
-        return converted
-    return img.convert("RGB")  # RGBX, YCbCr, HSV, ...
-
-
-def _drop_opaque_alpha(img: Image.Image) -> Image.Image:
-    if img.mode in ("LA", "RGBA"):
-        lo, _ = img.getchannel("A").getextrema()
-        if lo == 255:
-            return img.convert(img.mode[:-1])
-    return img
-
-
-@functools.cache
-def _srgb_profile() -> ImageCms.ImageCmsProfile:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-_PROFILE_MODES: Final[dict[str, str]] = {"RGB": "RGB", "CMYK": "CMYK", "GRAY": "L"}
-
-
-@functools.lru_cache(maxsize=32)
-def _icc_transform(icc: bytes, mode: str) -> tuple[ImageCms.ImageCmsTransform | None, str]:
-    """(transform to sRGB or None, description) for an embedded profile and pixel mode.
-
-    ``None`` with description "srgb-profile" means the pixels are sRGB already, with
-    "ignored:<reason>" that the profile is unusable (pixels are then taken as sRGB).
-    """
-    try:
-        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        space = profile.profile.xcolor_space.strip()
-        description = (profile.profile.profile_description or "").strip()
-    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
-        return None, f"ignored:unreadable profile ({exc})"
-    if _PROFILE_MODES.get(space) != mode:
-        return None, f"ignored:{space} profile on {mode} pixels"
-    if mode == "RGB" and description.lower() in _SRGB_DESCRIPTIONS:
-        return None, "srgb-profile"
-    try:
-        transform = ImageCms.buildTransform(
-            profile,
-            _srgb_profile(),
-            mode,
-            "RGB",
-            renderingIntent=ImageCms.Intent.PERCEPTUAL,
-            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION | ImageCms.Flags.NOCACHE,
-        )
-    except (ImageCms.PyCMSError, OSError, ValueError) as exc:
-        return None, f"ignored:profile not usable ({exc})"
-    return transform, f"icc:{description or space}"
-
-
-def _to_srgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, str]:
-    """Convert L/LA/RGB/RGBA/CMYK pixels (with their embedded profile) to sRGB."""
-    alpha: Image.Image | None = None
-    base = img
-    if img.mode in ("LA", "RGBA"):
-        alpha = img.getchannel("A")
-        base = img.convert(img.mode[:-1])
-    note = "none"
-    if icc:
-        transform, note = _icc_transform(bytes(icc), base.mode)
-        if transform is not None:
-            converted = transform.apply(base)
-            base = converted.convert("L") if base.mode == "L" else converted
-    if base.mode == "CMYK":
-        base = base.convert("RGB")
-        note = "cmyk" if note == "none" else note
-    if alpha is None:
-        return base, note
-    if alpha.size != base.size:  # pragma: no cover - transforms keep the size
-        raise DerivativeError("colour conversion changed the image size")
-    base = base.copy() if base is img else base
-    base.putalpha(alpha)
-    return base, note
-
-
-def _resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
-    # Bicubic (Pillow's is an area-aware convolution, so downscaling does not alias):
-    # at these factors (1.5-2.6x after the DCT draft) it is visually indistinguishable
-    # from Lanczos and costs a third less, about 7 % of the whole derivative set.
-    if img.size == size:
-        return img
-    return img.resize(size, Image.Resampling.BICUBIC, reducing_gap=REDUCING_GAP)
-
-
-def _flatten_on_white(img: Image.Image) -> Image.Image:
-    if img.mode not in ("LA", "RGBA"):
-        return img
-    base_mode = img.mode[:-1]
-    background = Image.new(base_mode, img.size, 255 if base_mode == "L" else (255, 255, 255))
-    background.paste(img.convert(base_mode), mask=img.getchannel("A"))
-    return background
-
-
-def _encode_jpeg(img: Image.Image, quality: int, exif: bytes) -> bytes:
-    img = _flatten_on_white(img)
-    if img.mode not in ("L", "RGB"):
-        img = img.convert("RGB")
-    options: dict[str, object] = {"quality": quality, "optimize": True, "progressive": True}
-    if img.mode == "RGB":
-        options["subsampling"] = 2  # 4:2:0
-    if exif:
-        options["exif"] = exif
-    buffer = io.BytesIO()
-    img.save(buffer, "JPEG", **options)
-    return buffer.getvalue()
-
-
-def _encode_webp(img: Image.Image, quality: int, exif: bytes) -> bytes:
-    if img.mode == "L":
-        img = img.convert("RGB")
-    elif img.mode == "LA":
-        img = img.convert("RGBA")
-    options: dict[str, object] = {"quality": quality, "method": WEBP_METHOD}
-    if exif:
-        options["exif"] = exif
-    buffer = io.BytesIO()
-    img.save(buffer, "WEBP", **options)
-    return buffer.getvalue()
-
-
-def _clean_text(value: str | None) -> str:
-    if not value:
-        return ""
-    return "".join(ch for ch in value if ch.isprintable()).strip()
-
-
-def _credit_exif(credit: str | None, copyright: str | None) -> bytes:  # noqa: A002
-    exif = Image.Exif()
-    if text := _clean_text(credit):
-        exif[_EXIF_ARTIST] = text.encode("utf-8")
-    if text := _clean_text(copyright):
-        exif[_EXIF_COPYRIGHT] = text.encode("utf-8")
-    return exif.tobytes() if len(exif) else b""
 
 
 # --------------------------------------------------------------------------------------
@@ -472,7 +253,7 @@ def _credit_exif(credit: str | None, copyright: str | None) -> bytes:  # noqa: A
 
 
 def render_derivatives(
-    img_or_fp: Image.Image | bytes | io.IOBase | str | os.PathLike[str],
+    img_or_fp: Image.Image | bytes | BinaryIO | str | os.PathLike[str],
     *,
     sizes: Sequence[int | DerivativeSpec] = DEFAULT_SIZES,
     credit: str | None = None,
@@ -500,7 +281,7 @@ def render_derivatives(
     for name, quality in (("jpeg_quality", jpeg_quality), ("webp_quality", webp_quality)):
         if not isinstance(quality, int) or not 1 <= quality <= 100:
             raise ValueError(f"{name} must be an integer from 1 to 100")
-    exif = _credit_exif(credit, copyright)
+    exif = credit_exif(credit, copyright)
     stats = stats if stats is not None else RenderStats()
     if not isinstance(img_or_fp, Image.Image):
         formats = validate_formats(formats)
@@ -510,7 +291,7 @@ def render_derivatives(
             result = _render(img_or_fp, labels, exif, jpeg_quality, webp_quality, stats, max_pixels)
         else:
             source = io.BytesIO(img_or_fp) if isinstance(img_or_fp, (bytes, bytearray, memoryview)) else img_or_fp
-            with open_image(source, formats=formats, max_pixels=max_pixels) as img:  # type: ignore[arg-type]
+            with open_image(source, formats=formats, max_pixels=max_pixels) as img:
                 result = _render(img, labels, exif, jpeg_quality, webp_quality, stats, max_pixels)
     except DerivativeError:
         raise
@@ -556,8 +337,8 @@ def _render(
 
 def _working_bytes(img: Image.Image, largest_label: int) -> int:
     """Memory the render allocates next to the decoded pixels of ``img`` (at its drafted
-    size): a converted copy when they are not 8-bit L/RGB/CMYK yet (``_to_8bit``,
-    ``_drop_opaque_alpha``) and the first resize's intermediate (Pillow resizes along one
+    size): a converted copy when they are not 8-bit L/RGB/CMYK yet (``to_8bit``,
+    ``drop_opaque_alpha``) and the first resize's intermediate (Pillow resizes along one
     axis, then the other: new long edge x old long edge)."""
     width, height = img.size
     pixels = width * height
@@ -591,29 +372,29 @@ def _render_decoded(  # the steps after decoding, within its reservation
     # 3. Normalise to 8 bits, resize to the largest size (in stored orientation), make it
     #    upright, then convert the (now small) image to sRGB.
     icc = img.info.get("icc_profile")
-    work = _drop_opaque_alpha(_to_8bit(img))
+    work = drop_opaque_alpha(to_8bit(img))
     largest = plan[-1]
-    work = _resize(work, oriented_size((largest.width, largest.height), orientation))
-    if orientation in _TRANSPOSE:
-        work = work.transpose(_TRANSPOSE[orientation])
-    work, stats.color = _to_srgb(work, bytes(icc) if isinstance(icc, (bytes, bytearray)) else None)
+    work = resize(work, oriented_size((largest.width, largest.height), orientation))
+    if orientation in TRANSPOSE:
+        work = work.transpose(TRANSPOSE[orientation])
+    work, stats.color = to_srgb(work, bytes(icc) if isinstance(icc, (bytes, bytearray)) else None)
 
     # 4. Encode, cascading each smaller size from the previous one.
     rendered: list[RenderedDerivative] = []
     for planned in reversed(plan):
-        work = _resize(work, (planned.width, planned.height))
+        work = resize(work, (planned.width, planned.height))
         if work.size != (planned.width, planned.height):  # pragma: no cover - defensive
             raise DerivativeError(f"resize produced {work.size}, expected {planned}")
         rendered.append(
             RenderedDerivative(
                 planned.long_edge, planned.width, planned.height, "webp",
-                _encode_webp(work, webp_quality, exif),
+                encode_webp(work, webp_quality, exif),
             )
         )
         rendered.append(
             RenderedDerivative(
                 planned.long_edge, planned.width, planned.height, "jpeg",
-                _encode_jpeg(work, jpeg_quality, exif),
+                encode_jpeg(work, jpeg_quality, exif),
             )
         )
     rendered.reverse()

@@ -64,7 +64,7 @@ class _BadTiff(Exception):
 
 class _Tiff:
     def __init__(self, data: bytearray) -> None:
-        if len(data) < 8 or data[:2] not in (b"II", b"MM"):
+        if len(data) < 8 or bytes(data[:2]) not in (b"II", b"MM"):
             raise _BadTiff("no TIFF header")
         self.data = data
         self.order = "<" if data[:2] == b"II" else ">"

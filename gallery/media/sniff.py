@@ -11,6 +11,10 @@ Accepted kinds are the photo formats the gallery can decode: JPEG, PNG, WebP, TI
 ``Image.open(fp, formats=...)`` so that Pillow cannot be talked into using any other
 decoder for the same bytes.
 
+The file-name extensions of every media type live in one table, :data:`MEDIA_TYPES`: the
+canonical extension of a detected file, the names of downloads and of bag members, the
+extensions of derivatives and the camera file names captions ignore all come from it.
+
 Only the standard library is imported here; :func:`ensure_pillow_plugins` imports
 pillow-heif lazily.
 """
@@ -19,16 +23,23 @@ from __future__ import annotations
 
 import codecs
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 __all__ = [
     "ACCEPTED_KINDS",
+    "MEDIA_TYPES",
     "PILLOW_FORMATS",
     "SNIFF_BYTES",
     "Detected",
+    "MediaFamily",
+    "MediaType",
+    "canonical_extension",
     "detect",
     "ensure_pillow_plugins",
+    "extensions",
+    "extensions_of",
 ]
 
 #: How many bytes from the start of the file :func:`detect` needs (it uses fewer when
@@ -51,6 +62,105 @@ class Detected:
     accepted: bool
     label: str
     extension: str = ""
+
+
+MediaFamily = Literal["photo", "raw", "image", "video", "audio", "sidecar", "document", "archive", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaType:
+    """A media type and its file-name extensions (canonical first, then the tolerated ones).
+
+    ``family``: ``photo`` (what the gallery accepts), ``raw`` (camera raw files), ``image``
+    (other pictures), ``video``, ``audio``, ``sidecar`` (metadata next to a photo), ``document``,
+    ``archive``, ``text``.
+    """
+
+    mime: str
+    extensions: tuple[str, ...]
+    family: MediaFamily
+
+
+def _table(*types: MediaType) -> Mapping[str, MediaType]:
+    return {media_type.mime: media_type for media_type in types}
+
+
+#: The one extension table, by media type.
+MEDIA_TYPES: Final[Mapping[str, MediaType]] = _table(
+    MediaType("image/jpeg", ("jpg", "jpeg", "jpe", "jfif"), "photo"),
+    MediaType("image/png", ("png",), "photo"),
+    MediaType("image/webp", ("webp",), "photo"),
+    MediaType("image/tiff", ("tif", "tiff"), "photo"),
+    MediaType("image/heic", ("heic", "heif"), "photo"),
+    MediaType("image/heif", ("heif", "heic"), "photo"),
+    MediaType("image/avif", ("avif",), "photo"),
+    MediaType("image/x-canon-cr2", ("cr2",), "raw"),
+    MediaType("image/x-canon-cr3", ("cr3",), "raw"),
+    MediaType("image/x-adobe-dng", ("dng",), "raw"),
+    MediaType("image/x-nikon-nef", ("nef",), "raw"),
+    MediaType("image/x-sony-arw", ("arw",), "raw"),
+    MediaType("image/x-fuji-raf", ("raf",), "raw"),
+    MediaType("image/x-olympus-orf", ("orf",), "raw"),
+    MediaType("image/x-panasonic-rw2", ("rw2",), "raw"),
+    MediaType("image/mpo", ("mpo",), "image"),
+    MediaType("image/gif", ("gif",), "image"),
+    MediaType("image/bmp", ("bmp",), "image"),
+    MediaType("image/jp2", ("jp2",), "image"),
+    MediaType("image/jpx", ("jpf", "jpx"), "image"),
+    MediaType("image/jxl", ("jxl",), "image"),
+    MediaType("image/vnd.microsoft.icon", ("ico",), "image"),
+    MediaType("image/x-win-bitmap", ("cur",), "image"),
+    MediaType("image/vnd.adobe.photoshop", ("psd",), "image"),
+    MediaType("image/x-jng", ("jng",), "image"),
+    MediaType("image/qoi", ("qoi",), "image"),
+    MediaType("image/x-exr", ("exr",), "image"),
+    MediaType("image/vnd-ms.dds", ("dds",), "image"),
+    MediaType("image/svg+xml", ("svg",), "image"),
+    MediaType("video/quicktime", ("mov",), "video"),
+    MediaType("video/mp4", ("mp4", "m4v"), "video"),
+    MediaType("video/3gpp", ("3gp",), "video"),
+    MediaType("video/x-msvideo", ("avi",), "video"),
+    MediaType("video/webm", ("webm", "mkv"), "video"),
+    MediaType("video/x-mng", ("mng",), "video"),
+    MediaType("audio/mp4", ("m4a", "m4b"), "audio"),
+    MediaType("audio/mpeg", ("mp3",), "audio"),
+    MediaType("audio/wav", ("wav",), "audio"),
+    MediaType("audio/flac", ("flac",), "audio"),
+    MediaType("application/ogg", ("ogg",), "audio"),
+    MediaType("application/rdf+xml", ("xmp",), "sidecar"),
+    MediaType("application/pdf", ("pdf",), "document"),
+    MediaType("application/postscript", ("ps", "eps"), "document"),
+    MediaType("text/html", ("html", "htm"), "document"),
+    MediaType("application/xml", ("xml",), "document"),
+    MediaType("application/zip", ("zip",), "archive"),
+    MediaType("application/gzip", ("gz",), "archive"),
+    MediaType("application/x-bzip2", ("bz2",), "archive"),
+    MediaType("application/x-xz", ("xz",), "archive"),
+    MediaType("application/x-7z-compressed", ("7z",), "archive"),
+    MediaType("application/vnd.rar", ("rar",), "archive"),
+    MediaType("application/zstd", ("zst",), "archive"),
+    MediaType("application/x-tar", ("tar",), "archive"),
+    MediaType("text/plain", ("txt",), "text"),
+)
+
+
+def extensions(mime: str) -> tuple[str, ...]:
+    """The file-name extensions of a media type, canonical first (empty when unknown)."""
+    media_type = MEDIA_TYPES.get(mime)
+    return media_type.extensions if media_type is not None else ()
+
+
+def canonical_extension(mime: str) -> str:
+    """The usual file-name extension of a media type, without a dot ("" when unknown)."""
+    found = extensions(mime)
+    return found[0] if found else ""
+
+
+def extensions_of(*families: MediaFamily) -> frozenset[str]:
+    """Every extension of the media types of these families."""
+    return frozenset(
+        ext for media_type in MEDIA_TYPES.values() if media_type.family in families for ext in media_type.extensions
+    )
 
 
 #: Kinds the gallery accepts.
@@ -101,15 +211,16 @@ _MP4_BRANDS: Final = frozenset(
 )
 
 
-def _d(kind: str, mime: str, label: str, extension: str = "") -> Detected:
+def _d(kind: str, mime: str, label: str) -> Detected:
+    extension = canonical_extension(mime)
     return Detected(kind=kind, mime=mime, accepted=kind in ACCEPTED_KINDS, label=label, extension=extension)
 
 
-_JPEG = _d("jpeg", "image/jpeg", "JPEG image", "jpg")
-_PNG = _d("png", "image/png", "PNG image", "png")
-_WEBP = _d("webp", "image/webp", "WebP image", "webp")
-_TIFF = _d("tiff", "image/tiff", "TIFF image", "tif")
-_BIGTIFF = _d("tiff", "image/tiff", "BigTIFF image", "tif")
+_JPEG = _d("jpeg", "image/jpeg", "JPEG image")
+_PNG = _d("png", "image/png", "PNG image")
+_WEBP = _d("webp", "image/webp", "WebP image")
+_TIFF = _d("tiff", "image/tiff", "TIFF image")
+_BIGTIFF = _d("tiff", "image/tiff", "BigTIFF image")
 _UNKNOWN = _d("unknown", "application/octet-stream", "unrecognised file type")
 
 
@@ -132,34 +243,34 @@ def _ftyp(head: bytes) -> tuple[bytes, list[bytes]] | None:
 def _classify_isobmff(major: bytes, compatible: list[bytes]) -> Detected:
     brands = set(compatible)
     if major in _HEIC_BRANDS:
-        return _d("heic", "image/heic", "HEIC image", "heic")
+        return _d("heic", "image/heic", "HEIC image")
     if major in _AVIF_BRANDS:
         label = "AVIF image sequence" if major == b"avis" else "AVIF image"
-        return _d("avif", "image/avif", label, "avif")
+        return _d("avif", "image/avif", label)
     if major in _HEIF_GENERIC_BRANDS or brands & _HEIF_GENERIC_BRANDS:
         # Generic HEIF container: the compatible brands say which codec is inside.
         if brands & _HEIC_BRANDS:
-            return _d("heic", "image/heic", "HEIC image", "heic")
+            return _d("heic", "image/heic", "HEIC image")
         if brands & _AVIF_BRANDS:
-            return _d("avif", "image/avif", "AVIF image", "avif")
+            return _d("avif", "image/avif", "AVIF image")
         if major in _HEIF_GENERIC_BRANDS:
-            return _d("heif", "image/heif", "HEIF image", "heif")
+            return _d("heif", "image/heif", "HEIF image")
     if major == b"crx ":
-        return _d("cr3", "image/x-canon-cr3", "Canon CR3 raw image", "cr3")
+        return _d("cr3", "image/x-canon-cr3", "Canon CR3 raw image")
     if major == b"jp2 ":
-        return _d("jpeg2000", "image/jp2", "JPEG 2000 image", "jp2")
+        return _d("jpeg2000", "image/jp2", "JPEG 2000 image")
     if major == b"jpx ":
-        return _d("jpeg2000", "image/jpx", "JPEG 2000 image", "jpf")
+        return _d("jpeg2000", "image/jpx", "JPEG 2000 image")
     if major == b"jxl ":
-        return _d("jpegxl", "image/jxl", "JPEG XL image", "jxl")
+        return _d("jpegxl", "image/jxl", "JPEG XL image")
     if major == b"qt  ":
-        return _d("mov", "video/quicktime", "QuickTime video", "mov")
+        return _d("mov", "video/quicktime", "QuickTime video")
     if major.startswith(b"3g"):
-        return _d("3gp", "video/3gpp", "3GPP video", "3gp")
+        return _d("3gp", "video/3gpp", "3GPP video")
     if major in (b"M4A ", b"M4B "):
-        return _d("m4a", "audio/mp4", "MPEG-4 audio", "m4a")
+        return _d("m4a", "audio/mp4", "MPEG-4 audio")
     if major in _MP4_BRANDS or brands & _MP4_BRANDS:
-        return _d("mp4", "video/mp4", "MP4 video", "mp4")
+        return _d("mp4", "video/mp4", "MP4 video")
     brand = major.decode("latin-1").strip() or "?"
     printable = "".join(c if c.isprintable() else "?" for c in brand)
     return _d("isobmff", "application/octet-stream", f"ISO media file (brand '{printable}')")
@@ -186,9 +297,9 @@ def _classify_tiff(head: bytes) -> Detected:
     if head[2:4] in (b"+\x00", b"\x00+"):
         return _BIGTIFF
     if head[8:10] == b"CR":
-        return _d("cr2", "image/x-canon-cr2", "Canon CR2 raw image", "cr2")
+        return _d("cr2", "image/x-canon-cr2", "Canon CR2 raw image")
     if 0xC612 in _tiff_ifd0_tags(head):  # DNGVersion
-        return _d("dng", "image/x-adobe-dng", "DNG raw image", "dng")
+        return _d("dng", "image/x-adobe-dng", "DNG raw image")
     return _TIFF
 
 
@@ -232,11 +343,11 @@ def _decode_text(head: bytes) -> str | None:
 def _classify_markup(text: str) -> Detected | None:
     lowered = text.lstrip().lower()
     if "<svg" in lowered:
-        return _d("svg", "image/svg+xml", "SVG image", "svg")
+        return _d("svg", "image/svg+xml", "SVG image")
     if any(marker in lowered for marker in _HTML_MARKERS):
-        return _d("html", "text/html", "HTML document", "html")
+        return _d("html", "text/html", "HTML document")
     if lowered.startswith("<"):
-        return _d("xml", "application/xml", "XML document", "xml")
+        return _d("xml", "application/xml", "XML document")
     return None
 
 
@@ -264,8 +375,8 @@ def _classify_text(head: bytes) -> Detected | None:
     if found is not None and found.kind != "xml":
         return found
     if text.lstrip().lower().startswith("%!ps"):
-        return _d("postscript", "application/postscript", "PostScript document", "ps")
-    return _d("text", "text/plain", "plain text", "txt")
+        return _d("postscript", "application/postscript", "PostScript document")
+    return _d("text", "text/plain", "plain text")
 
 
 def detect(head: bytes) -> Detected:
@@ -287,73 +398,73 @@ def detect(head: bytes) -> Detected:
         if form == b"WEBP":
             return _WEBP
         if form == b"AVI ":
-            return _d("avi", "video/x-msvideo", "AVI video", "avi")
+            return _d("avi", "video/x-msvideo", "AVI video")
         if form == b"WAVE":
-            return _d("wav", "audio/wav", "WAV audio", "wav")
-        return _d("riff", "application/octet-stream", "RIFF container", "")
+            return _d("wav", "audio/wav", "WAV audio")
+        return _d("riff", "application/octet-stream", "RIFF container")
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return _classify_tiff(head)
     if head[:4] in (b"IIRO", b"IIRS", b"MMOR"):
-        return _d("orf", "image/x-olympus-orf", "Olympus ORF raw image", "orf")
+        return _d("orf", "image/x-olympus-orf", "Olympus ORF raw image")
     if head[:4] == b"IIU\x00":
-        return _d("rw2", "image/x-panasonic-rw2", "Panasonic RW2 raw image", "rw2")
+        return _d("rw2", "image/x-panasonic-rw2", "Panasonic RW2 raw image")
 
     ftyp = _ftyp(head)
     if ftyp is not None:
         return _classify_isobmff(*ftyp)
 
     if head.startswith((b"GIF87a", b"GIF89a")):
-        return _d("gif", "image/gif", "GIF image", "gif")
+        return _d("gif", "image/gif", "GIF image")
     if head.startswith(b"BM") and len(head) >= 18 and head[6:10] == b"\x00\x00\x00\x00":
-        return _d("bmp", "image/bmp", "BMP image", "bmp")
+        return _d("bmp", "image/bmp", "BMP image")
     if head[:4] == b"\x00\x00\x01\x00" and len(head) >= 6 and head[4:6] != b"\x00\x00":
-        return _d("ico", "image/vnd.microsoft.icon", "ICO icon", "ico")
+        return _d("ico", "image/vnd.microsoft.icon", "ICO icon")
     if head[:4] == b"\x00\x00\x02\x00" and len(head) >= 6 and head[4:6] != b"\x00\x00":
-        return _d("cur", "image/x-win-bitmap", "CUR cursor", "cur")
+        return _d("cur", "image/x-win-bitmap", "CUR cursor")
     if head.startswith(b"8BPS"):
-        return _d("psd", "image/vnd.adobe.photoshop", "Photoshop document (PSD)", "psd")
+        return _d("psd", "image/vnd.adobe.photoshop", "Photoshop document (PSD)")
     if head.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n") or head.startswith(b"\xff\x4f\xff\x51"):
-        return _d("jpeg2000", "image/jp2", "JPEG 2000 image", "jp2")
+        return _d("jpeg2000", "image/jp2", "JPEG 2000 image")
     if head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n") or head.startswith(b"\xff\x0a"):
-        return _d("jpegxl", "image/jxl", "JPEG XL image", "jxl")
+        return _d("jpegxl", "image/jxl", "JPEG XL image")
     if head.startswith(b"\x8aMNG\r\n\x1a\n"):
-        return _d("mng", "video/x-mng", "MNG animation", "mng")
+        return _d("mng", "video/x-mng", "MNG animation")
     if head.startswith(b"\x8bJNG\r\n\x1a\n"):
-        return _d("jng", "image/x-jng", "JNG image", "jng")
+        return _d("jng", "image/x-jng", "JNG image")
     if head.startswith(b"qoif"):
-        return _d("qoi", "image/qoi", "QOI image", "qoi")
+        return _d("qoi", "image/qoi", "QOI image")
     if head.startswith(b"v/1\x01"):
-        return _d("exr", "image/x-exr", "OpenEXR image", "exr")
+        return _d("exr", "image/x-exr", "OpenEXR image")
     if head.startswith(b"DDS "):
-        return _d("dds", "image/vnd-ms.dds", "DDS texture", "dds")
+        return _d("dds", "image/vnd-ms.dds", "DDS texture")
     if head.startswith(b"%PDF-"):
-        return _d("pdf", "application/pdf", "PDF document", "pdf")
+        return _d("pdf", "application/pdf", "PDF document")
     if head.startswith(b"%!PS") or head.startswith(b"\xc5\xd0\xd3\xc6"):
-        return _d("postscript", "application/postscript", "PostScript document", "ps")
+        return _d("postscript", "application/postscript", "PostScript document")
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return _d("zip", "application/zip", "ZIP archive", "zip")
+        return _d("zip", "application/zip", "ZIP archive")
     if head.startswith(b"\x1f\x8b"):
-        return _d("gzip", "application/gzip", "gzip archive", "gz")
+        return _d("gzip", "application/gzip", "gzip archive")
     if head.startswith(b"BZh"):
-        return _d("bzip2", "application/x-bzip2", "bzip2 archive", "bz2")
+        return _d("bzip2", "application/x-bzip2", "bzip2 archive")
     if head.startswith(b"\xfd7zXZ\x00"):
-        return _d("xz", "application/x-xz", "xz archive", "xz")
+        return _d("xz", "application/x-xz", "xz archive")
     if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        return _d("7z", "application/x-7z-compressed", "7-Zip archive", "7z")
+        return _d("7z", "application/x-7z-compressed", "7-Zip archive")
     if head.startswith(b"Rar!\x1a\x07"):
-        return _d("rar", "application/vnd.rar", "RAR archive", "rar")
+        return _d("rar", "application/vnd.rar", "RAR archive")
     if head.startswith(b"\x28\xb5\x2f\xfd"):
-        return _d("zstd", "application/zstd", "Zstandard archive", "zst")
+        return _d("zstd", "application/zstd", "Zstandard archive")
     if len(head) >= 262 and head[257:262] == b"ustar":
-        return _d("tar", "application/x-tar", "tar archive", "tar")
+        return _d("tar", "application/x-tar", "tar archive")
     if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return _d("matroska", "video/webm", "WebM/Matroska video", "webm")
+        return _d("matroska", "video/webm", "WebM/Matroska video")
     if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return _d("mp3", "audio/mpeg", "MP3 audio", "mp3")
+        return _d("mp3", "audio/mpeg", "MP3 audio")
     if head.startswith(b"OggS"):
-        return _d("ogg", "application/ogg", "Ogg media", "ogg")
+        return _d("ogg", "application/ogg", "Ogg media")
     if head.startswith(b"fLaC"):
-        return _d("flac", "audio/flac", "FLAC audio", "flac")
+        return _d("flac", "audio/flac", "FLAC audio")
     if head.startswith(b"\x7fELF") or head.startswith(b"MZ") or head[:4] in (
         b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xfe\xed\xfa\xce", b"\xca\xfe\xba\xbe"
     ):

@@ -30,6 +30,7 @@ from zipstream import ZipStream
 from gallery.catalog import events as catalog
 from gallery.core.errors import NotFoundError
 from gallery.media.location import LocationStripError, strip_location_chunks
+from gallery.media.sniff import extensions, extensions_of
 from gallery.models import (
     Album,
     Derivative,
@@ -45,19 +46,8 @@ from gallery.storage import Storage, StorageError
 
 log = logging.getLogger("gallery.downloads")
 
-#: The canonical extension of each content type Gallery accepts, and the others it tolerates.
-EXTENSIONS: dict[str, tuple[str, ...]] = {
-    "image/jpeg": ("jpg", "jpeg", "jpe", "jfif"),
-    "image/png": ("png",),
-    "image/webp": ("webp",),
-    "image/tiff": ("tif", "tiff"),
-    "image/heic": ("heic", "heif"),
-    "image/heif": ("heif", "heic"),
-    "image/avif": ("avif",),
-}
-_IMAGE_EXTENSIONS = frozenset(ext for exts in EXTENSIONS.values() for ext in exts) | {
-    "mpo", "dng", "cr2", "cr3", "nef", "arw", "gif", "bmp", "jxl", "jp2"
-}
+#: Extensions that name a picture: replaced, not kept before the right one ("a.png" -> "a.jpg").
+_IMAGE_EXTENSIONS = extensions_of("photo", "raw", "image")
 CAPTIONS_NAME = "captions.csv"
 CAPTIONS_HEADER = ("file", "caption", "credit", "taken_at")
 STEM_MAX_BYTES = 150
@@ -120,7 +110,7 @@ def safe_filename(name: str | None, *, content_type: str, fallback_stem: str) ->
     )
     text = _UNSAFE_CHARS.sub("_", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
-    allowed = EXTENSIONS.get(content_type, ("bin",))
+    allowed = extensions(content_type) or ("bin",)
     stem, dot, ext = text.rpartition(".")
     if dot and ext.lower() in allowed:
         extension = ext

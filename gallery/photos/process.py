@@ -69,7 +69,7 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
             key,
             BytesIO(item.data),
             sha256=sha256_hex(item.data),
-            content_type="image/jpeg" if item.format == "jpeg" else "image/webp",
+            content_type=item.mime,
             size=len(item.data),
         )
         rows.append(

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from PIL import Image
+from PIL import Image, ImageFile, IptcImagePlugin
 
 from gallery.media.metadata.record import (
     ExifValue,
@@ -43,6 +43,7 @@ from gallery.media.metadata.record import (
     decode_text_bytes,
     xmp_first,
 )
+from gallery.media.sniff import extensions_of
 
 __all__ = [
     "CAPTION_MAX",
@@ -148,10 +149,11 @@ _BRAND_GENERIC: Final = re.compile(
     r"\s+(?:digital\s+)?(?:still\s+)?(?:camera|dsc|csc|digicam|image|picture|photo)$"
 )
 _GENERIC_CAMERA: Final = re.compile(r"^(?:\w+\s+)?digital\s+(?:still\s+)?camera$")
+_PHOTO_EXTENSIONS: Final = "|".join(sorted(extensions_of("photo", "raw"), key=lambda ext: (-len(ext), ext)))
 _CAMERA_FILENAME: Final = re.compile(
     r"^(?:img|dsc|dscn|dscf|dsci|dsc_|_dsc|_mg|p|pict|pic|imag|image|cimg|sam|dcp|dcim|mvc|"
     r"pxl|pano|vid|photo|sdc|hpim|imgp|kif|mvi|dji|gopr|gp|fb_img|wp|screenshot)"
-    r"[_\- ]?\d[\d_\-]{2,}(?:[_\- ]?\w{0,12})?(?:\.(?:jpe?g|heic|heif|png|tiff?|dng|arw|cr2|cr3|nef|raf|orf|rw2))?$"
+    rf"[_\- ]?\d[\d_\-]{{2,}}(?:[_\- ]?\w{{0,12}})?(?:\.(?:{_PHOTO_EXTENSIONS}))?$"
 )
 _DATE_FILENAME: Final = re.compile(r"^\d{8}[_\-]\d{6}(?:[_\-]\d+)?(?:\.\w{3,4})?$")
 _SOFTWARE: Final = re.compile(
@@ -222,10 +224,10 @@ def read_iptc(image: Image.Image) -> dict[tuple[int, int], bytes | list[bytes]] 
     A thin, exception-safe wrapper round ``PIL.IptcImagePlugin.getiptcinfo``: a broken
     IPTC block yields None rather than an exception.
     """
-    from PIL import IptcImagePlugin  # noqa: PLC0415
-
+    if not isinstance(image, ImageFile.ImageFile):
+        return None  # made in memory: no file, no IPTC block
     try:
-        info = IptcImagePlugin.getiptcinfo(image)  # type: ignore[arg-type]
+        info = IptcImagePlugin.getiptcinfo(image)
     except Exception:  # noqa: BLE001 - a corrupt block is simply absent
         return None
     return dict(info) if info else None
@@ -282,7 +284,7 @@ def _exif_text(value: ExifValue | None) -> str | None:
 def _exif_xp(value: ExifValue | None) -> str | None:
     """Windows XP* tags: UTF-16LE bytes, NUL-terminated."""
     if isinstance(value, tuple) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
-        value = bytes(value)  # type: ignore[arg-type]
+        value = bytes(v for v in value if isinstance(v, int))
     if isinstance(value, str):
         return value
     if not isinstance(value, bytes):

@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import IO, Any, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final, cast
 
 import exifread
 
@@ -127,7 +127,7 @@ def _convert_tags(tags: Mapping[str, Any]) -> dict[str, ExifValue]:
 def _run_exifread(raw: IO[bytes], budget: ReadBudget, *, details: bool) -> dict[str, ExifValue]:
     reader = BudgetedReader(raw, budget)
     tags = exifread.process_file(
-        reader,  # type: ignore[arg-type]
+        cast(BinaryIO, reader),  # a read-only file object is all exifread uses
         details=details,
         strict=False,
         debug=False,

@@ -1,4 +1,4 @@
-"""Derivatives: sizes, draft decoding, colour, alpha, metadata; and safe image opening.
+"""Derivatives: sizes, draft decoding, colour, alpha, metadata (gallery.media.derivatives).
 
 ICC profiles for Adobe RGB (1998), Display P3, a linear greyscale and a CMYK printer are
 written here from their published primaries and curves (a tiny ICC v2 writer), and the
@@ -36,13 +36,9 @@ from gallery.media.derivatives import (
     render_derivatives,
 )
 from gallery.media.images import (
-    ImageInfo,
     TooManyPixels,
     UndecodableImage,
-    decode_check,
-    ensure_heif_opener,
     open_image,
-    probe,
 )
 
 _HERE = Path(__file__).resolve()
@@ -773,7 +769,7 @@ def test_encoder_failures_are_derivative_errors(monkeypatch: pytest.MonkeyPatch)
     def broken(*args: Any, **kwargs: Any) -> bytes:
         raise OSError("encoder error -2")
 
-    monkeypatch.setattr(derivatives_module, "_encode_webp", broken)
+    monkeypatch.setattr(derivatives_module, "encode_webp", broken)
     with pytest.raises(DerivativeError, match="encoder error"):
         render_derivatives(png_bytes(photo_like(50, 50)))
 
@@ -801,81 +797,3 @@ def test_hostile_corpus_files_fail_cleanly(name: str) -> None:
             assert isinstance(exc.__cause__, (UndecodableImage, TooManyPixels)), repr(exc.__cause__)
         else:
             assert derivatives and all(d.data for d in derivatives)
-
-
-# --------------------------------------------------------------------------------------
-# gallery.media.images: safe opening
-
-
-def test_pixel_limit_is_checked_before_decoding() -> None:
-    data = jpeg_bytes(photo_like(1000, 1000), quality=80)
-    header_only = data[: data.index(b"\xff\xda") + 200]  # everything up to the scan data
-    with pytest.raises(TooManyPixels) as caught:
-        open_image(io.BytesIO(header_only), formats=("JPEG",), max_pixels=999_999)
-    assert (caught.value.width, caught.value.height) == (1000, 1000)
-    assert "1000x1000" in str(caught.value)
-    img = open_image(io.BytesIO(header_only), formats=("JPEG",), max_pixels=1_000_000)
-    with pytest.raises(UndecodableImage):
-        decode_check(img)
-
-
-@pytest.mark.parametrize(("name", "fmt"), [("decompression_bomb.gif", "GIF"), ("bmp/b/reallybig.bmp", "BMP")])
-def test_pillow_bomb_errors_become_too_many_pixels(name: str, fmt: str) -> None:
-    with pytest.raises(TooManyPixels):
-        open_image(corpus("pillow-images", name), formats=(fmt,))
-
-
-def test_pillow_bomb_warning_defers_to_max_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        img = open_image(io.BytesIO(png_bytes(Image.new("RGB", (40, 40)))), formats=("PNG",), max_pixels=10_000)
-        decode_check(img)  # 1600 px: above Pillow's warning level, within ours
-        with pytest.raises(TooManyPixels):  # 1600 px > our 1500
-            open_image(io.BytesIO(png_bytes(Image.new("RGB", (40, 40)))), formats=("PNG",), max_pixels=1500)
-        with pytest.raises(TooManyPixels):  # 2500 px > 2 x Pillow's limit: Pillow refuses
-            open_image(io.BytesIO(png_bytes(Image.new("RGB", (50, 50)))), formats=("PNG",), max_pixels=10_000)
-
-
-def test_only_the_named_formats_are_tried() -> None:
-    data = png_bytes(Image.new("RGB", (8, 8)))
-    with pytest.raises(UndecodableImage) as caught:
-        open_image(io.BytesIO(data), formats=("JPEG", "WEBP"))
-    assert "JPEG, WEBP" in str(caught.value)
-    assert open_image(io.BytesIO(data), formats=("PNG",)).format == "PNG"
-    with pytest.raises(ValueError):
-        open_image(io.BytesIO(data), formats=("MPO",))  # MPO comes from the JPEG opener
-    with pytest.raises(ValueError):
-        open_image(io.BytesIO(data), formats=())
-
-
-def test_decode_check_detects_truncation() -> None:
-    img = open_image(corpus("pillow-images", "truncated_image.png"), formats=("PNG",))
-    with pytest.raises(UndecodableImage, match="truncated"):
-        decode_check(img)
-
-
-@pytest.mark.parametrize(
-    ("parts", "expected"),
-    [
-        (
-            ("exif-samples", "jpg", "orientation", "portrait_6.jpg"),
-            ImageInfo(600, 450, 450, 600, "JPEG", "RGB", 1, 6, 6),
-        ),
-        (("pillow-images", "g4_orientation_6.tif"), ImageInfo(590, 88, 590, 88, "TIFF", "1", 1, 1, 6)),
-        (("pillow-images", "avif", "rot1mir0.avif"), ImageInfo(427, 640, 640, 427, "AVIF", "RGB", 1, 5, 5)),
-        (("pillow-images", "xmp_tags_orientation.png"), ImageInfo(326, 268, 326, 268, "PNG", "RGBA", 1, 3, 3)),
-        (("pillow-images", "frozenpond.mpo"), ImageInfo(640, 480, 640, 480, "MPO", "RGB", 2, 1, 1)),
-        (("pillow-images", "iss634.apng"), ImageInfo(245, 245, 245, 245, "PNG", "RGBA", 41, 1, 1)),
-        (("exif-samples", "heic", "samplefilehub.heif"), ImageInfo(640, 426, 640, 426, "HEIF", "RGB", 1, 1, 1)),
-    ],
-)
-def test_probe_reads_headers(parts: tuple[str, ...], expected: ImageInfo) -> None:
-    assert probe(corpus(*parts)) == expected
-
-
-def test_heif_opener_registration_is_idempotent() -> None:
-    ensure_heif_opener()
-    opener = Image.OPEN["HEIF"]
-    ensure_heif_opener()
-    assert Image.OPEN["HEIF"] is opener

@@ -14,11 +14,15 @@ from PIL import Image, UnidentifiedImageError
 
 from gallery.media.sniff import (
     ACCEPTED_KINDS,
+    MEDIA_TYPES,
     PILLOW_FORMATS,
     SNIFF_BYTES,
     Detected,
+    canonical_extension,
     detect,
     ensure_pillow_plugins,
+    extensions,
+    extensions_of,
 )
 
 # What each corpus file is, judged independently of the sniffer: by its extension
@@ -274,3 +278,28 @@ def test_accepted_kinds_have_image_mime_types() -> None:
         assert detected.kind == kind
         assert detected.mime.startswith("image/")
         assert detected.extension
+
+
+# --------------------------------------------------------------------------------------
+# The one extension table
+
+
+def test_every_detected_kind_takes_its_extension_from_the_table() -> None:
+    assert canonical_extension("image/jpeg") == "jpg" and canonical_extension("image/tiff") == "tif"
+    assert canonical_extension("application/octet-stream") == ""
+    for media_type in MEDIA_TYPES.values():
+        assert media_type.extensions and len(set(media_type.extensions)) == len(media_type.extensions)
+        assert all(ext == ext.lower() and "." not in ext for ext in media_type.extensions)
+
+
+def test_accepted_kinds_are_the_photo_family() -> None:
+    photo_mimes = {t.mime for t in MEDIA_TYPES.values() if t.family == "photo"}
+    assert photo_mimes == {f"image/{kind}" for kind in PILLOW_FORMATS}
+    assert set(PILLOW_FORMATS) == set(ACCEPTED_KINDS)
+
+
+def test_extension_lookups() -> None:
+    assert extensions("image/heic") == ("heic", "heif") and extensions("image/x-unknown") == ()
+    photos = extensions_of("photo")
+    assert {"jpg", "jpeg", "png", "webp", "tif", "heic", "avif"} <= photos and "nef" not in photos
+    assert "nef" in extensions_of("raw") and "mov" in extensions_of("video") and "xmp" in extensions_of("sidecar")

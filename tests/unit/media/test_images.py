@@ -1,34 +1,117 @@
-"""Derivatives are upright: EXIF/XMP/TIFF/AVIF/HEIF orientation is applied exactly once.
+"""Safe opening of untrusted images, and orientation (gallery.media.images).
 
-Every derivative is compared (greyscale, squashed to 64x64) with the 8 dihedral transforms
-(rotations and mirrors) of an upright reference picture; the identity must be the best
-match by a clear margin (less than half the distance of the runner-up).  References are
-decoded without any orientation handling and, where no orientation-1 file exists, made
-upright with a transform that needs no EXIF convention (a 180° rotation) or one checked by
-eye (the AVIF mirror).
+Orientation: derivatives are upright: EXIF/XMP/TIFF/AVIF/HEIF orientation is applied exactly
+once.  Every derivative is compared (greyscale, squashed to 64x64) with the 8 dihedral transforms
+(rotations and mirrors) of an upright reference picture; the identity must be the best match by a
+clear margin (less than half the distance of the runner-up).  References are decoded without any
+orientation handling and, where no orientation-1 file exists, made upright with a transform that
+needs no EXIF convention (a 180° rotation) or one checked by eye (the AVIF mirror).
 """
 
 from __future__ import annotations
 
 import io
-import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageStat
 
-from gallery.media.derivatives import (
-    RenderedDerivative,
-    RenderStats,
-    render_derivatives,
+from gallery.media.derivatives import RenderedDerivative, RenderStats, render_derivatives
+from gallery.media.images import (
+    ImageInfo,
+    TooManyPixels,
+    UndecodableImage,
+    decode_check,
+    ensure_heif_opener,
+    open_image,
+    probe,
 )
-from gallery.media.images import probe
+from tests.unit.media.test_derivatives import CORPUS, PILLOW_IMAGES, corpus, jpeg_bytes, photo_like, png_bytes
 
-_HERE = Path(__file__).resolve()
-CORPUS = Path(os.environ.get("GALLERY_CORPUS", _HERE.parents[3] / "shared" / "corpus"))
+# --------------------------------------------------------------------------------------
+# gallery.media.images: safe opening
+
+
+def test_pixel_limit_is_checked_before_decoding() -> None:
+    data = jpeg_bytes(photo_like(1000, 1000), quality=80)
+    header_only = data[: data.index(b"\xff\xda") + 200]  # everything up to the scan data
+    with pytest.raises(TooManyPixels) as caught:
+        open_image(io.BytesIO(header_only), formats=("JPEG",), max_pixels=999_999)
+    assert (caught.value.width, caught.value.height) == (1000, 1000)
+    assert "1000x1000" in str(caught.value)
+    img = open_image(io.BytesIO(header_only), formats=("JPEG",), max_pixels=1_000_000)
+    with pytest.raises(UndecodableImage):
+        decode_check(img)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("decompression_bomb.gif", "GIF"), ("bmp/b/reallybig.bmp", "BMP")])
+def test_pillow_bomb_errors_become_too_many_pixels(name: str, fmt: str) -> None:
+    with pytest.raises(TooManyPixels):
+        open_image(corpus("pillow-images", name), formats=(fmt,))
+
+
+def test_pillow_bomb_warning_defers_to_max_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = open_image(io.BytesIO(png_bytes(Image.new("RGB", (40, 40)))), formats=("PNG",), max_pixels=10_000)
+        decode_check(img)  # 1600 px: above Pillow's warning level, within ours
+        with pytest.raises(TooManyPixels):  # 1600 px > our 1500
+            open_image(io.BytesIO(png_bytes(Image.new("RGB", (40, 40)))), formats=("PNG",), max_pixels=1500)
+        with pytest.raises(TooManyPixels):  # 2500 px > 2 x Pillow's limit: Pillow refuses
+            open_image(io.BytesIO(png_bytes(Image.new("RGB", (50, 50)))), formats=("PNG",), max_pixels=10_000)
+
+
+def test_only_the_named_formats_are_tried() -> None:
+    data = png_bytes(Image.new("RGB", (8, 8)))
+    with pytest.raises(UndecodableImage) as caught:
+        open_image(io.BytesIO(data), formats=("JPEG", "WEBP"))
+    assert "JPEG, WEBP" in str(caught.value)
+    assert open_image(io.BytesIO(data), formats=("PNG",)).format == "PNG"
+    with pytest.raises(ValueError):
+        open_image(io.BytesIO(data), formats=("MPO",))  # MPO comes from the JPEG opener
+    with pytest.raises(ValueError):
+        open_image(io.BytesIO(data), formats=())
+
+
+def test_decode_check_detects_truncation() -> None:
+    img = open_image(corpus("pillow-images", "truncated_image.png"), formats=("PNG",))
+    with pytest.raises(UndecodableImage, match="truncated"):
+        decode_check(img)
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (
+            ("exif-samples", "jpg", "orientation", "portrait_6.jpg"),
+            ImageInfo(600, 450, 450, 600, "JPEG", "RGB", 1, 6, 6),
+        ),
+        (("pillow-images", "g4_orientation_6.tif"), ImageInfo(590, 88, 590, 88, "TIFF", "1", 1, 1, 6)),
+        (("pillow-images", "avif", "rot1mir0.avif"), ImageInfo(427, 640, 640, 427, "AVIF", "RGB", 1, 5, 5)),
+        (("pillow-images", "xmp_tags_orientation.png"), ImageInfo(326, 268, 326, 268, "PNG", "RGBA", 1, 3, 3)),
+        (("pillow-images", "frozenpond.mpo"), ImageInfo(640, 480, 640, 480, "MPO", "RGB", 2, 1, 1)),
+        (("pillow-images", "iss634.apng"), ImageInfo(245, 245, 245, 245, "PNG", "RGBA", 41, 1, 1)),
+        (("exif-samples", "heic", "samplefilehub.heif"), ImageInfo(640, 426, 640, 426, "HEIF", "RGB", 1, 1, 1)),
+    ],
+)
+def test_probe_reads_headers(parts: tuple[str, ...], expected: ImageInfo) -> None:
+    assert probe(corpus(*parts)) == expected
+
+
+def test_heif_opener_registration_is_idempotent() -> None:
+    ensure_heif_opener()
+    opener = Image.OPEN["HEIF"]
+    ensure_heif_opener()
+    assert Image.OPEN["HEIF"] is opener
+
+
+# --------------------------------------------------------------------------------------
+# Orientation
+
 EXIF_ORIENTATION = CORPUS / "exif-samples" / "jpg" / "orientation"
-PILLOW_IMAGES = CORPUS / "pillow-images"
 
 T = Image.Transpose
 #: The dihedral group of the square, identity first.
