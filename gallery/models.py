@@ -39,13 +39,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc)
 
 
-def max_length(attribute: Any) -> int | None:
+def max_length(attribute: Any) -> int:
     """The most characters a text column takes: a String's length, or the limit a Text column
     declares in ``info={"max_length": N}`` (not enforced by the database; every input path checks
     it: the API schemas, the domain functions, the bag validator)."""
     column = attribute.property.columns[0] if hasattr(attribute, "property") else attribute
-    length = getattr(column.type, "length", None)
-    return length if length is not None else column.info.get("max_length")
+    length = getattr(column.type, "length", None) or column.info.get("max_length")
+    if not isinstance(length, int):
+        raise ValueError(f"the column {column} declares no length")
+    return length
 
 
 class StrEnum(str, enum.Enum):

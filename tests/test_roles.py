@@ -228,6 +228,35 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/photos/<int:photo_id>", "DELETE"): Case(
         staff(401, 403, 204, 204), path="/api/v1/photos/{delete_target_{role}}"
     ),
+    # the resource API: lists and reads follow the visibility rule, writes need the editor permission
+    ("/api/v1/events", "GET"): Case(everyone(200)),
+    ("/api/v1/events/<event>", "GET"): Case(STAFF_ONLY, path="/api/v1/events/matrix-hidden"),
+    ("/api/v1/events/<event>", "PATCH"): Case(
+        staff(401, 403, 200, 200), path=f"/api/v1/events/{MATRIX_EVENT}", json={"location": "Brussels, Square"}
+    ),
+    ("/api/v1/events/<event>", "DELETE"): Case(staff(401, 403, 204, 204), path="/api/v1/events/{empty_event_{role}}"),
+    ("/api/v1/events/<event>/albums", "GET"): Case(STAFF_ONLY, path="/api/v1/events/matrix-hidden/albums"),
+    ("/api/v1/albums/<album>", "PATCH"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/albums/matrix-other", json={"description": "Other photos"}
+    ),
+    ("/api/v1/albums/<album>", "DELETE"): Case(staff(401, 403, 204, 204), path="/api/v1/albums/{empty_album_{role}}"),
+    ("/api/v1/albums/<album>/photos", "GET"): Case(STAFF_ONLY, path="/api/v1/albums/matrix-private/photos"),
+    ("/api/v1/events/<event>/reports", "GET"): Case(STAFF_ONLY, path="/api/v1/events/matrix-hidden/reports"),
+    ("/api/v1/events/<event>/reports", "POST"): Case(
+        staff(401, 403, 201, 201), path=f"/api/v1/events/{MATRIX_EVENT}/reports",
+        json={"title": "Matrix report", "language": "en", "body": "Hello."},
+    ),
+    # a draft: photographers read published reports only
+    ("/api/v1/events/<event>/reports/<report>", "GET"): Case(
+        STAFF_ONLY, path="/api/v1/events/matrix-hidden/reports/draft-report"
+    ),
+    ("/api/v1/events/<event>/reports/<report>", "PATCH"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/reports/draft-report",
+        json={"body": "Not yet, still."},  # stays a draft
+    ),
+    ("/api/v1/events/<event>/reports/<report>", "DELETE"): Case(
+        staff(401, 403, 204, 204), path=f"/api/v1/events/{MATRIX_EVENT}/reports/{{report_{{role}}}}"
+    ),
 }
 
 
@@ -293,6 +322,13 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         )
         db.session.add(Report(event_id=hidden.id, slug="draft-report", title="Draft", language="en",
                               body="Not yet.", status=ReportStatus.draft))
+        for role in ("editor", "admin"):  # for the API's deletes: an empty event, an empty album, a report
+            catalog.create_event(
+                db.session, slug=f"matrix-empty-{role}", title="Empty", starts_on="2024-05-07", ends_on="2024-05-07",
+                timezone="Europe/Brussels", actor=SYSTEM,
+            )
+            catalog.create_album(db.session, event=event, slug=f"matrix-empty-{role}", title="Empty", actor=SYSTEM)
+            db.session.add(Report(event_id=event.id, slug=f"matrix-report-{role}", title="Report", language="en"))
         db.session.commit()
     client = app.test_client()
     ids: dict[str, str] = {}
@@ -304,6 +340,10 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         response = upload_jpeg(client, tokens["editor"], album, seed)
         assert response.status_code == 201, response.get_data(as_text=True)
         ids[name] = str(response.get_json()["id"])
+    for role in ROLES:  # roles refused before the lookup get the editor's (which the editor deletes)
+        owner = role if role in ("editor", "admin") else "editor"
+        ids[f"empty_event_{role}"] = ids[f"empty_album_{role}"] = f"matrix-empty-{owner}"
+        ids[f"report_{role}"] = f"matrix-report-{owner}"
     # roles that are refused before the photo is looked up still need a number in the path
     ids["delete_target_anonymous"] = ids["delete_target_photographer"] = ids["public_photo"]
     for action in ("bulk_move", "bulk_delete", "bulk_restore"):

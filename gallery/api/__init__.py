@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gallery.api import clock, events, openapi, photos
+from gallery.api import albums, clock, event_routes, events, openapi, photo_list, photos, reports
 from gallery.api.blueprint import bp
 
-__all__ = ["bp", "clock", "events", "openapi", "photos"]
+__all__ = ["albums", "bp", "clock", "event_routes", "events", "openapi", "photo_list", "photos", "reports"]

@@ -60,14 +60,14 @@ def check_limit(limit: int) -> int:
 
 
 def keyset_page(
-    session: Session, query: Select[tuple[T]], order: Sequence[SortKey], *, name: str, cursor: str | None, limit: int
-) -> Page[T]:
+    session: Session, query: Select[Any], order: Sequence[SortKey], *, name: str, cursor: str | None, limit: int
+) -> Page[Any]:
     """Up to ``limit`` rows of ``query`` in ``order``, after the row ``cursor`` points at."""
     check_limit(limit)
     if cursor:
         key = decode_cursor(name, cursor, order)
         query = query.where(_after(order, key))
-    rows = list(session.scalars(query.order_by(*(k.order() for k in order)).limit(limit + 1)))
+    rows: list[Any] = list(session.scalars(query.order_by(*(k.order() for k in order)).limit(limit + 1)))
     if len(rows) <= limit:
         return Page(items=rows, next=None)
     rows = rows[:limit]

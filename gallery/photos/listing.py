@@ -40,7 +40,7 @@ def album_photos(
         place = decode_cursor(album, cursor)
         query = query.where(beyond(album, place.key, forward=True))
         number = place.number
-    rows = list(session.scalars(query.limit(limit + 1)))
+    rows: list[Photo] = list(session.scalars(query.limit(limit + 1)))
     if len(rows) <= limit:
         return Page(items=rows, next=None)
     rows = rows[:limit]

@@ -70,9 +70,7 @@ def list_reports(
     and language; 404 when the viewer may not see the event."""
     event = catalog.visible_event(session, event_slug, viewer=viewer)
     query = (
-        select(Report)
-        .where(Report.event_id == event.id, report_filter(viewer))
-        .options(selectinload(Report.albums))
+        select(Report).where(Report.event_id == event.id, report_filter(viewer)).options(selectinload(Report.albums))
     )
     if status is not None:
         query = query.where(Report.status == ReportStatus(status))
@@ -191,7 +189,10 @@ def create_report(
         actor=actor,
         obj=report,
         details={
-            "event": event.slug, "slug": slug_s, "status": report.status.value, "albums": [a.slug for a in linked]
+            "event": event.slug,
+            "slug": slug_s,
+            "status": report.status.value,
+            "albums": [a.slug for a in linked],
         },
     )
     return report

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gallery.extensions import db
-from gallery.models import Album, Event, Photo, Role
+from gallery.models import Album, Event, Photo, Report, Role
 from tests.archive.conftest import add_photo, jpeg, make_album
 from tests.conftest import make_token, make_user
 
@@ -27,7 +27,9 @@ def world(app: Flask) -> dict[str, Any]:
     token = make_token(make_user(Role.admin))
     album = make_album("json-album", event_slug="json-event")
     photo_id = add_photo(app.test_client(), token, album.slug, jpeg(7))
-    return {"token": token, "event": "json-event", "album": "json-album", "photo_id": photo_id}
+    db.session.add(Report(event_id=album.event_id, slug="json-report", title="Report", language="en", body="Text."))
+    db.session.commit()
+    return {"token": token, "event": "json-event", "album": "json-album", "photo_id": photo_id, "report": "json-report"}
 
 
 def _json_operations(client: FlaskClient) -> list[tuple[str, str, dict[str, Any]]]:
@@ -73,11 +75,12 @@ def _string_fields(schema: dict[str, Any]) -> list[str]:
     return names
 
 
-def _counts() -> tuple[int, int, int]:
+def _counts() -> tuple[int, int, int, int]:
     return (
         db.session.query(Event).count(),
         db.session.query(Album).count(),
         db.session.query(Photo).count(),
+        db.session.query(Report).count(),
     )
 
 
@@ -92,6 +95,8 @@ def test_every_json_endpoint_is_covered(client: FlaskClient, world: dict[str, An
     labels = {(m, p) for m, p, _ in _json_operations(client)}
     assert ("POST", "/events") in labels and ("PATCH", "/photos/{photo_id}") in labels
     assert ("POST", "/events/{event}/albums") in labels
+    assert {("PATCH", "/events/{event}"), ("PATCH", "/albums/{album}")} <= labels
+    assert {("POST", "/events/{event}/reports"), ("PATCH", "/events/{event}/reports/{report}")} <= labels
 
 
 def test_lone_surrogates_in_any_string_field_are_422(client: FlaskClient, world: dict[str, Any]) -> None:

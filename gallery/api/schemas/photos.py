@@ -1,0 +1,119 @@
+"""Photos, with their camera and derivatives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+from marshmallow_sqlalchemy import auto_field
+
+from gallery.api.schemas.base import (
+    ModelSchema,
+    PageQuerySchema,
+    UTCDateTime,
+    column_field,
+    only_for,
+)
+from gallery.catalog.visibility import media_right
+from gallery.core.permissions import Permission
+from gallery.http.media_urls import derivative_url
+from gallery.http.viewer import current_viewer
+from gallery.models import Derivative, Photo
+from gallery.photos.capture import event_zone, reported_local_time
+
+SHA256 = validate.Regexp(r"^[0-9a-f]{64}$")
+POSITION_MAX = 1_000_000
+STAFF = Permission.upload
+
+
+class LocalTime(fields.DateTime):
+    """``taken_at_local``: the capture time in the offset that applied (:mod:`gallery.photos.capture`)."""
+
+    _CHECK_ATTRIBUTE = False
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        local = reported_local_time(obj, event_zone(obj.album.event))
+        return local.isoformat() if local else None
+
+
+class CameraSchema(ModelSchema):
+    class Meta:
+        model = Photo
+        fields = ("make", "model", "lens", "focal_length_mm", "aperture", "exposure_time", "iso")
+
+    make = auto_field("camera_make", dump_only=True)
+    model = auto_field("camera_model", dump_only=True)
+
+
+class DerivativeSchema(ModelSchema):
+    """A web size: progressive JPEG or WebP."""
+
+    class Meta:
+        model = Derivative
+        fields = ("width", "height", "format", "url")
+
+    url = fields.Function(
+        lambda d: derivative_url(d, media_right(current_viewer(), d.photo.album)),
+        dump_only=True,
+        metadata={"type": "string"},
+    )
+
+
+class PhotoSchema(ModelSchema):
+    """A photo.  Only ``caption``, ``alt_text``, ``credit`` and ``position`` can be changed."""
+
+    class Meta:
+        model = Photo
+        fields = (
+            "id", "filename", "sha256", "taken_at", "taken_at_local", "taken_at_source", "width", "height", "title",
+            "caption", "alt_text", "credit", "copyright", "keywords", "status", "position", "camera", "derivatives",
+            "error", "metadata_error", "taken_at_raw", "content_type", "size",
+        )  # fmt: skip
+        dump_only = (
+            "id", "filename", "sha256", "taken_at", "taken_at_source", "width", "height", "title", "copyright",
+            "status", "error", "metadata_error", "taken_at_raw", "content_type", "size",
+        )  # fmt: skip
+
+    filename = auto_field("original_filename")
+    sha256 = auto_field(validate=SHA256)
+    taken_at = UTCDateTime(allow_none=True, metadata={"description": "UTC; null when the file had no capture time"})
+    taken_at_local = LocalTime(
+        dump_only=True, allow_none=True, metadata={"description": "local time with the offset that applied"}
+    )
+    caption = auto_field(allow_none=True, metadata={"description": "null: none"})
+    alt_text = auto_field(allow_none=True, metadata={"description": "null: none"})
+    credit = auto_field(allow_none=True, metadata={"description": "null: none"})
+    keywords = fields.List(fields.String(), dump_only=True)
+    position = auto_field(
+        validate=validate.Range(0, POSITION_MAX), metadata={"description": "place in a manually ordered album"}
+    )
+    camera = fields.Nested(CameraSchema, dump_only=True)
+    derivatives = fields.List(fields.Nested(DerivativeSchema), dump_only=True)
+    error = auto_field(metadata=only_for(STAFF, "why processing failed"))
+    metadata_error = auto_field(metadata=only_for(STAFF, "why the file's metadata could not be read"))
+    taken_at_raw = auto_field(metadata=only_for(STAFF, "the capture time exactly as found in the file"))
+    content_type = auto_field(metadata=only_for(STAFF, "the file type, from its bytes"))
+    size = auto_field(metadata=only_for(STAFF, "bytes"))
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "camera":
+            return obj  # the camera's fields are the photo's columns
+        if attr == "derivatives":
+            return sorted(obj.derivatives, key=lambda d: (d.format, d.width))
+        return super().get_attribute(obj, attr, default)
+
+
+class PhotoRefSchema(ModelSchema):
+    """The same bytes are already in the album as a photo the uploader may not see: only what the
+    uploader already knows."""
+
+    class Meta:
+        model = Photo
+        fields = ("id", "sha256", "status")
+        dump_only = fields
+
+
+class PhotoQuerySchema(PageQuerySchema):
+    status = column_field(Photo.status, required=False, metadata={"description": "only photos in this state"})
+    credit = column_field(Photo.credit, required=False, metadata={"description": "only photos with this credit"})
+    token = fields.String(metadata={"description": "share token of an unlisted album"})

@@ -1,0 +1,56 @@
+"""Event reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+from marshmallow_sqlalchemy import auto_field
+
+from gallery.api.access import current_viewer
+from gallery.api.schemas.base import ModelSchema, PageQuerySchema, Slug, UTCDateTime, column_field, url_field
+from gallery.catalog.visibility import can_list_album
+from gallery.http.urls import external_url
+from gallery.models import Album, Report
+from gallery.reports.service import REPORT_LANGUAGES
+
+
+class ReportSchema(ModelSchema):
+    """A report (an article about the event, in Markdown) and the albums it links, in order."""
+
+    class Meta:
+        model = Report
+        fields = ("slug", "event", "title", "language", "status", "body", "published_at", "albums", "url")
+
+    slug = auto_field(
+        required=False,
+        validate=Slug(),
+        metadata={"description": "unique in the event; made from the title when left out"},
+    )
+    event = fields.Function(
+        lambda report: report.event.slug,
+        dump_only=True,
+        metadata={"type": "string", "description": "slug of the event"},
+    )
+    language = auto_field(validate=validate.OneOf(REPORT_LANGUAGES))
+    body = auto_field(allow_none=True, metadata={"description": "Markdown; null: empty"})
+    published_at = UTCDateTime(dump_only=True, allow_none=True, metadata={"description": "when first published"})
+    albums = fields.List(
+        column_field(Album.slug), metadata={"description": "slugs of the linked albums of the event, in order"}
+    )
+    url = url_field(
+        lambda report: external_url("web.report", event=report.event.slug, report=report.slug), "the report's page"
+    )
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "albums":  # the linked albums this viewer may see listed
+            viewer = current_viewer()
+            return [album.slug for album in obj.albums if can_list_album(album, viewer)]
+        return super().get_attribute(obj, attr, default)
+
+
+class ReportQuerySchema(PageQuerySchema):
+    status = column_field(Report.status, required=False, metadata={"description": "only reports in this state"})
+    language = fields.String(
+        validate=validate.OneOf(REPORT_LANGUAGES), metadata={"description": "only in this language"}
+    )
