@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gallery.core.errors import GalleryError
+from gallery.media.sniff import canonical_extension
 
 BAG_FORMAT = "gallery-album-bag"
 BAG_FORMAT_VERSION = 1
@@ -23,16 +24,6 @@ INSTANCE_TAG_FILE = "gallery-instance.json"
 METADATA_PATH = "data/metadata.json"
 SUPPORTED_ALGORITHMS = ("sha256", "sha512", "sha1", "md5")
 
-#: The file-name extension of each content type in a bag (anything else: ``bin``).
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/tiff": "tif",
-    "image/heic": "heic",
-    "image/heif": "heif",
-    "image/avif": "avif",
-}
 _MANIFEST_NAME_RE = re.compile(r"(tag)?manifest-([a-z0-9]+)\.txt")
 #: RFC 8493 lines end with LF, CR or CRLF, nothing else (str.splitlines would also split on
 #: U+2028, U+0085 and other characters a file name may contain).
@@ -60,7 +51,7 @@ def safe_stem(filename: str) -> str:
 
 def bag_file_name(position: int, original_filename: str, content_type: str) -> str:
     """``originals/0001-<stem>.<ext>``: the capture-order position keeps names unique and stable."""
-    ext = EXTENSIONS.get(content_type, "bin")
+    ext = canonical_extension(content_type) or "bin"  # the one extension table, gallery.media.sniff
     return f"originals/{position:04d}-{safe_stem(original_filename)}.{ext}"
 
 
