@@ -79,15 +79,44 @@ class DemoShot:
 SHOTS: tuple[DemoShot, ...] = (
     DemoShot("2024:05:07 08:42:10", "Rejestracja delegatów / Delegate registration", ((34, 87, 160), (230, 238, 247))),
     DemoShot("2024:05:07 09:31:55", "Otwarcie konferencji / Opening plenary", ((18, 52, 86), (244, 180, 64))),
-    DemoShot("2024:05:07 10:05:12", "Panel o polityce klastrowej / Cluster policy panel", ((96, 44, 120), (250, 210, 120)), portrait=True),
+    DemoShot(
+        "2024:05:07 10:05:12",
+        "Panel o polityce klastrowej / Cluster policy panel",
+        ((96, 44, 120), (250, 210, 120)),
+        portrait=True,
+    ),
     DemoShot("2024:05:07 11:47:03", "Przerwa kawowa / Coffee break networking", ((120, 72, 40), (250, 236, 214))),
-    DemoShot("2024:05:07 14:20:41", "Sesja o kompetencjach / Skills session", ((20, 110, 90), (220, 245, 235)), camera=("NIKON CORPORATION", "NIKON Z 6_2")),
+    DemoShot(
+        "2024:05:07 14:20:41",
+        "Sesja o kompetencjach / Skills session",
+        ((20, 110, 90), (220, 245, 235)),
+        camera=("NIKON CORPORATION", "NIKON Z 6_2"),
+    ),
     DemoShot("2024:05:07 16:02:30", "Łańcuchy dostaw / Resilient supply chains", ((150, 40, 50), (250, 225, 200))),
-    DemoShot("2024:05:07 19:30:00", "Kolacja networkingowa / Networking dinner", ((40, 30, 70), (255, 170, 90)), portrait=True),
+    DemoShot(
+        "2024:05:07 19:30:00",
+        "Kolacja networkingowa / Networking dinner",
+        ((40, 30, 70), (255, 170, 90)),
+        portrait=True,
+    ),
     DemoShot("2024:05:08 09:12:44", "Drugi dzień: powitanie / Day two welcome", ((30, 90, 150), (250, 250, 240))),
-    DemoShot("2024:05:08 10:40:18", "Młodzi innowatorzy / Young innovators pitch", ((200, 90, 20), (255, 240, 200)), camera=("NIKON CORPORATION", "NIKON Z 6_2")),
-    DemoShot("2024:05:08 12:15:09", "Partnerstwa międzyregionalne / Interregional partnerships", ((60, 120, 60), (235, 250, 225))),
-    DemoShot("2024:05:08 15:33:27", "Podpisanie deklaracji / Signing the joint declaration", ((90, 60, 30), (245, 230, 200)), portrait=True),
+    DemoShot(
+        "2024:05:08 10:40:18",
+        "Młodzi innowatorzy / Young innovators pitch",
+        ((200, 90, 20), (255, 240, 200)),
+        camera=("NIKON CORPORATION", "NIKON Z 6_2"),
+    ),
+    DemoShot(
+        "2024:05:08 12:15:09",
+        "Partnerstwa międzyregionalne / Interregional partnerships",
+        ((60, 120, 60), (235, 250, 225)),
+    ),
+    DemoShot(
+        "2024:05:08 15:33:27",
+        "Podpisanie deklaracji / Signing the joint declaration",
+        ((90, 60, 30), (245, 230, 200)),
+        portrait=True,
+    ),
     DemoShot("2024:05:08 16:05:51", "Zdjęcie grupowe / Group photo", ((25, 60, 110), (255, 215, 0))),
 )
 
@@ -166,7 +195,9 @@ def _xmp(description: str, creator: str, rights: str) -> bytes:
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(description)}</rdf:li></rdf:Alt></dc:description>'
+        "<dc:description><rdf:Alt>"
+        f'<rdf:li xml:lang="x-default">{escape(description)}</rdf:li>'
+        "</rdf:Alt></dc:description>"
         f"<dc:creator><rdf:Seq><rdf:li>{escape(creator)}</rdf:li></rdf:Seq></dc:creator>"
         f'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{escape(rights)}</rdf:li></rdf:Alt></dc:rights>'
         "</rdf:Description></rdf:RDF></x:xmpmeta>"

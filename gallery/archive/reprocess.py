@@ -31,9 +31,7 @@ def derivatives_match(photo: Photo, sizes: Sequence[int]) -> bool:
     return have == wanted and len(photo.derivatives) == len(have)
 
 
-def photos_to_reprocess(
-    session: Session, *, album: Album | None, sizes: Sequence[int], everything: bool
-) -> list[int]:
+def photos_to_reprocess(session: Session, *, album: Album | None, sizes: Sequence[int], everything: bool) -> list[int]:
     """Photos whose derivatives need (re)making: failed or unfinished ones, ready ones whose
     derivatives do not match ``sizes`` (after the sizes changed), or every photo with
     ``everything``.  Deleted photos are skipped.  A run that was interrupted finds only what

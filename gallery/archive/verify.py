@@ -49,7 +49,8 @@ class Problem:
     def describe(self) -> str:
         where = f"photo {self.photo_id} (album {self.album}) {self.key}"
         if self.kind == "missing":
-            return f"MISSING {where}: expected sha256 {self.expected_sha256} ({self.expected_size} bytes), no object stored"
+            expected = f"expected sha256 {self.expected_sha256} ({self.expected_size} bytes)"
+            return f"MISSING {where}: {expected}, no object stored"
         return (
             f"CHANGED {where}: expected sha256 {self.expected_sha256} ({self.expected_size} bytes), "
             f"actual sha256 {self.actual_sha256} ({self.actual_size} bytes)"

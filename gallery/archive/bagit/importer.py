@@ -232,7 +232,9 @@ def _bag_photos(
         if name not in sizes or name == fmt.METADATA_PATH:
             raise InvalidBag(f"metadata.json: photos[{i}].path {entry['path']!r} is not in the bag")
         if sha256s[name] != entry["sha256"]:
-            raise InvalidBag(f"metadata.json: photos[{i}] says sha256 {entry['sha256']}, the manifest differs for {name}")
+            raise InvalidBag(
+                f"metadata.json: photos[{i}] says sha256 {entry['sha256']}, the manifest differs for {name}"
+            )
         if sizes[name] != entry["size"]:
             raise InvalidBag(f"metadata.json: photos[{i}] says {entry['size']} bytes, {name} has {sizes[name]}")
         detected = sniff.detect(heads[name])
@@ -275,8 +277,9 @@ def _validate(zf: zipfile.ZipFile, path: Path, on_file: Progress | None, photo_l
         zf, [(p.member[len(root) :], files[p.member[len(root) :]], p.sha256) for p in photos], photo_limits
     )
     listed = {p.member[len(root) :] for p in photos} | {fmt.METADATA_PATH}
-    warnings = [f"{name} is in the bag but not in metadata.json; it is not imported" for name in payload
-                if name not in listed]
+    warnings = [
+        f"{name} is in the bag but not in metadata.json; it is not imported" for name in payload if name not in listed
+    ]
     return ValidatedBag(path=path, root=root, metadata=metadata, photos=photos, info=info_tags, warnings=warnings)
 
 

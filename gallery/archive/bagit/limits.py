@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,17 @@ MAX_RATIO = 100
 #: ... plus this much, so that small, very compressible files never count as bombs.
 RATIO_ALLOWANCE = 1 << 20
 
-# What zipfile raises for damaged entries, unsupported compression methods and encrypted entries.
+# What zipfile raises for damaged entries (a bad CRC; zlib.error for a broken deflate stream),
+# unsupported compression methods and encrypted entries.
 _READ_ERRORS = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
 )
 
 

@@ -99,7 +99,9 @@ def _columns(model: type[Any], *names: str) -> tuple[Field, ...]:
 
 _photo = Photo.__table__.c
 
-EVENT: tuple[Field, ...] = _columns(Event, "slug", "title", "starts_on", "ends_on", "timezone", "location", "description")
+EVENT: tuple[Field, ...] = _columns(
+    Event, "slug", "title", "starts_on", "ends_on", "timezone", "location", "description"
+)
 ALBUM: tuple[Field, ...] = (
     *_columns(Album, "slug", "title", "description", "visibility", "sort_mode", "original_downloads"),
     Field("cover", (str,), nullable=True),  # the bag path of the cover photo
@@ -133,8 +135,17 @@ PHOTO: tuple[Field, ...] = (
 #: gallery-instance.json), and what is rebuilt on import (the storage key, processing state).
 PHOTO_COLUMNS_LEFT_OUT = frozenset(
     {
-        "id", "album_id", "original_key", "status", "processing_since", "error", "uploaded_by_id",
-        "deleted_at", "last_verified_at", "created_at", "updated_at",
+        "id",
+        "album_id",
+        "original_key",
+        "status",
+        "processing_since",
+        "error",
+        "uploaded_by_id",
+        "deleted_at",
+        "last_verified_at",
+        "created_at",
+        "updated_at",
     }
 )
 

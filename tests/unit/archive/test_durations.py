@@ -12,7 +12,16 @@ from gallery.core.errors import ValidationError
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("0s", 0), ("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604800), ("2w", 1209600), ("1d12h", 129600), ("1h 30m", 5400)],
+    [
+        ("0s", 0),
+        ("90s", 90),
+        ("30m", 1800),
+        ("24h", 86400),
+        ("7d", 604800),
+        ("2w", 1209600),
+        ("1d12h", 129600),
+        ("1h 30m", 5400),
+    ],
 )
 def test_durations(text, seconds):
     assert parse_duration(text) == timedelta(seconds=seconds)
@@ -26,7 +35,16 @@ def test_bad_durations_are_refused(text):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0s"), (45, "45s"), (90, "90s"), (1800, "30m"), (5400, "90m"), (86400, "1d"), (129600, "36h"), (1209600, "2w")],
+    [
+        (0, "0s"),
+        (45, "45s"),
+        (90, "90s"),
+        (1800, "30m"),
+        (5400, "90m"),
+        (86400, "1d"),
+        (129600, "36h"),
+        (1209600, "2w"),
+    ],
 )
 def test_format_duration_gives_the_shortest_form(seconds: int, text: str) -> None:
     assert format_duration(timedelta(seconds=seconds)) == text

@@ -76,12 +76,20 @@ def test_photos_deleted_past_retention_are_purged_unless_shared(app, client, tok
     album = db.session.scalar(select(Album).where(Album.slug == "one"))
     album.cover_photo_id = gone
     now = datetime.now(UTC)
-    for photo_id, when in ((gone, now - timedelta(days=40)), (shared_deleted, now - timedelta(days=40)), (recent, now - timedelta(days=1))):
+    for photo_id, when in (
+        (gone, now - timedelta(days=40)),
+        (shared_deleted, now - timedelta(days=40)),
+        (recent, now - timedelta(days=1)),
+    ):
         db.session.get(Photo, photo_id).deleted_at = when
     db.session.commit()
     gone_keys = [db.session.get(Photo, gone).original_key] + [d.key for d in db.session.get(Photo, gone).derivatives]
-    shared_keys = [db.session.get(Photo, shared_live).original_key] + [d.key for d in db.session.get(Photo, shared_live).derivatives]
-    recent_keys = [db.session.get(Photo, recent).original_key] + [d.key for d in db.session.get(Photo, recent).derivatives]
+    shared_keys = [db.session.get(Photo, shared_live).original_key] + [
+        d.key for d in db.session.get(Photo, shared_live).derivatives
+    ]
+    recent_keys = [db.session.get(Photo, recent).original_key] + [
+        d.key for d in db.session.get(Photo, recent).derivatives
+    ]
     db.session.rollback()
 
     dry = cli(app, "gc", "--dry-run")
@@ -96,7 +104,9 @@ def test_photos_deleted_past_retention_are_purged_unless_shared(app, client, tok
     db.session.rollback()
     assert db.session.get(Photo, gone) is None and db.session.get(Photo, shared_deleted) is None
     assert db.session.get(Photo, shared_live) is not None and db.session.get(Photo, recent) is not None
-    assert db.session.scalar(select(func.count(Derivative.id)).where(Derivative.photo_id.in_([gone, shared_deleted]))) == 0
+    assert (
+        db.session.scalar(select(func.count(Derivative.id)).where(Derivative.photo_id.in_([gone, shared_deleted]))) == 0
+    )
     assert db.session.scalar(select(Album.cover_photo_id).where(Album.slug == "one")) is None
     keys = stored_keys(app)
     assert not any(k in keys for k in gone_keys)

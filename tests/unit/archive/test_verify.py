@@ -79,8 +79,12 @@ def test_untracked_objects_are_listed_but_exit_0(app, client, tokens, album):
     storage_of(app).put(orphan_key, io.BytesIO(stray), sha256=sha, content_type="image/jpeg")
     stale = b"old derivative"
     stale_key = f"derivatives/{sha}/2048.webp"
-    storage_of(app).put(stale_key, io.BytesIO(stale), sha256=hashlib.sha256(stale).hexdigest(), content_type="image/webp")
-    storage_of(app).put("elsewhere/file.txt", io.BytesIO(b"x"), sha256=hashlib.sha256(b"x").hexdigest(), content_type="text/plain")
+    storage_of(app).put(
+        stale_key, io.BytesIO(stale), sha256=hashlib.sha256(stale).hexdigest(), content_type="image/webp"
+    )
+    storage_of(app).put(
+        "elsewhere/file.txt", io.BytesIO(b"x"), sha256=hashlib.sha256(b"x").hexdigest(), content_type="text/plain"
+    )
 
     result = cli(app, "verify")
 

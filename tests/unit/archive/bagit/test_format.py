@@ -173,7 +173,8 @@ def test_iso_utc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "text"), [(0, "0 bytes"), (1023, "1023 bytes"), (1024, "1.0 KB"), (1536 * 1024, "1.5 MB"), (5 << 40, "5.0 TB")]
+    ("size", "text"),
+    [(0, "0 bytes"), (1023, "1023 bytes"), (1024, "1.0 KB"), (1536 * 1024, "1.5 MB"), (5 << 40, "5.0 TB")],
 )
 def test_human_size(size: int, text: str) -> None:
     assert fmt.human_size(size) == text

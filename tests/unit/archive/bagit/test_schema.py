@@ -45,14 +45,38 @@ PHOTO_COLUMNS = [pair for fields in (PHOTO, CAMERA, PRIVATE) for pair in _column
 
 def photo_entry(**changes: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "path": "originals/0001-a.jpg", "sha256": "a" * 64, "size": 1234, "content_type": "image/jpeg",
-        "original_filename": "a.jpg", "width": 320, "height": 240, "orientation": 1,
-        "taken_at": "2024-05-07T07:42:10Z", "taken_at_offset_minutes": 120, "taken_at_source": "exif_original",
-        "taken_at_raw": "2024:05:07 09:42:10", "taken_at_flags": "", "clock_offset_seconds": 0,
-        "camera": {"make": "Canon", "model": "Canon EOS R6", "serial": None, "lens": None, "focal_length_mm": 50,
-                   "aperture": 2.8, "exposure_time": "1/250", "iso": 1600},
-        "metadata_error": None, "title": "", "caption": "Opening", "alt_text": "", "credit": "Ana", "copyright": "",
-        "keywords": ["ecc", "2024"], "position": None,
+        "path": "originals/0001-a.jpg",
+        "sha256": "a" * 64,
+        "size": 1234,
+        "content_type": "image/jpeg",
+        "original_filename": "a.jpg",
+        "width": 320,
+        "height": 240,
+        "orientation": 1,
+        "taken_at": "2024-05-07T07:42:10Z",
+        "taken_at_offset_minutes": 120,
+        "taken_at_source": "exif_original",
+        "taken_at_raw": "2024:05:07 09:42:10",
+        "taken_at_flags": "",
+        "clock_offset_seconds": 0,
+        "camera": {
+            "make": "Canon",
+            "model": "Canon EOS R6",
+            "serial": None,
+            "lens": None,
+            "focal_length_mm": 50,
+            "aperture": 2.8,
+            "exposure_time": "1/250",
+            "iso": 1600,
+        },
+        "metadata_error": None,
+        "title": "",
+        "caption": "Opening",
+        "alt_text": "",
+        "credit": "Ana",
+        "copyright": "",
+        "keywords": ["ecc", "2024"],
+        "position": None,
         "private": {"gps_latitude": 50.84, "gps_longitude": 4.38, "gps_altitude": None},
     }
     entry.update(changes)
@@ -63,10 +87,25 @@ def document(*photos: dict[str, Any], **album_changes: Any) -> dict[str, Any]:
     return {
         "format": BAG_FORMAT,
         "format_version": BAG_FORMAT_VERSION,
-        "event": {"slug": "ecc-2024", "title": "ECC", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
-                  "timezone": "Europe/Brussels", "location": "", "description": ""},
-        "album": {"slug": "ecc", "title": "ECC", "description": "", "visibility": "public",
-                  "sort_mode": "capture_time", "original_downloads": "off", "cover": None, **album_changes},
+        "event": {
+            "slug": "ecc-2024",
+            "title": "ECC",
+            "starts_on": "2024-05-07",
+            "ends_on": "2024-05-08",
+            "timezone": "Europe/Brussels",
+            "location": "",
+            "description": "",
+        },
+        "album": {
+            "slug": "ecc",
+            "title": "ECC",
+            "description": "",
+            "visibility": "public",
+            "sort_mode": "capture_time",
+            "original_downloads": "off",
+            "cover": None,
+            **album_changes,
+        },
         "photos": list(photos),
     }
 
@@ -167,7 +206,10 @@ def test_each_enum_of_the_model_is_enforced(field: Field, column: sa.Column[Any]
     fields = _owner(field)
     for value in column.type.enums:
         schema.check_metadata(_place(fields, field, value))
-    refused(_place(fields, field, "sideways"), f"{_where(fields, field)} 'sideways' is not one of {', '.join(column.type.enums)}")
+    refused(
+        _place(fields, field, "sideways"),
+        f"{_where(fields, field)} 'sideways' is not one of {', '.join(column.type.enums)}",
+    )
     refused(_place(fields, field, column.type.enums[0].upper()), "is not one of")
 
 
@@ -200,9 +242,14 @@ def test_null_is_accepted_exactly_where_the_column_allows_it(field: Field, colum
         ({"keywords": ["a", 1]}, "photos[0].keywords must be a list of strings"),
         ({"keywords": "a,b"}, "photos[0].keywords must be list"),
         ({"camera": None}, "photos[0].camera must be dict"),
-        ({"camera": {"make": "Canon"}}, "photos[0].camera lacks aperture, exposure_time, focal_length_mm, iso, lens, model, serial"),
-        ({"private": {"gps_latitude": "50.8", "gps_longitude": None, "gps_altitude": None}},
-         "photos[0].private.gps_latitude must be int or float or null"),
+        (
+            {"camera": {"make": "Canon"}},
+            "photos[0].camera lacks aperture, exposure_time, focal_length_mm, iso, lens, model, serial",
+        ),
+        (
+            {"private": {"gps_latitude": "50.8", "gps_longitude": None, "gps_altitude": None}},
+            "photos[0].private.gps_latitude must be int or float or null",
+        ),
     ],
 )
 def test_bag_rules_beyond_the_columns(change: dict[str, Any], message: str) -> None:
@@ -226,7 +273,10 @@ def test_camera_iso_range_comes_from_its_column() -> None:
         (document(photo_entry(), photo_entry(path="originals/2.jpg")), "photos[1] repeats the sha256"),
         (document(photo_entry(), photo_entry(sha256="b" * 64)), "photos[1] repeats the path"),
         (document(photo_entry(), cover="originals/9.jpg"), "album.cover names no photo of the bag"),
-        ({**document(), "event": {**document()["event"], "starts_on": "7 May"}}, "event.starts_on '7 May' is not a date"),
+        (
+            {**document(), "event": {**document()["event"], "starts_on": "7 May"}},
+            "event.starts_on '7 May' is not a date",
+        ),
     ],
 )
 def test_document_rules(doc: Any, message: str) -> None:
@@ -234,8 +284,11 @@ def test_document_rules(doc: Any, message: str) -> None:
 
 
 def test_a_valid_document_passes_and_extra_keys_are_ignored() -> None:
-    doc = document(photo_entry(), photo_entry(path="originals/0002-b.jpg", sha256="b" * 64, taken_at=None),
-                   cover="originals/0002-b.jpg")
+    doc = document(
+        photo_entry(),
+        photo_entry(path="originals/0002-b.jpg", sha256="b" * 64, taken_at=None),
+        cover="originals/0002-b.jpg",
+    )
     doc["photos"][0]["future_field"] = {"anything": 1}
     assert schema.check_metadata(copy.deepcopy(doc)) == doc
 
@@ -254,13 +307,31 @@ def test_dump_and_load_are_inverse_for_a_photo() -> None:
 
 
 def test_dump_writes_enums_dates_and_extras_as_json() -> None:
-    event = Event(slug="e", title="E", starts_on=datetime(2024, 5, 7).date(), ends_on=datetime(2024, 5, 8).date(),
-                  timezone="Europe/Warsaw", location="Kraków", description="")
-    album = Album(slug="a", title="A", description="", visibility=Visibility.unlisted, sort_mode=SortMode.manual,
-                  original_downloads=OriginalDownloads.exact)
+    event = Event(
+        slug="e",
+        title="E",
+        starts_on=datetime(2024, 5, 7).date(),
+        ends_on=datetime(2024, 5, 8).date(),
+        timezone="Europe/Warsaw",
+        location="Kraków",
+        description="",
+    )
+    album = Album(
+        slug="a",
+        title="A",
+        description="",
+        visibility=Visibility.unlisted,
+        sort_mode=SortMode.manual,
+        original_downloads=OriginalDownloads.exact,
+    )
     assert schema.dump(EVENT, event)["starts_on"] == "2024-05-07"
     assert schema.dump(ALBUM, album, cover=None) == {
-        "slug": "a", "title": "A", "description": "", "visibility": "unlisted", "sort_mode": "manual",
-        "original_downloads": "exact", "cover": None,
+        "slug": "a",
+        "title": "A",
+        "description": "",
+        "visibility": "unlisted",
+        "sort_mode": "manual",
+        "original_downloads": "exact",
+        "cover": None,
     }
     assert Format.date is schema.column_field(Event.__table__.c.ends_on).format
