@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from gallery.archive.integrity import DEFAULT_RETENTION
+from gallery.archive.gc import DEFAULT_RETENTION
 from gallery.catalog import events as catalog
 from gallery.core.audit import Actor, record
 from gallery.core.changes import KEEP, apply_changes, kept
