@@ -54,6 +54,12 @@ class PayloadTooLarge(GalleryError):
     code = "payload_too_large"
 
 
+class EmptyFile(GalleryError):
+    """An upload of zero bytes."""
+
+    code = "empty_file"
+
+
 class UnsupportedMediaType(GalleryError):
     status = 415
     code = "unsupported_media_type"

@@ -1,5 +1,6 @@
 """The album upload page: drag-and-drop with per-file progress (JS), and a plain
-multi-file form that works without JavaScript.  Both call the ingest service."""
+multi-file form that works without JavaScript.  Each file goes through
+:func:`gallery.photos.receive.receive`; the page words its answer per file."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from gallery.catalog import events as catalog
-from gallery.core.errors import GalleryError, PhotoDeleted
+from gallery.core.errors import DecoderBusy, EmptyFile, GalleryError, PayloadTooLarge, PhotoDeleted
 from gallery.core.permissions import Permission
 from gallery.extensions import db
 from gallery.http.guard import current_actor, requires
 from gallery.http.request import received_from
 from gallery.manage.blueprint import bp
-from gallery.photos.ingest import ingest
+from gallery.photos.receive import receive
 from gallery.photos.received import spool
 from gallery.tasks import enqueue_derivatives
 
@@ -27,10 +28,11 @@ MAX_FILES_PER_FORM = 500
 @dataclass(frozen=True)
 class UploadResult:
     filename: str
-    outcome: str  # added | exists | deleted | rejected
+    outcome: str  # added | exists | deleted | rejected | busy (the server was busy: nothing saved, send it again)
     message: str
     photo_id: int | None = None
     status: str = ""
+    retry_after: int | None = None  # busy: seconds until a retry is worth it
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -42,27 +44,26 @@ class UploadResult:
         }
 
 
-def _ingest_one(album_slug: str, file: FileStorage) -> UploadResult:
+def _receive_one(album_slug: str, file: FileStorage) -> UploadResult:
     settings = current_app.config["GALLERY_SETTINGS"]
     name = file.filename or _("(unnamed file)")
     album = catalog.get_album(db.session, album_slug)
-    received = received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes)
     try:
-        if received.size > settings.max_upload_bytes:
-            return UploadResult(name, "rejected", _("larger than the limit of %(mb)s MB", mb=settings.max_upload_mb))
-        if received.size == 0:
-            return UploadResult(name, "rejected", _("the file is empty"))
-        outcome = ingest(
+        receipt = receive(
             db.session,
             current_app.extensions["gallery_storage"],
-            album=album,
-            received=received,
+            received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes),
             filename=file.filename,
+            album=album,
             actor=current_actor(),
-            max_pixels=settings.max_pixels,
+            settings=settings,
+            derivatives=enqueue_derivatives,
         )
+    except PayloadTooLarge:
+        return UploadResult(name, "rejected", _("larger than the limit of %(mb)s MB", mb=settings.max_upload_mb))
+    except EmptyFile:
+        return UploadResult(name, "rejected", _("the file is empty"))
     except PhotoDeleted:
-        db.session.rollback()
         return UploadResult(
             name,
             "deleted",
@@ -71,22 +72,26 @@ def _ingest_one(album_slug: str, file: FileStorage) -> UploadResult:
                 "an editor can restore it from the bin (Deleted photos)"
             ),
         )
+    except DecoderBusy as exc:
+        message = _(
+            "The server is busy with other large images; nothing was saved. Please try again in %(seconds)s seconds.",
+            seconds=exc.retry_after,
+        )
+        return UploadResult(name, "busy", message, retry_after=exc.retry_after)
     except GalleryError as exc:
-        db.session.rollback()
         return UploadResult(name, "rejected", exc.message)
-    finally:
-        received.cleanup()
-    photo_id = outcome.photo.id
-    db.session.rollback()  # the derivative task commits in its own session
-    if outcome.needs_derivatives:
-        enqueue_derivatives(photo_id)
-    from gallery.models import Photo
+    photo = receipt.photo
+    outcome, message = ("added", _("added")) if receipt.created else ("exists", _("already in this album"))
+    return UploadResult(name, outcome, message, photo.id, photo.status.value)
 
-    photo = db.session.get(Photo, photo_id)
-    status = photo.status.value if photo is not None else ""
-    if outcome.created:
-        return UploadResult(name, "added", _("added"), photo_id, status)
-    return UploadResult(name, "exists", _("already in this album"), photo_id, status)
+
+def _json_status(outcomes: set[str]) -> int:
+    """The status of the page's JSON answer: 503 (with Retry-After) when the server was too busy for
+    a file, then 422 for a rejected one, 409 for one deleted earlier, else 200."""
+    for outcome, status in (("busy", 503), ("rejected", 422), ("deleted", 409)):
+        if outcome in outcomes:
+            return status
+    return 200
 
 
 @bp.route("/albums/<album>/upload", methods=["GET", "POST"])
@@ -102,15 +107,22 @@ def upload(album: str) -> Response | str | tuple[str, int]:
         message = _("Choose at least one photo.")
         if wants_json:
             return jsonify({"error": {"code": "missing_file", "message": message}}), 400  # type: ignore[return-value]
-        return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message), 400
+        return render_template(
+            "manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message
+        ), 400
     if len(files) > MAX_FILES_PER_FORM:
         message = _("At most %(n)d files per upload.", n=MAX_FILES_PER_FORM)
-        return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message), 400
+        return render_template(
+            "manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message
+        ), 400
     slug = target.slug
-    results = [_ingest_one(slug, f) for f in files]
+    results = [_receive_one(slug, f) for f in files]
     if wants_json:
-        outcomes = {r.outcome for r in results}
-        status = 422 if "rejected" in outcomes else 409 if "deleted" in outcomes else 200
-        return jsonify({"results": [r.to_dict() for r in results]}), status  # type: ignore[return-value]
+        response = jsonify({"results": [r.to_dict() for r in results]})
+        response.status_code = _json_status({r.outcome for r in results})
+        busy = [r.retry_after for r in results if r.retry_after is not None]
+        if busy:
+            response.headers["Retry-After"] = str(max(busy))
+        return response
     target = catalog.get_album(db.session, slug)
     return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=results)

@@ -1,5 +1,6 @@
-"""Bulk import of files from disk (``gallery import``): the same ingest service,
-several files at a time, resumable (already-stored files are recognised by hash)."""
+"""Bulk import of files from disk (``gallery import``): each file goes through
+:func:`gallery.photos.receive.receive`, several at a time, resumable (already-stored files are
+recognised by hash)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from gallery.core.audit import Actor
 from gallery.core.errors import GalleryError, PhotoDeleted
 from gallery.extensions import db
 from gallery.media.budget import waiting_without_limit
-from gallery.models import Album, Photo, PhotoStatus
-from gallery.photos.ingest import ingest
+from gallery.models import Album, Photo, User
 from gallery.photos.process import process_photo
+from gallery.photos.receive import receive
 from gallery.photos.received import hash_local
 from gallery.storage import StorageError
+from gallery.tasks import enqueue_derivatives
 
 log = logging.getLogger("gallery.import")
 
@@ -69,47 +71,38 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
-def import_one(app: Flask, path: Path, *, album_id: int, actor_user_id: int | None, inline_derivatives: bool) -> FileResult:
-    """Ingest one file in its own app context and session (safe in a thread)."""
+def import_one(
+    app: Flask, path: Path, *, album_id: int, actor_user_id: int | None, inline_derivatives: bool
+) -> FileResult:
+    """Receive one file in its own app context and session (safe in a thread).  New photos, and
+    those an interrupted run left ``processing``, get their derivatives: rendered here when there
+    is no broker (``inline_derivatives``), else queued."""
     settings = app.config["GALLERY_SETTINGS"]
     storage = app.extensions["gallery_storage"]
     with app.app_context():
         session = db.session
+
+        def render_now(photo_id: int) -> str:
+            return process_photo(
+                session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
+            )
+
         try:
             album = session.get(Album, album_id)
             assert album is not None
-            from gallery.models import User
-
             user = session.get(User, actor_user_id) if actor_user_id else None
-            actor = Actor(user=user, via="cli")
-            received = hash_local(path, max_bytes=settings.max_upload_bytes)
-            if received.size == 0:
-                return FileResult(path, "rejected", reason="the file is empty")
-            outcome = ingest(
+            receipt = receive(
                 session,
                 storage,
-                album=album,
-                received=received,
+                hash_local(path, max_bytes=settings.max_upload_bytes),
                 filename=path.name,
-                actor=actor,
-                max_pixels=settings.max_pixels,
+                album=album,
+                actor=Actor(user=user, via="cli"),
+                settings=settings,
+                derivatives=render_now if inline_derivatives else enqueue_derivatives,
             )
-            photo_id = outcome.photo.id
-            status = outcome.photo.status
-            # New, or left `processing` by an interrupted run (re-queued by ingest): finish it now.
-            if outcome.needs_derivatives:
-                if inline_derivatives:
-                    status_value = process_photo(
-                        session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
-                    )
-                else:
-                    from gallery.tasks import enqueue_derivatives
-
-                    enqueue_derivatives(photo_id)
-                    status_value = PhotoStatus.processing.value
-            else:
-                status_value = status.value
-            return FileResult(path, "added" if outcome.created else "exists", photo_id=photo_id, status=status_value)
+            outcome = "added" if receipt.created else "exists"
+            return FileResult(path, outcome, photo_id=receipt.photo.id, status=receipt.photo.status.value)
         except PhotoDeleted as exc:
             # Not a failure: an editor deleted it; only the bin restores it.
             session.rollback()

@@ -1,12 +1,12 @@
-"""The ingest use case, shared by the upload page, the JSON API and ``gallery import``.
+"""Storing one received file as a photo: inspect the bytes, store the original, commit the row.
 
-upload → validate (type from bytes, pixel limit, decodes) → hash → store the
-original (checksum verified by the store) → commit the row → derivatives (Celery).
+validate (type from bytes, pixel limit, decodes) → read the metadata → store the original
+(checksum verified by the store) → commit the row.  Uploads reach this through
+:func:`gallery.photos.receive.receive`, which adds the checks before it, the answer for bytes
+that are already there (deleted, still processing) and the derivative work after it.
 
-A 2xx means the original is in storage under its content-addressed key and the
-row is committed.  The same bytes in the same album give the existing photo,
-also when two identical uploads race (the unique constraint decides); if that
-photo was deleted, it stays deleted (409: the bin restores, not a re-upload)."""
+The same bytes in the same album give the existing row (deleted or not), also when two
+identical uploads race (the unique constraint decides)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -23,12 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
-from gallery.core.errors import (
-    DecoderBusy,
-    PhotoDeleted,
-    UnprocessableImage,
-    UnsupportedMediaType,
-)
+from gallery.core.errors import DecoderBusy, UnprocessableImage, UnsupportedMediaType
 from gallery.media import budget, images, sniff
 from gallery.media.derivatives import original_key
 from gallery.media.metadata.camera import camera_info
@@ -39,7 +33,6 @@ from gallery.media.metadata.reading import read_metadata
 from gallery.models import Album, Photo, PhotoStatus, TakenAtSource
 from gallery.photos import clock
 from gallery.photos.capture import offset_minutes
-from gallery.photos import stuck as processing
 from gallery.photos.received import Received
 from gallery.storage import NotFound, Storage
 
@@ -49,26 +42,10 @@ EXIF_TIME_BUDGET = 2.0
 FILENAME_MAX = 255
 
 
-DELETED_MESSAGE = (
-    "this photo was deleted from the album {album!r}; uploading it again does not restore it: "
-    "an editor can restore it from the album's bin (Deleted photos)"
-)
-
-
 @dataclass(frozen=True)
 class IngestOutcome:
     photo: Photo
-    created: bool  # False: the same bytes were already in the album
-    requeued: bool = False  # already there but still `processing`: its derivative work is due again
-
-    @property
-    def status_code(self) -> int:
-        return 201 if self.created else 200
-
-    @property
-    def needs_derivatives(self) -> bool:
-        """Whether the caller must queue (or run) the derivative work for this photo."""
-        return self.created or self.requeued
+    created: bool  # False: the same bytes were already in the album (the row may be deleted)
 
 
 @dataclass(frozen=True)
@@ -197,22 +174,6 @@ def find_existing(session: Session, album_id: int, sha256: str) -> Photo | None:
     return session.scalar(select(Photo).where(Photo.album_id == album_id, Photo.sha256 == sha256))
 
 
-def _already_there(session: Session, photo: Photo, album_slug: str) -> IngestOutcome:
-    """The answer when the bytes are already in the album.  A deleted photo stays deleted:
-    only the bin restores it (and once the bin is purged, the bytes are new again).  One still
-    ``processing`` may have lost its derivative work (a killed process): it is queued again
-    (the work is idempotent), so the upload's answer is never a promise nobody keeps."""
-    if photo.deleted_at is not None:
-        session.rollback()
-        raise PhotoDeleted(DELETED_MESSAGE.format(album=album_slug))
-    if photo.status == PhotoStatus.processing:
-        photo_id = photo.id
-        session.rollback()  # the write below starts its own transaction (SQLite: write-first)
-        processing.restart_processing(session, [photo_id])
-        return IngestOutcome(photo, created=False, requeued=True)
-    return IngestOutcome(photo, created=False)
-
-
 def ingest(
     session: Session,
     storage: Storage,
@@ -223,9 +184,10 @@ def ingest(
     actor: Actor,
     max_pixels: int,
 ) -> IngestOutcome:
-    """Add one received file to an album.  Commits on success; on any error
-    nothing is committed (the original may stay in storage as an orphan that
-    ``gallery gc`` removes after its grace period)."""
+    """Add one received file to an album, or find the album's row with the same bytes (returned
+    with ``created=False``, deleted or not; its transaction is left open for the caller).
+    Commits a new row; on any error nothing is committed (the original may stay in storage as an
+    orphan that ``gallery gc`` removes after its grace period)."""
     # Read what we need now: the transaction is ended before the slow part so a
     # SQLite reader snapshot never has to be upgraded to a writer later.
     album_id, album_slug, event_tz = album.id, album.slug, album.event.timezone
@@ -233,7 +195,7 @@ def ingest(
     corrections = clock.corrections_for(session, album.event_id)
     existing = find_existing(session, album_id, received.sha256)
     if existing is not None:
-        return _already_there(session, existing, album_slug)
+        return IngestOutcome(existing, created=False)
     session.rollback()
 
     found = inspect(received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections)
@@ -261,7 +223,7 @@ def ingest(
         winner = find_existing(session, album_id, received.sha256)
         if winner is None:
             raise
-        return _already_there(session, winner, album_slug)
+        return IngestOutcome(winner, created=False)
     record(
         session,
         "photo.upload",
@@ -272,14 +234,3 @@ def ingest(
     session.commit()
     log.info("stored photo %s (%s, %d bytes) in %s", photo.id, received.sha256[:12], received.size, album_slug)
     return IngestOutcome(photo, created=True)
-
-
-def open_original_path(storage: Storage, key: str) -> tuple[Path, bool]:
-    """A local path to the original: the store's own file, or a temporary copy."""
-    local = storage.local_path(key)
-    if local is not None:
-        return local, False
-    from gallery.photos.received import copy_to_temp
-
-    with storage.open(key) as stream:
-        return copy_to_temp(stream), True

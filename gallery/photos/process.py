@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gallery.media import images, sniff
 from gallery.media.derivatives import derivative_key, render_derivatives
 from gallery.models import Derivative, Photo, PhotoStatus
-from gallery.photos.ingest import open_original_path
+from gallery.photos.received import open_original_path
 from gallery.storage import Storage, StorageError, sha256_hex
 
 log = logging.getLogger("gallery.derivatives")

@@ -8,9 +8,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from gallery.core.errors import PayloadTooLarge
+from gallery.storage import Storage
 
 CHUNK = 1024 * 1024
 
@@ -40,11 +41,14 @@ class Received:
         self.cleanup()
 
 
-def _limit_message(max_bytes: int) -> str:
-    return f"the file is larger than the upload limit of {max_bytes // (1024 * 1024)} MB"
+def check_size(size: int, *, max_bytes: int) -> None:
+    """The upload size limit: 413 past ``max_bytes``.  Checked while spooling, before hashing a
+    local file, and by :func:`gallery.photos.receive.receive` on every received file."""
+    if size > max_bytes:
+        raise PayloadTooLarge(f"the file is larger than the upload limit of {max_bytes // (1024 * 1024)} MB")
 
 
-def spool(stream: BinaryIO, *, max_bytes: int, tmp_dir: str | Path | None = None) -> Received:
+def spool(stream: IO[bytes], *, max_bytes: int, tmp_dir: str | Path | None = None) -> Received:
     """Copy ``stream`` to a temporary file, hashing as it goes; 413 past ``max_bytes``."""
     digest = hashlib.sha256()
     size = 0
@@ -58,8 +62,7 @@ def spool(stream: BinaryIO, *, max_bytes: int, tmp_dir: str | Path | None = None
                 if not chunk:
                     break
                 size += len(chunk)
-                if size > max_bytes:
-                    raise PayloadTooLarge(_limit_message(max_bytes))
+                check_size(size, max_bytes=max_bytes)
                 if len(head) < 4096:
                     head += chunk[: 4096 - len(head)]
                 digest.update(chunk)
@@ -73,8 +76,7 @@ def spool(stream: BinaryIO, *, max_bytes: int, tmp_dir: str | Path | None = None
 def hash_local(path: Path, *, max_bytes: int) -> Received:
     """Hash a file that is already on local disk (CLI import) without copying it."""
     size = path.stat().st_size
-    if size > max_bytes:
-        raise PayloadTooLarge(_limit_message(max_bytes))
+    check_size(size, max_bytes=max_bytes)
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         head = handle.read(4096)
@@ -84,8 +86,18 @@ def hash_local(path: Path, *, max_bytes: int) -> Received:
     return Received(path=path, sha256=digest.hexdigest(), size=size, owned=False, head=head)
 
 
-def copy_to_temp(stream: BinaryIO, *, tmp_dir: str | Path | None = None) -> Path:
+def copy_to_temp(stream: IO[bytes], *, tmp_dir: str | Path | None = None) -> Path:
     fd, name = tempfile.mkstemp(prefix="original-", dir=tmp_dir)
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(stream, out, CHUNK)
     return Path(name)
+
+
+def open_original_path(storage: Storage, key: str) -> tuple[Path, bool]:
+    """A local path to a stored original: the store's own file, or a temporary copy (``True``:
+    the caller removes it)."""
+    local = storage.local_path(key)
+    if local is not None:
+        return local, False
+    with storage.open(key) as stream:
+        return copy_to_temp(stream), True

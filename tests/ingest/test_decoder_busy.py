@@ -8,6 +8,7 @@ import io
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -18,6 +19,7 @@ from gallery.core.errors import DecoderBusy
 from gallery.extensions import db
 from gallery.media import budget
 from gallery.models import Photo, PhotoStatus
+from tests.conftest import csrf_from, login
 from tests.ingest.conftest import upload
 
 
@@ -77,6 +79,49 @@ def test_upload_finding_no_room_is_503_with_retry_after_and_nothing_stored(app, 
     # With room again, the same file is accepted.
     again = upload(client, tokens["editor"], album.slug, png((1, 2, 3)), "busy.png")
     assert again.status_code == 201 and again.get_json()["status"] == "ready"
+
+
+@pytest.mark.app_config(GALLERY_DECODE_WAIT_SECONDS="0.3")
+def test_upload_page_says_the_server_is_busy_and_to_retry_in_english_and_polish(app, client, users, album):
+    login(client, users["photographer"].email)
+    token = csrf_from(client.get(f"/manage/albums/{album.slug}/upload").get_data(as_text=True))
+
+    def post(*, json: bool, lang: str = "en") -> Any:
+        client.set_cookie("lang", lang)
+        headers = {"X-CSRFToken": token, **({"Accept": "application/json"} if json else {})}
+        return client.post(
+            f"/manage/albums/{album.slug}/upload",
+            data={"files": (io.BytesIO(png((4, 5, 6))), "zajety.png")},
+            headers=headers,
+            content_type="multipart/form-data",
+        )
+
+    pool = budget.current()
+    with pool.reserve(pool.capacity_mp):  # other decodes hold the whole budget
+        answer = post(json=True)
+        page = post(json=False)
+        polish = post(json=False, lang="pl")
+    # the drag-and-drop script's answer for that file: 503 with Retry-After, not "rejected"
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    result = answer.get_json()["results"][0]
+    assert result["outcome"] == "busy" and result["filename"] == "zajety.png" and result["photo_id"] is None
+    assert result["message"] == "The server is busy with other large images; nothing was saved. Please try again in 1 seconds."
+    # the plain form: the file's row and the summary say so, in the visitor's language
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="result-busy"' in html
+    assert "Please try again in 1 seconds." in html and "server busy, nothing saved — send these again: 1" in html
+    assert "rejected: 0" in html
+    text = polish.get_data(as_text=True)
+    assert "Spróbuj ponownie za 1 s." in text and "serwer zajęty, nic nie zapisano — prześlij je ponownie: 1" in text
+    # nothing was kept
+    assert [o.key for o in app.extensions["gallery_storage"].list("")] == []
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+    assert list((app.config["GALLERY_SETTINGS"].instance_path / "tmp").iterdir()) == []
+    # with room again, the same file is added
+    client.set_cookie("lang", "en")
+    again = post(json=True)
+    assert again.status_code == 200 and again.get_json()["results"][0]["outcome"] == "added"
 
 
 def test_html_pages_answer_503_with_retry_after_in_the_visitor_language(app, client):
