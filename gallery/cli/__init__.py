@@ -602,8 +602,8 @@ def _payload_count(path: Path) -> int:
 
 @gallery_cli.command("clock-correct")
 @click.argument("event_slug")
-@click.option("--make", default="", help="Camera make as in EXIF, e.g. Canon.")
-@click.option("--model", required=True, help="Camera model as in EXIF, e.g. 'Canon EOS R6'.")
+@click.option("--make", default="", help="Camera make as in EXIF, e.g. Canon (only if makes share the model name).")
+@click.option("--model", required=True, help="Camera model as in EXIF, e.g. 'NIKON Z 6_2'; any make unless --make.")
 @click.option("--serial", default="", help="Only this body (default: every body of this model).")
 @click.option("--offset", "offset_text", required=True, help="Total correction, e.g. +1h03m (camera was behind) or -45m.")
 @click.option("--dry-run", is_flag=True, help="Show the new order without changing anything.")
@@ -613,17 +613,19 @@ def clock_correct(event_slug: str, make: str, model: str, serial: str, offset_te
     """Correct a camera's clock for an event: capture times are recomputed and
     albums re-sort; the original EXIF values are kept."""
     from gallery.photos import clock
+    from gallery.photos.capture import event_time, event_zone
 
     event = catalog.get_event(db.session, event_slug)
-    camera = clock.Camera(make.strip(), model.strip(), serial.strip())
+    camera = clock.resolve_camera(db.session, event, clock.Camera(make.strip(), model.strip(), serial.strip()))
     total = clock.parse_offset(offset_text)
     changes = clock.preview(db.session, event, camera, total)
     if not changes:
         raise click.ClickException(f"no photos from {camera.label()} in {event.slug}")
+    zone = event_zone(event)  # times on the event's clock, with its offset
     for item in changes:
-        before = item.before.isoformat() if item.before else "-"
-        after = item.after.isoformat() if item.after else "-"
-        click.echo(f"  {item.photo_id:>6} {item.filename[:40]:<40} {before} -> {after}")
+        before, after = (event_time(when, zone) for when in (item.before, item.after))
+        shown = " -> ".join(when.isoformat() if when else "-" for when in (before, after))
+        click.echo(f"  {item.photo_id:>6} {item.filename[:40]:<40} {shown}")
     if dry_run:
         db.session.rollback()
         click.echo(f"dry run: {len(changes)} photo(s) of {camera.label()} would change")
