@@ -15,8 +15,8 @@ The file-name extensions of every media type live in one table, :data:`MEDIA_TYP
 canonical extension of a detected file, the names of downloads and of bag members, the
 extensions of derivatives and the camera file names captions ignore all come from it.
 
-Only the standard library is imported here; :func:`ensure_pillow_plugins` imports
-pillow-heif lazily.
+Only the standard library is imported here (the HEIF opener is registered by
+:func:`gallery.media.images.ensure_heif_opener`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ __all__ = [
     "MediaType",
     "canonical_extension",
     "detect",
-    "ensure_pillow_plugins",
     "extensions",
     "extensions_of",
 ]
@@ -183,19 +182,6 @@ PILLOW_FORMATS: Final[dict[str, tuple[str, ...]]] = {
     "avif": ("AVIF",),
 }
 
-
-def ensure_pillow_plugins() -> None:
-    """Register the pillow-heif opener with Pillow (idempotent, safe to call often)."""
-    global _PLUGINS_READY
-    if _PLUGINS_READY:
-        return
-    import pillow_heif  # noqa: PLC0415 - optional heavy import, done once
-
-    pillow_heif.register_heif_opener()
-    _PLUGINS_READY = True
-
-
-_PLUGINS_READY = False
 
 # --------------------------------------------------------------------------------------
 # ISO base media file format brands (ftyp box)

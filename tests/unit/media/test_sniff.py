@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, UnidentifiedImageError
 
+from gallery.media.images import ensure_heif_opener
 from gallery.media.sniff import (
     ACCEPTED_KINDS,
     MEDIA_TYPES,
@@ -20,7 +21,6 @@ from gallery.media.sniff import (
     Detected,
     canonical_extension,
     detect,
-    ensure_pillow_plugins,
     extensions,
     extensions_of,
 )
@@ -62,7 +62,7 @@ def test_damaged_png_is_png_once_its_first_byte_is_back(media_corpus: Path) -> N
 
 
 def test_accepted_corpus_images_open_with_the_restricted_pillow_formats(media_corpus: Path) -> None:
-    ensure_pillow_plugins()
+    ensure_heif_opener()
     camera_files = [p for p in (media_corpus / "exif-samples").rglob("*") if p.suffix.lower() in _BY_SUFFIX]
     camera_files = [p for p in camera_files if _BY_SUFFIX[p.suffix.lower()] != "text"]
     assert camera_files
@@ -75,7 +75,7 @@ def test_accepted_corpus_images_open_with_the_restricted_pillow_formats(media_co
 
 @pytest.mark.parametrize("name", ["chi.gif", "bmp/b/reallybig.bmp", "decompression_bomb.ico"])
 def test_rejected_formats_cannot_be_opened_through_the_allowed_pillow_formats(media_corpus: Path, name: str) -> None:
-    ensure_pillow_plugins()
+    ensure_heif_opener()
     path = media_corpus / "pillow-images" / name
     assert not detect(_head(path)).accepted
     allowed = sorted({fmt for formats in PILLOW_FORMATS.values() for fmt in formats})
@@ -84,7 +84,7 @@ def test_rejected_formats_cannot_be_opened_through_the_allowed_pillow_formats(me
 
 
 def test_pillow_formats_cover_exactly_the_accepted_kinds_and_are_registered() -> None:
-    ensure_pillow_plugins()
+    ensure_heif_opener()
     Image.init()
     assert set(PILLOW_FORMATS) == set(ACCEPTED_KINDS)
     for formats in PILLOW_FORMATS.values():
