@@ -13,12 +13,12 @@ def call(client: FlaskClient, method: str, path: str, token: str | None = None, 
     return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
 
 
-def every_page(client: FlaskClient, path: str, token: str | None = None, **query: Any) -> list[list[dict[str, Any]]]:
+def every_page(client: FlaskClient, path: str, bearer: str | None = None, **query: Any) -> list[list[dict[str, Any]]]:
     """The items of every page of a list, page by page, following ``next``."""
     pages: list[list[dict[str, Any]]] = []
     params = dict(query)
     while True:
-        response = call(client, "GET", path, token, query_string=params)
+        response = call(client, "GET", path, bearer, query_string=params)
         assert response.status_code == 200, response.get_data(as_text=True)
         body = response.get_json()
         assert set(body) == {"items", "next"}
