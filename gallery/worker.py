@@ -1,7 +1,10 @@
-"""Celery worker entry point that needs no checkout: ``celery -A gallery.worker worker -Q gallery``.
+"""Celery worker entry point (the Flask documentation's ``make_celery`` module)::
 
-Celery's ``-A`` finds the Celery application in this module's ``app``; the Flask application
-it runs the tasks in is ``flask_app`` (the same app ``wsgi.celery`` gives in the checkout)."""
+    celery -A gallery.worker worker -Q gallery
+
+It needs no checkout.  Celery's ``-A`` finds the Celery application in this module's ``app``
+(:func:`gallery.tasks.celery_init_app` made it for the Flask application ``flask_app``, whose
+context every task runs in)."""
 
 from gallery.console import create_app_or_exit
 

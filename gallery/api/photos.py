@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
 from gallery.api.blueprint import bp
@@ -14,7 +14,9 @@ from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, NotFoundError
 from gallery.core.permissions import Permission, has_permission
 from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import acting_user, current_actor, requires
+from gallery.http.media_urls import derivative_url
 from gallery.http.request import received_from
 from gallery.http.urls import external_url
 from gallery.models import Album, Photo
@@ -23,7 +25,6 @@ from gallery.photos.capture import event_zone, reported_local_time
 from gallery.photos.receive import IdempotencyKeyUse, receive
 from gallery.photos.received import spool
 from gallery.tasks import enqueue_derivatives
-from gallery.web.media import derivative_url
 
 
 def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def get_album(album: str) -> Response:
 @bp.post("/albums/<album>/photos")
 @requires(Permission.upload)
 def upload_photo(album: str) -> tuple[Response, int]:
-    settings = current_app.config["GALLERY_SETTINGS"]
+    settings = context.settings()
     target = catalog.get_album(db.session, album)
     key = request.headers.get("Idempotency-Key", "").strip()
     idempotency = IdempotencyKeyUse(user_id=g.api_user.id, key=key) if key else None
@@ -103,7 +104,7 @@ def upload_photo(album: str) -> tuple[Response, int]:
         )
     receipt = receive(
         db.session,
-        current_app.extensions["gallery_storage"],
+        context.storage(),
         received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes),
         filename=file.filename,
         album=target,

@@ -18,11 +18,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
 from gallery.core.errors import GalleryError, NotFoundError
+from gallery.http.media_urls import derivative_url
 from gallery.http.urls import absolute, external_url, site_path
 from gallery.models import Album, Photo, PhotoStatus, Visibility
 from gallery.photos import pages as albums
 from gallery.photos.service import can_view_album
-from gallery.web.media import derivative_url
 
 CACHE_AGE = 3600
 DEFAULT_WIDTH = 800  # the album iframe's size when the consumer sets no limits

@@ -13,8 +13,8 @@ from gallery.embed import oembed
 from gallery.embed.blueprint import bp
 from gallery.extensions import db
 from gallery.http.guard import acting_user
+from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
-    DerivativeUrls,
     credit_labels,
     day_label,
     derivative_tuples,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from gallery.core.errors import DecoderBusy, GalleryError
+from gallery.http import context
 from gallery.http.guard import ApiAuthError
 from gallery.storage import StorageError
 
@@ -74,7 +75,7 @@ def _titles() -> dict[int, str]:
 
 
 def init_app(app: Flask) -> None:
-    settings = app.config["GALLERY_SETTINGS"]
+    settings = context.settings(app)
 
     @app.errorhandler(GalleryError)
     def _gallery_error(exc: GalleryError):  # type: ignore[no-untyped-def]

@@ -87,7 +87,9 @@ def requires(permission: Permission) -> Callable[[F], F]:
             if request.blueprint == "api":
                 user = g.get("api_user")
                 if user is None:
-                    raise ApiAuthError(401, "unauthorized", "a valid API token is required: Authorization: Bearer TOKEN")
+                    raise ApiAuthError(
+                        401, "unauthorized", "a valid API token is required: Authorization: Bearer TOKEN"
+                    )
                 if not has_permission(user, permission):
                     raise ApiAuthError(403, "forbidden", f"your role ({user.role.value}) may not do this")
             else:

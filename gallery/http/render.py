@@ -15,15 +15,15 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_interval
 from babel.numbers import format_decimal
-from flask import current_app, make_response, request, url_for
+from flask import current_app, make_response, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from gallery.http.media_urls import DerivativeUrls
 from gallery.http.urls import absolute, external_url
 from gallery.models import Event, Photo
 from gallery.photos.capture import event_zone, page_time
-from gallery.web.media import derivative_url
 
 DAY_PATTERN = "d MMMM y"  # "7 maja 2024" / "7 May 2024"
 TIME_PATTERN = "d MMMM y, HH:mm"
@@ -48,37 +48,6 @@ def page_response(body: str, status: int = 200) -> Response:
 
 
 # --- image sets ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Keyed:
-    key: str
-
-
-class DerivativeUrls:
-    """Derivative URLs for many photos at once.
-
-    Same result as :func:`gallery.web.media.derivative_url`; without a public media
-    URL the Flask route's prefix is worked out once instead of calling ``url_for``
-    for each of the ~1,200 derivatives of a 200-photo page."""
-
-    def __init__(self) -> None:
-        settings = current_app.config["GALLERY_SETTINGS"]
-        self._prefix: str | None = None
-        if not settings.public_media_url:
-            probe_sha, probe_name = "0" * 64, "1.jpg"
-            probe = url_for("web.derivative", sha256=probe_sha, name=probe_name)
-            suffix = f"{probe_sha}/{probe_name}"
-            if probe.endswith(suffix):
-                self._prefix = probe[: -len(suffix)]
-
-    def __call__(self, derivative: Any) -> str:
-        return self.for_key(derivative.key)
-
-    def for_key(self, key: str) -> str:
-        if self._prefix is not None and key.startswith("derivatives/"):
-            return self._prefix + key[12:]
-        return derivative_url(_Keyed(key))
 
 
 @dataclass(slots=True)

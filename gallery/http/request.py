@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Request
+from flask import Request, has_request_context, request
 
 from gallery.photos.received import Received
 
@@ -64,6 +64,17 @@ class GalleryRequest(Request):
         content_length: int | None = None,
     ) -> IO[bytes]:
         return HashingFile(self.upload_tmp_dir)  # type: ignore[return-value]
+
+
+def request_class(upload_tmp_dir: Path) -> type[GalleryRequest]:
+    """The app's request class: uploads are spooled (and hashed) in ``upload_tmp_dir``, created if missing."""
+    upload_tmp_dir.mkdir(parents=True, exist_ok=True)
+    return type("GalleryRequest", (GalleryRequest,), {"upload_tmp_dir": str(upload_tmp_dir)})
+
+
+def may_write() -> bool:
+    """Whether the current request, if there is one, may change data (any method but GET, HEAD, OPTIONS)."""
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def received_from(file_storage: Any) -> Received | None:

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 
+from gallery.http import context
+
 log = logging.getLogger("gallery.request")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,7 +67,7 @@ def _origin(url: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    settings = app.config["GALLERY_SETTINGS"]
+    settings = context.settings(app)
     media_origin = _origin(settings.public_media_url)
     default_csp = content_security_policy(frame_ancestors="'self'", media_origin=media_origin)
     embed_csp = content_security_policy(

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request, url_for
+from flask import has_request_context, request, url_for
+
+from gallery.http import context
 
 
 def site_url() -> str:
     """The site's root URL, without a trailing slash (e.g. ``https://photos.example.org``)."""
-    base_url: str | None = current_app.config["GALLERY_SETTINGS"].base_url
+    base_url = context.settings().base_url
     if base_url:
         return base_url
     return str(request.url_root).rstrip("/")

@@ -22,6 +22,7 @@ from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.extensions import db
 from gallery.http.guard import acting_user, current_actor, requires
+from gallery.http.media_urls import derivative_url
 from gallery.http.urls import external_url
 from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, parse_int, wants_json
@@ -29,7 +30,6 @@ from gallery.manage.forms import AlbumForm, NewAlbumForm, service_error
 from gallery.models import Album, OriginalDownloads, Visibility
 from gallery.photos import editing
 from gallery.photos.service import share_token_for_user
-from gallery.web.media import derivative_url
 
 ORDER_PAGE_SIZE = 200
 

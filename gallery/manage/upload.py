@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, jsonify, render_template, request
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from gallery.catalog import events as catalog
 from gallery.core.errors import DecoderBusy, EmptyFile, GalleryError, PayloadTooLarge, PhotoDeleted
 from gallery.core.permissions import Permission
 from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor, requires
 from gallery.http.request import received_from
 from gallery.manage.blueprint import bp
@@ -45,13 +46,13 @@ class UploadResult:
 
 
 def _receive_one(album_slug: str, file: FileStorage) -> UploadResult:
-    settings = current_app.config["GALLERY_SETTINGS"]
+    settings = context.settings()
     name = file.filename or _("(unnamed file)")
     album = catalog.get_album(db.session, album_slug)
     try:
         receipt = receive(
             db.session,
-            current_app.extensions["gallery_storage"],
+            context.storage(),
             received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes),
             filename=file.filename,
             album=album,
@@ -98,7 +99,7 @@ def _json_status(outcomes: set[str]) -> int:
 @requires(Permission.upload)
 def upload(album: str) -> Response | str | tuple[str, int]:
     target = catalog.get_album(db.session, album)
-    settings = current_app.config["GALLERY_SETTINGS"]
+    settings = context.settings()
     if request.method == "GET":
         return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None)
     files = [f for f in request.files.getlist("files") if f and (f.filename or f.content_length)]

@@ -11,12 +11,11 @@ from gallery.accounts import sessions
 from gallery.accounts import users as accounts
 from gallery.core.audit import Actor, record
 from gallery.extensions import db, limiter, login_manager
+from gallery.http.locale import LANGUAGES
 from gallery.http.safety import safe_next
 from gallery.models import User
 from gallery.web.blueprint import bp
 from gallery.web.forms import LoginForm, LogoutForm
-
-LANGUAGES = ("pl", "en")
 
 
 @login_manager.user_loader

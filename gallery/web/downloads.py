@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import Response, redirect, request, send_file
 
-from gallery.app import get_storage
 from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import acting_user
 from gallery.models import Visibility
 from gallery.photos import downloads
@@ -65,14 +65,14 @@ def photo_download(album: str, photo_id: int) -> Response:
     found, item = downloads.photo_download(
         db.session, album, photo_id, user=acting_user(), token=request.args.get("token")
     )
-    return send_item(get_storage(), item, public=found.visibility == Visibility.public)
+    return send_item(context.storage(), item, public=found.visibility == Visibility.public)
 
 
 @bp.get("/albums/<album>/download.zip")
 def album_zip(album: str) -> Response:
     archive = downloads.album_archive(
         db.session,
-        get_storage(),
+        context.storage(),
         album,
         user=acting_user(),
         token=request.args.get("token"),

@@ -1,4 +1,4 @@
-"""Derivative delivery: immutable, content-addressed URLs.
+"""Derivative delivery: immutable, content-addressed URLs (built by :mod:`gallery.http.media_urls`).
 
 With ``GALLERY_PUBLIC_MEDIA_URL`` the URLs point at a CDN or public bucket and
 Flask is not in the path at all; otherwise Flask streams them from the store
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, current_app, send_file, stream_with_context, url_for
+from flask import Response, abort, send_file, stream_with_context
 from sqlalchemy import exists, false, or_, select
 
 from gallery.core.permissions import Permission, has_permission
 from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import acting_user
 from gallery.models import Album, Derivative, Photo, Visibility
 from gallery.storage import NotFound
@@ -22,17 +23,6 @@ from gallery.web.blueprint import bp
 IMMUTABLE = "public, max-age=31536000, immutable"
 _NAME_RE = re.compile(r"^(\d{1,5})\.(jpg|webp)$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-def derivative_url(derivative: Derivative) -> str:
-    settings = current_app.config["GALLERY_SETTINGS"]
-    if settings.public_media_url:
-        storage = current_app.extensions["gallery_storage"]
-        url = storage.url(derivative.key, public=True)
-        if url:
-            return str(url)
-    sha, name = derivative.key.split("/")[1:3]
-    return url_for("web.derivative", sha256=sha, name=name)
 
 
 @bp.route("/media/derivatives/<sha256>/<name>")
@@ -53,7 +43,7 @@ def derivative(sha256: str, name: str) -> Response:
         visible = visible.where(or_(Album.visibility != Visibility.private, own))
     if not db.session.scalar(select(exists(visible))):
         abort(404)
-    storage = current_app.extensions["gallery_storage"]
+    storage = context.storage()
     mimetype = "image/jpeg" if name.endswith(".jpg") else "image/webp"
     try:
         local = storage.local_path(key)

@@ -14,8 +14,8 @@ from werkzeug.wrappers import Response
 from gallery.catalog import browse as albums
 from gallery.extensions import db
 from gallery.http.guard import acting_user
+from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
-    DerivativeUrls,
     Sharing,
     camera_summary,
     capture_time,

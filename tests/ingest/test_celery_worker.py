@@ -67,7 +67,8 @@ def test_worker_process_makes_derivatives(tmp_path, database_url):
             assert body["status"] == "processing" and body["derivatives"] == []
 
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "wsgi.celery", "worker", "--pool", "solo", "-Q", "gallery", "-l", "WARNING"],
+                # The one documented worker command (README, gallery/worker.py, gallery/tasks.py).
+                [sys.executable, "-m", "celery", "-A", "gallery.worker", "worker", "--pool", "solo", "-Q", "gallery", "-l", "WARNING"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.PIPE,

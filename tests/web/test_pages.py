@@ -659,9 +659,8 @@ def test_public_media_url_points_images_at_the_cdn(tmp_path: object, database_ur
 
 
 def test_fast_derivative_urls_equal_the_media_route(app: Flask, world: World) -> None:
-    from gallery.http.render import DerivativeUrls
+    from gallery.http.media_urls import DerivativeUrls, derivative_url
     from gallery.models import Derivative
-    from gallery.web.media import derivative_url
 
     with app.test_request_context("/"):
         urls = DerivativeUrls()

@@ -1,0 +1,55 @@
+"""The ``gallery`` command group and what its commands share: domain errors as one-line messages
+with a non-zero exit status, and reading a password."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from gallery.core.errors import GalleryError
+from gallery.extensions import db
+from gallery.storage import StorageError
+
+gallery_cli = AppGroup("gallery", help="Gallery administration commands.")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn domain errors into a one-line message and a non-zero exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GalleryError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        except StorageError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"storage unavailable: {exc}") from None
+        except (OperationalError, ProgrammingError) as exc:
+            # SQLite says "no such table" with an OperationalError, PostgreSQL with a ProgrammingError.
+            db.session.rollback()
+            reason = (str(exc.orig).strip().splitlines() or [""])[0]
+            raise click.ClickException(
+                f"database error: {reason} (did you run `flask --app wsgi db upgrade`?)"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_password(from_stdin: bool) -> str:
+    """A password from one line of standard input, or asked for twice at the terminal."""
+    if not from_stdin:
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException("no password on standard input")
+    return password
