@@ -61,11 +61,12 @@ def authenticate_api_token() -> None:
 
 def acting_user() -> User | None:
     """The user behind this request: the API token's user, else the logged-in user."""
-    api_user = g.get("api_user")
+    api_user: User | None = g.get("api_user")
     if api_user is not None:
-        return api_user  # type: ignore[no-any-return]
+        return api_user
     if current_user and current_user.is_authenticated:
-        return current_user._get_current_object()  # type: ignore[no-any-return]
+        user: User = current_user._get_current_object()
+        return user
     return None
 
 
