@@ -149,7 +149,8 @@ def archive_schemas() -> Iterator[Callable[[int], str]]:
 
     def url(n: int) -> str:
         assert PG_URL
-        schema = f"gallery_archive_{worker}_{n}"
+        # The pid keeps concurrent runs on one server (two checkouts, two sessions) apart.
+        schema = f"gallery_archive_{os.getpid()}_{worker}_{n}"
         if schema not in created:
             engine = sa.create_engine(parse_database_url(PG_URL))
             with engine.begin() as conn:
