@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Protocol, cast
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gallery.media.metadata.capture_time import CaptureSource, CaptureTime
+from gallery.media.metadata.capture_time import CaptureTime
 from gallery.models import Event, Photo
 
 
@@ -113,7 +113,7 @@ def stored_capture(photo: Photo, zone: tzinfo) -> CaptureTime | None:
     return CaptureTime(
         taken_at_utc=_aware(photo.taken_at),
         taken_at_local=local,
-        source=cast(CaptureSource, photo.taken_at_source.value),  # TakenAtSource's values are CaptureSource's
+        source=photo.taken_at_source.value,
         raw_value=photo.taken_at_raw,
         flags=frozenset(f for f in (photo.taken_at_flags or "").split(",") if f),
         clock_offset=timedelta(seconds=photo.clock_offset_seconds or 0),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, String, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
@@ -72,7 +72,7 @@ def check_offset(delta: timedelta) -> timedelta:
     return delta
 
 
-def _event_photos(event: Event) -> Select[tuple[Photo]]:
+def _event_photos(event: Event) -> Select[Photo]:
     return (
         select(Photo)
         .join(Album, Album.id == Photo.album_id)
@@ -112,7 +112,7 @@ def cameras(session: Session, event: Event) -> list[CameraSummary]:
     """The cameras seen in an event, with photo counts, time ranges and current corrections."""
     # The same expression objects in SELECT and GROUP BY, with a literal '' (not a bound
     # parameter): PostgreSQL matches GROUP BY expressions textually, $1 and $7 differ.
-    empty = literal_column("''")
+    empty = literal_column("''", type_=String)
     keys = (
         func.coalesce(Photo.camera_make, empty),
         func.coalesce(Photo.camera_model, empty),

@@ -90,7 +90,7 @@ def _reverse_order(album: Album) -> list[Any]:
     return order
 
 
-def ordered_photos(album: Album, *, include_unready: bool) -> Select[tuple[Photo]]:
+def ordered_photos(album: Album, *, include_unready: bool) -> Select[Photo]:
     """Photos of an album in display order (see :func:`listed_in` for which)."""
     return select(Photo).where(listed_in(album.id, include_unready=include_unready)).order_by(*album_order(album))
 
@@ -110,7 +110,7 @@ def capture_order() -> list[Any]:
     return order_terms(None)
 
 
-def bag_photos(album: Album) -> Select[tuple[Photo]]:
+def bag_photos(album: Album) -> Select[Photo]:
     """The album's photos (not deleted, any status) in capture order, as bags list them: the file
     names of a bag follow the time line; the manual order travels in ``metadata.json``."""
     return select(Photo).where(listed_in(album.id, include_unready=True)).order_by(*capture_order())
