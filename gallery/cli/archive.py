@@ -22,17 +22,15 @@ from gallery.archive.bagit import importer as bag_import
 from gallery.archive.bagit.format import InvalidBag
 from gallery.archive.bagit.limits import PhotoLimits
 from gallery.catalog import events as catalog
-from gallery.cli.group import gallery_cli, handle_errors
+from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.config import ConfigError, parse_sizes
 from gallery.core.audit import SYSTEM
 from gallery.core.errors import ValidationError
 from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Photo
-from gallery.photos import process
 from gallery.photos import stuck as processing
 from gallery.storage.check import run_storage_check
-from gallery.tasks import enqueue_derivatives
 
 
 def _software() -> str:
@@ -113,7 +111,6 @@ def reprocess(
         raise click.UsageError("use either --stuck or --all")
     stuck_delta = _duration("--stuck-after", stuck_after)
     settings = context.settings()
-    storage = context.storage()
     try:
         target_sizes = parse_sizes(sizes) if sizes is not None else settings.derivative_sizes
     except ConfigError as exc:
@@ -127,42 +124,34 @@ def reprocess(
         click.echo("nothing to reprocess")
         return
     click.echo(f"{len(ids)} photo(s) to reprocess at sizes {','.join(map(str, target_sizes))}")
-    override = list(target_sizes) if tuple(target_sizes) != tuple(settings.derivative_sizes) else None
-    results: dict[str, int] = {}
     if settings.celery_broker_url is not None:
         processing.restart_processing(db.session, ids)
-        with click.progressbar(ids, label="queueing", file=sys.stderr) as bar:
-            for photo_id in bar:
-                enqueue_derivatives(photo_id, override)
-        click.echo(f"queued {len(ids)} photo(s) for the Celery workers")
-        if wait_seconds is None:
-            return
-        deadline = time.monotonic() + wait_seconds
-        left = list(ids)
-        with click.progressbar(length=len(ids), label="reprocessing", show_pos=True, file=sys.stderr) as bar:
-            while True:
-                still, done = rework.remaining_work(db.session, left, target_sizes)
-                bar.update(len(left) - len(still))
-                for status, count in done.items():
-                    results[status] = results.get(status, 0) + count
-                left = still
-                if not left or time.monotonic() >= deadline:
-                    break
-                time.sleep(1.0)
-        click.echo(", ".join(f"{k}: {v}" for k, v in sorted(results.items())) or "no photo finished yet")
-        if left:
-            click.echo(f"{len(left)} photo(s) not finished after {wait_seconds} s; the workers go on with them")
-            sys.exit(1)
-        if results.get("failed"):
+    statuses = make_derivatives(ids, label="reprocessing", sizes=target_sizes)
+    if statuses is not None:
+        click.echo(", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
+        if statuses.get("failed"):
             sys.exit(1)
         return
-    with click.progressbar(ids, label="reprocessing", show_pos=True, file=sys.stderr) as bar:
-        for photo_id in bar:
-            status = process.process_photo(
-                db.session, storage, photo_id, sizes=target_sizes, max_pixels=settings.max_pixels
-            )
-            results[status] = results.get(status, 0) + 1
-    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(results.items())))
+    click.echo(f"queued {len(ids)} photo(s) for the Celery workers")
+    if wait_seconds is None:
+        return
+    results: dict[str, int] = {}
+    deadline = time.monotonic() + wait_seconds
+    left = list(ids)
+    with click.progressbar(length=len(ids), label="reprocessing", show_pos=True, file=sys.stderr) as bar:
+        while True:
+            still, done = rework.remaining_work(db.session, left, target_sizes)
+            bar.update(len(left) - len(still))
+            for status, count in done.items():
+                results[status] = results.get(status, 0) + count
+            left = still
+            if not left or time.monotonic() >= deadline:
+                break
+            time.sleep(1.0)
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(results.items())) or "no photo finished yet")
+    if left:
+        click.echo(f"{len(left)} photo(s) not finished after {wait_seconds} s; the workers go on with them")
+        sys.exit(1)
     if results.get("failed"):
         sys.exit(1)
 
@@ -327,19 +316,11 @@ def import_bag(bag_path: Path, event_slug: str | None, album_slug: str | None) -
         f"{'new' if result.event_created else 'existing'} event {event_slug_done} "
         f"({result.stored_objects} original(s) written to storage)"
     )
-    if settings.celery_broker_url is not None:
-        for photo_id in result.photo_ids:
-            enqueue_derivatives(photo_id)
+    statuses = make_derivatives(result.photo_ids, label="derivatives")
+    if statuses is None:
         click.echo(f"queued derivatives of {len(result.photo_ids)} photo(s) for the Celery workers")
         return
-    failed = 0
-    with click.progressbar(result.photo_ids, label="derivatives", show_pos=True, file=sys.stderr) as ids:
-        for photo_id in ids:
-            status = process.process_photo(
-                db.session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
-            )
-            if status == "failed":
-                failed += 1
+    failed = statuses["failed"]
     if failed:
         click.echo(f"derivatives failed for {failed} photo(s); their originals are safe; see `gallery reprocess`")
         sys.exit(1)

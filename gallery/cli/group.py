@@ -1,11 +1,12 @@
 """The ``gallery`` command group and what its commands share: domain errors as one-line messages
-with a non-zero exit status, and reading a password."""
+with a non-zero exit status, reading a password, and making derivatives."""
 
 from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -14,7 +15,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gallery.core.errors import GalleryError
 from gallery.extensions import db
+from gallery.http import context
+from gallery.photos import process
 from gallery.storage import StorageError
+from gallery.tasks import enqueue_derivatives
 
 gallery_cli = AppGroup("gallery", help="Gallery administration commands.")
 
@@ -53,3 +57,27 @@ def read_password(from_stdin: bool) -> str:
     if not password:
         raise click.ClickException("no password on standard input")
     return password
+
+
+def make_derivatives(
+    photo_ids: Sequence[int], *, label: str, sizes: Sequence[int] | None = None
+) -> Counter[str] | None:
+    """The derivatives of ``photo_ids`` at ``sizes`` (default: ``GALLERY_DERIVATIVE_SIZES``): made here,
+    one photo after the other with a progress bar called ``label``, when no Celery broker is
+    configured (the resulting statuses are counted), else queued for the workers (None)."""
+    settings = context.settings()
+    wanted = tuple(sizes) if sizes else settings.derivative_sizes
+    if settings.celery_broker_url is not None:
+        override = list(wanted) if wanted != tuple(settings.derivative_sizes) else None
+        with click.progressbar(photo_ids, label="queueing", file=sys.stderr) as queued:
+            for photo_id in queued:
+                enqueue_derivatives(photo_id, override)
+        return None
+    statuses: Counter[str] = Counter()
+    storage = context.storage()
+    with click.progressbar(photo_ids, label=label, show_pos=True, file=sys.stderr) as made:
+        for photo_id in made:
+            statuses[
+                process.process_photo(db.session, storage, photo_id, sizes=wanted, max_pixels=settings.max_pixels)
+            ] += 1
+    return statuses

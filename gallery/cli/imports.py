@@ -13,14 +13,12 @@ from sqlalchemy import select
 from gallery import demo as demo_service
 from gallery.accounts import users as accounts
 from gallery.catalog import events as catalog
-from gallery.cli.group import gallery_cli, handle_errors
+from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Event
-from gallery.photos import process
 from gallery.photos.batch import FileResult, collect_files, run_import
-from gallery.tasks import enqueue_derivatives
 
 
 @gallery_cli.command("import")
@@ -91,13 +89,5 @@ def demo(if_empty: bool) -> None:
             actor=SYSTEM,
             on_photo=lambda done, total: bar.update(1),
         )
-    if settings.celery_broker_url is None:
-        with click.progressbar(photo_ids, label="derivatives", file=sys.stderr) as bar_ids:
-            for photo_id in bar_ids:
-                process.process_photo(
-                    db.session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
-                )
-    else:
-        for photo_id in photo_ids:
-            enqueue_derivatives(photo_id)
+    make_derivatives(photo_ids, label="derivatives")
     click.echo(f"demo loaded: /events/{event.slug} and /albums/{album.slug} ({len(photo_ids)} photos)")

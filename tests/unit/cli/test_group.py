@@ -74,3 +74,30 @@ def test_the_group_holds_every_command_of_the_contract(app: Flask) -> None:
         "clock-correct",
         "config",
     } <= set(gallery_cli.commands)
+
+
+def test_without_a_broker_derivatives_are_made_here_and_their_statuses_counted(app: Flask) -> None:
+    from sqlalchemy import select
+
+    from gallery.cli.group import make_derivatives
+    from gallery.extensions import db
+    from gallery.models import Derivative
+    from tests.archive.conftest import add_photo, jpeg
+    from tests.conftest import make_token, make_user
+
+    client = app.test_client()
+    token = make_token(make_user("editor"))
+    event = client.post(
+        "/api/v1/events",
+        json={"title": "E", "starts_on": "2024-05-07", "ends_on": "2024-05-08", "timezone": "Europe/Brussels"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).get_json()
+    album = client.post(
+        f"/api/v1/events/{event['slug']}/albums", json={"title": "A"}, headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    photo_id = add_photo(client, token, album["slug"], jpeg(1, (640, 480)))
+
+    assert make_derivatives([photo_id, 999_999], label="test", sizes=[200]) == {"ready": 1, "missing": 1}
+    widths = set(db.session.scalars(select(Derivative.width).where(Derivative.photo_id == photo_id)))
+    assert widths == {200}
+    assert make_derivatives([], label="test") == {}
