@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, String, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -177,16 +178,42 @@ def shifted(photo: Photo, total: timedelta, event: Event) -> CaptureTime | None:
     if not delta:
         return current
     result = apply_clock_offset(current, delta, event_tz=event.timezone)
-    if not total:
-        result = CaptureTime(
-            taken_at_utc=result.taken_at_utc,
-            taken_at_local=result.taken_at_local,
-            source=result.source,
-            raw_value=result.raw_value,
-            flags=result.flags - {"clock_corrected"},
-            clock_offset=timedelta(0),
+    return result if total else _uncorrected(result)
+
+
+def _uncorrected(capture: CaptureTime) -> CaptureTime:
+    """``capture`` without a clock correction (a correction of zero undoes an earlier one)."""
+    return replace(capture, flags=capture.flags - {"clock_corrected"}, clock_offset=timedelta(0))
+
+
+def reread_naive_times(session: Session, event: Event, zone_name: str) -> int:
+    """Re-read in ``zone_name`` (the event's new time zone) the capture times whose file gave
+    no offset (naive EXIF wall times, read in the event's zone), keeping their wall time and
+    any clock correction; times with an offset stay.  Returns how many photos changed (deleted
+    ones in the bin too, so that a restored photo is right).  The caller commits."""
+    ZoneInfo(zone_name)  # validated already; fail loudly rather than half-way
+    query = (
+        select(Photo)
+        .join(Album, Album.id == Photo.album_id)
+        .where(
+            Album.event_id == event.id,
+            Photo.taken_at.is_not(None),
+            Photo.taken_at_flags.contains("naive_in_event_tz"),
         )
-    return result
+    )
+    changed = 0
+    zone = event_zone(event)
+    for photo in session.scalars(query):
+        current = stored_capture(photo, zone)
+        if current is None or "naive_in_event_tz" not in current.flags:
+            continue
+        moved = apply_clock_offset(current, timedelta(0), event_tz=zone_name)
+        if "clock_corrected" not in current.flags:
+            moved = _uncorrected(moved)
+        if moved.taken_at_utc != photo.taken_at or ",".join(sorted(moved.flags)) != photo.taken_at_flags:
+            store_capture(photo, moved)
+            changed += 1
+    return changed
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -28,7 +27,6 @@ from gallery.core.audit import Actor, record
 from gallery.core.changes import KEEP, apply_changes, kept
 from gallery.core.errors import PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
-from gallery.media.metadata.capture_time import CaptureTime, apply_clock_offset
 from gallery.models import (
     Album,
     Event,
@@ -40,7 +38,6 @@ from gallery.models import (
     max_length,
 )
 from gallery.photos import clock
-from gallery.photos.capture import event_zone, store_capture, stored_capture
 from gallery.photos.order import beyond, decode_cursor, encode_cursor, ordered_photos, sort_values
 from gallery.photos.service import (
     EDITABLE_TEXT,
@@ -106,7 +103,7 @@ def update_event(
     changes = apply_changes(event, values)
     recomputed = 0
     if "timezone" in changes:
-        recomputed = _reread_naive_times(session, event, values["timezone"])
+        recomputed = clock.reread_naive_times(session, event, values["timezone"])
     if changes:
         record(
             session,
@@ -116,39 +113,6 @@ def update_event(
             details={"slug": event.slug, "changes": changes, "recomputed_photos": recomputed},
         )
     return EventUpdate(changed=sorted(changes), recomputed_photos=recomputed)
-
-
-def _reread_naive_times(session: Session, event: Event, zone_name: str) -> int:
-    ZoneInfo(zone_name)  # validated already; fail loudly rather than half-way
-    query = (
-        select(Photo)
-        .join(Album, Album.id == Photo.album_id)
-        .where(
-            Album.event_id == event.id,
-            Photo.taken_at.is_not(None),
-            Photo.taken_at_flags.contains("naive_in_event_tz"),
-        )
-    )
-    changed = 0
-    zone = event_zone(event)
-    for photo in session.scalars(query):
-        current = stored_capture(photo, zone)
-        if current is None or "naive_in_event_tz" not in current.flags:
-            continue
-        moved = apply_clock_offset(current, timedelta(0), event_tz=zone_name)
-        if "clock_corrected" not in current.flags:
-            moved = CaptureTime(
-                taken_at_utc=moved.taken_at_utc,
-                taken_at_local=moved.taken_at_local,
-                source=moved.source,
-                raw_value=moved.raw_value,
-                flags=moved.flags - {"clock_corrected"},
-                clock_offset=moved.clock_offset,
-            )
-        if moved.taken_at_utc != photo.taken_at or ",".join(sorted(moved.flags)) != photo.taken_at_flags:
-            store_capture(photo, moved)
-            changed += 1
-    return changed
 
 
 # --- albums -------------------------------------------------------------------------------------

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
 from gallery.extensions import db
 from gallery.models import AuditLog, ClockCorrection, Photo
-from gallery.photos.clock import parse_offset
 from tests.ingest.conftest import upload
 
 
@@ -202,11 +200,3 @@ def test_cli_dry_run_prints_times_in_the_events_zone(app, client, tokens, album)
     assert dry.exit_code == 0, dry.output
     assert "2024-05-07T09:00:00+02:00 -> 2024-05-07T08:30:00+02:00" in dry.output
     assert "+00:00" not in dry.output and "dry run: 1 photo(s)" in dry.output
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("+1h03m", 3780), ("-45m", -2700), ("1:03", 3780), ("-0:00:30", -30), ("90s", 90), ("2d", 172800), ("1h 3min", 3780)],
-)
-def test_parse_offset(text, seconds):
-    assert parse_offset(text).total_seconds() == seconds
