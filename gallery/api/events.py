@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 from gallery.api.blueprint import bp
 from gallery.api.util import json_body, reject_unknown
 from gallery.catalog import events as catalog
+from gallery.catalog.visibility import Viewer, share_token_for
 from gallery.core.permissions import Permission
 from gallery.extensions import db
 from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.urls import external_url
 from gallery.models import Album, Event
-from gallery.photos.service import share_token_for_user
 
 
 def event_json(event: Event) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def album_json(album: Album, *, editor: bool) -> dict[str, Any]:
     }
     if editor:
         data["original_downloads"] = album.original_downloads.value
-        share_token = share_token_for_user(album, acting_user())
+        share_token = share_token_for(Viewer.of(acting_user()), album)
         if share_token:
             data["share_url"] = data["url"] + f"?token={share_token}"
     return data

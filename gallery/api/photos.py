@@ -11,15 +11,17 @@ from gallery.api.blueprint import bp
 from gallery.api.events import album_json
 from gallery.api.util import json_body
 from gallery.catalog import events as catalog
-from gallery.core.errors import GalleryError, NotFoundError
-from gallery.core.permissions import Permission, has_permission
+from gallery.catalog.visibility import Viewer, media_right, visible_album
+from gallery.core.errors import GalleryError
+from gallery.core.permissions import Permission
 from gallery.extensions import db
 from gallery.http import context
 from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.media_urls import derivative_url
 from gallery.http.request import received_from
 from gallery.http.urls import external_url
-from gallery.models import Album, Photo
+from gallery.http.viewer import current_viewer
+from gallery.models import Photo
 from gallery.photos import service as photos
 from gallery.photos.capture import event_zone, reported_local_time
 from gallery.photos.receive import IdempotencyKeyUse, receive
@@ -28,6 +30,8 @@ from gallery.tasks import enqueue_derivatives
 
 
 def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
+    """A photo as the API shows it; its derivative URLs carry this request's viewer's right to them."""
+    right = media_right(current_viewer(), photo.album)
     local = reported_local_time(photo, event_zone(photo.album.event))
     data: dict[str, Any] = {
         "id": photo.id,
@@ -56,7 +60,7 @@ def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
             "iso": photo.iso,
         },
         "derivatives": [
-            {"width": d.width, "height": d.height, "format": d.format, "url": derivative_url(d)}
+            {"width": d.width, "height": d.height, "format": d.format, "url": derivative_url(d, right)}
             for d in sorted(photo.derivatives, key=lambda d: (d.format, d.width))
         ],
     }
@@ -69,19 +73,12 @@ def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
     return data
 
 
-def _visible_album(slug: str) -> Album:
-    album = catalog.get_album(db.session, slug)
-    if not photos.can_view_album(album, acting_user(), request.args.get("token")):
-        raise NotFoundError(f"no album {slug!r}")
-    return album
-
-
 @bp.get("/albums/<album>")
 def get_album(album: str) -> Response:
-    found = _visible_album(album)
-    user = acting_user()
-    staff = has_permission(user, Permission.upload)
-    body = album_json(found, editor=has_permission(user, Permission.edit_content))
+    viewer = current_viewer()
+    found = visible_album(db.session, album, viewer)
+    staff = viewer.sees_unready
+    body = album_json(found, editor=viewer.may(Permission.edit_content))
     items = photos.list_photos(db.session, found, include_unready=staff)
     body["photo_count"] = len(items)
     body["photos"] = [photo_json(p, staff=staff) for p in items]
@@ -121,16 +118,15 @@ def upload_photo(album: str) -> tuple[Response, int]:
 
 @bp.get("/photos/<int:photo_id>")
 def photo_detail(photo_id: int) -> Response:
-    user = acting_user()
-    photo = photos.get_photo(db.session, photo_id, user=user, token=request.args.get("token"))
-    return jsonify(photo_json(photo, staff=has_permission(user, Permission.upload)))
+    viewer = current_viewer()
+    photo = photos.get_photo(db.session, photo_id, viewer=viewer)
+    return jsonify(photo_json(photo, staff=viewer.sees_unready))
 
 
 @bp.patch("/photos/<int:photo_id>")
 @requires(Permission.caption_own)
 def photo_update(photo_id: int) -> Response:
-    user = acting_user()
-    photo = photos.get_photo(db.session, photo_id, user=user)
+    photo = photos.get_photo(db.session, photo_id, viewer=Viewer.of(acting_user()))
     photos.update_photo(db.session, photo, json_body(), actor=current_actor())
     db.session.commit()
     return jsonify(photo_json(photo, staff=True))
@@ -139,8 +135,7 @@ def photo_update(photo_id: int) -> Response:
 @bp.delete("/photos/<int:photo_id>")
 @requires(Permission.edit_content)
 def photo_delete(photo_id: int) -> tuple[str, int]:
-    user = acting_user()
-    photo = photos.get_photo(db.session, photo_id, user=user)
+    photo = photos.get_photo(db.session, photo_id, viewer=Viewer.of(acting_user()))
     photos.soft_delete(db.session, photo, actor=current_actor())
     db.session.commit()
     return "", 204

@@ -352,6 +352,12 @@ def photo_state_filter(viewer: Viewer) -> ColumnElement[bool]:
     return _photo_state_rule(_SQL, viewer)
 
 
+def live_photo_filter() -> ColumnElement[bool]:
+    """SQL on ``Photo``: not deleted -- a photo in the bin is gone from every surface but the bin
+    (staff pages and bags list the live ones, whatever their status)."""
+    return _SQL.photo_live()
+
+
 def is_shown(photo: Photo) -> bool:
     """Whether visitor surfaces show ``photo`` (pages, strips, covers, ZIP, embeds, feed,
     sitemap): not deleted and ready, whoever looks."""
@@ -395,19 +401,24 @@ def share_token_for(viewer: Viewer, album: Album) -> str | None:
     return album.share_token if viewer.may(Permission.edit_content) else None
 
 
+def _needs_token(album: Album) -> bool:
+    """Whether ``album`` is opened by its share token and not without it (an unlisted album)."""
+    return shareable(album) and not is_public(album)
+
+
 def presented_token(viewer: Viewer, album: Album) -> str | None:
     """The share token this viewer came with, when it is the one that opens ``album`` (unlisted
     albums only): links within the album, and its embeds, carry it on."""
-    if album.visibility != Visibility.unlisted:
+    if not _needs_token(album):
         return None
-    return next((token for token in viewer.tokens if _same_token(token, album.share_token)), None)
+    return next((token for token in viewer.tokens if can_view_album(album, Viewer(tokens=(token,)))), None)
 
 
 def shareable_token(viewer: Viewer, album: Album) -> str | None:
     """The token that links to an unlisted ``album`` made for this viewer to pass on (embed code,
     oEmbed answers) carry: the one they came with, else the one they may hand out.  None for
     public and private albums (private ones are never shared by link)."""
-    if album.visibility != Visibility.unlisted:
+    if not _needs_token(album):
         return None
     return presented_token(viewer, album) or share_token_for(viewer, album)
 
@@ -462,13 +473,14 @@ def derivative_access(session: Session, viewer: Viewer, key: str, signature: str
     carried: None when no photo using it is visible to them (404), else the most open visibility
     among the albums that show it to them (``public``: anyone may cache it)."""
     if signature and _SIGNATURE_RE.match(signature):
+        # The share tokens the signature proves (the rule then decides what each one opens).
         tokens = [
             token
             for token in session.scalars(
                 select(Album.share_token)
                 .join(Photo, Photo.album_id == Album.id)
                 .join(Derivative, Derivative.photo_id == Photo.id)
-                .where(Derivative.key == key, Album.visibility == Visibility.unlisted, Album.share_token.is_not(None))
+                .where(Derivative.key == key, Album.share_token.is_not(None))
             )
             if token and hmac.compare_digest(media_signature(token, key), signature)
         ]

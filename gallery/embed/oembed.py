@@ -1,7 +1,8 @@
 """What embeds show and the oEmbed (spec 1.0) answers.
 
-Embeds are public artefacts: only public albums, and unlisted ones opened with their
-share token, are embeddable; private albums never are, whoever asks.  Only ready,
+Embeds are public artefacts (:meth:`gallery.catalog.visibility.Viewer.artefact`): only public
+albums, and unlisted ones opened with their share token, are embeddable; private albums never
+are, whoever asks.  Only ready,
 non-deleted photos appear (:func:`gallery.photos.pages.photo_in_album` rules)."""
 
 from __future__ import annotations
@@ -17,18 +18,25 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
+from gallery.catalog.visibility import (
+    MediaRight,
+    Viewer,
+    can_view_album,
+    media_right,
+    presented_token,
+    shown_photo_filter,
+    visible_album,
+)
 from gallery.core.errors import GalleryError, NotFoundError
 from gallery.http.media_urls import derivative_url
 from gallery.http.urls import absolute, external_url, site_path
-from gallery.models import Album, Photo, PhotoStatus, Visibility
+from gallery.models import Album, Photo
 from gallery.photos import pages as albums
-from gallery.photos.service import can_view_album
 
 CACHE_AGE = 3600
 DEFAULT_WIDTH = 800  # the album iframe's size when the consumer sets no limits
 DEFAULT_HEIGHT = 600
 MAX_DIMENSION = 10000
-TOKEN_MAX = 200
 PROVIDER_NAME = "Gallery"
 _SIZE_RE = re.compile(r"^[0-9]{1,5}$")
 
@@ -41,37 +49,26 @@ class OEmbedError(GalleryError):
         self.status = status
 
 
-def embed_album(session: Session, slug: str, token: str | None) -> Album:
-    """The album if it may be embedded (public, or unlisted with its share token)."""
-    album = session.scalar(select(Album).where(Album.slug == slug).options(joinedload(Album.event)))
-    if album is None or album.visibility == Visibility.private or not can_view_album(album, None, token):
-        raise NotFoundError(f"no embeddable album {slug!r}")
-    return album
+def embed_album(session: Session, slug: str, viewer: Viewer) -> Album:
+    """The album if it may be embedded for ``viewer`` (a public artefact's: public, or unlisted
+    with its share token)."""
+    return visible_album(session, slug, viewer)
 
 
-def embed_photo(session: Session, photo_id: int, token: str | None) -> albums.PhotoContext:
+def embed_photo(session: Session, photo_id: int, viewer: Viewer) -> albums.PhotoContext:
     """A ready, non-deleted photo of an embeddable album, with its place in the album."""
     if not 0 < photo_id < 2**31:
         raise NotFoundError(f"no photo {photo_id}")
     album = session.scalar(
         select(Album)
         .join(Photo, Photo.album_id == Album.id)
-        .where(Photo.id == photo_id, Photo.deleted_at.is_(None), Photo.status == PhotoStatus.ready)
+        .where(Photo.id == photo_id, shown_photo_filter())
         .options(joinedload(Album.event))
     )
     if album is None:
         raise NotFoundError(f"no photo {photo_id}")
-    album = embed_album(session, album.slug, token)
+    album = embed_album(session, album.slug, viewer)
     return albums.photo_in_album(session, album, photo_id)
-
-
-def share_token_for(album: Album, token: str | None) -> str | None:
-    """The token that embed and oEmbed URLs of ``album`` carry: the (already checked) token the
-    viewer came with, only for unlisted albums.  Never the album's own token: who may be handed
-    that is :func:`gallery.photos.service.share_token_for_user`'s rule."""
-    if album.visibility != Visibility.unlisted:
-        return None
-    return token
 
 
 def iframe_html(*, src: str, width: int, height: int, title: str, script_src: str | None) -> str:
@@ -138,13 +135,17 @@ def _jpegs(photo: Any) -> list[_Rendition]:
     return sorted(found, key=lambda r: (r.width, r.height))
 
 
-def _thumbnail(photo: Any, maxwidth: int | None, maxheight: int | None) -> dict[str, Any]:
+def _thumbnail(photo: Any, maxwidth: int | None, maxheight: int | None, right: MediaRight) -> dict[str, Any]:
     """The smallest JPEG derivative as the thumbnail, when it respects the limits."""
     jpegs = _jpegs(photo) if photo is not None else []
     if not jpegs or not _fits(jpegs[0].width, jpegs[0].height, maxwidth, maxheight):
         return {}
     thumb = jpegs[0]
-    return {"thumbnail_url": absolute(derivative_url(thumb)), "thumbnail_width": thumb.width, "thumbnail_height": thumb.height}
+    return {
+        "thumbnail_url": absolute(derivative_url(thumb, right)),
+        "thumbnail_width": thumb.width,
+        "thumbnail_height": thumb.height,
+    }
 
 
 def _resolve(url: str, adapter: MapAdapter) -> tuple[str, dict[str, Any], str | None]:
@@ -159,7 +160,7 @@ def _resolve(url: str, adapter: MapAdapter) -> tuple[str, dict[str, Any], str | 
     if endpoint not in ("web.album", "web.photo"):
         raise OEmbedError(404, "not_found", "not an album or photo URL")
     tokens = parse_qs(parts.query).get("token", [])
-    token = tokens[0] if tokens and 0 < len(tokens[0]) <= TOKEN_MAX else None
+    token = tokens[0] if tokens else None  # checked by the visibility rule
     return endpoint, values, token
 
 
@@ -169,10 +170,12 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) ->
     album = session.scalar(select(Album).where(Album.slug == values["album"]).options(joinedload(Album.event)))
     if album is None:
         raise OEmbedError(404, "not_found", "no such album")
-    if album.visibility == Visibility.private or not can_view_album(album, None, token):
+    viewer = Viewer.artefact(token)
+    if not can_view_album(album, viewer):
         # Private albums, and unlisted ones without their share token, are never embeddable.
         raise OEmbedError(401, "unauthorized", "this album cannot be embedded")
-    token = share_token_for(album, token)
+    token = presented_token(viewer, album)
+    right = media_right(viewer, album)
     maxwidth, maxheight = request_.maxwidth, request_.maxheight
     common: dict[str, Any] = {
         "version": "1.0",
@@ -194,10 +197,10 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) ->
             **common,
             "type": "photo",
             "title": photo.title or photo.caption.split("\n", 1)[0][:200] or album.title,
-            "url": absolute(derivative_url(chosen)),
+            "url": absolute(derivative_url(chosen, right)),
             "width": chosen.width,
             "height": chosen.height,
-            **_thumbnail(photo, maxwidth, maxheight),
+            **_thumbnail(photo, maxwidth, maxheight, right),
         }
         if photo.credit:
             result["author_name"] = photo.credit
@@ -220,7 +223,7 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) ->
         ),
         "width": width,
         "height": height,
-        **_thumbnail(page.cover, maxwidth, maxheight),
+        **_thumbnail(page.cover, maxwidth, maxheight, right),
     }
     if credits:
         result["author_name"] = ", ".join(credits[:3])

@@ -9,10 +9,17 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from gallery.catalog.visibility import (
+    Viewer,
+    can_view_album,
+    media_right,
+    presented,
+    presented_token,
+    shareable_token,
+)
 from gallery.embed import oembed
 from gallery.embed.blueprint import bp
 from gallery.extensions import db
-from gallery.http.guard import acting_user
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
     credit_labels,
@@ -25,27 +32,22 @@ from gallery.http.render import (
 )
 from gallery.http.security import embeddable
 from gallery.http.urls import external_url
-from gallery.models import Album, Photo, Visibility
+from gallery.http.viewer import artefact_viewer, current_viewer
+from gallery.models import Album, Photo
 from gallery.photos import pages as albums
-from gallery.photos.service import share_token_for_user
 from gallery.web.views_album import album_context
 
 EMBED_PAGE_SIZE = 48
-TOKEN_MAX = 200
-
-
-def _token() -> str | None:
-    token = request.args.get("token", "")
-    return token if 0 < len(token) <= TOKEN_MAX else None
 
 
 @bp.route("/embed/albums/<album>")
 @embeddable
 def album(album: str) -> Response:
-    found = oembed.embed_album(db.session, album, _token())
+    viewer = artefact_viewer()
+    found = oembed.embed_album(db.session, album, viewer)
     page = albums.album_page(db.session, found, page_size=EMBED_PAGE_SIZE)
-    token = oembed.share_token_for(found, _token())
-    context = album_context(found, page, token=token)
+    token = presented_token(viewer, found)
+    context = album_context(found, page, viewer=viewer)
     return page_response(
         render_template(
             "embed/album.html",
@@ -60,9 +62,11 @@ def album(album: str) -> Response:
 @bp.route("/embed/photos/<int:photo_id>")
 @embeddable
 def photo(photo_id: int) -> Response:
-    ctx = oembed.embed_photo(db.session, photo_id, _token())
-    token = oembed.share_token_for(ctx.album, _token())
-    image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(), fallback_edge=1024)
+    viewer = artefact_viewer()
+    ctx = oembed.embed_photo(db.session, photo_id, viewer)
+    token = presented_token(viewer, ctx.album)
+    urls = DerivativeUrls(media_right(viewer, ctx.album))
+    image = image_set(derivative_tuples(ctx.photo), urls, fallback_edge=1024)
     return page_response(
         render_template(
             "embed/photo.html",
@@ -96,12 +100,11 @@ def provider() -> tuple[Response, int]:
 @bp.app_template_global()
 def embed_code(album: Album, photo: Photo | None = None, token: str | None = None) -> dict[str, str] | None:
     """The iframe snippet and the plain URL (WordPress auto-embeds it through oEmbed) for
-    an album or photo page; None for private albums, and for unlisted ones unless the viewer
-    came with the share token (``token``, already checked by the page) or may be handed it."""
-    if album.visibility == Visibility.private:
-        return None
-    token = oembed.share_token_for(album, token or share_token_for_user(album, acting_user()))
-    if album.visibility == Visibility.unlisted and not token:
+    an album or photo page: what the embed, a public artefact, would show with the token this
+    viewer may pass on (the one they came with, ``token``, or the one they may hand out).  None
+    when that shows nothing: private albums, and unlisted ones without such a token."""
+    token = shareable_token(current_viewer().with_tokens(presented(token)), album)
+    if not can_view_album(album, Viewer.artefact(token)):
         return None
     if photo is None:
         page_url = external_url("web.album", album=album.slug, token=token)

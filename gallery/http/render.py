@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from gallery.catalog.visibility import MediaRight
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.urls import absolute, external_url
 from gallery.models import Event, Photo
@@ -111,12 +112,17 @@ def image_set(
     )
 
 
-def image_sets(photos: Iterable[Any], **kwargs: Any) -> dict[int, ImageSet]:
-    """Image sets of page photos (:class:`gallery.photos.pages.PhotoCard`), by photo id."""
-    urls = DerivativeUrls()
+def image_sets(photos: Iterable[Any], rights: Mapping[int, MediaRight], **kwargs: Any) -> dict[int, ImageSet]:
+    """Image sets of page photos (:class:`gallery.photos.pages.PhotoCard`), by photo id; ``rights``
+    maps the id of each photo's album to the viewer's right to its media
+    (:func:`gallery.catalog.visibility.media_rights`)."""
+    urls: dict[MediaRight, DerivativeUrls] = {}
     result: dict[int, ImageSet] = {}
     for photo in photos:
-        found = image_set(photo.derivatives, urls, **kwargs)
+        right = rights[photo.album_id]
+        if right not in urls:
+            urls[right] = DerivativeUrls(right)
+        found = image_set(photo.derivatives, urls[right], **kwargs)
         if found is not None:
             result[photo.id] = found
     return result

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from gallery.catalog import events as catalog
+from gallery.catalog.visibility import Viewer, media_right, share_token_for, shareable_token
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.extensions import db
@@ -27,16 +28,15 @@ from gallery.http.urls import external_url
 from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, parse_int, wants_json
 from gallery.manage.forms import AlbumForm, NewAlbumForm, service_error
-from gallery.models import Album, OriginalDownloads, Visibility
+from gallery.models import Album, OriginalDownloads, Photo, Visibility
 from gallery.photos import editing
-from gallery.photos.service import share_token_for_user
 
 ORDER_PAGE_SIZE = 200
 
 
 def share_url(album: Album) -> str | None:
-    """The album's share link, for editors only (see :func:`share_token_for_user`)."""
-    token = share_token_for_user(album, acting_user())
+    """The album's share link, for editors only (see :func:`gallery.catalog.visibility.share_token_for`)."""
+    token = share_token_for(Viewer.of(acting_user()), album)
     if not token:
         return None
     return external_url("web.album", album=album.slug, token=token)
@@ -46,17 +46,17 @@ def share_url(album: Album) -> str | None:
 def visitor_url(album: Album) -> str:
     """The "View as visitors see it" link: for an unlisted album it carries the share token
     only for those who may have it; others get the plain address."""
-    token = share_token_for_user(album, acting_user()) if album.visibility == Visibility.unlisted else None
+    token = shareable_token(Viewer.of(acting_user()), album)
     return url_for("web.album", album=album.slug, token=token)
 
 
-def thumbnail(photo: object, edge: int = 200) -> str | None:
+def thumbnail(photo: Photo, edge: int = 200) -> str | None:
     """URL of the smallest JPEG derivative at least ``edge`` px on its long side (or the largest)."""
-    jpegs = sorted((d for d in getattr(photo, "derivatives", []) if d.format == "jpeg"), key=lambda d: d.width)
+    jpegs = sorted((d for d in photo.derivatives if d.format == "jpeg"), key=lambda d: d.width)
     if not jpegs:
         return None
     chosen = next((d for d in jpegs if max(d.width, d.height) >= edge), jpegs[-1])
-    return derivative_url(chosen)
+    return derivative_url(chosen, media_right(Viewer.of(acting_user()), photo.album))
 
 
 @bp.route("/events/<event>/albums/new", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from zipstream import ZipStream
 
 from gallery.catalog import events as catalog
+from gallery.catalog.visibility import Viewer, is_public, is_shown, visible_album
 from gallery.core.errors import NotFoundError
 from gallery.media.location import LocationStripError, strip_location_chunks
 from gallery.media.sniff import extensions, extensions_of
@@ -36,9 +37,6 @@ from gallery.models import (
     Derivative,
     OriginalDownloads,
     Photo,
-    PhotoStatus,
-    User,
-    Visibility,
 )
 from gallery.photos import service as photos
 from gallery.photos.capture import event_zone, reported_local_time
@@ -216,23 +214,14 @@ def open_item(storage: Storage, item: DownloadItem) -> tuple[DownloadItem, Itera
 
 
 # ---------------------------------------------------------------------------------------------
-# Looking things up with the album page's visibility rules
+# One photo (visibility: gallery.catalog.visibility)
 
 
-def visible_album(session: Session, slug: str, *, user: User | None, token: str | None) -> Album:
-    album = catalog.get_album(session, slug)
-    if not photos.can_view_album(album, user, token):
-        raise NotFoundError(f"no album {slug!r}")
-    return album
-
-
-def photo_download(
-    session: Session, album_slug: str, photo_id: int, *, user: User | None, token: str | None
-) -> tuple[Album, DownloadItem]:
-    """The download of one photo of an album, visible to this visitor; ``NotFoundError`` otherwise."""
+def photo_download(session: Session, album_slug: str, photo_id: int, *, viewer: Viewer) -> tuple[Album, DownloadItem]:
+    """The download of one photo the album shows, visible to this viewer; ``NotFoundError`` otherwise."""
     album = catalog.get_album(session, album_slug)
-    photo = photos.get_photo(session, photo_id, user=user, token=token)
-    if photo.album_id != album.id or photo.status != PhotoStatus.ready:
+    photo = photos.get_photo(session, photo_id, viewer=viewer)
+    if photo.album_id != album.id or not is_shown(photo):
         raise NotFoundError(f"no photo {photo_id} in album {album_slug!r}")
     item = plan_download(photo, album.original_downloads)
     if item is None:
@@ -306,8 +295,7 @@ def album_archive(
     storage: Storage,
     album_slug: str,
     *,
-    user: User | None,
-    token: str | None,
+    viewer: Viewer,
     open_first: bool = True,
 ) -> AlbumArchive:
     """The album's ready photos as a stored (uncompressed) ZIP, plus ``captions.csv``.
@@ -316,7 +304,7 @@ def album_archive(
     (originals stripped of their location).  With ``open_first`` (a GET, not a HEAD) the first
     stored object is opened here, before any header is sent, so a store that is down gives a
     StorageError (503), not a 200 that breaks off after the first bytes."""
-    album = visible_album(session, album_slug, user=user, token=token)
+    album = visible_album(session, album_slug, viewer)
     mode = album.original_downloads
     items: list[DownloadItem] = []
     captions: list[tuple[Photo, DownloadItem]] = []
@@ -340,7 +328,7 @@ def album_archive(
     stream.add(captions_csv(rows), CAPTIONS_NAME)
     return AlbumArchive(
         filename=f"{album.slug}.zip",
-        public=album.visibility == Visibility.public,
+        public=is_public(album),
         size=len(stream) if sized else None,
         entries=[replace(item, filename=name) for name, item in zip(names, items, strict=True)],
         stream=stream,

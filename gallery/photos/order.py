@@ -28,8 +28,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, tuple_, union_all
 
+from gallery.catalog.visibility import live_photo_filter, shown_photo_filter
 from gallery.core.errors import GalleryError
-from gallery.models import Album, Photo, PhotoStatus, SortMode
+from gallery.models import Album, Photo, SortMode
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -40,12 +41,10 @@ class BadCursor(GalleryError):
 
 
 def listed_in(album_id: Any, *, include_unready: bool = False) -> ColumnElement[bool]:
-    """The photos an album lists: not deleted; only ``ready`` ones unless ``include_unready``
-    (staff pages).  ``album_id`` may be a value or a correlated column (``Album.id``)."""
-    conditions = [Photo.album_id == album_id, Photo.deleted_at.is_(None)]
-    if not include_unready:
-        conditions.append(Photo.status == PhotoStatus.ready)
-    return and_(*conditions)
+    """The photos an album lists: those visitor surfaces show, or with ``include_unready`` (staff
+    pages, bags) every live one (:mod:`gallery.catalog.visibility`).  ``album_id`` may be a value or
+    a correlated column (``Album.id``)."""
+    return and_(Photo.album_id == album_id, live_photo_filter() if include_unready else shown_photo_filter())
 
 
 # --- the order ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Reading and editing photos: visibility rules, captions."""
+"""Reading and editing photos: captions, position, deletion (what a viewer may see is
+:mod:`gallery.catalog.visibility`'s)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, selectinload
 
+from gallery.catalog.visibility import Viewer, can_view_photo
 from gallery.core.audit import Actor, record
 from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
-from gallery.models import Album, Photo, PhotoStatus, User, Visibility, max_length
+from gallery.models import Album, Photo, User, max_length
 from gallery.photos.order import ordered_photos
 
 #: Text fields editors and uploaders change, with their limits (from the model columns).
 EDITABLE_TEXT = {name: max_length(getattr(Photo, name)) or 0 for name in ("caption", "alt_text", "credit")}
-
-
-def can_view_album(album: Album, user: User | None, token: str | None = None) -> bool:
-    if album.visibility == Visibility.public:
-        return True
-    if has_permission(user, Permission.view_private):
-        return True
-    if album.visibility == Visibility.unlisted and token and album.share_token:
-        import hmac
-
-        return hmac.compare_digest(token, album.share_token)
-    return False
-
-
-def share_token_for_user(album: Album, user: User | None) -> str | None:
-    """The album's share token, for those who may hand it out: roles with the editor
-    permission.  Anyone else gets None (the token opens the whole album: pages, ZIP, API,
-    embeds).  Every page, JSON answer and embed dialog that shows a share link asks here."""
-    if not has_permission(user, Permission.edit_content):
-        return None
-    return album.share_token
 
 
 def list_photos(session: Session, album: Album, *, include_unready: bool) -> list[Photo]:
@@ -43,24 +24,15 @@ def list_photos(session: Session, album: Album, *, include_unready: bool) -> lis
     return list(session.scalars(query))
 
 
-def get_photo(session: Session, photo_id: int, *, user: User | None, token: str | None = None) -> Photo:
+def get_photo(session: Session, photo_id: int, *, viewer: Viewer) -> Photo:
+    """The photo, if ``viewer`` may see it (:func:`gallery.catalog.visibility.can_view_photo`);
+    else :class:`NotFoundError`."""
     if not 0 < photo_id < 2**31:
         raise NotFoundError(f"no photo {photo_id}")
     photo = session.get(Photo, photo_id, options=[selectinload(Photo.derivatives), selectinload(Photo.album)])
-    if photo is None or not can_view_photo(photo, user, token):
+    if photo is None or not can_view_photo(photo, viewer):
         raise NotFoundError(f"no photo {photo_id}")
     return photo
-
-
-def can_view_photo(photo: Photo, user: User | None, token: str | None = None) -> bool:
-    """Whether ``user`` may see this photo and its details (caption, file name, ...): not
-    deleted; uploaded by them or in an album they may view; unfinished ones only for staff."""
-    if photo.deleted_at is not None:
-        return False
-    own = user is not None and photo.uploaded_by_id == user.id
-    if not own and not can_view_album(photo.album, user, token):
-        return False
-    return photo.status == PhotoStatus.ready or has_permission(user, Permission.upload)
 
 
 def can_edit_photo(photo: Photo, user: User | None) -> bool:

@@ -1,6 +1,8 @@
 """What ``/feed.atom`` and ``/sitemap.xml`` list: only what every visitor may see.
 
-Public albums with at least one ready photo, published reports, the events that have either,
+Both are public artefacts, so they show what :mod:`gallery.catalog.visibility` lets ``AUDIENCE``
+(anyone, without a share token) see and lists to them: public albums with at least one ready
+photo, published reports (once their publication time has come), the events that have either,
 and the photo pages of public albums.  Unlisted and private albums, draft reports, photos still
 processing, failed or deleted never appear.  Queries return plain values; the web layer renders.
 """
@@ -14,19 +16,12 @@ from datetime import date, datetime, timezone
 
 import nh3
 from markdown_it import MarkdownIt
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from gallery.catalog.visibility import Viewer, listed_album_filter, photo_filter, report_filter, shown_photo_filter
 from gallery.core.errors import NotFoundError
-from gallery.models import (
-    Album,
-    Event,
-    Photo,
-    PhotoStatus,
-    Report,
-    ReportStatus,
-    Visibility,
-)
+from gallery.models import Album, Event, Photo, Report
 
 FEED_LIMIT = 50
 #: The sitemap protocol's limit of URLs per file.
@@ -88,12 +83,14 @@ def photo_path(album_slug: str, photo_id: int) -> str:
     return f"/albums/{album_slug}/photos/{photo_id}"
 
 
-def _visible_photo() -> list[object]:
-    return [Photo.status == PhotoStatus.ready, Photo.deleted_at.is_(None)]
+#: Who reads the feed and the sitemap: anyone (cached publicly, whoever asked first).
+AUDIENCE = Viewer.artefact()
 
 
-def _published_report(now: datetime) -> list[object]:
-    return [Report.status == ReportStatus.published, Report.published_at.is_not(None), Report.published_at <= now]
+def _published_report(now: datetime) -> list[ColumnElement[bool]]:
+    """Reports anyone may read whose publication time has come (a report scheduled for later
+    joins the feed then)."""
+    return [report_filter(AUDIENCE), Report.published_at.is_not(None), Report.published_at <= now]
 
 
 def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | None = None) -> list[FeedEntry]:
@@ -108,7 +105,7 @@ def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | N
     ).all()
     counts = (
         select(Photo.album_id.label("album_id"), func.count(Photo.id).label("n"))
-        .where(*_visible_photo())
+        .where(shown_photo_filter())
         .group_by(Photo.album_id)
         .subquery()
     )
@@ -116,7 +113,7 @@ def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | N
         select(Album, Event.title, counts.c.n)
         .join(Event, Event.id == Album.event_id)
         .join(counts, counts.c.album_id == Album.id)
-        .where(Album.visibility == Visibility.public)
+        .where(listed_album_filter(AUDIENCE))
         .order_by(Album.created_at.desc(), Album.id.desc())
         .limit(limit)
     ).all()
@@ -160,11 +157,11 @@ def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | N
 
 
 def _page_urls(session: Session, now: datetime) -> list[SitemapUrl]:
-    public_album = exists().where(Album.event_id == Event.id, Album.visibility == Visibility.public)
+    listed_album = exists().where(Album.event_id == Event.id, listed_album_filter(AUDIENCE))
     published_report = exists().where(Report.event_id == Event.id, *_published_report(now))
     urls = [SitemapUrl("/")]
     for slug, updated in session.execute(
-        select(Event.slug, Event.updated_at).where(or_(public_album, published_report)).order_by(Event.id)
+        select(Event.slug, Event.updated_at).where(or_(listed_album, published_report)).order_by(Event.id)
     ):
         urls.append(SitemapUrl(f"/events/{slug}", updated.date()))
     for event_slug, report_slug, updated in session.execute(
@@ -175,14 +172,14 @@ def _page_urls(session: Session, now: datetime) -> list[SitemapUrl]:
     ):
         urls.append(SitemapUrl(report_path(event_slug, report_slug), updated.date()))
     for slug, updated in session.execute(
-        select(Album.slug, Album.updated_at).where(Album.visibility == Visibility.public).order_by(Album.id)
+        select(Album.slug, Album.updated_at).where(listed_album_filter(AUDIENCE)).order_by(Album.id)
     ):
         urls.append(SitemapUrl(album_path(slug), updated.date()))
     return urls
 
 
-def _photo_filter() -> object:
-    return and_(Album.visibility == Visibility.public, *_visible_photo())
+def _photo_filter() -> ColumnElement[bool]:
+    return photo_filter(AUDIENCE)
 
 
 def _photo_urls(session: Session, *, start: int, limit: int) -> list[SitemapUrl]:

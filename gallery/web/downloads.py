@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from flask import Response, redirect, request, send_file
 
+from gallery.catalog.visibility import is_public
 from gallery.extensions import db
 from gallery.http import context
-from gallery.http.guard import acting_user
-from gallery.models import Visibility
+from gallery.http.viewer import current_viewer
 from gallery.photos import downloads
 from gallery.storage import Storage, content_disposition
 from gallery.web.blueprint import bp
@@ -62,10 +62,8 @@ def send_item(storage: Storage, item: downloads.DownloadItem, *, public: bool) -
 
 @bp.get("/albums/<album>/photos/<int:photo_id>/download")
 def photo_download(album: str, photo_id: int) -> Response:
-    found, item = downloads.photo_download(
-        db.session, album, photo_id, user=acting_user(), token=request.args.get("token")
-    )
-    return send_item(context.storage(), item, public=found.visibility == Visibility.public)
+    found, item = downloads.photo_download(db.session, album, photo_id, viewer=current_viewer())
+    return send_item(context.storage(), item, public=is_public(found))
 
 
 @bp.get("/albums/<album>/download.zip")
@@ -74,8 +72,7 @@ def album_zip(album: str) -> Response:
         db.session,
         context.storage(),
         album,
-        user=acting_user(),
-        token=request.args.get("token"),
+        viewer=current_viewer(),
         open_first=request.method != "HEAD",  # a HEAD needs only the length, not the bytes
     )
     response = Response(archive.chunks, mimetype="application/zip", direct_passthrough=True)

@@ -1,26 +1,28 @@
-"""Derivative delivery: immutable, content-addressed URLs (built by :mod:`gallery.http.media_urls`).
+"""Derivative delivery (URLs built by :mod:`gallery.http.media_urls`).
 
-With ``GALLERY_PUBLIC_MEDIA_URL`` the URLs point at a CDN or public bucket and
-Flask is not in the path at all; otherwise Flask streams them from the store
-with year-long immutable caching.  A derivative is served only while some
-non-deleted photo of a non-private album uses it (private albums: staff only)."""
+With ``GALLERY_PUBLIC_MEDIA_URL`` a public album's URLs point at a CDN or public bucket and Flask
+is not in the path at all; otherwise Flask streams them from the store with year-long immutable
+caching.  A derivative is served only while some photo using it is visible to the viewer
+(:func:`gallery.catalog.visibility.derivative_access`): a public album's to everyone, an unlisted
+one's to those whose URL carries the signature of its share link (``?sig=``), a private one's to
+staff (and their own uploads to photographers).  Only public ones may be cached by shared caches."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Response, abort, send_file, stream_with_context
-from sqlalchemy import exists, false, or_, select
+from flask import Response, abort, request, send_file, stream_with_context
 
-from gallery.core.permissions import Permission, has_permission
+from gallery.catalog.visibility import MEDIA_SIGNATURE_PARAM, derivative_access
 from gallery.extensions import db
 from gallery.http import context
-from gallery.http.guard import acting_user
-from gallery.models import Album, Derivative, Photo, Visibility
+from gallery.http.viewer import current_viewer
+from gallery.models import Visibility
 from gallery.storage import NotFound
 from gallery.web.blueprint import bp
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
 _NAME_RE = re.compile(r"^(\d{1,5})\.(jpg|webp)$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -30,18 +32,9 @@ def derivative(sha256: str, name: str) -> Response:
     if not _SHA_RE.match(sha256) or not _NAME_RE.match(name):
         abort(404)
     key = f"derivatives/{sha256}/{name}"
-    visible = (
-        select(Derivative.id)
-        .join(Photo, Photo.id == Derivative.photo_id)
-        .join(Album, Album.id == Photo.album_id)
-        .where(Derivative.key == key, Photo.deleted_at.is_(None))
-    )
-    user = acting_user()
-    if not has_permission(user, Permission.view_private):
-        # Photographers still see thumbnails of their own uploads in private albums.
-        own = Photo.uploaded_by_id == user.id if user is not None else false()
-        visible = visible.where(or_(Album.visibility != Visibility.private, own))
-    if not db.session.scalar(select(exists(visible))):
+    signature = request.args.get(MEDIA_SIGNATURE_PARAM)
+    seen_as = derivative_access(db.session, current_viewer(), key, signature)
+    if seen_as is None:
         abort(404)
     storage = context.storage()
     mimetype = "image/jpeg" if name.endswith(".jpg") else "image/webp"
@@ -57,5 +50,7 @@ def derivative(sha256: str, name: str) -> Response:
             response.set_etag(sha256 + name)
     except NotFound:
         abort(404)
-    response.headers["Cache-Control"] = IMMUTABLE
+    # Only a public album's media may be kept by shared caches (CDN, proxies); the rest answer
+    # for one viewer (their session, or the signature of their share link).
+    response.headers["Cache-Control"] = IMMUTABLE if seen_as == Visibility.public else PRIVATE_IMMUTABLE
     return response

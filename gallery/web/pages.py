@@ -1,9 +1,8 @@
 """Public pages: home, events, reports, albums and photo permalinks.
 
 Server-rendered and complete without JavaScript; ``album.js`` adds the justified
-grid and the lightbox on top.  Visibility comes from the services
-(:func:`gallery.photos.service.can_view_album` and the listing rules in
-:mod:`gallery.catalog.browse`): what a viewer may not see is a 404."""
+grid and the lightbox on top.  What each viewer may see, and what is listed to them, is
+:mod:`gallery.catalog.visibility`'s: what a viewer may not see is a 404."""
 
 from __future__ import annotations
 
@@ -11,9 +10,18 @@ from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from gallery.catalog import browse as albums
+from gallery.catalog import listings
+from gallery.catalog.visibility import (
+    ANONYMOUS,
+    can_read_report,
+    is_public,
+    media_right,
+    media_rights,
+    presented_token,
+    shareable,
+    visible_album,
+)
 from gallery.extensions import db
-from gallery.http.guard import acting_user
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
     Sharing,
@@ -31,29 +39,17 @@ from gallery.http.render import (
     photo_alt,
     template_exists,
 )
-from gallery.models import Album, ReportStatus, Visibility
+from gallery.http.viewer import current_viewer
 from gallery.photos import pages as photo_pages
+from gallery.reports import pages as report_pages
 from gallery.reports import render as reports
 from gallery.web.blueprint import bp
 from gallery.web.views_album import album_context
 
-TOKEN_MAX = 200
 # The original/ZIP download feature may provide this partial; the album and photo
 # pages include it (with album, photo, token and downloads in the context) in their
 # ``downloads`` block, and otherwise link to the download routes that exist.
 DOWNLOADS_PARTIAL = "web/_downloads.html"
-
-
-def _token() -> str | None:
-    token = request.args.get("token", "")
-    return token if 0 < len(token) <= TOKEN_MAX else None
-
-
-def _link_token(album: Album, token: str | None) -> str | None:
-    """The share token to carry in links within an album (unlisted albums opened by their share link)."""
-    if album.visibility == Visibility.public or not token:
-        return None
-    return token if token == album.share_token else None
 
 
 def _page_size() -> int:
@@ -67,20 +63,20 @@ def _template_helpers() -> dict[str, object]:
 
 @bp.route("/")
 def home() -> Response:
-    cards = albums.home_events(db.session)
-    images = image_sets(c.cover for c in cards if c.cover is not None)
+    cards = listings.home_events(db.session)
+    rights = media_rights(ANONYMOUS, [c.cover_album for c in cards if c.cover_album is not None])
+    images = image_sets((c.cover for c in cards if c.cover is not None), rights)
     return page_response(render_template("web/home.html", cards=cards, images=images, **_template_helpers()))
 
 
 @bp.route("/events/<event>")
 def event(event: str) -> Response:
-    user = acting_user()
-    ctx = albums.event_page(db.session, event, user=user)
+    viewer = current_viewer()
+    ctx = listings.event_page(db.session, event, viewer=viewer)
     covers = [c.cover for c in ctx.albums if c.cover is not None]
-    images = image_sets(covers)
-    public = any(c.album.visibility == Visibility.public for c in ctx.albums) or any(
-        r.status == ReportStatus.published for r in ctx.reports
-    )
+    images = image_sets(covers, media_rights(viewer, [c.album for c in ctx.albums]))
+    # Sharing tags only for what anyone may see.
+    public = any(is_public(c.album) for c in ctx.albums) or any(can_read_report(r, ANONYMOUS) for r in ctx.reports)
     sharing = None
     if public:
         cover_image = images.get(ctx.cover.id) if ctx.cover is not None else None
@@ -97,15 +93,16 @@ def event(event: str) -> Response:
 
 @bp.route("/events/<event>/reports/<report>")
 def report(event: str, report: str) -> Response:
-    user = acting_user()
-    found = albums.find_report(db.session, event, report, user=user)
+    viewer = current_viewer()
+    found = report_pages.find_report(db.session, event, report, viewer=viewer)
     rendered = reports.render_report(found.body)
-    ctx = albums.report_page(db.session, found, user=user, shortcode_slugs=rendered.album_slugs)
+    ctx = report_pages.report_page(db.session, found, viewer=viewer, shortcode_slugs=rendered.album_slugs)
     photos = [c.cover for c in ctx.linked if c.cover is not None]
     photos += [p for strip in ctx.strips.values() for p in strip.photos]
-    images = image_sets(photos)
+    shown_albums = [c.album for c in ctx.linked] + [strip.album for strip in ctx.strips.values()]
+    images = image_sets(photos, media_rights(viewer, shown_albums))
     sharing = None
-    if found.status == ReportStatus.published:
+    if can_read_report(found, ANONYMOUS):
         first_cover = next((images.get(c.cover.id) for c in ctx.linked if c.cover is not None), None)
         if first_cover is None:
             first_cover = next(
@@ -127,9 +124,8 @@ def report(event: str, report: str) -> Response:
 
 @bp.route("/albums/<album>")
 def album(album: str) -> Response:
-    user = acting_user()
-    token = _token()
-    found = albums.find_album(db.session, album, user=user, token=token)
+    viewer = current_viewer()
+    found = visible_album(db.session, album, viewer)
     page = photo_pages.album_page(
         db.session,
         found,
@@ -137,8 +133,8 @@ def album(album: str) -> Response:
         before=request.args.get("before") or None,
         page_size=_page_size(),
     )
-    link_token = _link_token(found, token)
-    context = album_context(found, page, token=link_token)
+    link_token = presented_token(viewer, found)
+    context = album_context(found, page, viewer=viewer)
     return page_response(
         render_template(
             "web/album.html",
@@ -152,15 +148,14 @@ def album(album: str) -> Response:
 
 @bp.route("/albums/<album>/photos/<int:photo_id>")
 def photo(album: str, photo_id: int) -> Response:
-    user = acting_user()
-    token = _token()
-    found = albums.find_album(db.session, album, user=user, token=token)
+    viewer = current_viewer()
+    found = visible_album(db.session, album, viewer)
     ctx = photo_pages.photo_in_album(db.session, found, photo_id, page_size=_page_size())
-    link_token = _link_token(found, token)
-    image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(), fallback_edge=1024)
+    link_token = presented_token(viewer, found)
+    image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(media_right(viewer, found)), fallback_edge=1024)
     alt = photo_alt(ctx.photo, ctx.number, found.title)
     sharing = None
-    if found.visibility != Visibility.private:
+    if shareable(found):
         sharing = Sharing(
             title=ctx.photo.title or ctx.photo.caption.split("\n", 1)[0][:120] or alt,
             description=ctx.photo.caption or f"{found.title} · {found.event.title}",

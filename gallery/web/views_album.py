@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from flask import url_for
 from markupsafe import Markup, escape
 
+from gallery.catalog.visibility import Viewer, media_right, presented_token, shareable
 from gallery.http.render import (
     ImageSet,
     Sharing,
@@ -32,7 +33,7 @@ from gallery.http.render import (
     image_sets,
     photo_alt,
 )
-from gallery.models import Album, Visibility
+from gallery.models import Album
 from gallery.photos.pages import AlbumPage, DayGroup, PagePhoto
 
 EAGER_TILES = 12  # the first rows load at once; the rest when scrolled near
@@ -115,15 +116,17 @@ def grid_groups(
     return result
 
 
-def album_context(album: Album, page: AlbumPage, *, token: str | None) -> dict[str, Any]:
-    """What ``web/album.html`` needs for one page of ``album``; ``token`` is the share
-    token that links within the album carry (unlisted albums), or None."""
+def album_context(album: Album, page: AlbumPage, *, viewer: Viewer) -> dict[str, Any]:
+    """What ``web/album.html`` needs for one page of ``album`` seen by ``viewer``.  Links within
+    the album carry the share token the viewer came with (unlisted albums), media URLs the
+    viewer's right to them."""
+    token = presented_token(viewer, album)
     photos = [item.photo for item in page.photos]
     if page.cover is not None:
         photos.append(page.cover)
-    images = image_sets(photos)
+    images = image_sets(photos, {album.id: media_right(viewer, album)})
     sharing = None
-    if album.visibility != Visibility.private:
+    if shareable(album):
         cover = images.get(page.cover.id) if page.cover is not None else None
         sharing = Sharing(
             title=album.title,

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gallery.catalog import events as catalog
+from gallery.catalog.visibility import Viewer, can_view_album
 from gallery.extensions import db
 from gallery.models import Album, OriginalDownloads, Photo, SortMode, Visibility
 from gallery.photos.editing import display_order
-from gallery.photos.service import can_view_album
 from tests.manage.conftest import World, add_photo, audit_actions, fresh, token
 
 EXACT_WARNING = "everyone who can see this album can download them with it"
@@ -100,7 +100,7 @@ def test_share_link_is_shown_and_can_be_regenerated(app: Flask, world: World) ->
     assert response.status_code == 302 and response.headers["Location"].endswith("/manage/albums/main/edit#share")
     album = fresh(Album, world.album.id)
     assert album.share_token and album.share_token != old
-    assert can_view_album(album, None, album.share_token) and not can_view_album(album, None, old)
+    assert can_view_album(album, Viewer.of(None, album.share_token)) and not can_view_album(album, Viewer.of(None, old))
     assert audit_actions()[-1] == "album.share_token"
     page = client.get("/manage/albums/main/edit").get_data(as_text=True)
     assert album.share_token in page and old not in page

@@ -659,13 +659,15 @@ def test_public_media_url_points_images_at_the_cdn(tmp_path: object, database_ur
 
 
 def test_fast_derivative_urls_equal_the_media_route(app: Flask, world: World) -> None:
+    from gallery.catalog.visibility import PUBLIC_MEDIA, MediaRight
     from gallery.http.media_urls import DerivativeUrls, derivative_url
     from gallery.models import Derivative
 
     with app.test_request_context("/"):
-        urls = DerivativeUrls()
-        for derivative in db.session.query(Derivative).limit(12):
-            assert urls(derivative) == derivative_url(derivative)
+        for right in (PUBLIC_MEDIA, MediaRight(), MediaRight(share_token=world.unlisted.share_token)):
+            urls = DerivativeUrls(right)
+            for derivative in db.session.query(Derivative).limit(12):
+                assert urls(derivative) == derivative_url(derivative, right)
 
 
 # --- caching -----------------------------------------------------------------------------------

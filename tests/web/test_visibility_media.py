@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.catalog.visibility import media_signature
 from gallery.extensions import db
 from gallery.models import Photo, User
 from tests.conftest import login, make_token
@@ -26,11 +27,16 @@ DOWNLOADS: dict[tuple[str, str], dict[str, int]] = {
     ("private", "none"): {"anonymous": 404, "photographer": 404, "editor": 200},
     ("private", "right"): {"anonymous": 404, "photographer": 404, "editor": 200},  # tokens do not open private albums
 }
-# Derivatives have unguessable content-addressed URLs: unlisted ones are served to anyone.
-MEDIA: dict[str, dict[str, int]] = {
-    "public": {"anonymous": 200, "photographer": 200, "editor": 200},
-    "unlisted": {"anonymous": 200, "photographer": 200, "editor": 200},
-    "private": {"anonymous": 404, "photographer": 404, "editor": 200},
+# Derivative URLs follow the same rule: an unlisted album's are served only with the signature its
+# pages put on them for those who came with the share link (``?sig=``), a private album's to staff.
+# (album visibility, URL) -> role -> status
+MEDIA: dict[tuple[str, str], dict[str, int]] = {
+    ("public", "plain"): {"anonymous": 200, "photographer": 200, "editor": 200},
+    ("unlisted", "plain"): {"anonymous": 404, "photographer": 404, "editor": 200},
+    ("unlisted", "signed"): {"anonymous": 200, "photographer": 200, "editor": 200},
+    ("unlisted", "wrong"): {"anonymous": 404, "photographer": 404, "editor": 200},
+    ("private", "plain"): {"anonymous": 404, "photographer": 404, "editor": 200},
+    ("private", "signed"): {"anonymous": 404, "photographer": 404, "editor": 200},  # links never open private albums
 }
 
 
@@ -41,10 +47,14 @@ def client_for(app: Flask, role: str, users: dict[str, User]) -> FlaskClient:
     return client
 
 
-def derivative_urls(photo_id: int) -> list[str]:
+def derivative_urls(photo_id: int, signed_with: str | None = None) -> list[str]:
     photo = db.session.get(Photo, photo_id)
     assert photo is not None and photo.derivatives
-    return [f"/media/derivatives/{d.key.split('/', 1)[1]}" for d in photo.derivatives]
+    return [
+        f"/media/derivatives/{d.key.split('/', 1)[1]}"
+        + (f"?sig={media_signature(signed_with, d.key)}" if signed_with else "")
+        for d in photo.derivatives
+    ]
 
 
 @pytest.fixture
@@ -82,13 +92,17 @@ def test_downloads_and_media_urls_follow_album_visibility(
         else:
             assert "Content-Disposition" not in zipped.headers
 
-    for visibility, expected in MEDIA.items():
-        photo_id = world.photos[world.albums[visibility].slug][0]
-        for url in derivative_urls(photo_id):
+    for (visibility, kind), expected in MEDIA.items():
+        album = world.albums[visibility]
+        photo_id = world.photos[album.slug][0]
+        signed_with = {"plain": None, "signed": album.share_token, "wrong": "not-the-token"}[kind]
+        for url in derivative_urls(photo_id, signed_with):
             response = client.get(url)
-            assert response.status_code == expected[role], f"{url} ({visibility}) as {role}"
+            assert response.status_code == expected[role], f"{url} ({visibility}, {kind}) as {role}"
             if response.status_code == 200:
-                assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+                # only a public album's media may be kept by shared caches
+                public = "public" if visibility == "public" else "private"
+                assert response.headers["Cache-Control"] == f"{public}, max-age=31536000, immutable"
                 if url.endswith(".jpg"):
                     assert location_leaks(response.get_data()) == []
 

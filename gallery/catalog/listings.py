@@ -1,0 +1,123 @@
+"""What the visitors' pages list: the home page's events, an event's albums and reports, and the
+album cards (cover and photo count) they show.
+
+Every function takes the session and the viewer explicitly and issues a fixed number of SQL
+statements, whatever the number of albums and photos.  What is listed to whom is
+:mod:`gallery.catalog.visibility`'s: only public albums are listed to visitors (an unlisted album
+is reached by its link alone), drafts only to those who edit content.  The album and photo pages'
+photos, in display order, are :mod:`gallery.photos.pages`'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from gallery.catalog.visibility import (
+    ANONYMOUS,
+    Viewer,
+    event_filter,
+    is_public,
+    listed_album_filter,
+    report_filter,
+)
+from gallery.core.errors import NotFoundError
+from gallery.models import Album, Event, Photo, Report
+from gallery.photos.order import listed_in
+from gallery.photos.pages import PhotoCard, cards_by_id, cover_photo_id
+
+HOME_EVENTS = 100
+
+
+@dataclass(frozen=True)
+class AlbumCard:
+    album: Album
+    count: int
+    cover: PhotoCard | None
+
+
+@dataclass(frozen=True)
+class EventCard:
+    event: Event
+    cover: PhotoCard | None
+    album_count: int
+    cover_album: Album | None = None  # the album the cover comes from
+
+
+def _shown_count() -> Any:
+    return select(func.count(Photo.id)).where(listed_in(Album.id)).correlate(Album).scalar_subquery()
+
+
+def album_cards(session: Session, query: Select[Any]) -> list[AlbumCard]:
+    """Cards of the albums ``query`` selects (in its order), each with its cover and the number of
+    photos it shows: two queries."""
+    rows = session.execute(query.add_columns(cover_photo_id(), _shown_count())).all()
+    photos = cards_by_id(session, {row[1] for row in rows if row[1] is not None})
+    return [AlbumCard(album=row[0], cover=photos.get(row[1]) if row[1] else None, count=int(row[2])) for row in rows]
+
+
+def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard]:
+    """Events with at least one album listed to every visitor, newest first, each with its cover:
+    the cover of the first such album that has photos.  The same for every viewer (editors find
+    the rest in the management area).  Four queries."""
+    listed = listed_album_filter(ANONYMOUS)
+    has_listed = select(Album.id).where(Album.event_id == Event.id, listed).exists()
+    events = list(
+        session.scalars(select(Event).where(has_listed).order_by(Event.starts_on.desc(), Event.id.desc()).limit(limit))
+    )
+    if not events:
+        return []
+    cards = album_cards(
+        session,
+        select(Album).where(Album.event_id.in_([e.id for e in events]), listed).order_by(Album.event_id, Album.id),
+    )
+    covers: dict[int, AlbumCard] = {}
+    counts: dict[int, int] = {}
+    for card in cards:
+        counts[card.album.event_id] = counts.get(card.album.event_id, 0) + 1
+        if card.cover is not None and card.album.event_id not in covers:
+            covers[card.album.event_id] = card
+    return [
+        EventCard(
+            event=e,
+            cover=covers[e.id].cover if e.id in covers else None,
+            album_count=counts.get(e.id, 0),
+            cover_album=covers[e.id].album if e.id in covers else None,
+        )
+        for e in events
+    ]
+
+
+@dataclass(frozen=True)
+class EventContext:
+    event: Event
+    albums: list[AlbumCard]
+    reports: list[Report]
+    cover: PhotoCard | None
+
+
+def event_reports(session: Session, event: Event, viewer: Viewer) -> list[Report]:
+    """The event's reports this viewer may read, newest first (drafts, for editors, after them)."""
+    query = select(Report).where(Report.event_id == event.id, report_filter(viewer))
+    return list(
+        session.scalars(query.order_by(Report.published_at.is_(None), Report.published_at.desc(), Report.id.desc()))
+    )
+
+
+def event_page(session: Session, slug: str, *, viewer: Viewer) -> EventContext:
+    """An event with the albums listed to this viewer and the reports they may read.  An event
+    the viewer may not see (nothing listed to them, nothing to read) is a 404."""
+    event = session.scalar(select(Event).where(Event.slug == slug, event_filter(viewer)))
+    if event is None:
+        raise NotFoundError(f"no event {slug!r}")
+    albums = album_cards(
+        session, select(Album).where(Album.event_id == event.id, listed_album_filter(viewer)).order_by(Album.id)
+    )
+    reports = event_reports(session, event, viewer)
+    cover = next(
+        (c.cover for c in albums if c.cover is not None and is_public(c.album)),
+        next((c.cover for c in albums if c.cover is not None), None),
+    )
+    return EventContext(event=event, albums=albums, reports=reports, cover=cover)
