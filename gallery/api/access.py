@@ -1,28 +1,20 @@
 """Who may call an API route, written once per route: the permission it needs (checked by
 :func:`gallery.http.guard.requires`, before the body is read) and its documentation (bearer
-security, the 401 and 403 answers), plus the viewer an answer is made for."""
+security, the 401 and 403 answers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import request
-
 from gallery.api.blueprint import bp
 from gallery.api.schemas.base import ErrorSchema
-from gallery.catalog.visibility import Viewer
 from gallery.core.permissions import Permission
-from gallery.http.guard import acting_user, requires
+from gallery.http.guard import requires
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
-
-
-def current_viewer() -> Viewer:
-    """The viewer of this request: the token's user and the ``?token=`` share token they sent."""
-    return Viewer.of(acting_user(), request.args.get("token"))
 
 
 def errors(*answers: tuple[int, str]) -> Callable[[F], F]:

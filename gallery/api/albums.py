@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from gallery.api.access import current_viewer, errors, protected, public
+from gallery.api.access import errors, protected, public
 from gallery.api.blueprint import bp
 from gallery.api.event_routes import BAD_BODY
 from gallery.api.schemas.base import page_of
@@ -17,6 +17,7 @@ from gallery.core.pages import Page
 from gallery.core.permissions import Permission
 from gallery.extensions import db
 from gallery.http.guard import current_actor
+from gallery.http.viewer import current_viewer
 from gallery.models import Album
 from gallery.photos import editing
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gallery.api.access import current_viewer, errors, public
+from gallery.api.access import errors, public
 from gallery.api.blueprint import bp
 from gallery.api.schemas.base import page_of
 from gallery.api.schemas.photos import PhotoQuerySchema, PhotoSchema
 from gallery.core.pages import Page
 from gallery.extensions import db
+from gallery.http.viewer import current_viewer
 from gallery.models import Photo
 from gallery.photos.listing import album_photos
 

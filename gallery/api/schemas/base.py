@@ -29,6 +29,18 @@ from gallery.http.guard import acting_user
 AUDIENCE = "audience"
 
 
+class WholeNumber(fields.Integer):
+    """An integer in JSON: no strings, no fractions, no booleans."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class Converter(ModelConverter):
     """marshmallow-sqlalchemy's converter, plus: Text columns' ``info["max_length"]`` limits,
     enums loaded and dumped by value, and extra validators that add to the column's instead of
@@ -42,6 +54,10 @@ class Converter(ModelConverter):
         if extra is not None:
             field.validators.extend(extra if isinstance(extra, (list, tuple)) else [extra])
         return field
+
+    def _get_field_class_for_data_type(self, data_type: Any) -> Any:
+        field_class = super()._get_field_class_for_data_type(data_type)
+        return WholeNumber if field_class is fields.Integer else field_class
 
     def _add_column_kwargs(self, kwargs: dict[str, Any], column: Any) -> None:
         super()._add_column_kwargs(kwargs, column)
@@ -141,7 +157,7 @@ class PageQuerySchema(ma.Schema):
         validate=validate.Length(min=1, max=MAX_CURSOR_LENGTH),
         metadata={"description": "the `next` of the previous page"},
     )
-    limit = fields.Integer(
+    limit = fields.Integer(  # from the query string: digits
         load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT), metadata={"description": "items per page"}
     )
 

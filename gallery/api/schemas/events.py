@@ -7,11 +7,11 @@ from typing import Any
 from marshmallow import fields
 from marshmallow_sqlalchemy import auto_field
 
-from gallery.api.access import current_viewer
 from gallery.api.schemas.base import ModelSchema, PageQuerySchema, Slug, column_field, only_for, url_field
 from gallery.catalog.visibility import share_token_for
 from gallery.core.permissions import Permission
 from gallery.http.urls import external_url
+from gallery.http.viewer import current_viewer
 from gallery.models import Album, Event
 
 
@@ -44,7 +44,7 @@ class AlbumSchema(ModelSchema):
 
     class Meta:
         model = Album
-        fields = (
+        fields: tuple[str, ...] = (
             "slug", "event", "title", "description", "visibility", "sort_mode", "original_downloads", "url",
             "share_url",
         )  # fmt: skip

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from marshmallow_sqlalchemy import auto_field
 
@@ -14,11 +17,12 @@ from gallery.api.schemas.base import (
     column_field,
     only_for,
 )
+from gallery.api.schemas.events import AlbumSchema
 from gallery.catalog.visibility import media_right
 from gallery.core.permissions import Permission
 from gallery.http.media_urls import derivative_url
 from gallery.http.viewer import current_viewer
-from gallery.models import Derivative, Photo
+from gallery.models import Album, Derivative, IdempotencyKey, Photo
 from gallery.photos.capture import event_zone, reported_local_time
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$")
@@ -92,8 +96,8 @@ class PhotoSchema(ModelSchema):
     error = auto_field(metadata=only_for(STAFF, "why processing failed"))
     metadata_error = auto_field(metadata=only_for(STAFF, "why the file's metadata could not be read"))
     taken_at_raw = auto_field(metadata=only_for(STAFF, "the capture time exactly as found in the file"))
-    content_type = auto_field(metadata=only_for(STAFF, "the file type, from its bytes"))
-    size = auto_field(metadata=only_for(STAFF, "bytes"))
+    content_type = auto_field(required=False, metadata=only_for(STAFF, "the file type, from its bytes"))
+    size = auto_field(required=False, metadata=only_for(STAFF, "bytes"))
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         if attr == "camera":
@@ -113,7 +117,50 @@ class PhotoRefSchema(ModelSchema):
         dump_only = fields
 
 
-class PhotoQuerySchema(PageQuerySchema):
+class TokenQuerySchema(ma.Schema):
+    token = fields.String(metadata={"description": "share token of an unlisted album"})
+
+
+class PhotoQuerySchema(PageQuerySchema, TokenQuerySchema):
     status = column_field(Photo.status, required=False, metadata={"description": "only photos in this state"})
     credit = column_field(Photo.credit, required=False, metadata={"description": "only photos with this credit"})
-    token = fields.String(metadata={"description": "share token of an unlisted album"})
+
+
+class PhotoUploadSchema(ma.Schema):
+    """A photo upload: multipart/form-data with the file in the field ``file``."""
+
+    file = Upload(required=True, metadata={"description": "the photo; its type comes from its bytes"})
+
+
+class UploadHeadersSchema(ma.Schema):
+    idempotency_key = column_field(
+        IdempotencyKey.key,
+        required=False,
+        data_key="Idempotency-Key",
+        metadata={"description": "a retry with the same key answers as the first upload did"},
+    )
+
+
+@dataclass(frozen=True)
+class AlbumWithPhotos:
+    """An album and its photos in display order, as :class:`AlbumDetailSchema` shows them."""
+
+    album: Album
+    photos: list[Photo]
+
+    @property
+    def photo_count(self) -> int:
+        return len(self.photos)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.album, name)
+
+
+class AlbumDetailSchema(AlbumSchema):
+    """An album with its photos in display order (staff see unfinished ones too)."""
+
+    class Meta(AlbumSchema.Meta):
+        fields = (*AlbumSchema.Meta.fields, "photo_count", "photos")
+
+    photo_count = fields.Integer(dump_only=True, validate=validate.Range(min=0))
+    photos = fields.List(fields.Nested(PhotoSchema), dump_only=True)

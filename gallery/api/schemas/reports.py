@@ -7,10 +7,10 @@ from typing import Any
 from marshmallow import fields, validate
 from marshmallow_sqlalchemy import auto_field
 
-from gallery.api.access import current_viewer
 from gallery.api.schemas.base import ModelSchema, PageQuerySchema, Slug, UTCDateTime, column_field, url_field
 from gallery.catalog.visibility import can_list_album
 from gallery.http.urls import external_url
+from gallery.http.viewer import current_viewer
 from gallery.models import Album, Report
 from gallery.reports.service import REPORT_LANGUAGES
 
