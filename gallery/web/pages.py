@@ -175,6 +175,7 @@ def photo(album: str, photo_id: int) -> Response:
             alt=alt,
             token=link_token,
             sharing=sharing,
+            public=is_public(found),
             taken=capture_time(ctx.photo, found.event),
             camera=camera_summary(ctx.photo),
             back_url=f"{back_url}#photo-{ctx.photo.id}",

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from flask import url_for
 from markupsafe import Markup, escape
 
-from gallery.catalog.visibility import Viewer, media_right, presented_token, shareable
+from gallery.catalog.visibility import Viewer, is_public, media_right, presented_token, shareable
 from gallery.http.render import (
     ImageSet,
     Sharing,
@@ -156,6 +156,7 @@ def album_context(album: Album, page: AlbumPage, *, viewer: Viewer) -> dict[str,
         "token_query": token_query,
         "token": token,
         "sharing": sharing,
+        "public": is_public(album),  # search engines may index it
         "prev_url": prev_url,
         "next_url": next_url,
     }
