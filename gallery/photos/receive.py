@@ -28,13 +28,13 @@ from gallery.catalog.visibility import Viewer, can_view_photo
 from gallery.config import Settings
 from gallery.core.audit import Actor
 from gallery.core.errors import EmptyFile, GalleryError, NotFoundError, PhotoDeleted, ValidationError
-from gallery.models import Album, IdempotencyKey, Photo, PhotoStatus
+from gallery.models import Album, IdempotencyKey, Photo, PhotoStatus, max_length
 from gallery.photos.ingest import ingest
 from gallery.photos.received import Received, check_size
 from gallery.photos.stuck import restart_processing
 from gallery.storage import Storage
 
-IDEMPOTENCY_KEY_MAX = 255
+IDEMPOTENCY_KEY_MAX = max_length(IdempotencyKey.key)
 
 DELETED_MESSAGE = (
     "this photo was deleted from the album {album!r}; uploading it again does not restore it: "
