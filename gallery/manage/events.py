@@ -67,15 +67,7 @@ def event_new() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             event = catalog.create_event(
-                db.session,
-                title=form.title.data,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                timezone=form.timezone.data,
-                location=form.location.data or "",
-                description=form.description.data or "",
-                slug=form.slug.data or None,
-                actor=current_actor(),
+                db.session, **form.values(), slug=form.slug.data or None, actor=current_actor()
             )
         except GalleryError as exc:
             db.session.rollback()
@@ -96,17 +88,7 @@ def event_edit(event: str) -> Response | tuple[str, int]:
     form = EventForm()
     if form.validate_on_submit():
         try:
-            result = editing.update_event(
-                db.session,
-                found,
-                title=form.title.data,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                timezone=form.timezone.data,
-                location=form.location.data or "",
-                description=form.description.data or "",
-                actor=current_actor(),
-            )
+            result = editing.update_event(db.session, found, **form.values(), actor=current_actor())
         except GalleryError as exc:
             db.session.rollback()
             found = catalog.get_event(db.session, event)

@@ -59,6 +59,17 @@ class EventForm(FlaskForm):
     location = StringField(_l("Location"), validators=[Optional(), Length(max=300)], filters=[_strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
 
+    def values(self) -> dict[str, Any]:
+        """What the form says of an event, as the catalogue's create and update take it."""
+        return {
+            "title": self.title.data,
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "timezone": self.timezone.data,
+            "location": self.location.data or "",
+            "description": self.description.data or "",
+        }
+
 
 class NewEventForm(EventForm):
     slug = StringField(
@@ -107,6 +118,15 @@ class ReportForm(FlaskForm):
             "A paragraph of its own like [album slug] shows a strip of that album's photos."
         ),
     )
+
+    def values(self) -> dict[str, Any]:
+        """What the form says of a report, as the report service's create and update take it."""
+        return {
+            "title": self.title.data,
+            "language": self.language.data,
+            "body": self.body.data or "",
+            "status": self.status.data,
+        }
 
 
 class NewReportForm(ReportForm):

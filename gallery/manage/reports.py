@@ -107,15 +107,7 @@ def report_new(event: str) -> Response | tuple[str, int]:
     if form.validate_on_submit() and linked is not None:
         try:
             report = report_service.create_report(
-                db.session,
-                found,
-                title=form.title.data,
-                slug=form.slug.data or None,
-                language=form.language.data,
-                body=form.body.data or "",
-                status=form.status.data,
-                album_ids=linked,
-                actor=current_actor(),
+                db.session, found, **form.values(), slug=form.slug.data or None, album_ids=linked, actor=current_actor()
             )
         except GalleryError as exc:
             db.session.rollback()
@@ -148,14 +140,7 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
     if form.validate_on_submit() and linked is not None:
         try:
             changed = report_service.update_report(
-                db.session,
-                found,
-                title=form.title.data,
-                language=form.language.data,
-                body=form.body.data or "",
-                status=form.status.data,
-                album_ids=linked,
-                actor=current_actor(),
+                db.session, found, **form.values(), album_ids=linked, actor=current_actor()
             )
         except GalleryError as exc:
             db.session.rollback()
