@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from gallery.cli.group import gallery_cli, handle_errors, read_password
+from gallery.config import parse_database_url
 from gallery.core.errors import NotFoundError
+from gallery.extensions import db
 from gallery.storage import StorageError
+from tests.conftest import PASSWORD, PG_URL, make_app
+from tests.unit.cli.conftest import EVENT_ARGS, assert_fails, run
 
 
 def _failing(exc: Exception):  # type: ignore[no-untyped-def]
@@ -101,3 +110,51 @@ def test_without_a_broker_derivatives_are_made_here_and_their_statuses_counted(a
     widths = set(db.session.scalars(select(Derivative.width).where(Derivative.photo_id == photo_id)))
     assert widths == {200}
     assert make_derivatives([], label="test") == {}
+
+
+# --- an unmigrated database ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def unmigrated_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        if not PG_URL:
+            pytest.skip("GALLERY_TEST_DATABASE_URL is not set")
+        schema = "gallery_cli_empty_" + re.sub(r"\W", "_", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        engine = sa.create_engine(parse_database_url(PG_URL))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        sep = "&" if "?" in PG_URL else "?"
+        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    app = make_app(tmp_path, url)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if schema:
+            engine = sa.create_engine(parse_database_url(PG_URL or ""))
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["create-user", "u@example.org", "--role", "editor", "--password-stdin"],
+        ["create-token", "u@example.org"],
+        ["create-event", "ev", *EVENT_ARGS],
+        ["create-album", "al", "--event", "ev", "--title", "A"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_commands_on_an_unmigrated_database_say_so(unmigrated_app: Flask, args: list[str]) -> None:
+    result = run(unmigrated_app.test_cli_runner(), *args, input=PASSWORD + "\n")
+    assert_fails(result, "db upgrade")

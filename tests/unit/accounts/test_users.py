@@ -15,7 +15,7 @@ from gallery.core.audit import SYSTEM
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.extensions import db
 from gallery.models import ApiToken, AuditLog, Role, User, utcnow
-from tests.conftest import PASSWORD, csrf_from, login, make_user
+from tests.conftest import PASSWORD, make_user
 
 
 @pytest.mark.parametrize(
@@ -93,23 +93,6 @@ def test_outdated_hashes_are_upgraded_on_login(app: Flask) -> None:
     assert user.password_hash != old and user.password_hash.startswith("$argon2id$")
     assert not accounts._hasher.check_needs_rehash(user.password_hash)
     assert accounts.authenticate(db.session, "old@example.org", PASSWORD) is user
-
-
-def test_login_form_records_the_login(client: FlaskClient, users: dict[str, User]) -> None:
-    login(client, users["editor"].email)
-    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "user.login"))
-    assert entry is not None and entry.user_id == users["editor"].id and entry.details["via"] == "web"
-    assert users["editor"].last_login_at is not None
-
-
-def test_login_form_error_keeps_the_email_and_says_why(client: FlaskClient, users: dict[str, User]) -> None:
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": users["editor"].email, "password": "nope", "csrf_token": token})
-    assert response.status_code == 401
-    html = response.get_data(as_text=True)
-    assert users["editor"].email in html
-    assert "nope" not in html  # the password is never echoed back
-    assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "user.login")) is None
 
 
 # --- tokens ----------------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""The real entry points, run as processes: `python -m flask --app wsgi ...`."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.unit.cli.conftest import EVENT_ARGS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_flask_entry_point_migrates_and_creates_an_event(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    env.update({"GALLERY_INSTANCE_PATH": str(tmp_path / "instance"), "GALLERY_LOG_LEVEL": "WARNING"})
+
+    def flask(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
+        )
+
+    upgrade = flask("db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    created = flask("gallery", "create-event", "ecc-2024", *EVENT_ARGS)
+    assert created.returncode == 0, created.stderr
+    assert "created event ecc-2024" in created.stdout
+
+    with sqlite3.connect(tmp_path / "instance" / "gallery.db") as conn:
+        rows = conn.execute("SELECT slug, timezone FROM events").fetchall()
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert rows == [("ecc-2024", "Europe/Brussels")]
+    assert len(version) == 1
