@@ -34,3 +34,22 @@ def test_flask_entry_point_migrates_and_creates_an_event(tmp_path: Path) -> None
         version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     assert rows == [("ecc-2024", "Europe/Brussels")]
     assert len(version) == 1
+
+
+def _flask(args: list[str], env_extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    env.update({"GALLERY_INSTANCE_PATH": str(tmp_path / "instance"), "GALLERY_LOG_LEVEL": "WARNING"})
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_flask_cli_refuses_production_without_secret_key(tmp_path: Path) -> None:
+    result = _flask(["gallery", "config"], {"GALLERY_ENV": "production"}, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "GALLERY_SECRET_KEY is required when GALLERY_ENV=production" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "instance" / "secret_key").exists()

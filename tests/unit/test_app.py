@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from gallery.app import flask_config, template_folder
+from gallery.app import create_app, flask_config, template_folder
 from gallery.config import load_settings
 from gallery.http import context
 
@@ -34,3 +34,12 @@ def test_the_app_is_wired(app: Flask) -> None:
     assert context.storage(app) is app.extensions[context.STORAGE_KEY]
     assert Path(app.template_folder or "") == template_folder()
     assert (template_folder() / "base.html").is_file()
+
+
+def test_max_upload_sets_flask_content_limit(tmp_path: Path) -> None:
+    app = create_app(
+        {"GALLERY_ENV": "testing", "GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_SECRET_KEY": "k" * 40,
+         "GALLERY_MAX_UPLOAD_MB": "3", "GALLERY_LOG_LEVEL": "WARNING"}
+    )
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert 3 * 1024 * 1024 <= limit <= 5 * 1024 * 1024
