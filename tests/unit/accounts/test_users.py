@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -154,3 +155,42 @@ def test_api_use_records_last_used_at(app: Flask, client: FlaskClient) -> None:
     used = db.session.get(ApiToken, issued.token.id)
     assert used is not None and used.last_used_at is not None
     assert abs(utcnow() - used.last_used_at) < timedelta(minutes=1)
+
+
+def database_text() -> str:
+    """Every row of every table, as text."""
+    chunks = []
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            for row in conn.execute(sa.select(table)):
+                chunks.append(" ".join(str(v) for v in row))
+    return "\n".join(chunks)
+
+
+def test_passwords_are_argon2id_hashes(app: Flask, users: dict[str, User]) -> None:
+    for user in users.values():
+        assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
+        assert PasswordHasher().verify(user.password_hash, PASSWORD)
+    assert PASSWORD not in database_text()
+    assert len({u.password_hash for u in users.values()}) == len(users)  # salted
+
+
+def test_tokens_are_stored_hashed(app: Flask, client: FlaskClient, users: dict[str, User]) -> None:
+    issued = accounts.create_token(db.session, user=users["editor"], name="lightroom", actor=SYSTEM)
+    db.session.commit()
+    secret = issued.secret
+    assert len(secret) >= 40
+    stored = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == issued.token.id))
+    assert stored is not None
+    assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret.startswith(stored.prefix) and len(stored.prefix) < len(secret) // 2
+    # use it once, so last_used_at and the audit log are written too
+    response = client.post(
+        "/api/v1/events",
+        json={"title": "Hashed", "starts_on": "2024-01-01", "ends_on": "2024-01-01", "timezone": "UTC"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 201
+    dump = database_text()
+    assert secret not in dump
+    assert secret[len(stored.prefix):] not in dump

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,6 @@ from tests.conftest import login, make_app
 
 EVENT = {"title": "Errors Conference", "starts_on": "2024-05-07", "ends_on": "2024-05-08", "timezone": "Europe/Brussels"}
 SECRET_DETAIL = "kaboom: db password is hunter2"
-
-
-@pytest.fixture
-def gallery_logs(app: Flask, caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """The "gallery" logger does not propagate to the root logger (it has its own handler),
-    so hand pytest's capturing handler to it directly.  (After ``app``: create_app sets the
-    logger's level from GALLERY_LOG_LEVEL.)"""
-    logger = logging.getLogger("gallery")
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.INFO, logger="gallery"):
-            yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture
@@ -220,30 +205,3 @@ def test_polish_pages_are_translated(client: FlaskClient, path: str) -> None:
     polish = h1(client.get(path, headers={"Accept-Language": "pl"}))
     english = h1(client.get(path, headers={"Accept-Language": "en"}))
     assert polish != english, f"{path}: the Polish page shows the English heading {english!r}"
-
-
-# --- request log ------------------------------------------------------------------------------------
-
-
-def request_lines(logs: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in logs.records if r.name == "gallery.request"]
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status"),
-    [("GET", "/", 200), ("GET", "/no-such-page", 404), ("POST", "/api/v1/events", 401), ("POST", "/login", 400),
-     ("GET", "/test-boom", 500)],
-)
-def test_one_log_line_per_request_with_the_request_id(
-    boom_app: Flask, gallery_logs: pytest.LogCaptureFixture, method: str, path: str, status: int
-) -> None:
-    client = boom_app.test_client()
-    gallery_logs.clear()
-    response = client.open(path, method=method, json={} if path.startswith("/api") else None)
-    assert response.status_code == status
-    rid = response.headers["X-Request-ID"]
-    lines = request_lines(gallery_logs)
-    assert len(lines) == 1, [r.getMessage() for r in lines]
-    message = lines[0].getMessage()
-    assert rid in message and path in message and method in message and str(status) in message
-    assert getattr(lines[0], "request_id", None) == rid
