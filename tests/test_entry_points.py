@@ -53,3 +53,13 @@ def test_flask_cli_refuses_production_without_secret_key(tmp_path: Path) -> None
     assert "GALLERY_SECRET_KEY is required when GALLERY_ENV=production" in output
     assert "Traceback" not in output
     assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_the_real_entry_point_says_what_is_missing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
+    env.update({"GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_ENV": "production", "GALLERY_SECRET_KEY": "k" * 40})
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "gallery", "config"],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output, output
+    assert "GALLERY_BASE_URL is required when GALLERY_ENV=production" in output

@@ -408,3 +408,30 @@ def test_unusable_instance_folder_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="GALLERY_INSTANCE_PATH"):
         load_settings({"GALLERY_INSTANCE_PATH": str(blocker / "instance"), "GALLERY_ENV": "production",
                        "GALLERY_SECRET_KEY": "k" * 40})
+
+
+# --- base URL -------------------------------------------------------------------------------------
+
+
+def settings_error(tmp_path: Path, **values: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"GALLERY_INSTANCE_PATH": str(tmp_path), **values})
+    return str(info.value)
+
+
+def test_production_refuses_to_start_without_a_base_url(tmp_path: Path) -> None:
+    message = settings_error(tmp_path, GALLERY_ENV="production", GALLERY_SECRET_KEY="k" * 40)
+    assert "GALLERY_BASE_URL is required when GALLERY_ENV=production" in message
+    assert "https://" in message  # says what a value looks like
+    settings = load_settings({"GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_ENV": "production",
+                              "GALLERY_SECRET_KEY": "k" * 40, "GALLERY_BASE_URL": "https://Photos.Example.org/"})
+    assert settings.base_url == "https://photos.example.org"
+    assert settings.trusted_hosts == ("photos.example.org",)
+
+
+@pytest.mark.parametrize("value", ["photos.example.org", "ftp://photos.example.org", "https://",
+                                   "https://photos.example.org/?x=1", "https://photos.example.org/#top",
+                                   "https://user:pw@photos.example.org", "https://exa mple.org"])
+def test_bad_base_urls_are_refused(tmp_path: Path, value: str) -> None:
+    message = settings_error(tmp_path, GALLERY_BASE_URL=value)
+    assert "GALLERY_BASE_URL" in message and "https://" in message
