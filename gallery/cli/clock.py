@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from gallery.catalog import events as catalog
 from gallery.cli.group import gallery_cli, handle_errors
 from gallery.core.audit import SYSTEM
-from gallery.extensions import db
+from gallery.http import context
 from gallery.photos import clock
 from gallery.photos.capture import event_time, event_zone
 
@@ -27,10 +27,10 @@ from gallery.photos.capture import event_time, event_zone
 def clock_correct(event_slug: str, make: str, model: str, serial: str, offset_text: str, dry_run: bool) -> None:
     """Correct a camera's clock for an event: capture times are recomputed and
     albums re-sort; the original EXIF values are kept."""
-    event = catalog.get_event(db.session, event_slug)
-    camera = clock.resolve_camera(db.session, event, clock.Camera(make.strip(), model.strip(), serial.strip()))
+    event = catalog.get_event(context.db_session(), event_slug)
+    camera = clock.resolve_camera(context.db_session(), event, clock.Camera(make.strip(), model.strip(), serial.strip()))
     total = clock.parse_offset(offset_text)
-    changes = clock.preview(db.session, event, camera, total)
+    changes = clock.preview(context.db_session(), event, camera, total)
     if not changes:
         raise click.ClickException(f"no photos from {camera.label()} in {event.slug}")
     zone = event_zone(event)  # times on the event's clock, with its offset
@@ -39,9 +39,9 @@ def clock_correct(event_slug: str, make: str, model: str, serial: str, offset_te
         shown = " -> ".join(when.isoformat() if when else "-" for when in (before, after))
         click.echo(f"  {item.photo_id:>6} {item.filename[:40]:<40} {shown}")
     if dry_run:
-        db.session.rollback()
+        context.db_session().rollback()
         click.echo(f"dry run: {len(changes)} photo(s) of {camera.label()} would change")
         return
-    changed = clock.apply(db.session, event, camera, total, actor=SYSTEM)
-    db.session.commit()
+    changed = clock.apply(context.db_session(), event, camera, total, actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"corrected {changed} photo(s) of {camera.label()} by {offset_text}")

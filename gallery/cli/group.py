@@ -14,7 +14,6 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gallery.core.errors import GalleryError
-from gallery.extensions import db
 from gallery.http import context
 from gallery.photos import process
 from gallery.storage import StorageError
@@ -33,14 +32,14 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GalleryError as exc:
-            db.session.rollback()
+            context.db_session().rollback()
             raise click.ClickException(exc.message) from None
         except StorageError as exc:
-            db.session.rollback()
+            context.db_session().rollback()
             raise click.ClickException(f"storage unavailable: {exc}") from None
         except (OperationalError, ProgrammingError) as exc:
             # SQLite says "no such table" with an OperationalError, PostgreSQL with a ProgrammingError.
-            db.session.rollback()
+            context.db_session().rollback()
             reason = (str(exc.orig).strip().splitlines() or [""])[0]
             raise click.ClickException(
                 f"database error: {reason} (did you run `flask --app wsgi db upgrade`?)"
@@ -78,6 +77,6 @@ def make_derivatives(
     with click.progressbar(photo_ids, label=label, show_pos=True, file=sys.stderr) as made:
         for photo_id in made:
             statuses[
-                process.process_photo(db.session, storage, photo_id, sizes=wanted, max_pixels=settings.max_pixels)
+                process.process_photo(context.db_session(), storage, photo_id, sizes=wanted, max_pixels=settings.max_pixels)
             ] += 1
     return statuses

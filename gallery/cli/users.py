@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from gallery.accounts import users as accounts
 from gallery.cli.group import gallery_cli, handle_errors, read_password
 from gallery.core.audit import SYSTEM
-from gallery.extensions import db
+from gallery.http import context
 from gallery.models import Role, User
 
 
@@ -25,8 +25,8 @@ from gallery.models import Role, User
 def create_user(email: str, role: str, name: str, password_stdin: bool, no_password: bool) -> None:
     """Create a user account."""
     password = None if no_password else read_password(password_stdin)
-    user = accounts.create_user(db.session, email=email, role=role, password=password, name=name, actor=SYSTEM)
-    db.session.commit()
+    user = accounts.create_user(context.db_session(), email=email, role=role, password=password, name=name, actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
 
 
@@ -37,13 +37,13 @@ def create_user(email: str, role: str, name: str, password_stdin: bool, no_passw
 @handle_errors
 def create_token(email: str, name: str) -> None:
     """Create an API token; it is printed once, alone on the last line."""
-    user = accounts.find_user(db.session, email)
+    user = accounts.find_user(context.db_session(), email)
     if user is None:
         raise click.ClickException(f"no user with the e-mail {email!r}; create it with `gallery create-user`")
     if not user.active:
         raise click.ClickException(f"the user {user.email} is deactivated")
-    issued = accounts.create_token(db.session, user=user, name=name, actor=SYSTEM)
-    db.session.commit()
+    issued = accounts.create_token(context.db_session(), user=user, name=name, actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"token {issued.token.prefix}… for {user.email} ({user.role.value}); it is shown only once:", err=True)
     click.echo(issued.secret)
 
@@ -54,13 +54,13 @@ def create_token(email: str, name: str) -> None:
 @handle_errors
 def revoke_token(prefix: str) -> None:
     """Revoke the API token whose displayed prefix is PREFIX."""
-    token = accounts.revoke_token(db.session, prefix=prefix, actor=SYSTEM)
-    db.session.commit()
+    token = accounts.revoke_token(context.db_session(), prefix=prefix, actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"revoked token {token.prefix}…")
 
 
 def _user(email: str) -> User:
-    user = accounts.find_user(db.session, email)
+    user = accounts.find_user(context.db_session(), email)
     if user is None:
         raise click.ClickException(f"no user with the e-mail {email!r}")
     return user
@@ -80,8 +80,8 @@ def _ended(ended: accounts.Ended) -> str:
 def set_password(email: str, password_stdin: bool) -> None:
     """Give a user a new password; logs them out everywhere and revokes their API tokens."""
     user = _user(email)
-    ended = accounts.set_password(db.session, user=user, password=read_password(password_stdin), actor=SYSTEM)
-    db.session.commit()
+    ended = accounts.set_password(context.db_session(), user=user, password=read_password(password_stdin), actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"new password for {user.email}; {_ended(ended)}")
 
 
@@ -92,8 +92,8 @@ def set_password(email: str, password_stdin: bool) -> None:
 def deactivate_user(email: str) -> None:
     """Stop a user from logging in; logs them out everywhere and revokes their API tokens."""
     user = _user(email)
-    ended = accounts.set_active(db.session, user=user, active=False, actor=SYSTEM)
-    db.session.commit()
+    ended = accounts.set_active(context.db_session(), user=user, active=False, actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"deactivated {user.email}; {_ended(ended)}")
 
 
@@ -104,6 +104,6 @@ def deactivate_user(email: str) -> None:
 def activate_user(email: str) -> None:
     """Let a deactivated user log in again (old sessions and tokens stay ended)."""
     user = _user(email)
-    accounts.set_active(db.session, user=user, active=True, actor=SYSTEM)
-    db.session.commit()
+    accounts.set_active(context.db_session(), user=user, active=True, actor=SYSTEM)
+    context.db_session().commit()
     click.echo(f"activated {user.email}")

@@ -19,7 +19,7 @@ from gallery.catalog.visibility import (
 )
 from gallery.embed import oembed
 from gallery.embed.blueprint import bp
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
     credit_labels,
@@ -44,17 +44,17 @@ EMBED_PAGE_SIZE = 48
 @embeddable
 def album(album: str) -> Response:
     viewer = artefact_viewer()
-    found = oembed.embed_album(db.session, album, viewer)
-    page = albums.album_page(db.session, found, page_size=EMBED_PAGE_SIZE)
+    found = oembed.embed_album(context.db_session(), album, viewer)
+    page = albums.album_page(context.db_session(), found, page_size=EMBED_PAGE_SIZE)
     token = presented_token(viewer, found)
-    context = album_context(found, page, viewer=viewer)
+    album_ctx = album_context(found, page, viewer=viewer)
     return page_response(
         render_template(
             "embed/album.html",
             album_url=url_for("web.album", album=found.slug, token=token),
             day_label=day_label,
             event_dates=event_dates,
-            **context,
+            **album_ctx,
         )
     )
 
@@ -63,7 +63,7 @@ def album(album: str) -> Response:
 @embeddable
 def photo(photo_id: int) -> Response:
     viewer = artefact_viewer()
-    ctx = oembed.embed_photo(db.session, photo_id, viewer)
+    ctx = oembed.embed_photo(context.db_session(), photo_id, viewer)
     token = presented_token(viewer, ctx.album)
     urls = DerivativeUrls(media_right(viewer, ctx.album))
     image = image_set(derivative_tuples(ctx.photo), urls, fallback_edge=1024)
@@ -88,7 +88,7 @@ def provider() -> tuple[Response, int]:
         parsed = oembed.parse_request(request.args)
         # matches paths only: whether the URL is this site's is decided from GALLERY_BASE_URL
         adapter = current_app.url_map.bind("localhost")
-        body = oembed.oembed(db.session, parsed, adapter=adapter)
+        body = oembed.oembed(context.db_session(), parsed, adapter=adapter)
     except oembed.OEmbedError as error:
         return jsonify(error.to_dict()), error.status
     response = jsonify(body)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from gallery.accounts import users as accounts
 from gallery.core.audit import Actor
 from gallery.core.permissions import Permission, has_permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,16 +46,16 @@ def authenticate_api_token() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiAuthError(401, "unauthorized", "use the header Authorization: Bearer TOKEN")
-    token = accounts.token_for_secret(db.session, secret.strip())
+    token = accounts.token_for_secret(context.db_session(), secret.strip())
     if token is None:
         raise ApiAuthError(401, "unauthorized", "the API token is invalid or revoked")
     user = token.user
     if accounts.token_needs_touch(token):
         try:
-            accounts.touch_token(db.session, token.id)
-            db.session.commit()
+            accounts.touch_token(context.db_session(), token.id)
+            context.db_session().commit()
         except OperationalError:  # best effort: a busy SQLite must not fail the request
-            db.session.rollback()
+            context.db_session().rollback()
     g.api_user = user
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from gallery.core import audit
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import requires
 from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
@@ -15,13 +15,13 @@ from gallery.models import Album, Event, Photo, User
 @bp.route("/")
 @requires(Permission.manage)
 def dashboard() -> str:
-    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())).all()
+    events = context.db_session().scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())).all()
     counts = dict(
-        db.session.execute(
+        context.db_session().execute(
             select(Photo.album_id, func.count(Photo.id)).where(Photo.deleted_at.is_(None)).group_by(Photo.album_id)
         ).all()
     )
-    albums = db.session.scalars(select(Album).order_by(Album.id)).all()
+    albums = context.db_session().scalars(select(Album).order_by(Album.id)).all()
     by_event: dict[int, list[Album]] = {}
     for album in albums:
         by_event.setdefault(album.event_id, []).append(album)
@@ -40,13 +40,13 @@ def audit_log() -> str:
     before_arg = (request.args.get("before") or "").strip()
     user_id = parse_int(user_arg, field="user", minimum=1) if user_arg else None
     before = parse_int(before_arg, field="before", minimum=1) if before_arg else None
-    page = audit.list_entries(db.session, action=action, user_id=user_id, before=before, limit=AUDIT_PAGE_SIZE)
-    users = db.session.scalars(select(User).order_by(User.email)).all()
+    page = audit.list_entries(context.db_session(), action=action, user_id=user_id, before=before, limit=AUDIT_PAGE_SIZE)
+    users = context.db_session().scalars(select(User).order_by(User.email)).all()
     return render_template(
         "manage/audit.html",
         entries=page.entries,
         next_before=page.next_before,
-        actions=audit.known_actions(db.session),
+        actions=audit.known_actions(context.db_session()),
         users=users,
         action=action,
         user_id=user_id,

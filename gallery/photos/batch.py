@@ -80,7 +80,7 @@ def import_one(
     settings = app.config["GALLERY_SETTINGS"]
     storage = app.extensions["gallery_storage"]
     with app.app_context():
-        session = db.session
+        session = db.session()
 
         def render_now(photo_id: int) -> str:
             return process_photo(
@@ -114,7 +114,7 @@ def import_one(
             session.rollback()
             return FileResult(path, "rejected", reason=f"cannot read the file: {exc.strerror or exc}")
         finally:
-            session.remove()
+            db.session.remove()
 
 
 def run_import(

@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 from gallery.accounts import sessions
 from gallery.accounts import users as accounts
 from gallery.core.audit import Actor, record
-from gallery.extensions import db, limiter, login_manager
+from gallery.extensions import limiter, login_manager
+from gallery.http import context
 from gallery.http.locale import LANGUAGES
 from gallery.http.safety import safe_next
 from gallery.models import User
@@ -21,7 +22,7 @@ from gallery.web.forms import LoginForm, LogoutForm
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     """Session and remember-me cookies carry a login session's id, never the user's."""
-    return sessions.load_user(db.session, session_id)
+    return sessions.load_user(context.db_session(), session_id)
 
 
 def _login_rate_key() -> str:
@@ -39,19 +40,19 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
+        user = accounts.authenticate(context.db_session(), form.email.data or "", form.password.data or "")
         if user is not None:
-            sessions.start(db.session, user)
+            sessions.start(context.db_session(), user)
             login_user(user, remember=bool(form.remember.data))
             record(
-                db.session,
+                context.db_session(),
                 "user.login",
                 actor=Actor(user=user, via="web", ip=request.remote_addr),
                 obj=user,
             )
-            db.session.commit()
+            context.db_session().commit()
             return redirect(target)
-        db.session.rollback()
+        context.db_session().rollback()
         flash(_("Wrong e-mail or password."), "error")
         status = 401
     elif request.method == "POST":
@@ -65,8 +66,8 @@ def logout() -> Response | str:
     if request.method == "POST":
         if form.validate_on_submit():
             if current_user.is_authenticated:
-                sessions.end(db.session, current_user.get_id())
-                db.session.commit()
+                sessions.end(context.db_session(), current_user.get_id())
+                context.db_session().commit()
             logout_user()
             flash(_("You have been logged out."), "info")
         return redirect(url_for("web.home"))

@@ -14,7 +14,6 @@ import re
 from flask import Response, abort, request, send_file, stream_with_context
 
 from gallery.catalog.visibility import MEDIA_SIGNATURE_PARAM, derivative_access
-from gallery.extensions import db
 from gallery.http import context
 from gallery.http.viewer import current_viewer
 from gallery.models import Visibility
@@ -33,7 +32,7 @@ def derivative(sha256: str, name: str) -> Response:
         abort(404)
     key = f"derivatives/{sha256}/{name}"
     signature = request.args.get(MEDIA_SIGNATURE_PARAM)
-    seen_as = derivative_access(db.session, current_viewer(), key, signature)
+    seen_as = derivative_access(context.db_session(), current_viewer(), key, signature)
     if seen_as is None:
         abort(404)
     storage = context.storage()

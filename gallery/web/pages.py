@@ -21,7 +21,7 @@ from gallery.catalog.visibility import (
     shareable,
     visible_album,
 )
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
     Sharing,
@@ -63,7 +63,7 @@ def _template_helpers() -> dict[str, object]:
 
 @bp.route("/")
 def home() -> Response:
-    cards = listings.home_events(db.session)
+    cards = listings.home_events(context.db_session())
     rights = media_rights(ANONYMOUS, [c.cover_album for c in cards if c.cover_album is not None])
     images = image_sets((c.cover for c in cards if c.cover is not None), rights)
     return page_response(render_template("web/home.html", cards=cards, images=images, **_template_helpers()))
@@ -72,7 +72,7 @@ def home() -> Response:
 @bp.route("/events/<event>")
 def event(event: str) -> Response:
     viewer = current_viewer()
-    ctx = listings.event_page(db.session, event, viewer=viewer)
+    ctx = listings.event_page(context.db_session(), event, viewer=viewer)
     covers = [c.cover for c in ctx.albums if c.cover is not None]
     images = image_sets(covers, media_rights(viewer, [c.album for c in ctx.albums]))
     # Sharing tags only for what anyone may see.
@@ -94,9 +94,9 @@ def event(event: str) -> Response:
 @bp.route("/events/<event>/reports/<report>")
 def report(event: str, report: str) -> Response:
     viewer = current_viewer()
-    found = report_pages.find_report(db.session, event, report, viewer=viewer)
+    found = report_pages.find_report(context.db_session(), event, report, viewer=viewer)
     rendered = reports.render_report(found.body)
-    ctx = report_pages.report_page(db.session, found, viewer=viewer, shortcode_slugs=rendered.album_slugs)
+    ctx = report_pages.report_page(context.db_session(), found, viewer=viewer, shortcode_slugs=rendered.album_slugs)
     photos = [c.cover for c in ctx.linked if c.cover is not None]
     photos += [p for strip in ctx.strips.values() for p in strip.photos]
     shown_albums = [c.album for c in ctx.linked] + [strip.album for strip in ctx.strips.values()]
@@ -125,22 +125,22 @@ def report(event: str, report: str) -> Response:
 @bp.route("/albums/<album>")
 def album(album: str) -> Response:
     viewer = current_viewer()
-    found = visible_album(db.session, album, viewer)
+    found = visible_album(context.db_session(), album, viewer)
     page = photo_pages.album_page(
-        db.session,
+        context.db_session(),
         found,
         after=request.args.get("after") or None,
         before=request.args.get("before") or None,
         page_size=_page_size(),
     )
     link_token = presented_token(viewer, found)
-    context = album_context(found, page, viewer=viewer)
+    album_ctx = album_context(found, page, viewer=viewer)
     return page_response(
         render_template(
             "web/album.html",
             downloads=download_links(found.slug, None, link_token),
             downloads_partial=template_exists(DOWNLOADS_PARTIAL),
-            **context,
+            **album_ctx,
             **_template_helpers(),
         )
     )
@@ -149,8 +149,8 @@ def album(album: str) -> Response:
 @bp.route("/albums/<album>/photos/<int:photo_id>")
 def photo(album: str, photo_id: int) -> Response:
     viewer = current_viewer()
-    found = visible_album(db.session, album, viewer)
-    ctx = photo_pages.photo_in_album(db.session, found, photo_id, page_size=_page_size())
+    found = visible_album(context.db_session(), album, viewer)
+    ctx = photo_pages.photo_in_album(context.db_session(), found, photo_id, page_size=_page_size())
     link_token = presented_token(viewer, found)
     image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(media_right(viewer, found)), fallback_edge=1024)
     alt = photo_alt(ctx.photo, ctx.number, found.title)
@@ -189,5 +189,5 @@ def photo(album: str, photo_id: int) -> Response:
 @bp.route("/healthz")
 def healthz() -> tuple[Response, int]:
     """Liveness and database readiness for load balancers."""
-    db.session.execute(text("SELECT 1"))
+    context.db_session().execute(text("SELECT 1"))
     return jsonify({"status": "ok"}), 200
