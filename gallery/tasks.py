@@ -67,12 +67,12 @@ def celery_init_app(app: Flask) -> Celery:
     database session).  Stored as ``app.extensions["celery"]``: the worker entry point
     (:mod:`gallery.worker`) finds it there."""
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app: Celery = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     app.extensions["celery"] = celery_app
@@ -89,10 +89,11 @@ def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) 
         time.sleep(settings.test_task_delay)
     # In-process (eager) there is no retry loop, nor after the last retry: a storage failure
     # then marks the photo `failed` with the reason (logged) for `gallery reprocess`.
-    retry_follows = not self.app.conf.task_always_eager and self.request.retries < self.max_retries
+    retries_left = self.max_retries is None or self.request.retries < self.max_retries
+    retry_follows = not self.app.conf.task_always_eager and retries_left
     try:
         return process.process_photo(
-            db.session,
+            context.db_session(),
             context.storage(),
             photo_id,
             sizes=tuple(sizes) if sizes else settings.derivative_sizes,
@@ -114,5 +115,5 @@ def enqueue_derivatives(photo_id: int, sizes: list[int] | None = None) -> None:
             task.delay(photo_id, list(sizes))
         else:
             task.delay(photo_id)
-    except Exception as exc:  # kombu/redis connection errors
+    except Exception as exc:  # noqa: BLE001 - kombu/redis connection errors, whatever their class
         log.error("could not queue derivatives for photo %s: %s", photo_id, exc)

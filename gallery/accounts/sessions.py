@@ -12,7 +12,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, Delete, Update, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from gallery.models import ApiToken, LoginSession, User, utcnow
@@ -57,15 +57,23 @@ def end(session: Session, session_id: str | None) -> None:
         session.execute(delete(LoginSession).where(LoginSession.id_hash == _digest(session_id)))
 
 
+def _rows_changed(session: Session, statement: Delete | Update) -> int:
+    """Run a DELETE or UPDATE and say how many rows it changed (DML answers with a CursorResult)."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def end_all(session: Session, user: User) -> tuple[int, int]:
     """End every login session of ``user`` and revoke their live API tokens (the caller
     commits and audits).  Returns how many sessions and tokens were ended."""
-    sessions = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
-    tokens = session.execute(
+    sessions = _rows_changed(session, delete(LoginSession).where(LoginSession.user_id == user.id))
+    tokens = _rows_changed(
+        session,
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+        .execution_options(synchronize_session="fetch"),
+    )
     user.login_session_id = None
     return sessions or 0, tokens or 0

@@ -8,6 +8,7 @@ non-deleted photos appear (:func:`gallery.photos.pages.photo_in_album` rules).""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -148,7 +149,7 @@ def _thumbnail(photo: Any, maxwidth: int | None, maxheight: int | None, right: M
     }
 
 
-def _resolve(url: str, adapter: MapAdapter) -> tuple[str, dict[str, Any], str | None]:
+def _resolve(url: str, adapter: MapAdapter) -> tuple[str, Mapping[str, Any], str | None]:
     parts = urlsplit(url)
     path = site_path(url)
     if path is None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -41,7 +42,7 @@ def wants_json() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
 
-def _json(status: int, code: str, message: str, field: str | None = None):  # type: ignore[no-untyped-def]
+def _json(status: int, code: str, message: str, field: str | None = None) -> Response:
     error: dict[str, str] = {"code": code, "message": message}
     if field:
         error["field"] = field
@@ -50,7 +51,7 @@ def _json(status: int, code: str, message: str, field: str | None = None):  # ty
     return response
 
 
-def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _page(status: int, title: str, message: str) -> tuple[str, int]:
     template = f"errors/{status}.html" if status in (403, 404, 413, 500) else "errors/generic.html"
     body = render_template(template, status=status, title=title, message=message)
     return body, status
@@ -78,13 +79,13 @@ def init_app(app: Flask) -> None:
     settings = context.settings(app)
 
     @app.errorhandler(GalleryError)
-    def _gallery_error(exc: GalleryError):  # type: ignore[no-untyped-def]
+    def _gallery_error(exc: GalleryError) -> ResponseReturnValue:
         if wants_json():
             return _json(exc.status, exc.code, exc.message, exc.field)
         return _page(exc.status, _titles().get(exc.status, _("Error")), exc.message)
 
     @app.errorhandler(DecoderBusy)
-    def _decoder_busy(exc: DecoderBusy):  # type: ignore[no-untyped-def]
+    def _decoder_busy(exc: DecoderBusy) -> ResponseReturnValue:
         if wants_json():
             response = _json(exc.status, exc.code, exc.message)
         else:
@@ -98,21 +99,21 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(ApiAuthError)
-    def _api_auth(exc: ApiAuthError):  # type: ignore[no-untyped-def]
+    def _api_auth(exc: ApiAuthError) -> ResponseReturnValue:
         response = _json(exc.status, exc.code, exc.message)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="gallery"'
         return response
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
         message = _("The form expired or was sent from another site. Go back, reload the page and try again.")
         if wants_json():
             return _json(400, "csrf_failed", message)
         return _page(400, _("Bad request"), message)
 
     @app.errorhandler(StorageError)
-    def _storage(exc: StorageError):  # type: ignore[no-untyped-def]
+    def _storage(exc: StorageError) -> ResponseReturnValue:
         log.error("storage unavailable: %s rid=%s", exc, g.get("request_id"))
         message = _("Photo storage is unavailable right now; nothing was saved. Please try again in a moment.")
         if wants_json():
@@ -121,7 +122,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
-    def _database(exc: Exception):  # type: ignore[no-untyped-def]
+    def _database(exc: Exception) -> ResponseReturnValue:
         log.error("database unavailable: %s rid=%s", exc, g.get("request_id"))
         message = _("The database is unavailable right now; nothing was saved. Please try again in a moment.")
         if wants_json():
@@ -129,7 +130,7 @@ def init_app(app: Flask) -> None:
         return _page(503, _("Service unavailable"), message)
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         if status == 413:
             message = _("The upload is larger than the limit of %(mb)s MB.", mb=settings.max_upload_mb)
@@ -154,7 +155,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error rid=%s", g.get("request_id"))
         message = _("An unexpected error occurred. It has been logged with request id %(rid)s.", rid=g.get("request_id"))
         if wants_json():

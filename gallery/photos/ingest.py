@@ -124,7 +124,7 @@ def inspect(
         "taken_at": when.taken_at_utc,
         "taken_at_offset_minutes": offset_minutes(when),
         "taken_at_source": TakenAtSource(when.source),
-        "taken_at_raw": (when.raw_value or None) and when.raw_value[:100],  # type: ignore[index]
+        "taken_at_raw": (when.raw_value or None) and when.raw_value[:100],
         "taken_at_flags": ",".join(sorted(when.flags))[:200],
         "clock_offset_seconds": int(when.clock_offset.total_seconds()) if when.clock_offset else 0,
         "camera_make": camera.make,

@@ -10,9 +10,9 @@ with the right ``Content-Disposition``) or with ``send_file`` (ranges, ETag) fro
 from __future__ import annotations
 
 from flask import Response, redirect, request, send_file
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from gallery.catalog.visibility import is_public
-from gallery.extensions import db
 from gallery.http import context
 from gallery.http.viewer import current_viewer
 from gallery.photos import downloads
@@ -25,7 +25,9 @@ NO_STORE = "private, no-store"
 REVALIDATE = "private, no-cache"
 
 
-def _finish(response: Response, filename: str | None, *, public: bool, cache: str = REVALIDATE) -> Response:
+def _finish(
+    response: WerkzeugResponse, filename: str | None, *, public: bool, cache: str = REVALIDATE
+) -> WerkzeugResponse:
     if filename is not None:
         response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["Cache-Control"] = cache
@@ -34,7 +36,7 @@ def _finish(response: Response, filename: str | None, *, public: bool, cache: st
     return response
 
 
-def send_item(storage: Storage, item: downloads.DownloadItem, *, public: bool) -> Response:
+def send_item(storage: Storage, item: downloads.DownloadItem, *, public: bool) -> WerkzeugResponse:
     """Hand one download to the visitor, in the cheapest way the store allows."""
     if item.kind == "stripped":
         sent, chunks = downloads.open_item(storage, item)
@@ -54,22 +56,23 @@ def send_item(storage: Storage, item: downloads.DownloadItem, *, public: bool) -
         response = send_file(local, mimetype=item.content_type, conditional=True, etag=item.etag, max_age=None)
     else:
         response = Response(storage.iter_bytes(item.key), mimetype=item.content_type)
-        response.content_length = item.size
+        if item.size is not None:
+            response.content_length = item.size
         response.set_etag(item.etag)
         response.make_conditional(request)
     return _finish(response, item.filename, public=public)
 
 
 @bp.get("/albums/<album>/photos/<int:photo_id>/download")
-def photo_download(album: str, photo_id: int) -> Response:
-    found, item = downloads.photo_download(db.session, album, photo_id, viewer=current_viewer())
+def photo_download(album: str, photo_id: int) -> WerkzeugResponse:
+    found, item = downloads.photo_download(context.db_session(), album, photo_id, viewer=current_viewer())
     return send_item(context.storage(), item, public=is_public(found))
 
 
 @bp.get("/albums/<album>/download.zip")
-def album_zip(album: str) -> Response:
+def album_zip(album: str) -> WerkzeugResponse:
     archive = downloads.album_archive(
-        db.session,
+        context.db_session(),
         context.storage(),
         album,
         viewer=current_viewer(),

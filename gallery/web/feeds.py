@@ -15,8 +15,7 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from gallery.extensions import db
-from gallery.http import urls
+from gallery.http import context, urls
 from gallery.reports import feeds
 from gallery.web.blueprint import bp
 
@@ -105,12 +104,13 @@ def _cacheable(body: bytes, mimetype: str, max_age: int) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/feed.atom")
 def feed() -> Response:
-    response = _cacheable(render_atom(feeds.feed_entries(db.session)), "application/atom+xml", 300)
+    response = _cacheable(render_atom(feeds.feed_entries(context.db_session())), "application/atom+xml", 300)
     response.vary.update(("Accept-Language", "Cookie"))  # titles and summaries are translated
     return response
 
@@ -118,7 +118,7 @@ def feed() -> Response:
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     result = feeds.sitemap(
-        db.session,
+        context.db_session(),
         part=request.args.get("part"),
         start=request.args.get("from"),
         max_urls=int(current_app.config.get("SITEMAP_MAX_URLS", feeds.SITEMAP_MAX_URLS)),
