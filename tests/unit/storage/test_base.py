@@ -89,21 +89,3 @@ def test_content_disposition(name: str, expected: str) -> None:
     assert value.isascii() and "\r" not in value and "\n" not in value
 
 
-def test_memory_storage_is_thread_safe() -> None:
-    store = MemoryStorage()
-
-    def work(n: int) -> None:
-        for i in range(200):
-            put_bytes(store, f"t{n}/{i:03d}", f"{n}-{i}".encode())
-            if i % 2:
-                store.delete(f"t{n}/{i - 1:03d}")
-            list(store.list(f"t{n}/"))
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    keys = [o.key for o in store.list()]
-    assert keys == sorted(f"t{n}/{i:03d}" for n in range(8) for i in range(1, 200, 2))
-    assert store.open("t3/199").read() == b"3-199"
