@@ -322,6 +322,7 @@ def import_child(jobs: int, folder: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="gallery-import-") as tmp:
         instance = Path(tmp)
         from gallery.app import create_app
+        from gallery.catalog import albums
         from gallery.catalog import events as catalog
         from gallery.core.audit import SYSTEM
         from gallery.extensions import db
@@ -342,7 +343,7 @@ def import_child(jobs: int, folder: Path) -> int:
                 db.session, title="Bench", starts_on="2024-05-07", ends_on="2024-05-08",
                 timezone="Europe/Brussels", actor=SYSTEM,
             )
-            album = catalog.create_album(db.session, event=event, title="Bench", actor=SYSTEM)
+            album = albums.create_album(db.session, event=event, title="Bench", actor=SYSTEM)
             db.session.commit()
             files = collect_files([folder])
             started = time.perf_counter()

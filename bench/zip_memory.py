@@ -103,6 +103,7 @@ def build(folder: Path, photos: int, megabytes: float) -> int:
     from datetime import datetime, timezone
 
     from gallery.app import create_app
+    from gallery.catalog import albums
     from gallery.catalog import events as catalog
     from gallery.core.audit import SYSTEM
     from gallery.extensions import db
@@ -127,7 +128,7 @@ def build(folder: Path, photos: int, megabytes: float) -> int:
             db.session, slug="bench", title="Bench", starts_on="2024-05-07", ends_on="2024-05-07",
             timezone="Europe/Brussels", actor=SYSTEM,
         )
-        album = catalog.create_album(
+        album = albums.create_album(
             db.session, event=event, slug=ALBUM, title="Bench", original_downloads=OriginalDownloads.exact, actor=SYSTEM
         )
         db.session.flush()

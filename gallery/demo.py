@@ -21,7 +21,8 @@ from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gallery.catalog.events import create_album, create_event
+from gallery.catalog.albums import create_album
+from gallery.catalog.events import create_event
 from gallery.core.audit import Actor
 from gallery.models import Album, Event, Report, ReportStatus, report_albums
 from gallery.photos.ingest import ingest

@@ -29,6 +29,7 @@ from PIL import Image
 from werkzeug.test import TestResponse
 
 from gallery.accounts import users as accounts
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.config import parse_database_url
 from gallery.core.audit import SYSTEM
@@ -315,9 +316,9 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
             timezone="Europe/Brussels", actor=SYSTEM,
         )
         event = catalog.get_event(db.session, MATRIX_EVENT)
-        catalog.create_album(db.session, event=event, slug="matrix-public", title="Public", actor=SYSTEM)
-        catalog.create_album(db.session, event=event, slug="matrix-other", title="Other", actor=SYSTEM)
-        catalog.create_album(
+        albums.create_album(db.session, event=event, slug="matrix-public", title="Public", actor=SYSTEM)
+        albums.create_album(db.session, event=event, slug="matrix-other", title="Other", actor=SYSTEM)
+        albums.create_album(
             db.session, event=hidden, slug="matrix-private", title="Private", visibility="private", actor=SYSTEM
         )
         db.session.add(Report(event_id=hidden.id, slug="draft-report", title="Draft", language="en",
@@ -327,7 +328,7 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
                 db.session, slug=f"matrix-empty-{role}", title="Empty", starts_on="2024-05-07", ends_on="2024-05-07",
                 timezone="Europe/Brussels", actor=SYSTEM,
             )
-            catalog.create_album(db.session, event=event, slug=f"matrix-empty-{role}", title="Empty", actor=SYSTEM)
+            albums.create_album(db.session, event=event, slug=f"matrix-empty-{role}", title="Empty", actor=SYSTEM)
             db.session.add(Report(event_id=event.id, slug=f"matrix-report-{role}", title="Report", language="en"))
         db.session.commit()
     client = app.test_client()

@@ -17,7 +17,6 @@ from gallery.extensions import db
 from gallery.http.guard import current_actor
 from gallery.http.viewer import current_viewer
 from gallery.models import Event
-from gallery.photos import editing
 
 BAD_BODY = ((400, "the body is not a JSON object"), (415, "send Content-Type: application/json"))
 
@@ -54,7 +53,7 @@ def update_event(changes: dict[str, Any], event: str) -> Event:
 
     A new time zone re-reads the capture times that came without an offset."""
     found = catalog.get_event(db.session, event)
-    editing.update_event(db.session, found, **changes, actor=current_actor())
+    catalog.update_event(db.session, found, **changes, actor=current_actor())
     db.session.commit()
     return found
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from gallery.api.blueprint import bp
 from gallery.api.util import json_body, reject_unknown
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.catalog.visibility import Viewer, share_token_for
 from gallery.core.permissions import Permission
@@ -77,7 +78,7 @@ def create_album(event: str) -> tuple[Response, int]:
     ev = catalog.get_event(db.session, event)
     data = json_body()
     reject_unknown(data, {"title", "slug", "visibility", "description", "sort_mode", "original_downloads"})
-    album = catalog.create_album(
+    album = albums.create_album(
         db.session,
         event=ev,
         title=data.get("title"),

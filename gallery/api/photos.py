@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from gallery.api.blueprint import bp
 from gallery.api.events import album_json
 from gallery.api.util import json_body
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.catalog.visibility import Viewer, media_right, visible_album
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
@@ -89,7 +89,7 @@ def get_album(album: str) -> Response:
 @requires(Permission.upload)
 def upload_photo(album: str) -> tuple[Response, int]:
     settings = context.settings()
-    target = catalog.get_album(db.session, album)
+    target = albums.get_album(db.session, album)
     key = request.headers.get("Idempotency-Key", "").strip()
     idempotency = IdempotencyKeyUse(user_id=g.api_user.id, key=key) if key else None
     file = request.files.get("file")

@@ -2,7 +2,8 @@
 
 Deletion policy, in this order:
 
-1. **Photos deleted more than ``retention`` ago (default 30 days)** are purged: the row is
+1. **Photos deleted more than ``retention`` ago (default 30 days, the bin's
+   :data:`gallery.photos.deletion.RETENTION`)** are purged: the row is
    hard-deleted (its derivative rows and idempotency keys go with it; an album cover pointing at
    it is cleared), the purge is written to the audit log, and then each of its objects
    (derivatives and the original) is deleted **only if no remaining row refers to the same key**:
@@ -44,13 +45,12 @@ from gallery.archive.durations import format_duration
 from gallery.archive.references import find_untracked, is_referenced
 from gallery.core.audit import SYSTEM, Actor, record
 from gallery.models import Album, Derivative, IdempotencyKey, Photo, utcnow
+from gallery.photos.deletion import RETENTION
 from gallery.storage import NotFound, Storage
 
 log = logging.getLogger("gallery.gc")
 
 DEFAULT_GRACE = timedelta(hours=24)
-#: How long a deleted photo stays in its album's bin, restorable, before ``gc`` purges it.
-DEFAULT_RETENTION = timedelta(days=30)
 TMP_PATTERNS = ("upload-*.part", "original-*")
 
 Report = Callable[[str], None]
@@ -234,7 +234,7 @@ def collect_garbage(
     storage: Storage,
     *,
     grace: timedelta = DEFAULT_GRACE,
-    retention: timedelta = DEFAULT_RETENTION,
+    retention: timedelta = RETENTION,
     dry_run: bool = False,
     tmp_dir: Path | None = None,
     report: Report | None = None,

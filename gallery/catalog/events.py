@@ -1,9 +1,14 @@
-"""Events and albums: creation and validation shared by the CLI, API and management pages."""
+"""Events: create, read, list, change and delete, for the CLI, the API and the management pages; and
+the field rules events, albums and reports share (slugs, text, dates, time zones).
+
+Writing needs the editor permission (creation is the callers' to allow); validation errors name
+their field; the commit is the caller's.  Albums are :mod:`gallery.catalog.albums`'."""
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slugify import slugify
@@ -11,20 +16,14 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gallery.catalog.visibility import Viewer, event_filter, listed_album_filter
+from gallery.catalog.visibility import Viewer, event_filter
 from gallery.core.audit import Actor, record
+from gallery.core.changes import KEEP, apply_changes, kept
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.core.pages import DEFAULT_LIMIT, Page, SortKey, keyset_page
 from gallery.core.permissions import Permission, require_permission
-from gallery.models import (
-    Album,
-    Event,
-    OriginalDownloads,
-    Photo,
-    SortMode,
-    Visibility,
-    max_length,
-)
+from gallery.models import Album, Event, Photo, max_length
+from gallery.photos import clock
 
 SLUG_MAX = 120
 #: What :func:`make_slug` makes: lower-case letters and digits in words joined by single hyphens.
@@ -86,7 +85,9 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
-def _text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
+def clean_text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
+    """Text as stored: NUL bytes dropped, stripped; :class:`ValidationError` naming ``field`` when it
+    is not text, too long, or empty and ``required``."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -99,11 +100,8 @@ def _text(value: object, field: str, *, max_length: int, required: bool = False)
     return value
 
 
-# The text rule above, for the other services (management pages).
-clean_text = _text
-
-
-def _unique_slug(session: Session, model: type[Event] | type[Album], base: str) -> str:
+def unique_slug(session: Session, model: type[Event] | type[Album], base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``, … : the first slug no ``model`` row has yet."""
     slug = base
     n = 2
     while session.scalar(select(model.id).where(model.slug == slug)) is not None:
@@ -120,11 +118,23 @@ def get_event(session: Session, slug: str) -> Event:
     return event
 
 
-def get_album(session: Session, slug: str) -> Album:
-    album = session.scalar(select(Album).where(Album.slug == slug))
-    if album is None:
-        raise NotFoundError(f"no album {slug!r}")
-    return album
+def _event_values(
+    *, title: object, starts_on: object, ends_on: object, timezone: object, location: object, description: object
+) -> dict[str, Any]:
+    """An event's fields, validated (the same for creating and changing one)."""
+    values: dict[str, Any] = {
+        "title": clean_text(title, "title", max_length=max_length(Event.title), required=True),
+        "starts_on": parse_date(starts_on, "starts_on"),
+        "ends_on": parse_date(ends_on, "ends_on"),
+        "location": clean_text(location, "location", max_length=max_length(Event.location)),
+        "description": clean_text(description, "description", max_length=max_length(Event.description)),
+    }
+    if values["ends_on"] < values["starts_on"]:
+        raise ValidationError("ends_on is before starts_on", field="ends_on")
+    if not isinstance(timezone, str):
+        raise ValidationError("timezone must be an IANA time zone name", field="timezone")
+    values["timezone"] = validate_timezone(timezone)
+    return values
 
 
 def create_event(
@@ -139,14 +149,14 @@ def create_event(
     slug: object = None,
     actor: Actor,
 ) -> Event:
-    title_s = _text(title, "title", max_length=max_length(Event.title), required=True)
-    start = parse_date(starts_on, "starts_on")
-    end = parse_date(ends_on, "ends_on")
-    if end < start:
-        raise ValidationError("ends_on is before starts_on", field="ends_on")
-    if not isinstance(timezone, str):
-        raise ValidationError("timezone must be an IANA time zone name", field="timezone")
-    tz = validate_timezone(timezone)
+    values = _event_values(
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        timezone=timezone,
+        location=location,
+        description=description,
+    )
     if slug is not None and slug != "":
         if not isinstance(slug, str):
             raise ValidationError("slug must be text", field="slug")
@@ -154,16 +164,8 @@ def create_event(
         if session.scalar(select(Event.id).where(Event.slug == slug_s)) is not None:
             raise ConflictError(f"the event slug {slug_s!r} is taken", field="slug")
     else:
-        slug_s = _unique_slug(session, Event, make_slug(title_s, field="title"))
-    event = Event(
-        slug=slug_s,
-        title=title_s,
-        starts_on=start,
-        ends_on=end,
-        timezone=tz,
-        location=_text(location, "location", max_length=max_length(Event.location)),
-        description=_text(description, "description", max_length=max_length(Event.description)),
-    )
+        slug_s = unique_slug(session, Event, make_slug(values["title"], field="title"))
+    event = Event(slug=slug_s, **values)
     try:
         with session.begin_nested():
             session.add(event)
@@ -173,78 +175,54 @@ def create_event(
     return event
 
 
-def new_share_token() -> str:
-    return secrets.token_urlsafe(24)
+@dataclass(frozen=True)
+class EventUpdate:
+    changed: list[str]
+    recomputed_photos: int  # capture times re-read in a new time zone
 
 
-def create_album(
+def update_event(
     session: Session,
-    *,
     event: Event,
-    title: object,
-    slug: object = None,
-    visibility: object = "public",
-    description: object = "",
-    sort_mode: object = "capture_time",
-    original_downloads: object = "off",
+    *,
+    title: object = KEEP,
+    starts_on: object = KEEP,
+    ends_on: object = KEEP,
+    timezone: object = KEEP,
+    location: object = KEEP,
+    description: object = KEEP,
     actor: Actor,
-) -> Album:
-    title_s = _text(title, "title", max_length=max_length(Album.title), required=True)
-    try:
-        vis = Visibility(visibility)
-    except ValueError:
-        raise ValidationError(
-            f"visibility={visibility!r}: use public, unlisted or private", field="visibility"
-        ) from None
-    try:
-        sort = SortMode(sort_mode)
-    except ValueError:
-        raise ValidationError(f"sort_mode={sort_mode!r}: use capture_time or manual", field="sort_mode") from None
-    try:
-        downloads = OriginalDownloads(original_downloads)
-    except ValueError:
-        raise ValidationError(
-            f"original_downloads={original_downloads!r}: use off, without_location or exact",
-            field="original_downloads",
-        ) from None
-    if slug is not None and slug != "":
-        if not isinstance(slug, str):
-            raise ValidationError("slug must be text", field="slug")
-        slug_s = validate_slug(slug)
-        if session.scalar(select(Album.id).where(Album.slug == slug_s)) is not None:
-            raise ConflictError(f"the album slug {slug_s!r} is taken", field="slug")
-    else:
-        slug_s = _unique_slug(session, Album, make_slug(title_s, field="title"))
-    album = Album(
-        event_id=event.id,
-        slug=slug_s,
-        title=title_s,
-        description=_text(description, "description", max_length=max_length(Album.description)),
-        visibility=vis,
-        share_token=new_share_token(),
-        sort_mode=sort,
-        original_downloads=downloads,
-        created_by_id=actor.user_id,
+) -> EventUpdate:
+    """Change an event (fields left at :data:`KEEP` stay as they are).  A new time zone re-reads
+    the capture times that came without an offset (EXIF times are naive: they were read in the
+    event's zone), keeping their wall time and any clock correction."""
+    require_permission(actor.user, Permission.edit_content, "only editors may change events")
+    values = _event_values(
+        title=kept(title, event.title),
+        starts_on=kept(starts_on, event.starts_on),
+        ends_on=kept(ends_on, event.ends_on),
+        timezone=kept(timezone, event.timezone),
+        location=kept(location, event.location),
+        description=kept(description, event.description),
     )
-    try:
-        with session.begin_nested():
-            session.add(album)
-    except IntegrityError:
-        raise ConflictError(f"the album slug {slug_s!r} is taken", field="slug") from None
-    record(
-        session,
-        "album.create",
-        actor=actor,
-        obj=album,
-        details={"slug": album.slug, "event": event.slug, "visibility": vis.value},
-    )
-    return album
+    changes = apply_changes(event, values)
+    recomputed = 0
+    if "timezone" in changes:
+        recomputed = clock.reread_naive_times(session, event, values["timezone"])
+    if changes:
+        record(
+            session,
+            "event.update",
+            actor=actor,
+            obj=event,
+            details={"slug": event.slug, "changes": changes, "recomputed_photos": recomputed},
+        )
+    return EventUpdate(changed=sorted(changes), recomputed_photos=recomputed)
 
 
 # --- lists and deletion (the JSON API) -------------------------------------------------------------
 
 EVENT_ORDER = (SortKey(Event.starts_on, descending=True), SortKey(Event.id, descending=True))  # newest first
-ALBUM_ORDER = (SortKey(Album.id),)  # as the event page lists them
 
 
 def visible_event(session: Session, slug: str, *, viewer: Viewer) -> Event:
@@ -276,31 +254,15 @@ def list_events(
     return keyset_page(session, query, EVENT_ORDER, name="events", cursor=cursor, limit=limit)
 
 
-def list_albums(
-    session: Session,
-    event_slug: str,
-    *,
-    viewer: Viewer,
-    visibility: Visibility | None = None,
-    cursor: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-) -> Page[Album]:
-    """The albums of the event ``event_slug`` listed to ``viewer`` (never unlisted ones to
-    visitors), optionally only those of one visibility; 404 when the viewer may not see the event."""
-    event = visible_event(session, event_slug, viewer=viewer)
-    query = select(Album).where(Album.event_id == event.id, listed_album_filter(viewer))
-    if visibility is not None:
-        query = query.where(Album.visibility == Visibility(visibility))
-    return keyset_page(session, query, ALBUM_ORDER, name=f"albums:{event.id}", cursor=cursor, limit=limit)
-
-
-def _photo_count(session: Session, *conditions: ColumnElement[bool]) -> int:
-    """Photos (in the bin too: they are restorable until ``gallery gc`` purges them)."""
+def photo_count(session: Session, *conditions: ColumnElement[bool]) -> int:
+    """Photos of the albums ``conditions`` select (in the bin too: they are restorable until
+    ``gallery gc`` purges them)."""
     query = select(func.count(Photo.id)).join(Album, Album.id == Photo.album_id).where(*conditions)
     return int(session.scalar(query) or 0)
 
 
-def _still_holds(what: str, count: int) -> ConflictError:
+def not_empty(what: str, count: int) -> ConflictError:
+    """The 409 for deleting an event or album that still holds ``count`` photos."""
     return ConflictError(
         f"{what} still holds {count} photo{'s' if count != 1 else ''} (photos in the bin count until "
         "`gallery gc` purges them): move or delete them first",
@@ -313,20 +275,9 @@ def delete_event(session: Session, slug: str, *, actor: Actor) -> None:
     corrections (the schema's ON DELETE CASCADE); one that holds photos is a 409."""
     require_permission(actor.user, Permission.edit_content, "only editors may delete events")
     event = get_event(session, slug)
-    count = _photo_count(session, Album.event_id == event.id)
+    count = photo_count(session, Album.event_id == event.id)
     if count:
-        raise _still_holds(f"the event {event.slug!r}", count)
+        raise not_empty(f"the event {event.slug!r}", count)
     albums = list(session.scalars(select(Album.slug).where(Album.event_id == event.id).order_by(Album.id)))
     record(session, "event.delete", actor=actor, obj=event, details={"slug": event.slug, "albums": albums})
     session.execute(delete(Event).where(Event.id == event.id))
-
-
-def delete_album(session: Session, slug: str, *, actor: Actor) -> None:
-    """Delete an album that holds no photos (its report links go with it); else a 409."""
-    require_permission(actor.user, Permission.edit_content, "only editors may delete albums")
-    album = get_album(session, slug)
-    count = _photo_count(session, Photo.album_id == album.id)
-    if count:
-        raise _still_holds(f"the album {album.slug!r}", count)
-    record(session, "album.delete", actor=actor, obj=album, details={"slug": album.slug, "event": album.event.slug})
-    session.execute(delete(Album).where(Album.id == album.id))

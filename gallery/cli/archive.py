@@ -21,7 +21,7 @@ from gallery.archive.bagit import export as bag_export
 from gallery.archive.bagit import importer as bag_import
 from gallery.archive.bagit.format import InvalidBag
 from gallery.archive.bagit.limits import PhotoLimits
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.config import ConfigError, parse_sizes
 from gallery.core.audit import SYSTEM
@@ -30,6 +30,7 @@ from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Photo
 from gallery.photos import stuck as processing
+from gallery.photos.deletion import RETENTION
 from gallery.storage.check import run_storage_check
 
 
@@ -115,7 +116,7 @@ def reprocess(
         target_sizes = parse_sizes(sizes) if sizes is not None else settings.derivative_sizes
     except ConfigError as exc:
         raise click.ClickException(str(exc).replace("GALLERY_DERIVATIVE_SIZES", "--sizes")) from None
-    album = catalog.get_album(db.session, album_slug) if album_slug else None
+    album = albums.get_album(db.session, album_slug) if album_slug else None
     if stuck:
         ids = [p.photo_id for p in processing.stuck_photos(db.session, stuck_after=stuck_delta, album=album)]
     else:
@@ -178,7 +179,7 @@ def verify(album_slug: str | None, sample: int | None, stuck_after: str) -> None
     apart from that, so it is safe on a live system."""
     stuck_delta = _duration("--stuck-after", stuck_after)
     storage = context.storage()
-    album = catalog.get_album(db.session, album_slug) if album_slug else None
+    album = albums.get_album(db.session, album_slug) if album_slug else None
     targets = verification.verification_targets(db.session, album=album, sample=sample)
     click.echo(f"verifying {len(targets)} original(s) in {storage.describe()}")
     with click.progressbar(length=len(targets), label="verifying", show_pos=True, file=sys.stderr) as bar:
@@ -218,7 +219,12 @@ def verify(album_slug: str | None, sample: int | None, stuck_after: str) -> None
 @click.option(
     "--grace", default="24h", show_default=True, help="Keep unreferenced objects younger than this (30m, 24h, 7d)."
 )
-@click.option("--retention", default="30d", show_default=True, help="Purge photos deleted longer ago than this.")
+@click.option(
+    "--retention",
+    default=durations.format_duration(RETENTION),
+    show_default=True,
+    help="Purge photos deleted longer ago than this.",
+)
 @click.option("--dry-run", is_flag=True, help="Change nothing; say what would be done.")
 @with_appcontext
 @handle_errors
@@ -261,7 +267,7 @@ def gc(grace: str, retention: str, dry_run: bool) -> None:
 def export_album(album_slug: str, out: Path, organization: str, overwrite: bool) -> None:
     """Export an album as a zipped BagIt bag: the originals (bit-exact, including any GPS data
     they carry), data/metadata.json with every field, manifests and bag-info.txt."""
-    album = catalog.get_album(db.session, album_slug)
+    album = albums.get_album(db.session, album_slug)
     count = (
         db.session.scalar(select(func.count(Photo.id)).where(Photo.album_id == album.id, Photo.deleted_at.is_(None)))
         or 0

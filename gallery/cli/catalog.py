@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.cli.group import gallery_cli, handle_errors
 from gallery.core.audit import SYSTEM
@@ -49,7 +50,7 @@ def create_event(slug: str, title: str, starts_on: str, ends_on: str, tz: str, l
 def create_album(slug: str, event_slug: str, title: str, visibility: str, description: str) -> None:
     """Create an album in an event."""
     event = catalog.get_event(db.session, event_slug)
-    album = catalog.create_album(
+    album = albums.create_album(
         db.session,
         event=event,
         slug=slug,

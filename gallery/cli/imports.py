@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from gallery import demo as demo_service
 from gallery.accounts import users as accounts
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
@@ -33,7 +33,7 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
 
     Safe to run again after an interruption: files already in the album are
     recognised by their SHA-256 and skipped."""
-    album = catalog.get_album(db.session, album_slug)
+    album = albums.get_album(db.session, album_slug)
     user_id = None
     if as_email:
         user = accounts.find_user(db.session, as_email)

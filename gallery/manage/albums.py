@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.catalog.visibility import Viewer, media_right, share_token_for, shareable_token
 from gallery.core.errors import GalleryError
@@ -21,7 +22,7 @@ from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, parse_int, wants_json
 from gallery.manage.forms import AlbumForm, NewAlbumForm, service_error
 from gallery.models import Album, OriginalDownloads, Photo, Visibility
-from gallery.photos import editing
+from gallery.photos import reorder
 
 ORDER_PAGE_SIZE = 200
 
@@ -59,7 +60,7 @@ def album_new(event: str) -> Response | tuple[str, int]:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                album = catalog.create_album(
+                album = albums.create_album(
                     db.session,
                     event=found,
                     title=form.title.data,
@@ -95,14 +96,14 @@ def _render_album_form(form: AlbumForm, album: Album, status: int) -> tuple[str,
 
 def _cover_choices(form: AlbumForm, album: Album) -> None:
     form.cover_photo_id.choices = [SelectChoice("", _("Automatic: the first photo"))] + [
-        SelectChoice(str(pid), label) for pid, label in editing.cover_choices(db.session, album)
+        SelectChoice(str(pid), label) for pid, label in albums.cover_choices(db.session, album)
     ]
 
 
 @bp.route("/albums/<album>/edit", methods=["GET", "POST"])
 @requires(Permission.edit_content)
 def album_edit(album: str) -> Response | tuple[str, int]:
-    found = catalog.get_album(db.session, album)
+    found = albums.get_album(db.session, album)
     if request.method == "GET":
         form = AlbumForm(
             obj=found,
@@ -118,7 +119,7 @@ def album_edit(album: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             cover = form.cover_photo_id.data or ""
-            changed = editing.update_album(
+            changed = albums.update_album(
                 db.session,
                 found,
                 title=form.title.data,
@@ -131,7 +132,7 @@ def album_edit(album: str) -> Response | tuple[str, int]:
             )
         except GalleryError as exc:
             db.session.rollback()
-            found = catalog.get_album(db.session, album)
+            found = albums.get_album(db.session, album)
             service_error(form, exc)
         else:
             db.session.commit()
@@ -153,8 +154,8 @@ def album_edit(album: str) -> Response | tuple[str, int]:
 @bp.post("/albums/<album>/share-link")
 @requires(Permission.edit_content)
 def album_share_link(album: str) -> Response:
-    found = catalog.get_album(db.session, album)
-    editing.regenerate_share_token(db.session, found, actor=current_actor())
+    found = albums.get_album(db.session, album)
+    albums.regenerate_share_token(db.session, found, actor=current_actor())
     db.session.commit()
     flash(_("A new share link was made; the old one no longer works."), "success")
     return redirect(url_for("manage.album_edit", album=found.slug, _anchor="share"))
@@ -169,7 +170,7 @@ def _order_page_size() -> int:
 
 def _render_order(album: Album, start: int, status: int, error: str | None = None) -> tuple[str, int]:
     size = _order_page_size()
-    photos, total = editing.order_page(db.session, album, start=start, limit=size)
+    photos, total = reorder.order_page(db.session, album, start=start, limit=size)
     return (
         render_template(
             "manage/album_order.html",
@@ -190,7 +191,7 @@ def _render_order(album: Album, start: int, status: int, error: str | None = Non
 def album_order(album: str) -> Response | tuple[str, int] | tuple[Response, int]:
     """Manual order.  Drag and drop posts ``order`` (the page's ids in their new order) and
     ``start``; without JavaScript the number inputs ``position-<id>`` move photos."""
-    found = catalog.get_album(db.session, album)
+    found = albums.get_album(db.session, album)
     if request.method == "GET":
         start = parse_int(request.args.get("start", "0"), field="start", minimum=0)
         return _render_order(found, start, 200)
@@ -199,19 +200,19 @@ def album_order(album: str) -> Response | tuple[str, int] | tuple[Response, int]
         start = parse_int(request.form.get("start", "0"), field="start", minimum=0)
         if "order" in request.form:
             ids = int_list([v for v in request.form["order"].split(",") if v.strip()], field="order")
-            moved = editing.reorder_block(db.session, found, ids, start=start, actor=current_actor())
+            moved = reorder.reorder_block(db.session, found, ids, start=start, actor=current_actor())
         else:
             moves = {}
             for name, value in request.form.items():
                 if name.startswith("position-"):
                     photo_id = int_list([name.removeprefix("position-")], field=name)[0]
                     moves[photo_id] = parse_int(value, field=name, minimum=1)
-            moved = editing.reorder_moves(db.session, found, moves, actor=current_actor())
+            moved = reorder.reorder_moves(db.session, found, moves, actor=current_actor())
     except GalleryError as exc:
         db.session.rollback()
         if wants_json():
             return json_error(exc)
-        found = catalog.get_album(db.session, album)
+        found = albums.get_album(db.session, album)
         return _render_order(found, start, 422, error=exc.message)
     db.session.commit()
     message = ngettext("Order saved: %(num)d photo moved.", "Order saved: %(num)d photos moved.", moved)

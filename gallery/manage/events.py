@@ -21,7 +21,7 @@ from gallery.http.guard import current_actor, requires
 from gallery.manage.blueprint import bp
 from gallery.manage.forms import ClockForm, EventForm, NewEventForm, service_error
 from gallery.models import Album, Event, Photo, Report
-from gallery.photos import clock, editing
+from gallery.photos import clock, clock_preview
 from gallery.photos.capture import event_time, event_zone
 
 _ZONES: list[str] = []
@@ -88,7 +88,7 @@ def event_edit(event: str) -> Response | tuple[str, int]:
     form = EventForm()
     if form.validate_on_submit():
         try:
-            result = editing.update_event(db.session, found, **form.values(), actor=current_actor())
+            result = catalog.update_event(db.session, found, **form.values(), actor=current_actor())
         except GalleryError as exc:
             db.session.rollback()
             found = catalog.get_event(db.session, event)
@@ -170,7 +170,7 @@ def event_clock(event: str) -> Response | tuple[str, int]:
         SelectChoice(camera_value(c.camera), _("%(camera)s (%(num)d photos)", camera=c.camera.label(), num=c.photos))
         for c in cameras
     ]
-    previews: list[editing.AlbumReorder] | None = None
+    previews: list[clock_preview.AlbumReorder] | None = None
     chosen_label = ""
     status = 200
     if posted or previewing:
@@ -192,7 +192,7 @@ def event_clock(event: str) -> Response | tuple[str, int]:
                     "success",
                 )
                 return redirect(url_for("manage.event_clock", event=found.slug))
-            previews = editing.clock_preview(db.session, found, camera, total)
+            previews = clock_preview.clock_preview(db.session, found, camera, total)
             chosen_label = camera.label()
             db.session.rollback()
         else:

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.core.errors import (
     ConflictError,
     GalleryError,
@@ -28,7 +28,7 @@ from gallery.manage.albums import thumbnail
 from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, wants_json
 from gallery.models import Album, Photo
-from gallery.photos import editing
+from gallery.photos import deletion, editing
 from gallery.photos import service as photo_service
 
 GRID_PAGE_SIZE = 100
@@ -101,7 +101,7 @@ def _render_grid(
             targets=targets,
             bulk_error=bulk_error,
             select_all=request.args.get("select") == "all",
-            retention_days=editing.RETENTION.days,
+            retention_days=deletion.RETENTION.days,
         ),
         status,
     )
@@ -110,7 +110,7 @@ def _render_grid(
 @bp.get("/albums/<album>/photos")
 @requires(Permission.caption_own)
 def album_photos(album: str) -> tuple[str, int]:
-    return _render_grid(catalog.get_album(db.session, album), after=_after())
+    return _render_grid(albums.get_album(db.session, album), after=_after())
 
 
 def _row_edits() -> list[editing.RowEdit]:
@@ -156,13 +156,13 @@ def _flash_save(result: editing.SaveResult) -> None:
 @requires(Permission.caption_own)
 def album_photos_save(album: str) -> Response | tuple[str, int]:
     """The whole grid as one form: saves every changed row (all or nothing)."""
-    found = catalog.get_album(db.session, album)
+    found = albums.get_album(db.session, album)
     after = _after()
     edits = _row_edits()
     result = editing.save_rows(db.session, found, edits, actor=current_actor())
     if not result.ok:
         db.session.rollback()
-        found = catalog.get_album(db.session, album)
+        found = albums.get_album(db.session, album)
         submitted = {
             e.photo_id: (dict(e.values), {k: v for k, v in e.originals.items() if v is not None}) for e in edits
         }
@@ -233,7 +233,7 @@ def _selected(album: Album, *, deleted: bool = False) -> list[Photo]:
 
 
 def _bulk(album: str, action: str) -> Response | tuple[str, int]:
-    found = catalog.get_album(db.session, album)
+    found = albums.get_album(db.session, album)
     after = _after()
     actor = current_actor()
     try:
@@ -270,12 +270,12 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
                     "warning",
                 )
         elif action == "delete":
-            count = editing.delete_photos(db.session, selected, actor=actor)
+            count = deletion.delete_photos(db.session, selected, actor=actor)
             flash(
                 ngettext(
                     "Deleted %(num)d photo. It stays in the album's bin for %(days)d days and can be restored there.",
                     "Deleted %(num)d photos. They stay in the album's bin for %(days)d days and can be restored there.",
-                    count, days=editing.RETENTION.days,
+                    count, days=deletion.RETENTION.days,
                 ),
                 "success",
             )
@@ -283,7 +283,7 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
             raise ValueError(action)
     except ValidationError as exc:
         db.session.rollback()
-        found = catalog.get_album(db.session, album)
+        found = albums.get_album(db.session, album)
         return _render_grid(found, after=after, status=422, bulk_error=exc.message)
     db.session.commit()
     return redirect(_grid_url(found, after))
@@ -311,15 +311,15 @@ def photos_delete(album: str) -> Response | tuple[str, int]:
 
 
 def _render_bin(album: Album, status: int = 200, error: str | None = None) -> tuple[str, int]:
-    deleted = editing.deleted_photos(db.session, album)
+    deleted = deletion.deleted_photos(db.session, album)
     return (
         render_template(
             "manage/deleted.html",
             album=album,
             photos=deleted,
             thumbnail=thumbnail,
-            purge_due=editing.purge_due,
-            days=editing.RETENTION.days,
+            purge_due=deletion.purge_due,
+            days=deletion.RETENTION.days,
             error=error,
         ),
         status,
@@ -329,18 +329,18 @@ def _render_bin(album: Album, status: int = 200, error: str | None = None) -> tu
 @bp.get("/albums/<album>/deleted")
 @requires(Permission.edit_content)
 def album_deleted(album: str) -> tuple[str, int]:
-    return _render_bin(catalog.get_album(db.session, album))
+    return _render_bin(albums.get_album(db.session, album))
 
 
 @bp.post("/albums/<album>/deleted/restore")
 @requires(Permission.edit_content)
 def album_restore(album: str) -> Response | tuple[str, int]:
-    found = catalog.get_album(db.session, album)
+    found = albums.get_album(db.session, album)
     try:
         selected = _selected(found, deleted=True)
     except ValidationError as exc:
         return _render_bin(found, 422, exc.message)
-    count = editing.restore_photos(db.session, selected, actor=current_actor())
+    count = deletion.restore_photos(db.session, selected, actor=current_actor())
     db.session.commit()
     flash(ngettext("Restored %(num)d photo.", "Restored %(num)d photos.", count), "success")
     return redirect(url_for("manage.album_deleted", album=found.slug))

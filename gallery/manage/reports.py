@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery.catalog import events as catalog
+from gallery.catalog.albums import event_albums
 from gallery.core.errors import GalleryError, ValidationError
 from gallery.core.permissions import Permission
 from gallery.extensions import db
@@ -18,7 +19,6 @@ from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
 from gallery.manage.forms import NewReportForm, ReportForm, service_error
 from gallery.models import Album, Event, Report
-from gallery.photos import editing
 from gallery.reports import render as reports
 from gallery.reports import service as report_service
 
@@ -96,7 +96,7 @@ def _submitted_links(form: ReportForm, albums: list[Album]) -> list[int] | None:
 @requires(Permission.edit_content)
 def report_new(event: str) -> Response | tuple[str, int]:
     found = catalog.get_event(db.session, event)
-    albums = editing.event_albums(db.session, found)
+    albums = event_albums(db.session, found)
     form = NewReportForm()
     if request.method == "GET":
         form.language.data = "pl" if str(request.accept_languages.best_match(["pl", "en"])) == "pl" else "en"
@@ -112,7 +112,7 @@ def report_new(event: str) -> Response | tuple[str, int]:
         except GalleryError as exc:
             db.session.rollback()
             found = catalog.get_event(db.session, event)
-            albums = editing.event_albums(db.session, found)
+            albums = event_albums(db.session, found)
             service_error(form, exc)
         else:
             db.session.commit()
@@ -126,7 +126,7 @@ def report_new(event: str) -> Response | tuple[str, int]:
 def report_edit(event: str, report: str) -> Response | tuple[str, int]:
     found_event = catalog.get_event(db.session, event)
     found = report_service.get_report(db.session, found_event, report)
-    albums = editing.event_albums(db.session, found_event)
+    albums = event_albums(db.session, found_event)
     if request.method == "GET":
         form = ReportForm(obj=found, status=found.status.value)
         linked = report_service.report_album_ids(db.session, found)
@@ -146,7 +146,7 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
             db.session.rollback()
             found_event = catalog.get_event(db.session, event)
             found = report_service.get_report(db.session, found_event, report)
-            albums = editing.event_albums(db.session, found_event)
+            albums = event_albums(db.session, found_event)
             service_error(form, exc)
         else:
             db.session.commit()

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.core.errors import DecoderBusy, EmptyFile, GalleryError, PayloadTooLarge, PhotoDeleted
 from gallery.core.permissions import Permission
 from gallery.extensions import db
@@ -48,7 +48,7 @@ class UploadResult:
 def _receive_one(album_slug: str, file: FileStorage) -> UploadResult:
     settings = context.settings()
     name = file.filename or _("(unnamed file)")
-    album = catalog.get_album(db.session, album_slug)
+    album = albums.get_album(db.session, album_slug)
     try:
         receipt = receive(
             db.session,
@@ -98,7 +98,7 @@ def _json_status(outcomes: set[str]) -> int:
 @bp.route("/albums/<album>/upload", methods=["GET", "POST"])
 @requires(Permission.upload)
 def upload(album: str) -> Response | str | tuple[str, int]:
-    target = catalog.get_album(db.session, album)
+    target = albums.get_album(db.session, album)
     settings = context.settings()
     if request.method == "GET":
         return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None)
@@ -125,5 +125,5 @@ def upload(album: str) -> Response | str | tuple[str, int]:
         if busy:
             response.headers["Retry-After"] = str(max(busy))
         return response
-    target = catalog.get_album(db.session, slug)
+    target = albums.get_album(db.session, slug)
     return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=results)

@@ -27,7 +27,7 @@ from datetime import tzinfo
 from sqlalchemy.orm import Session
 from zipstream import ZipStream
 
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.catalog.visibility import Viewer, is_public, is_shown, visible_album
 from gallery.core.errors import NotFoundError
 from gallery.media.location import LocationStripError, strip_location_chunks
@@ -219,7 +219,7 @@ def open_item(storage: Storage, item: DownloadItem) -> tuple[DownloadItem, Itera
 
 def photo_download(session: Session, album_slug: str, photo_id: int, *, viewer: Viewer) -> tuple[Album, DownloadItem]:
     """The download of one photo the album shows, visible to this viewer; ``NotFoundError`` otherwise."""
-    album = catalog.get_album(session, album_slug)
+    album = albums.get_album(session, album_slug)
     photo = photos.get_photo(session, photo_id, viewer=viewer)
     if photo.album_id != album.id or not is_shown(photo):
         raise NotFoundError(f"no photo {photo_id} in album {album_slug!r}")

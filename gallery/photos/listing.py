@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, selectinload
 
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.catalog.visibility import Viewer, can_view_album
 from gallery.core.errors import NotFoundError
 from gallery.core.pages import DEFAULT_LIMIT, Page, check_limit
@@ -27,7 +27,7 @@ def album_photos(
     """Up to ``limit`` photos of the album after ``cursor``: those ``viewer`` may see (staff see
     unfinished ones too); 404 when the viewer may not open the album."""
     check_limit(limit)
-    album = catalog.get_album(session, album_slug)
+    album = albums.get_album(session, album_slug)
     if not can_view_album(album, viewer):
         raise NotFoundError(f"no album {album_slug!r}")
     query = ordered_photos(album, include_unready=viewer.sees_unready).options(selectinload(Photo.derivatives))

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.config import parse_database_url
 from gallery.core.audit import SYSTEM
@@ -42,7 +43,7 @@ def make_album(slug: str = "archive-photos", *, event_slug: str | None = None, t
             location="Kraków",
             actor=SYSTEM,
         )
-    album = catalog.create_album(db.session, event=event, slug=slug, title=f"Photos {slug}", actor=SYSTEM)
+    album = albums.create_album(db.session, event=event, slug=slug, title=f"Photos {slug}", actor=SYSTEM)
     db.session.commit()
     return album
 

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
@@ -24,7 +25,7 @@ def make_album(slug: str = "ecc-photos", *, tz: str = "Europe/Brussels", visibil
         timezone=tz,
         actor=SYSTEM,
     )
-    album = catalog.create_album(db.session, event=event, slug=slug, title="Photos", visibility=visibility, actor=SYSTEM)
+    album = albums.create_album(db.session, event=event, slug=slug, title="Photos", visibility=visibility, actor=SYSTEM)
     db.session.commit()
     return album
 

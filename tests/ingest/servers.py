@@ -19,6 +19,7 @@ import requests
 
 from gallery.accounts import users as accounts
 from gallery.app import create_app
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
@@ -67,7 +68,7 @@ def prepare_instance(folder: Path, **gallery: str) -> Instance:
             db.session, slug="memory-event", title="Memory Days", starts_on="2024-05-07",
             ends_on="2024-05-08", timezone="Europe/Warsaw", actor=SYSTEM,
         )
-        catalog.create_album(db.session, event=event, slug="memory", title="Memory", actor=SYSTEM)
+        albums.create_album(db.session, event=event, slug="memory", title="Memory", actor=SYSTEM)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

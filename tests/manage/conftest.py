@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
@@ -109,9 +110,9 @@ def world(app: Flask) -> World:
         db.session, slug="summit", title="Summit", starts_on="2024-06-01", ends_on="2024-06-01",
         timezone="Europe/Warsaw", actor=SYSTEM,
     )
-    album = catalog.create_album(db.session, event=event, slug="main", title="Main album", actor=SYSTEM)
-    sibling = catalog.create_album(db.session, event=event, slug="sibling", title="Sibling", actor=SYSTEM)
-    far = catalog.create_album(db.session, event=other_event, slug="far", title="Far", visibility="private", actor=SYSTEM)
+    album = albums.create_album(db.session, event=event, slug="main", title="Main album", actor=SYSTEM)
+    sibling = albums.create_album(db.session, event=event, slug="sibling", title="Sibling", actor=SYSTEM)
+    far = albums.create_album(db.session, event=other_event, slug="far", title="Far", visibility="private", actor=SYSTEM)
     db.session.commit()
     editor_photos = [
         add_photo(album, by=users["editor"], taken_at=START + timedelta(minutes=10 * i), caption=f"Caption {i}",
@@ -138,4 +139,3 @@ def audit_actions() -> list[str]:
 def fresh(model: type, ident: int) -> Any:
     db.session.expire_all()
     return db.session.get(model, ident)
-

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from gallery.catalog import events as catalog
+from gallery.catalog import albums
 from gallery.catalog.visibility import Viewer, can_view_album
 from gallery.extensions import db
 from gallery.models import Album, OriginalDownloads, Photo, SortMode, Visibility
-from gallery.photos.editing import display_order
+from gallery.photos.reorder import display_order
 from tests.manage.conftest import World, add_photo, audit_actions, fresh, token
 
 EXACT_WARNING = "everyone who can see this album can download them with it"
@@ -33,7 +33,7 @@ def test_create_album(app: Flask, world: World) -> None:
         data={"title": "Day two", "visibility": "unlisted", "description": "", "csrf_token": token(client)},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/manage/albums/day-two/upload"
-    album = catalog.get_album(db.session, "day-two")
+    album = albums.get_album(db.session, "day-two")
     assert album.event_id == world.event.id and album.visibility == Visibility.unlisted and album.share_token
     bad = client.post(
         "/manage/events/ecc/albums/new",

@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Photo, Role
-from gallery.photos.editing import display_order
+from gallery.photos.reorder import display_order
 from tests.conftest import PASSWORD, make_app, make_token, make_user
 from tests.test_roles import upload_jpeg
 
@@ -53,7 +54,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             db.session, slug="ecc", title="ECC", starts_on="2024-05-07", ends_on="2024-05-08",
             timezone="Europe/Brussels", actor=SYSTEM,
         )
-        catalog.create_album(db.session, event=event, slug="main", title="Main album", actor=SYSTEM)
+        albums.create_album(db.session, event=event, slug="main", title="Main album", actor=SYSTEM)
         db.session.commit()
         db.session.remove()
     client = app.test_client()
@@ -164,19 +165,19 @@ def test_report_live_preview(site: Site, page: Any) -> None:
 
 def test_manual_order_buttons_and_drag(site: Site, page: Any) -> None:
     with site.app.app_context():
-        before = display_order(db.session, catalog.get_album(db.session, "main"))
+        before = display_order(db.session, albums.get_album(db.session, "main"))
     page.goto(site.base_url + "/manage/albums/main/order")
     page.click(f'.order-item[data-photo-id="{before[1]}"] button.move-up')
     page.locator("#order-status").filter(has_text="Order saved.").wait_for()
     with site.app.app_context():
-        after = display_order(db.session, catalog.get_album(db.session, "main"))
+        after = display_order(db.session, albums.get_album(db.session, "main"))
     assert after == [before[1], before[0], *before[2:]]
     page.evaluate("document.getElementById('order-status').textContent = ''")
     page.drag_and_drop(f'.order-item[data-photo-id="{before[3]}"]', f'.order-item[data-photo-id="{before[1]}"]',
                        target_position={"x": 5, "y": 2})
     page.locator("#order-status").filter(has_text="Order saved.").wait_for()
     with site.app.app_context():
-        dragged = display_order(db.session, catalog.get_album(db.session, "main"))
+        dragged = display_order(db.session, albums.get_album(db.session, "main"))
     assert dragged[0] == before[3] and sorted(dragged) == sorted(before)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "manage-order.png"), full_page=True)

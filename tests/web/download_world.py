@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image, IptcImagePlugin
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
@@ -109,7 +110,7 @@ def make_event(slug: str = "ecc-2024") -> Event:
 
 
 def make_album(event: Event, slug: str, *, visibility: str = "public", downloads: str = "off", title: str = "") -> Album:
-    album = catalog.create_album(
+    album = albums.create_album(
         db.session,
         event=event,
         slug=slug,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM
 from gallery.models import (
@@ -55,7 +56,7 @@ def make_album(
     sort_mode: str = "capture_time",
     description: str = "",
 ) -> Album:
-    album = catalog.create_album(
+    album = albums.create_album(
         session,
         event=event,
         slug=slug,

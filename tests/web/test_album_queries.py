@@ -136,7 +136,7 @@ def walk_pages(client: FlaskClient, url: str) -> tuple[list[int], list[str]]:
 
 
 def expected_order(slug: str) -> list[int]:
-    from gallery.catalog.events import get_album
+    from gallery.catalog.albums import get_album
 
     album = get_album(db.session, slug)
     return list(db.session.scalars(ordered_photos(album, include_unready=False).with_only_columns(Photo.id)))
@@ -225,7 +225,7 @@ def test_after_and_before_together_is_a_400(client: FlaskClient, app: Flask) -> 
     add_photos(db.session, make_album(db.session, make_event(db.session), "cursor-album"), 3)
     html = client.get("/albums/cursor-album").get_data(as_text=True)
     assert grid_ids(html) and not NEXT_RE.search(html)
-    from gallery.catalog.events import get_album
+    from gallery.catalog.albums import get_album
     from gallery.photos.order import encode_cursor
 
     album = get_album(db.session, "cursor-album")

@@ -48,7 +48,7 @@ def _paged_album(demo_album: Any) -> list[int]:
     route serves a derivative to any visible photo that refers to it)."""
     from datetime import timedelta
 
-    from gallery.catalog.events import create_album
+    from gallery.catalog.albums import create_album
 
     album = create_album(
         db.session, event=demo_album.event, slug=PAGED_SLUG, title="ECC 2024 — every photo", actor=SYSTEM

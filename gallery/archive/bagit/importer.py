@@ -32,6 +32,7 @@ from gallery.archive.bagit import limits as bag_limits
 from gallery.archive.bagit.format import InvalidBag
 from gallery.archive.bagit.limits import PhotoLimits
 from gallery.archive.bagit.schema import PHOTO, check_metadata, load
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.audit import SYSTEM, Actor, record
 from gallery.core.errors import (
@@ -315,7 +316,7 @@ def _catalog_rows(
             actor=actor,
         )
         created = True
-    album = catalog.create_album(
+    album = albums.create_album(
         session,
         event=event,
         slug=album_slug,

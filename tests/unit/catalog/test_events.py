@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.catalog.visibility import ANONYMOUS, Viewer
 from gallery.core.audit import SYSTEM, Actor
@@ -48,9 +49,9 @@ def test_visible_event_and_its_listed_albums(world: dict[str, Event], editor: Us
     with pytest.raises(NotFoundError):
         catalog.visible_event(db.session, "hidden", viewer=ANONYMOUS)
     assert catalog.visible_event(db.session, "hidden", viewer=Viewer.of(editor)).slug == "hidden"
-    listed = catalog.list_albums(db.session, "shown", viewer=ANONYMOUS).items
+    listed = albums.list_albums(db.session, "shown", viewer=ANONYMOUS).items
     assert [a.slug for a in listed] == ["shown-public"]  # an unlisted album is never listed to visitors
-    unlisted = catalog.list_albums(db.session, "shown", viewer=Viewer.of(editor), visibility=Visibility.unlisted)
+    unlisted = albums.list_albums(db.session, "shown", viewer=Viewer.of(editor), visibility=Visibility.unlisted)
     assert [a.slug for a in unlisted.items] == ["shown-unlisted"]
 
 
@@ -58,7 +59,7 @@ def test_deleting_needs_the_editor_permission(world: dict[str, Event]) -> None:
     with pytest.raises(PermissionDenied):
         catalog.delete_event(db.session, "shown", actor=SYSTEM)
     with pytest.raises(PermissionDenied):
-        catalog.delete_album(db.session, "shown-public", actor=SYSTEM)
+        albums.delete_album(db.session, "shown-public", actor=SYSTEM)
 
 
 def test_delete_with_the_409_rule(world: dict[str, Event], editor: User) -> None:
@@ -69,8 +70,8 @@ def test_delete_with_the_409_rule(world: dict[str, Event], editor: User) -> None
         catalog.delete_event(db.session, "shown", actor=actor)
     assert refused.value.code == "not_empty" and refused.value.status == 409
     with pytest.raises(ConflictError):
-        catalog.delete_album(db.session, "shown-public", actor=actor)
-    catalog.delete_album(db.session, "shown-unlisted", actor=actor)
+        albums.delete_album(db.session, "shown-public", actor=actor)
+    albums.delete_album(db.session, "shown-unlisted", actor=actor)
     catalog.delete_event(db.session, "hidden", actor=actor)
     db.session.commit()
     remaining = db.session.scalars(sa.select(Album.slug).order_by(Album.slug)).all()

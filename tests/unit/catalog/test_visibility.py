@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from gallery.catalog import albums
 from gallery.catalog import visibility as v
 from gallery.extensions import db
 from gallery.models import Album, Derivative, Event, Photo, PhotoStatus, Report, Role, User, Visibility
@@ -293,14 +294,13 @@ def test_derivative_access_follows_the_photo_rule_with_the_signature_as_the_toke
 
 def test_a_new_share_link_voids_old_media_signatures(matrix: Matrix) -> None:
     from gallery.core.audit import Actor
-    from gallery.photos import editing
 
     album = matrix.albums[UNLISTED]
     photo = next(p for p in matrix.photos if p.album_id == album.id and v.is_shown(p))
     key = _key(photo)
     sig = v.media_signature(str(album.share_token), key)
     assert v.derivative_access(db.session, v.ANONYMOUS, key, sig) == UNLISTED
-    editing.regenerate_share_token(db.session, album, actor=Actor(user=matrix.users["editor"], via="web"))
+    albums.regenerate_share_token(db.session, album, actor=Actor(user=matrix.users["editor"], via="web"))
     db.session.commit()
     assert v.derivative_access(db.session, v.ANONYMOUS, key, sig) is None
     assert v.derivative_access(db.session, v.ANONYMOUS, key, v.media_signature(str(album.share_token), key)) == UNLISTED
