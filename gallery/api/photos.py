@@ -1,4 +1,5 @@
-"""Albums' photos: upload, read, edit, delete."""
+"""An album with its photos, uploading, and a single photo: read, edit, delete (an album's photos
+a page at a time: :mod:`gallery.api.photo_list`)."""
 
 from __future__ import annotations
 
@@ -7,98 +8,83 @@ from typing import Any
 from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
+from gallery.api.access import errors, protected, public
 from gallery.api.blueprint import bp
-from gallery.api.events import album_json
-from gallery.api.util import json_body
+from gallery.api.event_routes import BAD_BODY
+from gallery.api.schemas.photos import (
+    AlbumDetailSchema,
+    AlbumWithPhotos,
+    PhotoRefSchema,
+    PhotoSchema,
+    PhotoUploadSchema,
+    TokenQuerySchema,
+    UploadHeadersSchema,
+)
 from gallery.catalog import albums
-from gallery.catalog.visibility import Viewer, media_right, visible_album
+from gallery.catalog.visibility import Viewer, visible_album
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.extensions import db
 from gallery.http import context
-from gallery.http.guard import acting_user, current_actor, requires
-from gallery.http.media_urls import derivative_url
+from gallery.http.guard import acting_user, current_actor
 from gallery.http.request import received_from
 from gallery.http.urls import external_url
 from gallery.http.viewer import current_viewer
 from gallery.models import Photo
 from gallery.photos import service as photos
-from gallery.photos.capture import event_zone, reported_local_time
 from gallery.photos.receive import IdempotencyKeyUse, receive
 from gallery.photos.received import spool
 from gallery.tasks import enqueue_derivatives
 
-
-def photo_json(photo: Photo, *, staff: bool) -> dict[str, Any]:
-    """A photo as the API shows it; its derivative URLs carry this request's viewer's right to them."""
-    right = media_right(current_viewer(), photo.album)
-    local = reported_local_time(photo, event_zone(photo.album.event))
-    data: dict[str, Any] = {
-        "id": photo.id,
-        "filename": photo.original_filename,
-        "sha256": photo.sha256,
-        "taken_at": photo.taken_at.isoformat().replace("+00:00", "Z") if photo.taken_at else None,
-        "taken_at_local": local.isoformat() if local else None,
-        "taken_at_source": photo.taken_at_source.value,
-        "width": photo.width,
-        "height": photo.height,
-        "title": photo.title,
-        "caption": photo.caption,
-        "alt_text": photo.alt_text,
-        "credit": photo.credit,
-        "copyright": photo.copyright,
-        "keywords": list(photo.keywords or []),
-        "status": photo.status.value,
-        "position": photo.position,
-        "camera": {
-            "make": photo.camera_make,
-            "model": photo.camera_model,
-            "lens": photo.lens,
-            "focal_length_mm": photo.focal_length_mm,
-            "aperture": photo.aperture,
-            "exposure_time": photo.exposure_time,
-            "iso": photo.iso,
-        },
-        "derivatives": [
-            {"width": d.width, "height": d.height, "format": d.format, "url": derivative_url(d, right)}
-            for d in sorted(photo.derivatives, key=lambda d: (d.format, d.width))
-        ],
-    }
-    if staff:
-        data["error"] = photo.error
-        data["metadata_error"] = photo.metadata_error
-        data["taken_at_raw"] = photo.taken_at_raw
-        data["content_type"] = photo.content_type
-        data["size"] = photo.size
-    return data
+NO_PHOTO = (404, "no such photo, or not visible to you")
 
 
-@bp.get("/albums/<album>")
-def get_album(album: str) -> Response:
+@bp.route("/albums/<album>", methods=["GET"])
+@public
+@bp.arguments(TokenQuerySchema, location="query")
+@bp.response(200, AlbumDetailSchema)
+@errors((404, "no such album, or not visible to you"))
+def get_album(args: dict[str, Any], album: str) -> AlbumWithPhotos:
+    """An album with its photos in display order"""
     viewer = current_viewer()
     found = visible_album(db.session, album, viewer)
-    staff = viewer.sees_unready
-    body = album_json(found, editor=viewer.may(Permission.edit_content))
-    items = photos.list_photos(db.session, found, include_unready=staff)
-    body["photo_count"] = len(items)
-    body["photos"] = [photo_json(p, staff=staff) for p in items]
-    return jsonify(body)
+    return AlbumWithPhotos(found, photos.list_photos(db.session, found, include_unready=viewer.sees_unready))
 
 
-@bp.post("/albums/<album>/photos")
-@requires(Permission.upload)
-def upload_photo(album: str) -> tuple[Response, int]:
+@bp.route("/albums/<album>/photos", methods=["POST"])
+@protected(Permission.upload)
+@bp.arguments(UploadHeadersSchema, location="headers")
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": PhotoUploadSchema}}})
+@bp.response(201, PhotoSchema, description="the new photo")
+@bp.alt_response(
+    200,
+    description="the same bytes were already in the album: the photo, or only its id, sha256 and status when "
+    "the uploader may not see it",
+    schema={"anyOf": [PhotoSchema, PhotoRefSchema]},
+    success=True,
+)
+@errors(
+    (400, "no file field, or an empty file"), (404, "no such album"),
+    (409, "code `deleted`: the same bytes were deleted from this album; an editor restores them from the bin, "
+          "a re-upload does not"),
+    (413, "larger than GALLERY_MAX_UPLOAD_MB"), (415, "not a JPEG, PNG, WebP, TIFF, HEIC/HEIF or AVIF image"),
+    (422, "too many pixels, the image cannot be decoded, or a bad Idempotency-Key"),
+    (503, "storage or database unavailable, or the server busy decoding; nothing was saved"),
+)  # fmt: skip
+def upload_photo(headers: dict[str, Any], album: str) -> Response:
+    """Upload a photo (multipart field `file`)
+
+    201 for a new photo; 200 with the existing photo when the same bytes are already in the
+    album.  An `Idempotency-Key` header makes retries return the first answer."""
     settings = context.settings()
     target = albums.get_album(db.session, album)
-    key = request.headers.get("Idempotency-Key", "").strip()
+    key = (headers.get("idempotency_key") or "").strip()
     idempotency = IdempotencyKeyUse(user_id=g.api_user.id, key=key) if key else None
     file = request.files.get("file")
     if file is None:
         if request.files:
             raise GalleryError("send the photo in the multipart field named 'file'", code="missing_file")
-        raise GalleryError(
-            "send the photo as multipart/form-data in a field named 'file'", code="missing_file"
-        )
+        raise GalleryError("send the photo as multipart/form-data in a field named 'file'", code="missing_file")
     receipt = receive(
         db.session,
         context.storage(),
@@ -110,32 +96,45 @@ def upload_photo(album: str) -> tuple[Response, int]:
         derivatives=enqueue_derivatives,
         idempotency=idempotency,
     )
-    body = photo_json(receipt.photo, staff=True) if receipt.may_show else receipt.restricted_answer()
-    response = jsonify(body)
+    schema = PhotoSchema() if receipt.may_show else PhotoRefSchema()
+    response = jsonify(schema.dump(receipt.photo))
+    response.status_code = receipt.status_code
     response.headers["Location"] = external_url("api.photo_detail", photo_id=receipt.photo.id)
-    return response, receipt.status_code
+    return response
 
 
-@bp.get("/photos/<int:photo_id>")
-def photo_detail(photo_id: int) -> Response:
-    viewer = current_viewer()
-    photo = photos.get_photo(db.session, photo_id, viewer=viewer)
-    return jsonify(photo_json(photo, staff=viewer.sees_unready))
+@bp.route("/photos/<int:photo_id>", methods=["GET"])
+@public
+@bp.arguments(TokenQuerySchema, location="query")
+@bp.response(200, PhotoSchema)
+@errors(NO_PHOTO)
+def photo_detail(args: dict[str, Any], photo_id: int) -> Photo:
+    """A photo"""
+    return photos.get_photo(db.session, photo_id, viewer=current_viewer())
 
 
-@bp.patch("/photos/<int:photo_id>")
-@requires(Permission.caption_own)
-def photo_update(photo_id: int) -> Response:
+@bp.route("/photos/<int:photo_id>", methods=["PATCH"])
+@protected(Permission.caption_own)
+@bp.arguments(PhotoSchema(partial=True))
+@bp.response(200, PhotoSchema)
+@errors(*BAD_BODY, NO_PHOTO, (422, "invalid field"))
+def photo_update(changes: dict[str, Any], photo_id: int) -> Photo:
+    """Edit caption, alt text, credit or manual position
+
+    Photographers edit the photos they uploaded; editors any photo."""
     photo = photos.get_photo(db.session, photo_id, viewer=Viewer.of(acting_user()))
-    photos.update_photo(db.session, photo, json_body(), actor=current_actor())
+    photos.update_photo(db.session, photo, changes, actor=current_actor())
     db.session.commit()
-    return jsonify(photo_json(photo, staff=True))
+    return photo
 
 
-@bp.delete("/photos/<int:photo_id>")
-@requires(Permission.edit_content)
-def photo_delete(photo_id: int) -> tuple[str, int]:
+@bp.route("/photos/<int:photo_id>", methods=["DELETE"])
+@protected(Permission.edit_content)
+@bp.response(204)
+@errors(NO_PHOTO)
+def photo_delete(photo_id: int) -> Response:
+    """Delete a photo (soft: restorable for 30 days)"""
     photo = photos.get_photo(db.session, photo_id, viewer=Viewer.of(acting_user()))
     photos.soft_delete(db.session, photo, actor=current_actor())
     db.session.commit()
-    return "", 204
+    return Response(status=204)

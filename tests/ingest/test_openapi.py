@@ -34,7 +34,12 @@ def resolve(schema: Any, spec: dict) -> Any:
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[-1]
             return resolve(spec["components"]["schemas"][name], spec)
-        out = {k: resolve(v, spec) for k, v in schema.items() if k not in ("nullable", "example", "format")}
+        # drop the keywords Draft 4 lacks (a property *named* format, whose value is a schema, stays)
+        out = {
+            k: resolve(v, spec)
+            for k, v in schema.items()
+            if not (k in ("nullable", "example", "format") and not isinstance(v, dict))
+        }
         if schema.get("nullable"):
             base_type = out.get("type")
             if base_type:

@@ -69,7 +69,7 @@ def test_json_404(client: FlaskClient, tokens: dict[str, str]) -> None:
 
 
 def test_json_405(client: FlaskClient) -> None:
-    response = client.get("/api/v1/events")
+    response = client.put("/api/v1/events")  # GET lists them, POST creates one
     assert_json_error(response, 405, "method_not_allowed")
     assert "POST" in response.headers["Allow"]
 

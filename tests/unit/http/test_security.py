@@ -65,7 +65,7 @@ REQUESTS = {
     "html 404": ("GET", "/no-such-page", None, 404),
     "json 404": ("GET", "/api/v1/no-such-thing", None, 404),
     "json 401": ("POST", "/api/v1/events", {}, 401),
-    "json 405": ("GET", "/api/v1/events", None, 405),
+    "json 405": ("PUT", "/api/v1/events", None, 405),
     "csrf 400": ("POST", "/login", None, 400),
     "static file": ("GET", "/static/css/gallery.css", None, 200),
     "html 500": ("GET", "/test-boom", None, 500),
