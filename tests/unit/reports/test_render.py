@@ -7,6 +7,7 @@ import re
 import pytest
 
 from gallery.reports.render import clean_url, render_report
+from tests.unit.web.conftest import REPORT_BODY
 
 
 def _html(body: str) -> str:
@@ -66,3 +67,20 @@ def test_control_characters_are_removed_from_link_targets() -> None:
 def test_clean_url_follows_what_browsers_strip() -> None:
     assert clean_url(" \t/a\tb\n/c\r ") == "/ab/c"
     assert clean_url("/\x00/x\x7f") == "//x"
+
+
+def test_render_report_service() -> None:
+    rendered = render_report(REPORT_BODY)
+    assert rendered.album_slugs == ["public-album", "private-album", "unlisted-album", "no-such-album"]
+    assert rendered.excerpt.startswith("Opening day Brussels, 7–8 May 2024. More than 700 delegates met.")
+    html = "".join(str(s.html) for s in rendered.segments if hasattr(s, "html"))
+    assert "<script" not in html and 'alert("owned")' not in html
+    assert not re.search(r"(href|src)=\"?\s*javascript", html) and "onerror" not in html
+    assert "[click me](javascript:alert(1))" in html  # a refused Markdown link stays inert text
+    quoted = render_report("> [album inside-a-quote]\n\n- [album in-a-list]\n")
+    assert quoted.album_slugs == []  # only a paragraph of its own at the top level
+    assert render_report("").segments == []
+    same_origin = render_report('<img src="/media/derivatives/x/400.jpg" alt="ok"><img src="//evil.example/x.png">')
+    html = str(same_origin.segments[0].html)  # type: ignore[union-attr]
+    assert html.count("<img") == 1
+    assert 'src="/media/derivatives/x/400.jpg"' in html and "evil.example" not in html

@@ -4,9 +4,6 @@ sharing tags, caching, accessibility basics."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from html.parser import HTMLParser
 
 import pytest
 from flask import Flask
@@ -16,166 +13,16 @@ from sqlalchemy import update
 from gallery.extensions import db
 from gallery.models import Album, Photo, PhotoStatus, User
 from gallery.photos.pages import PAGE_SIZE
-from gallery.reports.render import render_report
 from tests.conftest import login
+from tests.unit.web.conftest import SERIAL, World, get, outline, page_urls
 from tests.web.helpers import (
     NEXT_RE,
     add_photos,
     grid_ids,
     make_album,
     make_event,
-    make_report,
     unescape_href,
 )
-
-SERIAL = "SN-4242-SECRET"
-LAT, LON = 50.841111, 4.381234
-
-REPORT_BODY = """\
-# Opening day
-
-**Brussels, 7–8 May 2024.** More than 700 delegates met.
-
-<script>alert("owned")</script>
-
-[click me](javascript:alert(1)) and <a href="javascript:alert(2)">raw link</a> and
-<a href="https://example.org/more" onclick="steal()">a safe link</a>.
-
-<img src="x" onerror="alert(3)"> <img src="https://tracker.example/pixel.gif" alt="tracker">
-
-<div style="position:fixed" onmouseover="alert(4)">styled</div>
-
-[album public-album]
-
-Text between the strips mentions [album public-album] inline, which stays text.
-
-[album private-album]
-
-[album unlisted-album]
-
-[album no-such-album]
-"""
-
-
-@dataclass
-class World:
-    event: str
-    public: Album
-    unlisted: Album
-    private: Album
-    photos: dict[str, int]  # name → photo id in the public album
-    private_photo: int
-    unlisted_photo: int
-
-
-@pytest.fixture
-def world(app: Flask) -> World:
-    event = make_event(db.session, "ecc-2024")
-    public = make_album(db.session, event, "public-album", title="ECC 2024 photo report", description="Both days.")
-    unlisted = make_album(db.session, event, "unlisted-album", visibility="unlisted", title="Backstage")
-    private = make_album(db.session, event, "private-album", visibility="private", title="Staff only")
-    times = [
-        datetime(2024, 5, 7, 7, 31, 55, tzinfo=timezone.utc),  # 09:31 in Brussels
-        datetime(2024, 5, 7, 21, 30, tzinfo=timezone.utc),  # 23:30 on 7 May in Brussels
-        datetime(2024, 5, 7, 22, 30, tzinfo=timezone.utc),  # 00:30 on 8 May in Brussels
-    ]
-    ids = add_photos(db.session, public, 0, times=times, undated=1, portrait_every=0)
-    names = dict(zip(("opening", "late", "after_midnight", "undated"), ids, strict=True))
-    hidden = add_photos(db.session, public, 3, start=datetime(2024, 5, 7, 8, tzinfo=timezone.utc))
-    db.session.execute(update(Photo).where(Photo.id == hidden[0]).values(status=PhotoStatus.processing))
-    db.session.execute(update(Photo).where(Photo.id == hidden[1]).values(status=PhotoStatus.failed))
-    db.session.execute(
-        update(Photo).where(Photo.id == hidden[2]).values(deleted_at=datetime.now(timezone.utc))
-    )
-    names.update(processing=hidden[0], failed=hidden[1], deleted=hidden[2])
-    db.session.execute(
-        update(Photo)
-        .where(Photo.id == names["opening"])
-        .values(
-            caption="Opening plenary <b>live</b>",
-            alt_text="Speaker at the lectern in front of a full hall",
-            credit="Anna Nowak",
-            camera_make="Canon",
-            camera_model="Canon EOS R6",
-            camera_serial=SERIAL,
-            lens="RF24-70mm F2.8 L IS USM",
-            focal_length_mm=50.0,
-            aperture=2.8,
-            exposure_time="1/250",
-            iso=1600,
-            gps_latitude=LAT,
-            gps_longitude=LON,
-            gps_altitude=77.5,
-        )
-    )
-    db.session.execute(update(Photo).where(Photo.id == names["late"]).values(caption="", alt_text=""))
-    db.session.execute(update(Photo).where(Photo.id == names["undated"]).values(caption="", alt_text="", credit=""))
-    private_photo = add_photos(db.session, private, 1)[0]
-    unlisted_photo = add_photos(db.session, unlisted, 1)[0]
-    make_report(
-        db.session,
-        event,
-        "conference-report",
-        REPORT_BODY,
-        title="700 delegates in Brussels",
-        albums=[public, private],
-    )
-    make_report(db.session, event, "draft-report", "Not yet.", title="Unfinished", published=False)
-    return World(
-        event="ecc-2024",
-        public=public,
-        unlisted=unlisted,
-        private=private,
-        photos=names,
-        private_photo=private_photo,
-        unlisted_photo=unlisted_photo,
-    )
-
-
-def get(client: FlaskClient, url: str, lang: str = "en", **kwargs: object) -> tuple[int, str]:
-    response = client.get(url, headers={"Accept-Language": lang}, **kwargs)  # type: ignore[arg-type]
-    return response.status_code, response.get_data(as_text=True)
-
-
-def page_urls(world: World) -> list[str]:
-    return [
-        "/",
-        f"/events/{world.event}",
-        f"/events/{world.event}/reports/conference-report",
-        "/albums/public-album",
-        f"/albums/public-album/photos/{world.photos['opening']}",
-    ]
-
-
-class Outline(HTMLParser):
-    """Headings, <html lang> and meta tags of a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lang: str | None = None
-        self.headings: list[int] = []
-        self.meta: dict[str, str] = {}
-        self.imgs: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "html":
-            self.lang = values.get("lang")
-        elif re.fullmatch(r"h[1-6]", tag):
-            self.headings.append(int(tag[1]))
-        elif tag == "meta":
-            key = values.get("property") or values.get("name")
-            if key and values.get("content") is not None:
-                self.meta[key] = values["content"] or ""
-        elif tag == "img":
-            self.imgs.append(values)
-
-
-def outline(html: str) -> Outline:
-    parser = Outline()
-    parser.feed(html)
-    return parser
-
 
 # --- every page, both languages ---------------------------------------------------------------
 
@@ -298,23 +145,6 @@ def test_report_markdown_is_sanitised(client: FlaskClient, world: World) -> None
     assert "<strong>Brussels, 7–8 May 2024.</strong>" in body
 
 
-def test_render_report_service() -> None:
-    rendered = render_report(REPORT_BODY)
-    assert rendered.album_slugs == ["public-album", "private-album", "unlisted-album", "no-such-album"]
-    assert rendered.excerpt.startswith("Opening day Brussels, 7–8 May 2024. More than 700 delegates met.")
-    html = "".join(str(s.html) for s in rendered.segments if hasattr(s, "html"))
-    assert "<script" not in html and 'alert("owned")' not in html
-    assert not re.search(r"(href|src)=\"?\s*javascript", html) and "onerror" not in html
-    assert "[click me](javascript:alert(1))" in html  # a refused Markdown link stays inert text
-    quoted = render_report("> [album inside-a-quote]\n\n- [album in-a-list]\n")
-    assert quoted.album_slugs == []  # only a paragraph of its own at the top level
-    assert render_report("").segments == []
-    same_origin = render_report('<img src="/media/derivatives/x/400.jpg" alt="ok"><img src="//evil.example/x.png">')
-    html = str(same_origin.segments[0].html)  # type: ignore[union-attr]
-    assert html.count("<img") == 1
-    assert 'src="/media/derivatives/x/400.jpg"' in html and "evil.example" not in html
-
-
 def strip_ids(html: str) -> list[str]:
     return re.findall(r'<aside class="album-strip" aria-labelledby="strip-([a-z0-9-]+)"', html)
 
@@ -359,100 +189,6 @@ def test_draft_reports_are_for_editors(
         assert "og:title" not in html
     assert get(client, f"/events/{world.event}/reports/no-such-report")[0] == 404
     assert get(client, "/events/other-event/reports/conference-report")[0] == 404
-
-
-# --- album page --------------------------------------------------------------------------------
-
-
-def day_sections(html: str) -> list[tuple[str, list[int]]]:
-    sections = re.split(r'<section class="day"', html)[1:]
-    result = []
-    for section in sections:
-        heading = re.search(r'<h2 class="day-heading"[^>]*>(.*?)</h2>', section, re.S)
-        assert heading
-        result.append((re.sub(r"<[^>]+>", "", heading.group(1)), grid_ids(section)))
-    return result
-
-
-def test_album_page_groups_by_day_in_the_event_zone(client: FlaskClient, world: World) -> None:
-    _, html = get(client, "/albums/public-album", "pl")
-    p = world.photos
-    sections = day_sections(html)
-    assert sections[:2] == [("7 maja 2024", [p["opening"], p["late"]]), ("8 maja 2024", [p["after_midnight"]])]
-    assert sections[2][1] == [p["undated"]] and "2024" not in sections[2][0]
-    assert '<time datetime="2024-05-08">8 maja 2024</time>' in html
-    _, html = get(client, "/albums/public-album", "en")
-    assert [heading for heading, _ in day_sections(html)] == ["7 May 2024", "8 May 2024", "Without a capture date"]
-
-
-def test_album_page_shows_only_ready_photos(client: FlaskClient, world: World) -> None:
-    _, html = get(client, "/albums/public-album")
-    shown = set(grid_ids(html))
-    p = world.photos
-    assert shown == {p["opening"], p["late"], p["after_midnight"], p["undated"]}
-    assert "4 photos" in html
-    for hidden in ("processing", "failed", "deleted"):
-        assert get(client, f"/albums/public-album/photos/{p[hidden]}")[0] == 404
-
-
-def test_album_tiles(client: FlaskClient, world: World) -> None:
-    _, html = get(client, "/albums/public-album")
-    opening = world.photos["opening"]
-    tile = html[html.index(f'id="photo-{opening}"') - 40 :]
-    tile = tile[: tile.index("</li>")]
-    sha = db.session.get(Photo, opening).sha256
-    # the link works without JS and carries the lightbox data
-    assert f'href="/albums/public-album/photos/{opening}"' in tile
-    assert f'data-pswp-src="/media/derivatives/{sha}/2048.jpg"' in tile
-    assert 'data-pswp-width="2048" data-pswp-height="1365"' in tile
-    # WebP and JPEG over every derivative width, with sizes, width/height, loading
-    webp = re.search(r'<source type="image/webp" srcset="([^"]+)" sizes="([^"]+)">', tile)
-    assert webp
-    assert [w.split()[-1] for w in webp.group(1).split(", ")] == ["400w", "1024w", "2048w"]
-    assert all(".webp " in w for w in webp.group(1).split(", "))
-    img = re.search(r"<img ([^>]+)>", tile)
-    assert img
-    attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', img.group(1)))
-    assert [w.split()[-1] for w in attrs["srcset"].split(", ")] == ["400w", "1024w", "2048w"]
-    assert attrs["src"] == f"/media/derivatives/{sha}/400.jpg"
-    assert (attrs["width"], attrs["height"]) == ("400", "266")
-    assert attrs["sizes"] == webp.group(2)
-    assert attrs["alt"] == "Speaker at the lectern in front of a full hall"
-    assert attrs["loading"] == "eager" and attrs["fetchpriority"] == "high"
-    # caption (escaped) and credit
-    assert "Opening plenary &lt;b&gt;live&lt;/b&gt;" in tile
-    assert "Photo: Anna Nowak" in tile
-    assert 'type="module" src="/static/js/album.js"' in html
-    assert "/static/vendor/photoswipe/photoswipe.css" in html
-
-
-def test_alt_text_falls_back_to_caption_then_a_description(client: FlaskClient, world: World) -> None:
-    db.session.execute(update(Photo).where(Photo.id == world.photos["opening"]).values(alt_text=""))
-    db.session.commit()
-    _, html = get(client, "/albums/public-album")
-    alts = [img.get("alt") for img in outline(html).imgs]
-    assert alts[0] == "Opening plenary <b>live</b>"
-    assert alts[1] == "Photo 2 of album ECC 2024 photo report"
-
-
-def test_lazy_loading_below_the_first_rows(client: FlaskClient, app: Flask) -> None:
-    event = make_event(db.session, "big-event")
-    make_album(db.session, event, "twenty")
-    album = db.session.query(Album).filter_by(slug="twenty").one()
-    add_photos(db.session, album, 20)
-    _, html = get(client, "/albums/twenty")
-    imgs = outline(html).imgs
-    assert len(imgs) == 20
-    assert [i["loading"] for i in imgs] == ["eager"] * 12 + ["lazy"] * 8
-    assert [i.get("fetchpriority") for i in imgs] == ["high"] * 4 + [None] * 16
-    assert "20 photos" in html
-
-
-def test_empty_album(client: FlaskClient, app: Flask) -> None:
-    event = make_event(db.session, "empty-event")
-    make_album(db.session, event, "empty-album")
-    status, html = get(client, "/albums/empty-album")
-    assert status == 200 and "There are no photos in this album yet." in html
 
 
 # --- photo page --------------------------------------------------------------------------------
