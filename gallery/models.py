@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from gallery.extensions import db
+from gallery.extensions import Base, db
+
+if TYPE_CHECKING:
+    import flask_sqlalchemy.model
+
+    class Model(flask_sqlalchemy.model.Model, Base):
+        """What ``db.Model`` is, for the type checker: Flask-SQLAlchemy builds it at run time from
+        :class:`~gallery.extensions.Base`'s declarations and its own ``Model`` mixin."""
+
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -114,7 +124,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
 
-class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class User(TimestampMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,7 +165,7 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return f"<User {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined]
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,7 +180,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class LoginSession(db.Model):  # type: ignore[name-defined]
+class LoginSession(Model):
     """One login in one browser; its random id (stored here only as SHA-256) is in the session
     and remember-me cookies.  Logging out deletes the row, which ends both cookies."""
 
@@ -185,7 +195,7 @@ class LoginSession(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class Event(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Event(TimestampMixin, Model):
     __tablename__ = "events"
     __table_args__ = (sa.CheckConstraint("starts_on <= ends_on", name="dates_ordered"),)
 
@@ -211,7 +221,7 @@ report_albums = sa.Table(
 )
 
 
-class Report(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Report(TimestampMixin, Model):
     __tablename__ = "reports"
     __table_args__ = (sa.UniqueConstraint("event_id", "slug"),)
 
@@ -231,7 +241,7 @@ class Report(TimestampMixin, db.Model):  # type: ignore[name-defined]
     albums: Mapped[list[Album]] = relationship(secondary=report_albums, order_by=report_albums.c.position)
 
 
-class Album(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Album(TimestampMixin, Model):
     __tablename__ = "albums"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,7 +268,7 @@ class Album(TimestampMixin, db.Model):  # type: ignore[name-defined]
     cover_photo: Mapped[Photo | None] = relationship(foreign_keys=[cover_photo_id], post_update=True)
 
 
-class Photo(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Photo(TimestampMixin, Model):
     __tablename__ = "photos"
     __table_args__ = (
         sa.UniqueConstraint("album_id", "sha256"),
@@ -329,7 +339,7 @@ class Photo(TimestampMixin, db.Model):  # type: ignore[name-defined]
     uploaded_by: Mapped[User | None] = relationship()
 
 
-class Derivative(db.Model):  # type: ignore[name-defined]
+class Derivative(Model):
     __tablename__ = "derivatives"
     __table_args__ = (sa.UniqueConstraint("photo_id", "format", "width"),)
 
@@ -344,7 +354,7 @@ class Derivative(db.Model):  # type: ignore[name-defined]
     photo: Mapped[Photo] = relationship(back_populates="derivatives")
 
 
-class AuditLog(db.Model):  # type: ignore[name-defined]
+class AuditLog(Model):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,7 +370,7 @@ class AuditLog(db.Model):  # type: ignore[name-defined]
     user: Mapped[User | None] = relationship()
 
 
-class IdempotencyKey(db.Model):  # type: ignore[name-defined]
+class IdempotencyKey(Model):
     """A client's ``Idempotency-Key`` for an upload: a retry returns the same photo."""
 
     __tablename__ = "idempotency_keys"
@@ -376,7 +386,7 @@ class IdempotencyKey(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
 
 
-class ClockCorrection(db.Model):  # type: ignore[name-defined]
+class ClockCorrection(Model):
     """"This camera's clock was off by N seconds during this event": applied to the
     camera's photos in the event, now and when more of them are uploaded later."""
 

@@ -29,7 +29,7 @@ from gallery.archive.bagit.format import (
     InvalidBag,
     iso_utc,
 )
-from gallery.models import Album, Event, Photo
+from gallery.models import Album, Event, Model, Photo
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 #: Integer column types and their bit widths, narrowest first (SmallInteger and BigInteger are Integers).
@@ -92,12 +92,18 @@ def column_field(column: sa.Column[Any], name: str | None = None, **overrides: A
     return Field(name=name or column.name, nullable=bool(column.nullable), attribute=column.key, **spec)
 
 
-def _columns(model: type[Any], *names: str) -> tuple[Field, ...]:
+def _table(model: type[Model]) -> sa.Table:
     table = model.__table__
+    assert isinstance(table, sa.Table)  # a declarative model's table, not another FROM clause
+    return table
+
+
+def _columns(model: type[Model], *names: str) -> tuple[Field, ...]:
+    table = _table(model)
     return tuple(column_field(table.c[name]) for name in names)
 
 
-_photo = Photo.__table__.c
+_photo = _table(Photo).c
 
 EVENT: tuple[Field, ...] = _columns(
     Event, "slug", "title", "starts_on", "ends_on", "timezone", "location", "description"
