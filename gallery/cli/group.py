@@ -7,7 +7,7 @@ import functools
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -21,14 +21,15 @@ from gallery.tasks import enqueue_derivatives
 
 gallery_cli = AppGroup("gallery", help="Gallery administration commands.")
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def handle_errors(func: F) -> F:
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn domain errors into a one-line message and a non-zero exit code."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except GalleryError as exc:
@@ -45,7 +46,7 @@ def handle_errors(func: F) -> F:
                 f"database error: {reason} (did you run `flask --app wsgi db upgrade`?)"
             ) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def read_password(from_stdin: bool) -> str:

@@ -16,8 +16,8 @@ class GalleryError(Exception):
         if code is not None:
             self.code = code
 
-    def to_dict(self) -> dict[str, object]:
-        error: dict[str, object] = {"code": self.code, "message": self.message}
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        error = {"code": self.code, "message": self.message}
         if self.field:
             error["field"] = self.field
         return {"error": error}

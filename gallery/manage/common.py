@@ -16,7 +16,7 @@ def wants_json() -> bool:
 
 
 def json_error(exc: GalleryError, **extra: Any) -> tuple[Response, int]:
-    error = dict(exc.to_dict()["error"])  # type: ignore[call-overload]
+    error: dict[str, Any] = dict(exc.to_dict()["error"])
     error.update(extra)
     return jsonify({"error": error}), exc.status
 
