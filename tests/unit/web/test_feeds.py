@@ -1,4 +1,4 @@
-"""/feed.atom and /sitemap.xml: what is listed, how it is escaped, and how big sitemaps split."""
+"""/feed.atom and /sitemap.xml (gallery/web/feeds.py): what is listed, how it is escaped, and how big sitemaps split."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 
 from gallery.extensions import db
 from gallery.models import Album, User
-from gallery.reports.feeds import excerpt
 from tests.conftest import login
 from tests.web.download_world import insert_photos, make_album, make_event, make_report
 
@@ -126,12 +125,6 @@ def test_feed_keeps_the_newest_fifty(app: Flask, client: FlaskClient) -> None:
     assert len(items) == 50
     assert [i["link"].rsplit("/", 1)[1] for i in items] == [f"album-{i:02d}" for i in range(54, 4, -1)]
     assert items[0]["published"] == "2024-02-24T00:00:00Z"
-
-
-def test_excerpt_is_plain_text_and_bounded() -> None:
-    assert excerpt("# Title\n\nSome *text* & <script>x</script> [album a-b] end") == "Title Some text & end"
-    long = excerpt("word " * 200, limit=50)
-    assert len(long) <= 51 and long.endswith("…")
 
 
 # --- sitemap -----------------------------------------------------------------------------------
