@@ -41,6 +41,15 @@ class WholeNumber(fields.Integer):
         return super()._validated(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` in JSON: not "yes", 1 or "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Converter(ModelConverter):
     """marshmallow-sqlalchemy's converter, plus: Text columns' ``info["max_length"]`` limits,
     enums loaded and dumped by value, and extra validators that add to the column's instead of

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from marshmallow_sqlalchemy import auto_field
 
-from gallery.api.schemas.base import ModelSchema, UTCDateTime, WholeNumber
+from gallery.api.schemas.base import ModelSchema, StrictBoolean, UTCDateTime, WholeNumber
 from gallery.models import ClockCorrection
 from gallery.photos.clock import MAX_OFFSET
 
@@ -22,7 +22,7 @@ class CameraSchema(ModelSchema):
 
     make = auto_field("camera_make", allow_none=True, metadata={"description": "null: empty"})
     model = auto_field(
-        "camera_model", required=True, validate=validate.Regexp(r"\S"), metadata={"description": "not blank"}
+        "camera_model", required=True, validate=validate.Regexp(r"\s*\S"), metadata={"description": "not blank"}
     )
     serial = auto_field(
         "camera_serial", allow_none=True, metadata={"description": "empty: every body of this make and model"}
@@ -57,7 +57,7 @@ class ClockCorrectionRequestSchema(CameraSchema):
         validate=validate.Range(-MAX_OFFSET_SECONDS, MAX_OFFSET_SECONDS),
         metadata={"description": "total correction; positive when the camera was behind"},
     )
-    preview = fields.Boolean(load_default=False, metadata={"description": "only show what would change"})
+    preview = StrictBoolean(load_default=False, metadata={"description": "only show what would change"})
 
 
 class ClockPhotoSchema(ma.Schema):

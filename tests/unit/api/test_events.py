@@ -1,4 +1,4 @@
-"""POST /api/v1/events and POST /api/v1/events/<event>/albums."""
+"""POST /api/v1/events and POST /api/v1/events/<event>/albums (gallery/api/events.py)."""
 
 from __future__ import annotations
 
@@ -163,7 +163,9 @@ def test_missing_fields_are_422(client: FlaskClient, tokens: dict[str, str]) -> 
 def test_bad_json_is_400(client: FlaskClient, tokens: dict[str, str]) -> None:
     for raw in ('{"title": "x",', "not json", "[]", "null", '"text"', ""):
         response = client.post(
-            "/api/v1/events", data=raw, content_type="application/json",
+            "/api/v1/events",
+            data=raw,
+            content_type="application/json",
             headers={"Authorization": f"Bearer {tokens['editor']}"},
         )
         assert error_of(response, 400)["code"] == "bad_request", raw
@@ -218,8 +220,14 @@ def test_unlisted_album_json_carries_the_share_url(client: FlaskClient, tokens: 
 
 def test_album_options(client: FlaskClient, tokens: dict[str, str], event: str) -> None:
     response = new_album(
-        client, tokens["admin"], event, title="Prasa", slug="press", visibility="private",
-        sort_mode="manual", original_downloads="without_location",
+        client,
+        tokens["admin"],
+        event,
+        title="Prasa",
+        slug="press",
+        visibility="private",
+        sort_mode="manual",
+        original_downloads="without_location",
     )
     assert response.status_code == 201
     album = db.session.scalar(sa.select(Album).where(Album.slug == "press"))
@@ -271,7 +279,9 @@ def test_album_in_unknown_event_is_404(client: FlaskClient, tokens: dict[str, st
 
 def test_album_bad_json_is_400(client: FlaskClient, tokens: dict[str, str], event: str) -> None:
     response = client.post(
-        f"/api/v1/events/{event}/albums", data="{", content_type="application/json",
+        f"/api/v1/events/{event}/albums",
+        data="{",
+        content_type="application/json",
         headers={"Authorization": f"Bearer {tokens['editor']}"},
     )
     assert error_of(response, 400)["code"] == "bad_request"
