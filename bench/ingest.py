@@ -136,7 +136,7 @@ def run_naive(path: Path) -> int:
 def pyvips_module() -> tuple[Any, str]:
     """(the pyvips module or None, why it is not importable)."""
     try:
-        import pyvips  # noqa: PLC0415
+        import pyvips
     except (ImportError, OSError) as exc:
         return None, f"{type(exc).__name__}: {exc}"
     pyvips.cache_set_max(0)  # no operation cache: every repeat does the full work
@@ -199,7 +199,7 @@ def peak_rss_child(method: str, path: str) -> None:
 
 
 def measure_rss(method: str, path: Path) -> tuple[float, float] | None:
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and script
+    completed = subprocess.run(  # our own interpreter and script
         [sys.executable, __file__, "--rss-child", method, str(path)],
         capture_output=True,
         text=True,
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             run_pyvips(paths[0])
 
         samples: dict[str, list[float]] = {m: [] for m in methods}
-        produced: dict[str, int] = {m: 0 for m in methods}
+        produced: dict[str, int] = dict.fromkeys(methods, 0)
         for repeat in range(args.repeats):
             for index, path in enumerate(paths):
                 rotation = (repeat + index) % len(methods)

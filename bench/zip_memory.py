@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +101,7 @@ def variant(base: bytes, index: int) -> bytes:
 
 def build(folder: Path, photos: int, megabytes: float) -> int:
     """Originals into storage, rows into the database; returns the total size of the originals."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from gallery.app import create_app
     from gallery.catalog import albums
@@ -142,7 +143,7 @@ def build(folder: Path, photos: int, megabytes: float) -> int:
             photo = Photo(
                 album_id=album.id, sha256=sha, original_key=key, original_filename=f"IMG_{i:04d}.jpg",
                 content_type="image/jpeg", size=len(data), width=4000, height=3000,
-                taken_at=datetime(2024, 5, 7, 7, 0, tzinfo=timezone.utc), taken_at_offset_minutes=120,
+                taken_at=datetime(2024, 5, 7, 7, 0, tzinfo=UTC), taken_at_offset_minutes=120,
                 taken_at_source=TakenAtSource.exif_original, caption=f"Photo {i}", status=PhotoStatus.ready,
             )
             db.session.add(photo)

@@ -273,7 +273,7 @@ def parse_base_url(raw: str | None, env_name: str) -> str | None:
     host = parts.hostname or ""
     if (
         parts.scheme.lower() not in ("http", "https")
-        or not (_ORIGIN_HOST_RE.fullmatch(host) and not host.startswith("*.") or _is_ip(host))
+        or not ((_ORIGIN_HOST_RE.fullmatch(host) and not host.startswith("*.")) or _is_ip(host))
         or parts.username is not None
         or parts.query
         or parts.fragment

@@ -13,7 +13,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gallery.accounts import sessions
-from gallery.accounts.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from gallery.accounts.passwords import check_password, user_inputs
 from gallery.core.audit import Actor, record
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from gallery.catalog.visibility import MediaRight
 from gallery.http.media_urls import DerivativeUrls
-from gallery.http.urls import absolute, external_url
+from gallery.http.urls import absolute
 from gallery.models import Event, Photo
 from gallery.photos.capture import event_zone, page_time
 

@@ -6,6 +6,7 @@ disk, so an upload is read once and never held in memory."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -47,10 +48,8 @@ class HashingFile:
         return getattr(self._file, name)
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # best effort during garbage collection
             self.close()
-        except Exception:
-            pass
 
 
 class GalleryRequest(Request):

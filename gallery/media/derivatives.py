@@ -257,7 +257,7 @@ def render_derivatives(
     *,
     sizes: Sequence[int | DerivativeSpec] = DEFAULT_SIZES,
     credit: str | None = None,
-    copyright: str | None = None,  # noqa: A002 - the EXIF field's name
+    copyright: str | None = None,  # the EXIF field's name
     jpeg_quality: int = DEFAULT_JPEG_QUALITY,
     webp_quality: int = DEFAULT_WEBP_QUALITY,
     stats: RenderStats | None = None,
@@ -297,7 +297,7 @@ def render_derivatives(
         raise
     except ImageError as exc:
         raise DerivativeError(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - one failure type for callers, cause kept
+    except Exception as exc:  # one failure type for callers, cause kept
         raise DerivativeError(f"could not render derivatives: {exc or type(exc).__name__}") from exc
     finally:
         stats.elapsed = time.perf_counter() - started

@@ -56,7 +56,7 @@ def _clean_text(value: str | None) -> str:
     return "".join(ch for ch in value if ch.isprintable()).strip()
 
 
-def credit_exif(credit: str | None, copyright: str | None) -> bytes:  # noqa: A002
+def credit_exif(credit: str | None, copyright: str | None) -> bytes:
     exif = Image.Exif()
     if text := _clean_text(credit):
         exif[_EXIF_ARTIST] = text.encode("utf-8")

@@ -197,7 +197,7 @@ def ensure_heif_opener() -> None:
     with _heif_lock:
         if "HEIF" in Image.OPEN:
             return
-        import pillow_heif  # noqa: PLC0415 - heavy import, done once
+        import pillow_heif  # heavy import, done once
 
         pillow_heif.register_heif_opener()
 
@@ -425,23 +425,22 @@ def probe(
     Raises :class:`TooManyPixels` or :class:`UndecodableImage` like :func:`open_image`.
     A PNG whose ``eXIf`` chunk follows the image data reports orientation 1 here.
     """
-    with open_image(fp, formats=formats, max_pixels=max_pixels) as img:
-        with _pillow_guard(max_pixels, img):
-            frames = int(getattr(img, "n_frames", 1) or 1)
-            if img.tell() != 0:
-                img.seek(0)
-            orientation = pending_orientation(img)
-            declared = source_orientation(img)
-            width, height = img.size
-            oriented_width, oriented_height = oriented_size(img.size, orientation)
-            return ImageInfo(
-                width=width,
-                height=height,
-                oriented_width=oriented_width,
-                oriented_height=oriented_height,
-                format=str(img.format),
-                mode=img.mode,
-                frames=frames,
-                orientation=orientation,
-                source_orientation=declared,
-            )
+    with open_image(fp, formats=formats, max_pixels=max_pixels) as img, _pillow_guard(max_pixels, img):
+        frames = int(getattr(img, "n_frames", 1) or 1)
+        if img.tell() != 0:
+            img.seek(0)
+        orientation = pending_orientation(img)
+        declared = source_orientation(img)
+        width, height = img.size
+        oriented_width, oriented_height = oriented_size(img.size, orientation)
+        return ImageInfo(
+            width=width,
+            height=height,
+            oriented_width=oriented_width,
+            oriented_height=oriented_height,
+            format=str(img.format),
+            mode=img.mode,
+            frames=frames,
+            orientation=orientation,
+            source_orientation=declared,
+        )

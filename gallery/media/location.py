@@ -89,7 +89,7 @@ def _clean_thumbnail(thumbnail: bytes) -> bytes:
         return b""
 
 
-def _app_policy(marker: int, payload: bytes, keep_metadata: bool) -> bytes | None | str:
+def _app_policy(marker: int, payload: bytes, keep_metadata: bool) -> bytes | str | None:
     """What to do with an APPn segment in the header: new payload, ``None`` (drop) or "photoshop"."""
     n = marker - 0xE0
     if n == 0:

@@ -409,9 +409,9 @@ def detect(head: bytes) -> Detected:
         return _d("cur", "image/x-win-bitmap", "CUR cursor")
     if head.startswith(b"8BPS"):
         return _d("psd", "image/vnd.adobe.photoshop", "Photoshop document (PSD)")
-    if head.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n") or head.startswith(b"\xff\x4f\xff\x51"):
+    if head.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")):
         return _d("jpeg2000", "image/jp2", "JPEG 2000 image")
-    if head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n") or head.startswith(b"\xff\x0a"):
+    if head.startswith((b"\x00\x00\x00\x0cJXL \r\n\x87\n", b"\xff\x0a")):
         return _d("jpegxl", "image/jxl", "JPEG XL image")
     if head.startswith(b"\x8aMNG\r\n\x1a\n"):
         return _d("mng", "video/x-mng", "MNG animation")
@@ -425,7 +425,7 @@ def detect(head: bytes) -> Detected:
         return _d("dds", "image/vnd-ms.dds", "DDS texture")
     if head.startswith(b"%PDF-"):
         return _d("pdf", "application/pdf", "PDF document")
-    if head.startswith(b"%!PS") or head.startswith(b"\xc5\xd0\xd3\xc6"):
+    if head.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
         return _d("postscript", "application/postscript", "PostScript document")
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return _d("zip", "application/zip", "ZIP archive")
@@ -451,7 +451,7 @@ def detect(head: bytes) -> Detected:
         return _d("ogg", "application/ogg", "Ogg media")
     if head.startswith(b"fLaC"):
         return _d("flac", "audio/flac", "FLAC audio")
-    if head.startswith(b"\x7fELF") or head.startswith(b"MZ") or head[:4] in (
+    if head.startswith((b"\x7fELF", b"MZ")) or head[:4] in (
         b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xfe\xed\xfa\xce", b"\xca\xfe\xba\xbe"
     ):
         return _d("executable", "application/octet-stream", "executable program")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -76,7 +76,7 @@ class PhotoCard:
 
 
 def load_cards(
-    session: Session, query: Select[Unpack[tuple[Any, ...]]], *, columns_ready: bool = False
+    session: Session, query: Select[*tuple[Any, ...]], *, columns_ready: bool = False
 ) -> list[PhotoCard]:
     """Run a photo query (its WHERE and ORDER BY are kept; with ``columns_ready`` it
     already selects ``PHOTO_CARD_COLUMNS``) and attach the derivatives: two

@@ -116,7 +116,7 @@ def process_photo(
             log.warning("photo %s: %s; retrying", photo_id, reason)
             raise
         return _fail(session, photo_id, reason, logging.ERROR)
-    except Exception as exc:  # the image cannot be rendered: keep the original, say why
+    except Exception as exc:  # noqa: BLE001 - the image cannot be rendered: keep the original, say why
         return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
     # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
     # the first still renders) replace each other's derivative rows one after the other.

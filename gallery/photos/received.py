@@ -29,10 +29,7 @@ class Received:
 
     def cleanup(self) -> None:
         if self.owned:
-            try:
-                self.path.unlink()
-            except FileNotFoundError:
-                pass
+            self.path.unlink(missing_ok=True)
 
     def __enter__(self) -> Received:
         return self

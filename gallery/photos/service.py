@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, selectinload
@@ -79,5 +79,5 @@ def update_photo(session: Session, photo: Photo, changes: dict[str, Any], *, act
 def soft_delete(session: Session, photo: Photo, *, actor: Actor) -> None:
     if not has_permission(actor.user, Permission.edit_content):
         raise PermissionDenied("only editors may delete photos")
-    photo.deleted_at = datetime.now(timezone.utc)
+    photo.deleted_at = datetime.now(UTC)
     record(session, "photo.delete", actor=actor, obj=photo, details={"album_id": photo.album_id})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ class StuckPhoto:
     since: datetime
 
     def describe(self, now: datetime | None = None) -> str:
-        minutes = int(((now or datetime.now(timezone.utc)) - self.since).total_seconds() // 60)
+        minutes = int(((now or datetime.now(UTC)) - self.since).total_seconds() // 60)
         return (
             f"STUCK photo {self.photo_id} (album {self.album}) {self.filename!r}: processing since "
             f"{self.since:%Y-%m-%d %H:%M:%S} UTC ({minutes} min) with no derivatives; "
@@ -45,7 +45,7 @@ def stuck_photos(
     session: Session, *, stuck_after: timedelta = DEFAULT_STUCK_AFTER, album: Album | None = None, now: datetime | None = None
 ) -> list[StuckPhoto]:
     """Photos (not deleted) that entered ``processing`` more than ``stuck_after`` ago, oldest first."""
-    cutoff = (now or datetime.now(timezone.utc)) - stuck_after
+    cutoff = (now or datetime.now(UTC)) - stuck_after
     entered = func.coalesce(Photo.processing_since, Photo.created_at)  # a row from before the column
     query = (
         select(Photo.id, Album.slug, Photo.original_filename, entered)
@@ -64,7 +64,7 @@ def restart_processing(session: Session, photo_ids: Iterable[int]) -> None:
     """The photos are handed to the renderer again: ``processing`` from now on (failed ones too).
     Commits.  The caller queues the work."""
     ids = list(photo_ids)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         session.execute(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import nh3
 from markdown_it import MarkdownIt
@@ -95,7 +95,7 @@ def _published_report(now: datetime) -> list[ColumnElement[bool]]:
 
 def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | None = None) -> list[FeedEntry]:
     """Newest published reports and public albums, newest first (two queries)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report_rows = session.execute(
         select(Report, Event.slug, Event.title)
         .join(Event, Event.id == Report.event_id)
@@ -221,7 +221,7 @@ def sitemap(
 ) -> Sitemap:
     """The sitemap, or, past ``max_urls``, a sitemap index of ``?part=pages`` and
     ``?part=photos&from=<id>`` files of at most ``max_urls`` URLs each."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if part is None:
         pages = _page_urls(session, now)
         if len(pages) + _photo_count(session) <= max_urls:

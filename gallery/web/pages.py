@@ -32,13 +32,13 @@ from gallery.http.render import (
     derivative_tuples,
     download_links,
     event_dates,
-    external_url,
     image_set,
     image_sets,
     page_response,
     photo_alt,
     template_exists,
 )
+from gallery.http.urls import external_url
 from gallery.http.viewer import current_viewer
 from gallery.photos import pages as photo_pages
 from gallery.reports import pages as report_pages

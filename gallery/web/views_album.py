@@ -29,10 +29,10 @@ from gallery.http.render import (
     Sharing,
     credit_labels,
     event_dates,
-    external_url,
     image_sets,
     photo_alt,
 )
+from gallery.http.urls import external_url
 from gallery.models import Album
 from gallery.photos.pages import AlbumPage, DayGroup, PagePhoto
 

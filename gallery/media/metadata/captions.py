@@ -466,7 +466,7 @@ def extract_captions(raw: RawMetadata, iptc: IptcMapping | None) -> Captions:
         [
             ("xmp:dc:subject", _xmp_all(raw, "dc:subject")),
             ("iptc:2:25", [_decode_legacy(v, utf8) for v in _iptc_values(iptc, (2, 25))]),
-            ("exif:XPKeywords", [part for part in re.split(r"[;\n]", xp_keywords)]),
+            ("exif:XPKeywords", re.split(r"[;\n]", xp_keywords)),
         ],
         make,
         model,

@@ -37,7 +37,7 @@ def tiff_from_blob(blob: bytes | None) -> bytes | None:
     """Turn an EXIF payload ("Exif\\0\\0" + TIFF, or bare TIFF) into bare TIFF bytes."""
     if not blob:
         return None
-    for start in range(0, min(len(blob) - 3, 16)):
+    for start in range(min(len(blob) - 3, 16)):
         if blob[start : start + 4] in (b"II*\x00", b"MM\x00*"):
             return blob[start:]
     return None
@@ -183,7 +183,7 @@ def embedded_blobs(kind: str, raw: IO[bytes], budget: ReadBudget) -> Embedded:
         _from_png(raw, budget, found)
     elif kind in ("heic", "heif"):
         raw.seek(0)
-        import pillow_heif  # noqa: PLC0415 - pillow_heif is a Pillow plugin; loaded on need
+        import pillow_heif  # a Pillow plugin; loaded on need
 
         heif = pillow_heif.open_heif(raw, convert_hdr_to_8bit=False)
         found.exif = heif.info.get("exif") or None
