@@ -1,4 +1,4 @@
-"""The oEmbed provider, consumed by a real oEmbed client (micawber) over HTTP from a real
+"""The oEmbed provider (gallery/embed/oembed.py), consumed by a real oEmbed client (micawber) over HTTP from a real
 server thread, and found by discovery from the pages' link tag."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from micawber.exceptions import ProviderHTTPException  # noqa: E402
 from micawber.providers import Provider, ProviderRegistry  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from gallery.embed.oembed import OEmbedError, OEmbedRequest, iframe_html, parse_request  # noqa: E402
 from gallery.extensions import db  # noqa: E402
 from gallery.models import Photo  # noqa: E402
 from tests.web.helpers import add_photos, make_album, make_event  # noqa: E402
@@ -190,3 +191,45 @@ def test_error_statuses(served: dict[str, Any], params: dict[str, str], status: 
         with pytest.raises(ProviderHTTPException) as caught:
             Provider(f"{served['base']}/oembed", timeout=10).request(values["url"], **extra)
         assert caught.value.status == status
+
+
+# --- the request and the embed code, without a server ------------------------------------------------
+
+
+def test_parse_request_reads_the_parameters() -> None:
+    url = "http://localhost/albums/a"
+    assert parse_request({"url": url}) == OEmbedRequest(url, "json", None, None)
+    assert parse_request({"url": url, "format": "", "maxwidth": "640", "maxheight": ""}) == OEmbedRequest(
+        url, "json", 640, None
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "fragment"),
+    [
+        ({"url": "http://localhost/albums/a", "format": "xml"}, 501, "only format=json"),
+        ({"url": ""}, 400, "url parameter is required"),
+        ({}, 400, "url parameter is required"),
+        ({"url": "u", "maxwidth": "0"}, 400, "maxwidth must be a whole number of pixels from 1 to 10000"),
+        ({"url": "u", "maxheight": "10001"}, 400, "maxheight must be"),
+        ({"url": "u", "maxwidth": "-5"}, 400, "maxwidth must be"),
+        ({"url": "u", "maxwidth": "1e3"}, 400, "maxwidth must be"),
+        ({"url": "u", "maxwidth": "０１２"}, 400, "maxwidth must be"),  # fullwidth digits are not ASCII ones
+    ],
+)
+def test_parse_request_refuses_with_the_spec_status(args: dict[str, str], status: int, fragment: str) -> None:
+    with pytest.raises(OEmbedError) as info:
+        parse_request(args)
+    assert info.value.status == status and fragment in info.value.message
+
+
+def test_iframe_html_escapes_and_adds_the_resizer_only_when_asked() -> None:
+    code = iframe_html(src='/embed/albums/a?t=1&x="y"', width=640, height=480, title=XSS, script_src=None)
+    assert code == (
+        '<iframe src="/embed/albums/a?t=1&amp;x=&#34;y&#34;" width="640" height="480"'
+        ' title="&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" loading="lazy" frameborder="0"'
+        " allowfullscreen></iframe>"
+    )
+    assert "style=" not in code  # WordPress strips rich embeds with style attributes
+    with_script = iframe_html(src="/e", width=1, height=2, title="t", script_src="/static/js/embed-resize.js")
+    assert with_script.endswith('<script src="/static/js/embed-resize.js" async></script>')

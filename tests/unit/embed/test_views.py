@@ -1,4 +1,4 @@
-"""Embed pages: who may frame them (headers), no cookies, visibility, the reused grid,
+"""Embed pages (gallery/embed/views.py): who may frame them (headers), no cookies, visibility, the reused grid,
 and the embed code / oEmbed discovery on the visitor pages."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Photo downloads and the album ZIP: the three original_downloads modes, names, captions.csv,
+"""Photo downloads and the album ZIP (gallery/web/downloads.py): the three original_downloads modes, names, captions.csv,
 ranges, and presigned redirects on S3."""
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from flask.testing import FlaskClient
 from gallery.extensions import db
 from gallery.media.location import strip_location
 from gallery.models import Photo, PhotoStatus, User
-from gallery.photos.downloads import csv_cell, dedupe, safe_filename
 from tests.conftest import make_app, make_token, make_user
 from tests.web.download_world import (
-    build_world,
     edit,
     gps_tags,
     largest_jpeg_bytes,
@@ -340,50 +338,7 @@ def test_s3_downloads_redirect_to_presigned_urls_with_the_file_name(s3_app: Flas
     assert zipped["Zdjęcie 1.jpg"] == strip_location(original)
 
 
-# --- names and cells ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "content_type", "expected"),
-    [
-        ("IMG_0001.JPG", "image/jpeg", "IMG_0001.JPG"),
-        ("photo.heic", "image/jpeg", "photo.jpg"),
-        ("photo.jpg", "image/png", "photo.png"),
-        ("report.v2", "image/jpeg", "report.v2.jpg"),
-        ("../../etc/passwd", "image/jpeg", "passwd.jpg"),
-        ("C:\\Users\\anna\\IMG 1.jpg", "image/jpeg", "IMG 1.jpg"),
-        ("a\x00b\x1fc\u202egpj.exe", "image/jpeg", "abcgpj.exe.jpg"),
-        ('what?<>:"|*.jpg', "image/jpeg", "what_______.jpg"),
-        ("  .hidden.jpg  ", "image/jpeg", "hidden.jpg"),
-        ("", "image/jpeg", "photo-7.jpg"),
-        ("...", "image/tiff", "photo-7.tif"),
-        ("=1+2.jpg", "image/jpeg", "_1+2.jpg"),
-        ("-rf.jpg", "image/jpeg", "_rf.jpg"),
-        ("nul.txt.jpg", "image/jpeg", "_nul.txt.jpg"),
-        ("e\u0301te\u0301.jpg", "image/jpeg", "\u00e9t\u00e9.jpg"),  # NFC
-        ("tab\there.jpg", "image/jpeg", "tabhere.jpg"),
-        ("x" * 300 + ".jpg", "image/jpeg", "x" * 150 + ".jpg"),
-        ("ż" * 100 + ".jpg", "image/jpeg", "ż" * 75 + ".jpg"),
-    ],
-)
-def test_safe_filename(name: str, content_type: str, expected: str) -> None:
-    assert safe_filename(name, content_type=content_type, fallback_stem="photo-7") == expected
-
-
-def test_dedupe_is_case_insensitive_and_keeps_reserved_names_free() -> None:
-    assert dedupe(["a.jpg", "A.jpg", "a (2).jpg", "a.jpg", "captions.csv"], reserved=["captions.csv"]) == [
-        "a.jpg",
-        "A (2).jpg",
-        "a (2) (2).jpg",
-        "a (3).jpg",
-        "captions (2).csv",
-    ]
-
-
-@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@x", "\tx", "\rx"])
-def test_csv_cells_that_look_like_formulas_are_neutralised(value: str) -> None:
-    assert csv_cell(value) == "'" + value
-    assert csv_cell("Opening " + value) == "Opening " + value
+# --- what the pages say ----------------------------------------------------------------------
 
 
 def test_album_and_photo_pages_say_what_the_downloads_give(app: Flask, client: FlaskClient, editor_token: str) -> None:
@@ -404,19 +359,3 @@ def test_album_and_photo_pages_say_what_the_downloads_give(app: Flask, client: F
     assert "JPEG in the largest web size" in client.get(f"/albums/{album.slug}/photos/{jpeg_id}").get_data(as_text=True)
 
 
-def test_an_original_that_cannot_be_stripped_falls_back_to_the_web_size() -> None:
-    from gallery.photos.downloads import DownloadItem, open_item
-    from gallery.storage import MemoryStorage, sha256_hex
-
-    storage = MemoryStorage()
-    broken, web = b"\xff\xd8\xff\xd9 not really a photo", located_jpeg(95)
-    for key, data in (("originals/broken", broken), ("derivatives/web.jpg", web)):
-        storage.put(key, io.BytesIO(data), sha256=sha256_hex(data), content_type="image/jpeg")
-    fallback = DownloadItem(7, "web", "derivatives/web.jpg", "image/jpeg", len(web), "x.jpg", "e-web")
-    item = DownloadItem(7, "stripped", "originals/broken", "image/jpeg", None, "x.jpg", "e", fallback=fallback)
-    sent, chunks = open_item(storage, item)
-    assert sent is fallback
-    assert b"".join(chunks) == web
-    good = DownloadItem(7, "stripped", "derivatives/web.jpg", "image/jpeg", None, "x.jpg", "e", fallback=fallback)
-    sent, chunks = open_item(storage, good)
-    assert sent is good and b"".join(chunks) == strip_location(web)
