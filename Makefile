@@ -9,7 +9,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test translations messages assets browser migrate demo serve bench dist clean
+.PHONY: run test lint install install-test install-lint translations messages assets browser migrate demo serve bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-lint: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[lint]'
+	touch $@
+
 install: $(VENV)/.installed translations assets
 install-test: $(VENV)/.installed-test translations assets browser
+install-lint: $(VENV)/.installed-lint
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d gallery/translations -f >/dev/null
@@ -62,7 +67,14 @@ serve:
 
 run: install migrate demo serve
 
-test: install-test
+# The gates, configured in pyproject.toml (also run by .pre-commit-config.yaml): lint, format, types.
+lint: install-lint
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
+
+# The gates first, then the suite.
+test: lint install-test
 	@set -e; \
 	if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
 	  export GALLERY_TEST_DATABASE_URL="$${GALLERY_TEST_DATABASE_URL:-$(PG_URL)}"; \
