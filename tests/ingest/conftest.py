@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
 from gallery.catalog import albums
 from gallery.catalog import events as catalog
@@ -52,3 +53,26 @@ def upload(
         headers={"Authorization": f"Bearer {token}", **(headers or {})},
         content_type="multipart/form-data",
     )
+
+
+def camera_jpeg(
+    when: str,
+    model: str,
+    *,
+    serial: str | None = None,
+    colour=(0, 0, 0),
+    offset: str | None = None,
+    make: str | None = None,
+) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = make or ("Canon" if "Canon" in model else "NIKON CORPORATION")
+    exif[0x0110] = model
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003] = when
+    if offset:
+        sub[0x9011] = offset
+    if serial:
+        sub[0xA431] = serial  # BodySerialNumber
+    out = io.BytesIO()
+    Image.new("RGB", (200, 150), colour).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()

@@ -1,5 +1,5 @@
 """What the command tests share: a CLI runner on the test app, and checks that a command succeeded or
-failed with one clear line."""
+failed with one clear line; the ingest suite's album."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from gallery.extensions import db
+from tests.ingest.conftest import album
+
+__all__ = ["EVENT_ARGS", "album", "assert_fails", "assert_ok", "count", "run", "runner"]
 
 EVENT_ARGS = ["--title", "European Cluster Conference 2024", "--starts-on", "2024-05-07", "--ends-on", "2024-05-08",
               "--timezone", "Europe/Brussels", "--location", "Brussels"]

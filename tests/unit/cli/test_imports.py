@@ -1,4 +1,4 @@
-"""`gallery import PATH... --album SLUG --jobs N`: recursive, summary, exit 1 on
+"""`gallery import PATH... --album SLUG --jobs N` (gallery/cli/imports.py): recursive, summary, exit 1 on
 rejections, resumable, parallel."""
 
 from __future__ import annotations
