@@ -26,7 +26,6 @@ from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.config import ConfigError, parse_sizes
 from gallery.core.audit import SYSTEM
 from gallery.core.errors import ValidationError
-from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Photo
 from gallery.photos import stuck as processing
@@ -116,17 +115,17 @@ def reprocess(
         target_sizes = parse_sizes(sizes) if sizes is not None else settings.derivative_sizes
     except ConfigError as exc:
         raise click.ClickException(str(exc).replace("GALLERY_DERIVATIVE_SIZES", "--sizes")) from None
-    album = albums.get_album(db.session, album_slug) if album_slug else None
+    album = albums.get_album(context.db_session(), album_slug) if album_slug else None
     if stuck:
-        ids = [p.photo_id for p in processing.stuck_photos(db.session, stuck_after=stuck_delta, album=album)]
+        ids = [p.photo_id for p in processing.stuck_photos(context.db_session(), stuck_after=stuck_delta, album=album)]
     else:
-        ids = rework.photos_to_reprocess(db.session, album=album, sizes=target_sizes, everything=everything)
+        ids = rework.photos_to_reprocess(context.db_session(), album=album, sizes=target_sizes, everything=everything)
     if not ids:
         click.echo("nothing to reprocess")
         return
     click.echo(f"{len(ids)} photo(s) to reprocess at sizes {','.join(map(str, target_sizes))}")
     if settings.celery_broker_url is not None:
-        processing.restart_processing(db.session, ids)
+        processing.restart_processing(context.db_session(), ids)
     statuses = make_derivatives(ids, label="reprocessing", sizes=target_sizes)
     if statuses is not None:
         click.echo(", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
@@ -141,7 +140,7 @@ def reprocess(
     left = list(ids)
     with click.progressbar(length=len(ids), label="reprocessing", show_pos=True, file=sys.stderr) as bar:
         while True:
-            still, done = rework.remaining_work(db.session, left, target_sizes)
+            still, done = rework.remaining_work(context.db_session(), left, target_sizes)
             bar.update(len(left) - len(still))
             for status, count in done.items():
                 results[status] = results.get(status, 0) + count
@@ -179,12 +178,12 @@ def verify(album_slug: str | None, sample: int | None, stuck_after: str) -> None
     apart from that, so it is safe on a live system."""
     stuck_delta = _duration("--stuck-after", stuck_after)
     storage = context.storage()
-    album = albums.get_album(db.session, album_slug) if album_slug else None
-    targets = verification.verification_targets(db.session, album=album, sample=sample)
+    album = albums.get_album(context.db_session(), album_slug) if album_slug else None
+    targets = verification.verification_targets(context.db_session(), album=album, sample=sample)
     click.echo(f"verifying {len(targets)} original(s) in {storage.describe()}")
     with click.progressbar(length=len(targets), label="verifying", show_pos=True, file=sys.stderr) as bar:
         report = verification.verify_archive(
-            db.session, storage, targets, check_untracked=album is None, on_object=bar.update
+            context.db_session(), storage, targets, check_untracked=album is None, on_object=bar.update
         )
     click.echo(
         f"checked {report.objects_checked} original(s) of {report.photos_checked} photo(s), "
@@ -203,7 +202,7 @@ def verify(album_slug: str | None, sample: int | None, stuck_after: str) -> None
                 click.echo(f"  untracked {obj.key} ({obj.size} bytes, stored {obj.last_modified:%Y-%m-%d %H:%M} UTC)")
         else:
             click.echo("no untracked objects")
-    stuck = processing.stuck_photos(db.session, stuck_after=stuck_delta, album=album)
+    stuck = processing.stuck_photos(context.db_session(), stuck_after=stuck_delta, album=album)
     for photo in stuck:
         processing.log.warning("verify: %s", photo.describe())
         click.echo(photo.describe())
@@ -240,7 +239,7 @@ def gc(grace: str, retention: str, dry_run: bool) -> None:
         f"(grace {durations.format_duration(grace_delta)}, retention {durations.format_duration(retention_delta)})"
     )
     result = garbage.collect_garbage(
-        db.session,
+        context.db_session(),
         storage,
         grace=grace_delta,
         retention=retention_delta,
@@ -267,14 +266,14 @@ def gc(grace: str, retention: str, dry_run: bool) -> None:
 def export_album(album_slug: str, out: Path, organization: str, overwrite: bool) -> None:
     """Export an album as a zipped BagIt bag: the originals (bit-exact, including any GPS data
     they carry), data/metadata.json with every field, manifests and bag-info.txt."""
-    album = albums.get_album(db.session, album_slug)
+    album = albums.get_album(context.db_session(), album_slug)
     count = (
-        db.session.scalar(select(func.count(Photo.id)).where(Photo.album_id == album.id, Photo.deleted_at.is_(None)))
+        context.db_session().scalar(select(func.count(Photo.id)).where(Photo.album_id == album.id, Photo.deleted_at.is_(None)))
         or 0
     )
     with click.progressbar(length=count, label="exporting", show_pos=True, file=sys.stderr) as bar:
         result = bag_export.export_album(
-            db.session,
+            context.db_session(),
             context.storage(),
             album=album,
             out=out,
@@ -313,7 +312,7 @@ def import_bag(bag_path: Path, event_slug: str | None, album_slug: str | None) -
         click.echo(f"warning: {warning}", err=True)
     with click.progressbar(length=len(bag.photos), label="storing originals", show_pos=True, file=sys.stderr) as bar:
         result = bag_import.import_bag(
-            db.session, storage, bag, event_slug=event_slug, album_slug=album_slug, actor=SYSTEM, on_photo=bar.update
+            context.db_session(), storage, bag, event_slug=event_slug, album_slug=album_slug, actor=SYSTEM, on_photo=bar.update
         )
     album_slug_done = result.album.slug
     event_slug_done = result.event.slug

@@ -9,7 +9,7 @@ from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.cli.group import gallery_cli, handle_errors
 from gallery.core.audit import SYSTEM
-from gallery.extensions import db
+from gallery.http import context
 
 
 @gallery_cli.command("create-event")
@@ -25,7 +25,7 @@ from gallery.extensions import db
 def create_event(slug: str, title: str, starts_on: str, ends_on: str, tz: str, location: str, description: str) -> None:
     """Create an event."""
     event = catalog.create_event(
-        db.session,
+        context.db_session(),
         slug=slug,
         title=title,
         starts_on=starts_on,
@@ -35,7 +35,7 @@ def create_event(slug: str, title: str, starts_on: str, ends_on: str, tz: str, l
         description=description,
         actor=SYSTEM,
     )
-    db.session.commit()
+    context.db_session().commit()
     click.echo(f"created event {event.slug}: {event.title} ({event.starts_on} – {event.ends_on}, {event.timezone})")
 
 
@@ -49,9 +49,9 @@ def create_event(slug: str, title: str, starts_on: str, ends_on: str, tz: str, l
 @handle_errors
 def create_album(slug: str, event_slug: str, title: str, visibility: str, description: str) -> None:
     """Create an album in an event."""
-    event = catalog.get_event(db.session, event_slug)
+    event = catalog.get_event(context.db_session(), event_slug)
     album = albums.create_album(
-        db.session,
+        context.db_session(),
         event=event,
         slug=slug,
         title=title,
@@ -59,5 +59,5 @@ def create_album(slug: str, event_slug: str, title: str, visibility: str, descri
         description=description,
         actor=SYSTEM,
     )
-    db.session.commit()
+    context.db_session().commit()
     click.echo(f"created {album.visibility.value} album {album.slug} in {event.slug}")

@@ -15,7 +15,6 @@ from gallery.accounts import users as accounts
 from gallery.catalog import albums
 from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.core.audit import SYSTEM
-from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Event
 from gallery.photos.batch import FileResult, collect_files, run_import
@@ -33,17 +32,17 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
 
     Safe to run again after an interruption: files already in the album are
     recognised by their SHA-256 and skipped."""
-    album = albums.get_album(db.session, album_slug)
+    album = albums.get_album(context.db_session(), album_slug)
     user_id = None
     if as_email:
-        user = accounts.find_user(db.session, as_email)
+        user = accounts.find_user(context.db_session(), as_email)
         if user is None:
             raise click.ClickException(f"no user with the e-mail {as_email!r}")
         user_id = user.id
     files = collect_files(paths)
     if not files:
         raise click.ClickException("no files found")
-    db.session.commit()
+    context.db_session().commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"importing {len(files)} file(s) into {album.slug} with {jobs} job(s)")
     with click.progressbar(length=len(files), label="importing", show_pos=True, show_eta=True, file=sys.stderr) as bar:
@@ -72,17 +71,17 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
 @handle_errors
 def demo(if_empty: bool) -> None:
     """Load the demo event (European Cluster Conference 2024, Brussels)."""
-    if if_empty and db.session.scalar(select(Event.id).limit(1)) is not None:
+    if if_empty and context.db_session().scalar(select(Event.id).limit(1)) is not None:
         click.echo("the database already has events; demo not loaded")
         return
-    if demo_service.demo_exists(db.session):
+    if demo_service.demo_exists(context.db_session()):
         click.echo(f"the demo event {demo_service.EVENT_SLUG} is already loaded")
         return
     settings = context.settings()
     storage = context.storage()
     with click.progressbar(length=len(demo_service.SHOTS), label="demo photos", file=sys.stderr) as bar:
         event, album, photo_ids = demo_service.load_demo(
-            db.session,
+            context.db_session(),
             storage,
             tmp_dir=settings.instance_path / "tmp",
             max_pixels=settings.max_pixels,

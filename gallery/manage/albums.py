@@ -14,7 +14,7 @@ from gallery.catalog import events as catalog
 from gallery.catalog.visibility import Viewer, media_right, share_token_for, shareable_token
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.media_urls import derivative_url
 from gallery.http.urls import external_url
@@ -55,13 +55,13 @@ def thumbnail(photo: Photo, edge: int = 200) -> str | None:
 @bp.route("/events/<event>/albums/new", methods=["GET", "POST"])
 @requires(Permission.edit_content)
 def album_new(event: str) -> Response | tuple[str, int]:
-    found = catalog.get_event(db.session, event)
+    found = catalog.get_event(context.db_session(), event)
     form = NewAlbumForm()
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 album = albums.create_album(
-                    db.session,
+                    context.db_session(),
                     event=found,
                     title=form.title.data,
                     slug=form.slug.data or None,
@@ -70,11 +70,11 @@ def album_new(event: str) -> Response | tuple[str, int]:
                     actor=current_actor(),
                 )
             except GalleryError as exc:
-                db.session.rollback()
-                found = catalog.get_event(db.session, event)
+                context.db_session().rollback()
+                found = catalog.get_event(context.db_session(), event)
                 service_error(form, exc)
             else:
-                db.session.commit()
+                context.db_session().commit()
                 flash(_("Album “%(title)s” created. Now add photos.", title=album.title), "success")
                 return redirect(url_for("manage.upload", album=album.slug))
         return render_template("manage/album_new.html", form=form, event=found), 422
@@ -96,14 +96,14 @@ def _render_album_form(form: AlbumForm, album: Album, status: int) -> tuple[str,
 
 def _cover_choices(form: AlbumForm, album: Album) -> None:
     form.cover_photo_id.choices = [SelectChoice("", _("Automatic: the first photo"))] + [
-        SelectChoice(str(pid), label) for pid, label in albums.cover_choices(db.session, album)
+        SelectChoice(str(pid), label) for pid, label in albums.cover_choices(context.db_session(), album)
     ]
 
 
 @bp.route("/albums/<album>/edit", methods=["GET", "POST"])
 @requires(Permission.edit_content)
 def album_edit(album: str) -> Response | tuple[str, int]:
-    found = albums.get_album(db.session, album)
+    found = albums.get_album(context.db_session(), album)
     if request.method == "GET":
         form = AlbumForm(
             obj=found,
@@ -120,7 +120,7 @@ def album_edit(album: str) -> Response | tuple[str, int]:
         try:
             cover = form.cover_photo_id.data or ""
             changed = albums.update_album(
-                db.session,
+                context.db_session(),
                 found,
                 title=form.title.data,
                 description=form.description.data or "",
@@ -131,11 +131,11 @@ def album_edit(album: str) -> Response | tuple[str, int]:
                 actor=current_actor(),
             )
         except GalleryError as exc:
-            db.session.rollback()
-            found = albums.get_album(db.session, album)
+            context.db_session().rollback()
+            found = albums.get_album(context.db_session(), album)
             service_error(form, exc)
         else:
-            db.session.commit()
+            context.db_session().commit()
             flash(_("Album saved.") if changed else _("Nothing to save: no changes."), "success" if changed else "info")
             if "original_downloads" in changed and found.original_downloads == OriginalDownloads.exact:
                 flash(
@@ -154,9 +154,9 @@ def album_edit(album: str) -> Response | tuple[str, int]:
 @bp.post("/albums/<album>/share-link")
 @requires(Permission.edit_content)
 def album_share_link(album: str) -> Response:
-    found = albums.get_album(db.session, album)
-    albums.regenerate_share_token(db.session, found, actor=current_actor())
-    db.session.commit()
+    found = albums.get_album(context.db_session(), album)
+    albums.regenerate_share_token(context.db_session(), found, actor=current_actor())
+    context.db_session().commit()
     flash(_("A new share link was made; the old one no longer works."), "success")
     return redirect(url_for("manage.album_edit", album=found.slug, _anchor="share"))
 
@@ -170,7 +170,7 @@ def _order_page_size() -> int:
 
 def _render_order(album: Album, start: int, status: int, error: str | None = None) -> tuple[str, int]:
     size = _order_page_size()
-    photos, total = reorder.order_page(db.session, album, start=start, limit=size)
+    photos, total = reorder.order_page(context.db_session(), album, start=start, limit=size)
     return (
         render_template(
             "manage/album_order.html",
@@ -191,7 +191,7 @@ def _render_order(album: Album, start: int, status: int, error: str | None = Non
 def album_order(album: str) -> Response | tuple[str, int] | tuple[Response, int]:
     """Manual order.  Drag and drop posts ``order`` (the page's ids in their new order) and
     ``start``; without JavaScript the number inputs ``position-<id>`` move photos."""
-    found = albums.get_album(db.session, album)
+    found = albums.get_album(context.db_session(), album)
     if request.method == "GET":
         start = parse_int(request.args.get("start", "0"), field="start", minimum=0)
         return _render_order(found, start, 200)
@@ -200,21 +200,21 @@ def album_order(album: str) -> Response | tuple[str, int] | tuple[Response, int]
         start = parse_int(request.form.get("start", "0"), field="start", minimum=0)
         if "order" in request.form:
             ids = int_list([v for v in request.form["order"].split(",") if v.strip()], field="order")
-            moved = reorder.reorder_block(db.session, found, ids, start=start, actor=current_actor())
+            moved = reorder.reorder_block(context.db_session(), found, ids, start=start, actor=current_actor())
         else:
             moves = {}
             for name, value in request.form.items():
                 if name.startswith("position-"):
                     photo_id = int_list([name.removeprefix("position-")], field=name)[0]
                     moves[photo_id] = parse_int(value, field=name, minimum=1)
-            moved = reorder.reorder_moves(db.session, found, moves, actor=current_actor())
+            moved = reorder.reorder_moves(context.db_session(), found, moves, actor=current_actor())
     except GalleryError as exc:
-        db.session.rollback()
+        context.db_session().rollback()
         if wants_json():
             return json_error(exc)
-        found = albums.get_album(db.session, album)
+        found = albums.get_album(context.db_session(), album)
         return _render_order(found, start, 422, error=exc.message)
-    db.session.commit()
+    context.db_session().commit()
     message = ngettext("Order saved: %(num)d photo moved.", "Order saved: %(num)d photos moved.", moved)
     if wants_json():
         return jsonify({"moved": moved, "message": message})

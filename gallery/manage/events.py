@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, ValidationError
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor, requires
 from gallery.manage.blueprint import bp
 from gallery.manage.forms import ClockForm, EventForm, NewEventForm, service_error
@@ -36,18 +36,18 @@ def zones() -> list[str]:
 @bp.route("/events")
 @requires(Permission.edit_content)
 def events() -> str:
-    found = db.session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())).all()
-    albums = db.session.scalars(select(Album).order_by(Album.id)).all()
+    found = context.db_session().scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())).all()
+    albums = context.db_session().scalars(select(Album).order_by(Album.id)).all()
     by_event: dict[int, list[Album]] = {}
     for album in albums:
         by_event.setdefault(album.event_id, []).append(album)
     photo_counts = dict(
-        db.session.execute(
+        context.db_session().execute(
             select(Photo.album_id, func.count(Photo.id)).where(Photo.deleted_at.is_(None)).group_by(Photo.album_id)
         ).all()
     )
     report_counts = dict(
-        db.session.execute(select(Report.event_id, func.count(Report.id)).group_by(Report.event_id)).all()
+        context.db_session().execute(select(Report.event_id, func.count(Report.id)).group_by(Report.event_id)).all()
     )
     return render_template(
         "manage/events.html", events=found, albums=by_event, photo_counts=photo_counts, report_counts=report_counts
@@ -67,13 +67,13 @@ def event_new() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             event = catalog.create_event(
-                db.session, **form.values(), slug=form.slug.data or None, actor=current_actor()
+                context.db_session(), **form.values(), slug=form.slug.data or None, actor=current_actor()
             )
         except GalleryError as exc:
-            db.session.rollback()
+            context.db_session().rollback()
             service_error(form, exc)
         else:
-            db.session.commit()
+            context.db_session().commit()
             flash(_("Event “%(title)s” created.", title=event.title), "success")
             return redirect(url_for("manage.event_edit", event=event.slug))
     return _render_event_form(form, None, 422)
@@ -82,19 +82,19 @@ def event_new() -> Response | tuple[str, int]:
 @bp.route("/events/<event>/edit", methods=["GET", "POST"])
 @requires(Permission.edit_content)
 def event_edit(event: str) -> Response | tuple[str, int]:
-    found = catalog.get_event(db.session, event)
+    found = catalog.get_event(context.db_session(), event)
     if request.method == "GET":
         return _render_event_form(EventForm(obj=found), found, 200)
     form = EventForm()
     if form.validate_on_submit():
         try:
-            result = catalog.update_event(db.session, found, **form.values(), actor=current_actor())
+            result = catalog.update_event(context.db_session(), found, **form.values(), actor=current_actor())
         except GalleryError as exc:
-            db.session.rollback()
-            found = catalog.get_event(db.session, event)
+            context.db_session().rollback()
+            found = catalog.get_event(context.db_session(), event)
             service_error(form, exc)
         else:
-            db.session.commit()
+            context.db_session().commit()
             if result.changed:
                 flash(_("Event saved."), "success")
             else:
@@ -152,8 +152,8 @@ def format_offset(seconds: int) -> str:
 def event_clock(event: str) -> Response | tuple[str, int]:
     """GET lists the cameras; with ?camera=…&offset=… it previews (nothing changes).
     POST applies the correction."""
-    found = catalog.get_event(db.session, event)
-    cameras = clock.cameras(db.session, found)
+    found = catalog.get_event(context.db_session(), event)
+    cameras = clock.cameras(context.db_session(), found)
     zone = event_zone(found)
 
     def when(value: datetime | None) -> str:
@@ -179,8 +179,8 @@ def event_clock(event: str) -> Response | tuple[str, int]:
         total = _offset(form) if form.offset.data else None
         if valid and camera is not None and total is not None:
             if posted:
-                changed = clock.apply(db.session, found, camera, total, actor=current_actor())
-                db.session.commit()
+                changed = clock.apply(context.db_session(), found, camera, total, actor=current_actor())
+                context.db_session().commit()
                 flash(
                     ngettext(
                         "Correction %(offset)s saved for %(camera)s: %(num)d photo got a new capture time.",
@@ -192,9 +192,9 @@ def event_clock(event: str) -> Response | tuple[str, int]:
                     "success",
                 )
                 return redirect(url_for("manage.event_clock", event=found.slug))
-            previews = clock_preview.clock_preview(db.session, found, camera, total)
+            previews = clock_preview.clock_preview(context.db_session(), found, camera, total)
             chosen_label = camera.label()
-            db.session.rollback()
+            context.db_session().rollback()
         else:
             status = 422
     return (

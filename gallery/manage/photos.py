@@ -21,7 +21,7 @@ from gallery.core.errors import (
     ValidationError,
 )
 from gallery.core.permissions import Permission, has_permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.render import CaptureTime, capture_time
 from gallery.manage.albums import thumbnail
@@ -66,7 +66,7 @@ def _render_grid(
     bulk_error: str | None = None,
 ) -> tuple[str, int]:
     user = acting_user()
-    page = editing.grid_page(db.session, album, user=user, after=after, limit=_grid_page_size())
+    page = editing.grid_page(context.db_session(), album, user=user, after=after, limit=_grid_page_size())
     rows = []
     for photo in page.photos:
         current = {f: getattr(photo, f) for f in FIELDS}
@@ -86,7 +86,7 @@ def _render_grid(
     targets: list[Any] = []
     if editor:
         targets = list(
-            db.session.execute(
+            context.db_session().execute(
                 select(Album.slug, Album.title).where(Album.id != album.id).order_by(Album.title, Album.id)
             )
         )
@@ -110,7 +110,7 @@ def _render_grid(
 @bp.get("/albums/<album>/photos")
 @requires(Permission.caption_own)
 def album_photos(album: str) -> tuple[str, int]:
-    return _render_grid(albums.get_album(db.session, album), after=_after())
+    return _render_grid(albums.get_album(context.db_session(), album), after=_after())
 
 
 def _row_edits() -> list[editing.RowEdit]:
@@ -156,19 +156,19 @@ def _flash_save(result: editing.SaveResult) -> None:
 @requires(Permission.caption_own)
 def album_photos_save(album: str) -> Response | tuple[str, int]:
     """The whole grid as one form: saves every changed row (all or nothing)."""
-    found = albums.get_album(db.session, album)
+    found = albums.get_album(context.db_session(), album)
     after = _after()
     edits = _row_edits()
-    result = editing.save_rows(db.session, found, edits, actor=current_actor())
+    result = editing.save_rows(context.db_session(), found, edits, actor=current_actor())
     if not result.ok:
-        db.session.rollback()
-        found = albums.get_album(db.session, album)
+        context.db_session().rollback()
+        found = albums.get_album(context.db_session(), album)
         submitted = {
             e.photo_id: (dict(e.values), {k: v for k, v in e.originals.items() if v is not None}) for e in edits
         }
         flash(_("Nothing was saved: correct the fields marked below."), "error")
         return _render_grid(found, after=after, status=422, submitted=submitted, errors=result.errors)
-    db.session.commit()
+    context.db_session().commit()
     _flash_save(result)
     return redirect(_grid_url(found, after))
 
@@ -182,7 +182,7 @@ def photo_save(photo_id: int) -> Response | tuple[Response, int]:
     the page showed, so that a change someone else made meanwhile is reported (409), not
     overwritten."""
     try:
-        photo = db.session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
+        photo = context.db_session().get(Photo, photo_id) if 0 < photo_id < 2**31 else None
         if photo is None or photo.deleted_at is not None:
             raise NotFoundError(f"no photo {photo_id}")
         edit = editing.RowEdit(
@@ -190,7 +190,7 @@ def photo_save(photo_id: int) -> Response | tuple[Response, int]:
             values={f: request.form[f] for f in FIELDS if f in request.form},
             originals={f: request.form.get(f"o-{f}") for f in FIELDS},
         )
-        result = editing.save_rows(db.session, None, [edit], actor=current_actor())
+        result = editing.save_rows(context.db_session(), None, [edit], actor=current_actor())
         if result.errors:
             field_name, message = next(iter(result.errors[photo_id].items()))
             raise ValidationError(f"{field_name.replace('_', ' ')} is {message}", field=field_name)
@@ -200,15 +200,15 @@ def photo_save(photo_id: int) -> Response | tuple[Response, int]:
                 field=result.conflicts[photo_id][0],
             )
     except GalleryError as exc:
-        db.session.rollback()
+        context.db_session().rollback()
         if wants_json():
             extra: dict[str, Any] = {}
             if isinstance(exc, ConflictError) and photo is not None:
-                db.session.refresh(photo)
+                context.db_session().refresh(photo)
                 extra["current"] = {f: getattr(photo, f) for f in FIELDS}
             return json_error(exc, **extra)
         raise
-    db.session.commit()
+    context.db_session().commit()
     saved = bool(result.saved)
     message = _("Saved") if saved else _("No changes")
     if wants_json():
@@ -224,7 +224,7 @@ def _selected(album: Album, *, deleted: bool = False) -> list[Photo]:
     ids = int_list(request.form.getlist("selected"), field="selected")
     if not ids:
         raise ValidationError(_("Select at least one photo first."), field="selected")
-    found = editing.photos_in_album(db.session, album, ids, deleted=deleted)
+    found = editing.photos_in_album(context.db_session(), album, ids, deleted=deleted)
     if not found:
         raise ValidationError(
             _("None of the selected photos is in this album any more; reload the page."), field="selected"
@@ -233,13 +233,13 @@ def _selected(album: Album, *, deleted: bool = False) -> list[Photo]:
 
 
 def _bulk(album: str, action: str) -> Response | tuple[str, int]:
-    found = albums.get_album(db.session, album)
+    found = albums.get_album(context.db_session(), album)
     after = _after()
     actor = current_actor()
     try:
         selected = _selected(found)
         if action == "credit":
-            changed = editing.set_credit(db.session, selected, request.form.get("bulk_credit", ""), actor=actor)
+            changed = editing.set_credit(context.db_session(), selected, request.form.get("bulk_credit", ""), actor=actor)
             message = ngettext(
                 "Credit set on %(num)d photo.", "Credit set on %(num)d photos.", len(selected)
             ) + " " + ngettext("(%(num)d changed)", "(%(num)d changed)", changed)
@@ -248,10 +248,10 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
             slug = (request.form.get("target") or "").strip()
             target = None
             if slug:
-                target = db.session.scalar(select(Album).where(Album.slug == slug))
+                target = context.db_session().scalar(select(Album).where(Album.slug == slug))
             if target is None or target.id == found.id:
                 raise ValidationError(_("Choose another album to move the photos to."), field="target")
-            result = editing.move_photos(db.session, selected, target, actor=actor)
+            result = editing.move_photos(context.db_session(), selected, target, actor=actor)
             flash(
                 ngettext(
                     "Moved %(num)d photo to “%(title)s”.", "Moved %(num)d photos to “%(title)s”.",
@@ -270,7 +270,7 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
                     "warning",
                 )
         elif action == "delete":
-            count = deletion.delete_photos(db.session, selected, actor=actor)
+            count = deletion.delete_photos(context.db_session(), selected, actor=actor)
             flash(
                 ngettext(
                     "Deleted %(num)d photo. It stays in the album's bin for %(days)d days and can be restored there.",
@@ -282,10 +282,10 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
         else:  # pragma: no cover - routes below pass fixed actions
             raise ValueError(action)
     except ValidationError as exc:
-        db.session.rollback()
-        found = albums.get_album(db.session, album)
+        context.db_session().rollback()
+        found = albums.get_album(context.db_session(), album)
         return _render_grid(found, after=after, status=422, bulk_error=exc.message)
-    db.session.commit()
+    context.db_session().commit()
     return redirect(_grid_url(found, after))
 
 
@@ -311,7 +311,7 @@ def photos_delete(album: str) -> Response | tuple[str, int]:
 
 
 def _render_bin(album: Album, status: int = 200, error: str | None = None) -> tuple[str, int]:
-    deleted = deletion.deleted_photos(db.session, album)
+    deleted = deletion.deleted_photos(context.db_session(), album)
     return (
         render_template(
             "manage/deleted.html",
@@ -329,18 +329,18 @@ def _render_bin(album: Album, status: int = 200, error: str | None = None) -> tu
 @bp.get("/albums/<album>/deleted")
 @requires(Permission.edit_content)
 def album_deleted(album: str) -> tuple[str, int]:
-    return _render_bin(albums.get_album(db.session, album))
+    return _render_bin(albums.get_album(context.db_session(), album))
 
 
 @bp.post("/albums/<album>/deleted/restore")
 @requires(Permission.edit_content)
 def album_restore(album: str) -> Response | tuple[str, int]:
-    found = albums.get_album(db.session, album)
+    found = albums.get_album(context.db_session(), album)
     try:
         selected = _selected(found, deleted=True)
     except ValidationError as exc:
         return _render_bin(found, 422, exc.message)
-    count = deletion.restore_photos(db.session, selected, actor=current_actor())
-    db.session.commit()
+    count = deletion.restore_photos(context.db_session(), selected, actor=current_actor())
+    context.db_session().commit()
     flash(ngettext("Restored %(num)d photo.", "Restored %(num)d photos.", count), "success")
     return redirect(url_for("manage.album_deleted", album=found.slug))

@@ -13,7 +13,7 @@ from gallery.catalog import events as catalog
 from gallery.catalog.albums import event_albums
 from gallery.core.errors import GalleryError, ValidationError
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor, requires
 from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
@@ -30,7 +30,7 @@ def render_preview(body: str) -> Markup:
     sanitiser), with a placeholder where an ``[album slug]`` strip goes."""
     rendered = reports.render_report(body)
     slugs = rendered.album_slugs
-    albums = {a.slug: a for a in db.session.scalars(select(Album).where(Album.slug.in_(slugs)))} if slugs else {}
+    albums = {a.slug: a for a in context.db_session().scalars(select(Album).where(Album.slug.in_(slugs)))} if slugs else {}
     return Markup(render_template("manage/_report_preview.html", rendered=rendered, albums=albums))
 
 
@@ -48,8 +48,8 @@ def report_preview() -> Response | tuple[Response, int]:
 @bp.route("/events/<event>/reports")
 @requires(Permission.edit_content)
 def event_reports(event: str) -> str:
-    found = catalog.get_event(db.session, event)
-    return render_template("manage/reports.html", event=found, reports=report_service.event_reports(db.session, found))
+    found = catalog.get_event(context.db_session(), event)
+    return render_template("manage/reports.html", event=found, reports=report_service.event_reports(context.db_session(), found))
 
 
 def _linked_album_ids(albums: list[Album]) -> list[int]:
@@ -95,8 +95,8 @@ def _submitted_links(form: ReportForm, albums: list[Album]) -> list[int] | None:
 @bp.route("/events/<event>/reports/new", methods=["GET", "POST"])
 @requires(Permission.edit_content)
 def report_new(event: str) -> Response | tuple[str, int]:
-    found = catalog.get_event(db.session, event)
-    albums = event_albums(db.session, found)
+    found = catalog.get_event(context.db_session(), event)
+    albums = event_albums(context.db_session(), found)
     form = NewReportForm()
     if request.method == "GET":
         form.language.data = "pl" if str(request.accept_languages.best_match(["pl", "en"])) == "pl" else "en"
@@ -107,15 +107,15 @@ def report_new(event: str) -> Response | tuple[str, int]:
     if form.validate_on_submit() and linked is not None:
         try:
             report = report_service.create_report(
-                db.session, found, **form.values(), slug=form.slug.data or None, album_ids=linked, actor=current_actor()
+                context.db_session(), found, **form.values(), slug=form.slug.data or None, album_ids=linked, actor=current_actor()
             )
         except GalleryError as exc:
-            db.session.rollback()
-            found = catalog.get_event(db.session, event)
-            albums = event_albums(db.session, found)
+            context.db_session().rollback()
+            found = catalog.get_event(context.db_session(), event)
+            albums = event_albums(context.db_session(), found)
             service_error(form, exc)
         else:
-            db.session.commit()
+            context.db_session().commit()
             flash(_("Report “%(title)s” created.", title=report.title), "success")
             return redirect(url_for("manage.report_edit", event=found.slug, report=report.slug))
     return _render_report_form(form, found, None, albums, linked or [], 422)
@@ -124,13 +124,13 @@ def report_new(event: str) -> Response | tuple[str, int]:
 @bp.route("/events/<event>/reports/<report>/edit", methods=["GET", "POST"])
 @requires(Permission.edit_content)
 def report_edit(event: str, report: str) -> Response | tuple[str, int]:
-    found_event = catalog.get_event(db.session, event)
-    found = report_service.get_report(db.session, found_event, report)
-    albums = event_albums(db.session, found_event)
+    found_event = catalog.get_event(context.db_session(), event)
+    found = report_service.get_report(context.db_session(), found_event, report)
+    albums = event_albums(context.db_session(), found_event)
     if request.method == "GET":
         form = ReportForm(obj=found, status=found.status.value)
-        linked = report_service.report_album_ids(db.session, found)
-        return _render_report_form(form, found_event, found, albums, linked, 200)
+        current = report_service.report_album_ids(context.db_session(), found)
+        return _render_report_form(form, found_event, found, albums, current, 200)
     form = ReportForm()
     linked = _submitted_links(form, albums)
     if request.form.get("action") == "preview":
@@ -140,16 +140,16 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
     if form.validate_on_submit() and linked is not None:
         try:
             changed = report_service.update_report(
-                db.session, found, **form.values(), album_ids=linked, actor=current_actor()
+                context.db_session(), found, **form.values(), album_ids=linked, actor=current_actor()
             )
         except GalleryError as exc:
-            db.session.rollback()
-            found_event = catalog.get_event(db.session, event)
-            found = report_service.get_report(db.session, found_event, report)
-            albums = event_albums(db.session, found_event)
+            context.db_session().rollback()
+            found_event = catalog.get_event(context.db_session(), event)
+            found = report_service.get_report(context.db_session(), found_event, report)
+            albums = event_albums(context.db_session(), found_event)
             service_error(form, exc)
         else:
-            db.session.commit()
+            context.db_session().commit()
             flash(_("Report saved.") if changed else _("Nothing to save: no changes."), "success" if changed else "info")
             return redirect(url_for("manage.report_edit", event=found_event.slug, report=found.slug))
     return _render_report_form(form, found_event, found, albums, linked or [], 422)

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 from gallery.catalog import albums
 from gallery.core.errors import DecoderBusy, EmptyFile, GalleryError, PayloadTooLarge, PhotoDeleted
 from gallery.core.permissions import Permission
-from gallery.extensions import db
 from gallery.http import context
 from gallery.http.guard import current_actor, requires
 from gallery.http.request import received_from
@@ -48,10 +47,10 @@ class UploadResult:
 def _receive_one(album_slug: str, file: FileStorage) -> UploadResult:
     settings = context.settings()
     name = file.filename or _("(unnamed file)")
-    album = albums.get_album(db.session, album_slug)
+    album = albums.get_album(context.db_session(), album_slug)
     try:
         receipt = receive(
-            db.session,
+            context.db_session(),
             context.storage(),
             received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes),
             filename=file.filename,
@@ -98,7 +97,7 @@ def _json_status(outcomes: set[str]) -> int:
 @bp.route("/albums/<album>/upload", methods=["GET", "POST"])
 @requires(Permission.upload)
 def upload(album: str) -> Response | str | tuple[str, int]:
-    target = albums.get_album(db.session, album)
+    target = albums.get_album(context.db_session(), album)
     settings = context.settings()
     if request.method == "GET":
         return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None)
@@ -125,5 +124,5 @@ def upload(album: str) -> Response | str | tuple[str, int]:
         if busy:
             response.headers["Retry-After"] = str(max(busy))
         return response
-    target = albums.get_album(db.session, slug)
+    target = albums.get_album(context.db_session(), slug)
     return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=results)
