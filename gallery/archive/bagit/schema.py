@@ -75,8 +75,8 @@ def column_field(column: sa.Column[Any], name: str | None = None, **overrides: A
     if isinstance(type_, sa.Enum):  # before String: an Enum is a String
         enum_class = type_.enum_class
         spec = {"types": (str,), "choices": tuple(type_.enums), "enum_class": enum_class}
-    elif isinstance(type_, sa.String):  # Text too (no length)
-        spec = {"types": (str,), "max_length": type_.length}
+    elif isinstance(type_, sa.String):  # Text too: its limit is declared in info={"max_length": N}
+        spec = {"types": (str,), "max_length": type_.length or column.info.get("max_length")}
     elif isinstance(type_, sa.Integer):
         bits = next(b for cls, b in _INT_BITS if isinstance(type_, cls))
         spec = {"types": (int,), "minimum": -(2 ** (bits - 1)), "maximum": 2 ** (bits - 1) - 1}

@@ -29,6 +29,7 @@ from gallery.models import (
     SortMode,
     TakenAtSource,
     Visibility,
+    max_length,
 )
 
 MODELS: dict[tuple[Field, ...], type[Any]] = {EVENT: Event, ALBUM: Album, PHOTO: Photo, CAMERA: Photo, PRIVATE: Photo}
@@ -124,10 +125,18 @@ def test_each_field_takes_length_enum_and_nullability_from_its_column(field: Fie
     assert field.nullable == column.nullable
     if isinstance(column.type, sa.Enum):
         assert field.choices == tuple(column.type.enums) and field.enum_class is column.type.enum_class
-    elif isinstance(column.type, sa.String):
-        assert field.max_length == column.type.length
+    elif isinstance(column.type, sa.String):  # a Text column declares its limit in info (as the API reads it)
+        assert field.max_length == (column.type.length or column.info.get("max_length"))
     if isinstance(column.type, sa.Integer):
         assert field.maximum is not None and field.maximum >= 2**15 - 1
+
+
+def test_text_limits_are_the_ones_the_api_enforces() -> None:
+    """A bag may not hold a caption, alt text or description that the API would refuse."""
+    by_name = {f.name: f for f in (*EVENT, *ALBUM, *PHOTO)}
+    assert by_name["caption"].max_length == max_length(Photo.caption) == 10_000
+    assert by_name["alt_text"].max_length == max_length(Photo.alt_text)
+    assert by_name["description"].max_length == max_length(Album.description)
 
 
 def test_the_enums_are_the_model_enums() -> None:
@@ -195,7 +204,7 @@ def _where(fields: tuple[Field, ...], field: Field) -> str:
 @pytest.mark.parametrize(("field", "column"), STRING_LIMITS, ids=lambda p: getattr(p, "name", ""))
 def test_each_string_limit_of_the_model_is_enforced(field: Field, column: sa.Column[Any]) -> None:
     fields = _owner(field)
-    length = column.type.length
+    length = max_length(column)
     filler = "e" if field.name != "slug" else "s"
     schema.check_metadata(_place(fields, field, filler * length))  # exactly at the limit: accepted
     refused(_place(fields, field, filler * (length + 1)), f"{_where(fields, field)} is longer than {length} characters")
