@@ -96,7 +96,7 @@ def _json_status(outcomes: set[str]) -> int:
 
 @bp.route("/albums/<album>/upload", methods=["GET", "POST"])
 @requires(Permission.upload)
-def upload(album: str) -> Response | str | tuple[str, int]:
+def upload(album: str) -> Response | str | tuple[str, int] | tuple[Response, int]:
     target = albums.get_album(context.db_session(), album)
     settings = context.settings()
     if request.method == "GET":
@@ -106,7 +106,7 @@ def upload(album: str) -> Response | str | tuple[str, int]:
     if not files:
         message = _("Choose at least one photo.")
         if wants_json:
-            return jsonify({"error": {"code": "missing_file", "message": message}}), 400  # type: ignore[return-value]
+            return jsonify({"error": {"code": "missing_file", "message": message}}), 400
         return render_template(
             "manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message
         ), 400
