@@ -15,7 +15,7 @@ from flask import Flask
 from gallery.extensions import db
 from gallery.models import Album, User
 from tests.conftest import login, make_token
-from tests.manage.conftest import token as csrf_token
+from tests.unit.manage.conftest import token as csrf_token
 from tests.web.download_world import World, build_world
 
 pytestmark = pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="200,400")

@@ -1,4 +1,4 @@
-"""The album upload page: plain multi-file form (no JavaScript) and the per-file
+"""The album upload page (gallery/manage/upload.py): plain multi-file form (no JavaScript) and the per-file
 JSON answers the drag-and-drop script uses; CSRF and roles enforced."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The photo grid: per-photo saves (fetch), the whole grid as a plain form, paging,
+"""The photo grid (gallery/manage/photos.py): per-photo saves (fetch), the whole grid as a plain form, paging,
 photographers' own photos only, bulk credit / move / delete, the bin and restore."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from gallery.extensions import db
 from gallery.models import Album, AuditLog, Photo, PhotoStatus
-from tests.manage.conftest import START, World, add_photo, audit_actions, fresh, token
+from tests.unit.manage.conftest import START, World, add_photo, audit_actions, fresh, token
 
 JSON = {"Accept": "application/json"}
 

@@ -1,4 +1,4 @@
-"""Reports: list, create, edit, live preview (JSON) and the no-JS preview button,
+"""Reports (gallery/manage/reports.py): list, create, edit, live preview (JSON) and the no-JS preview button,
 draft/published, language, linked albums in order."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from flask import Flask
 from gallery.extensions import db
 from gallery.models import Report, ReportStatus, report_albums
 from gallery.reports.render import render_report
-from tests.manage.conftest import World, audit_actions, fresh, token
+from tests.unit.manage.conftest import World, audit_actions, fresh, token
 
 BODY = """# Opening day
 

@@ -1,6 +1,6 @@
 """A small world for the management tests: two events, three albums, photos by an
 editor and by a photographer (rows made straight in the database, each with a JPEG
-derivative row), and logged-in clients per role."""
+derivative row), and logged-in clients per role; the ingest suite's ``album`` for the upload page."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ from gallery.models import (
     User,
 )
 from tests.conftest import csrf_from, login, make_user
+from tests.ingest.conftest import album
+
+__all__ = ["START", "World", "add_photo", "album", "audit_actions", "fresh", "token", "world"]
 
 START = datetime(2024, 5, 7, 7, 0, tzinfo=UTC)  # 09:00 in Brussels
 _counter = {"n": 0}

@@ -1,4 +1,4 @@
-"""Every POST route under /manage/ refuses a request without a valid CSRF token (400) and
+"""The management blueprint (gallery/manage/blueprint.py): every POST route under /manage/ refuses a request without a valid CSRF token (400) and
 changes nothing.  The routes come from ``app.url_map``, so new ones are covered as soon as
 they exist; a route with a URL variable this test cannot fill fails it (add the variable to
 ``VALUES``)."""
@@ -15,8 +15,8 @@ from flask import Flask
 from gallery.core.audit import Actor
 from gallery.extensions import db
 from gallery.reports import service as report_service
-from tests.manage.conftest import World, token
 from tests.test_roles import jpeg
+from tests.unit.manage.conftest import World, token
 
 
 def manage_post_rules(app: Flask) -> list[str]:
