@@ -15,7 +15,7 @@ from gallery.api.schemas.events import AlbumQuerySchema, AlbumSchema
 from gallery.catalog import albums
 from gallery.core.pages import Page
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor
 from gallery.http.viewer import current_viewer
 from gallery.models import Album
@@ -30,7 +30,7 @@ def list_albums(args: dict[str, Any], event: str) -> Page[Album]:
     """List an event's albums
 
     The albums listed to you (visitors: public ones; unlisted albums are reached by their link)."""
-    return albums.list_albums(db.session, event, viewer=current_viewer(), **args)
+    return albums.list_albums(context.db_session(), event, viewer=current_viewer(), **args)
 
 
 @bp.route("/albums/<album>", methods=["PATCH"])
@@ -40,9 +40,9 @@ def list_albums(args: dict[str, Any], event: str) -> Page[Album]:
 @errors(*BAD_BODY, (404, "no such album"), (422, "invalid field"))
 def update_album(changes: dict[str, Any], album: str) -> Album:
     """Change an album's settings"""
-    found = albums.get_album(db.session, album)
-    albums.update_album(db.session, found, **changes, actor=current_actor())
-    db.session.commit()
+    found = albums.get_album(context.db_session(), album)
+    albums.update_album(context.db_session(), found, **changes, actor=current_actor())
+    context.db_session().commit()
     return found
 
 
@@ -54,6 +54,6 @@ def delete_album(album: str) -> Response:
     """Delete an album
 
     Only when it holds no photos (in the bin neither); its links from reports go with it."""
-    albums.delete_album(db.session, album, actor=current_actor())
-    db.session.commit()
+    albums.delete_album(context.db_session(), album, actor=current_actor())
+    context.db_session().commit()
     return Response(status=204)

@@ -11,7 +11,7 @@ from gallery.api.event_routes import BAD_BODY
 from gallery.api.schemas.clock import CamerasSchema, ClockCorrectionRequestSchema, ClockCorrectionSchema
 from gallery.catalog import events as catalog
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor
 from gallery.photos import clock
 
@@ -22,8 +22,8 @@ from gallery.photos import clock
 @errors((404, "no such event"))
 def event_cameras(event: str) -> dict[str, Any]:
     """Cameras seen in an event, with their clock corrections"""
-    found = catalog.get_event(db.session, event)
-    return {"event": found.slug, "cameras": clock.cameras(db.session, found)}
+    found = catalog.get_event(context.db_session(), event)
+    return {"event": found.slug, "cameras": clock.cameras(context.db_session(), found)}
 
 
 @bp.route("/events/<event>/clock-corrections", methods=["POST"])
@@ -33,7 +33,7 @@ def event_cameras(event: str) -> dict[str, Any]:
 @errors(*BAD_BODY, (404, "no such event"), (422, "invalid field"))
 def clock_correction(data: dict[str, Any], event: str) -> dict[str, Any]:
     """Correct a camera's clock for an event (recomputes capture times)"""
-    found = catalog.get_event(db.session, event)
+    found = catalog.get_event(context.db_session(), event)
     camera = clock.Camera(
         make=(data.get("camera_make") or "").strip(),
         model=data["camera_model"].strip(),
@@ -43,11 +43,11 @@ def clock_correction(data: dict[str, Any], event: str) -> dict[str, Any]:
     body = {
         "camera": camera,
         "offset_seconds": data["offset_seconds"],
-        "photos": clock.preview(db.session, found, camera, total),
+        "photos": clock.preview(context.db_session(), found, camera, total),
     }
     if data["preview"]:
-        db.session.rollback()
+        context.db_session().rollback()
         return {**body, "changed": 0}
-    body["changed"] = clock.apply(db.session, found, camera, total, actor=current_actor())
-    db.session.commit()
+    body["changed"] = clock.apply(context.db_session(), found, camera, total, actor=current_actor())
+    context.db_session().commit()
     return body

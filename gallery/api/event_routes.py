@@ -13,7 +13,7 @@ from gallery.api.schemas.events import EventQuerySchema, EventSchema
 from gallery.catalog import events as catalog
 from gallery.core.pages import Page
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor
 from gallery.http.viewer import current_viewer
 from gallery.models import Event
@@ -31,7 +31,7 @@ def list_events(args: dict[str, Any]) -> Page[Event]:
 
     The events you may see, newest first, a page at a time; `from` and `to` keep those that
     take place (at least partly) in that range of days."""
-    return catalog.list_events(db.session, viewer=current_viewer(), **args)
+    return catalog.list_events(context.db_session(), viewer=current_viewer(), **args)
 
 
 @bp.route("/events/<event>", methods=["GET"])
@@ -40,7 +40,7 @@ def list_events(args: dict[str, Any]) -> Page[Event]:
 @errors((404, "no such event, or none you may see"))
 def get_event(event: str) -> Event:
     """An event"""
-    return catalog.visible_event(db.session, event, viewer=current_viewer())
+    return catalog.visible_event(context.db_session(), event, viewer=current_viewer())
 
 
 @bp.route("/events/<event>", methods=["PATCH"])
@@ -52,9 +52,9 @@ def update_event(changes: dict[str, Any], event: str) -> Event:
     """Change an event
 
     A new time zone re-reads the capture times that came without an offset."""
-    found = catalog.get_event(db.session, event)
-    catalog.update_event(db.session, found, **changes, actor=current_actor())
-    db.session.commit()
+    found = catalog.get_event(context.db_session(), event)
+    catalog.update_event(context.db_session(), found, **changes, actor=current_actor())
+    context.db_session().commit()
     return found
 
 
@@ -66,6 +66,6 @@ def delete_event(event: str) -> Response:
     """Delete an event
 
     With its albums, reports and clock corrections; only when it holds no photos (in the bin neither)."""
-    catalog.delete_event(db.session, event, actor=current_actor())
-    db.session.commit()
+    catalog.delete_event(context.db_session(), event, actor=current_actor())
+    context.db_session().commit()
     return Response(status=204)

@@ -12,7 +12,7 @@ from gallery.api.schemas.events import AlbumSchema, EventSchema
 from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor
 from gallery.http.urls import external_url
 from gallery.models import Album, Event
@@ -27,8 +27,8 @@ def create_event(data: dict[str, Any]) -> tuple[Event, int, dict[str, str]]:
     """Create an event
 
     Without a slug one is made from the title."""
-    event = catalog.create_event(db.session, **data, actor=current_actor())
-    db.session.commit()
+    event = catalog.create_event(context.db_session(), **data, actor=current_actor())
+    context.db_session().commit()
     return event, 201, {"Location": external_url("web.event", event=event.slug)}
 
 
@@ -40,6 +40,6 @@ def create_event(data: dict[str, Any]) -> tuple[Event, int, dict[str, str]]:
         (422, "invalid field"))  # fmt: skip
 def create_album(data: dict[str, Any], event: str) -> tuple[Album, int, dict[str, str]]:
     """Create an album in an event"""
-    album = albums.create_album(db.session, event=catalog.get_event(db.session, event), **data, actor=current_actor())
-    db.session.commit()
+    album = albums.create_album(context.db_session(), event=catalog.get_event(context.db_session(), event), **data, actor=current_actor())
+    context.db_session().commit()
     return album, 201, {"Location": external_url("web.album", album=album.slug)}

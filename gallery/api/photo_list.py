@@ -9,7 +9,7 @@ from gallery.api.blueprint import bp
 from gallery.api.schemas.base import page_of
 from gallery.api.schemas.photos import PhotoQuerySchema, PhotoSchema
 from gallery.core.pages import Page
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.viewer import current_viewer
 from gallery.models import Photo
 from gallery.photos.listing import album_photos
@@ -26,4 +26,4 @@ def list_photos(args: dict[str, Any], album: str) -> Page[Photo]:
     In display order (capture time, undated last, or the editor's manual order); staff see
     unfinished photos too.  `token`: the share token of an unlisted album."""
     args.pop("token", None)  # read by current_viewer()
-    return album_photos(db.session, album, viewer=current_viewer(), **args)
+    return album_photos(context.db_session(), album, viewer=current_viewer(), **args)

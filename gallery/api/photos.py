@@ -24,7 +24,6 @@ from gallery.catalog import albums
 from gallery.catalog.visibility import Viewer, visible_album
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
-from gallery.extensions import db
 from gallery.http import context
 from gallery.http.guard import acting_user, current_actor
 from gallery.http.request import received_from
@@ -47,8 +46,8 @@ NO_PHOTO = (404, "no such photo, or not visible to you")
 def get_album(args: dict[str, Any], album: str) -> AlbumWithPhotos:
     """An album with its photos in display order"""
     viewer = current_viewer()
-    found = visible_album(db.session, album, viewer)
-    return AlbumWithPhotos(found, photos.list_photos(db.session, found, include_unready=viewer.sees_unready))
+    found = visible_album(context.db_session(), album, viewer)
+    return AlbumWithPhotos(found, photos.list_photos(context.db_session(), found, include_unready=viewer.sees_unready))
 
 
 @bp.route("/albums/<album>/photos", methods=["POST"])
@@ -77,7 +76,7 @@ def upload_photo(headers: dict[str, Any], album: str) -> Response:
     201 for a new photo; 200 with the existing photo when the same bytes are already in the
     album.  An `Idempotency-Key` header makes retries return the first answer."""
     settings = context.settings()
-    target = albums.get_album(db.session, album)
+    target = albums.get_album(context.db_session(), album)
     key = (headers.get("idempotency_key") or "").strip()
     idempotency = IdempotencyKeyUse(user_id=g.api_user.id, key=key) if key else None
     file = request.files.get("file")
@@ -86,7 +85,7 @@ def upload_photo(headers: dict[str, Any], album: str) -> Response:
             raise GalleryError("send the photo in the multipart field named 'file'", code="missing_file")
         raise GalleryError("send the photo as multipart/form-data in a field named 'file'", code="missing_file")
     receipt = receive(
-        db.session,
+        context.db_session(),
         context.storage(),
         received_from(file) or spool(file.stream, max_bytes=settings.max_upload_bytes),
         filename=file.filename,
@@ -110,7 +109,7 @@ def upload_photo(headers: dict[str, Any], album: str) -> Response:
 @errors(NO_PHOTO)
 def photo_detail(args: dict[str, Any], photo_id: int) -> Photo:
     """A photo"""
-    return photos.get_photo(db.session, photo_id, viewer=current_viewer())
+    return photos.get_photo(context.db_session(), photo_id, viewer=current_viewer())
 
 
 @bp.route("/photos/<int:photo_id>", methods=["PATCH"])
@@ -122,9 +121,9 @@ def photo_update(changes: dict[str, Any], photo_id: int) -> Photo:
     """Edit caption, alt text, credit or manual position
 
     Photographers edit the photos they uploaded; editors any photo."""
-    photo = photos.get_photo(db.session, photo_id, viewer=Viewer.of(acting_user()))
-    photos.update_photo(db.session, photo, changes, actor=current_actor())
-    db.session.commit()
+    photo = photos.get_photo(context.db_session(), photo_id, viewer=Viewer.of(acting_user()))
+    photos.update_photo(context.db_session(), photo, changes, actor=current_actor())
+    context.db_session().commit()
     return photo
 
 
@@ -134,7 +133,7 @@ def photo_update(changes: dict[str, Any], photo_id: int) -> Photo:
 @errors(NO_PHOTO)
 def photo_delete(photo_id: int) -> Response:
     """Delete a photo (soft: restorable for 30 days)"""
-    photo = photos.get_photo(db.session, photo_id, viewer=Viewer.of(acting_user()))
-    photos.soft_delete(db.session, photo, actor=current_actor())
-    db.session.commit()
+    photo = photos.get_photo(context.db_session(), photo_id, viewer=Viewer.of(acting_user()))
+    photos.soft_delete(context.db_session(), photo, actor=current_actor())
+    context.db_session().commit()
     return Response(status=204)

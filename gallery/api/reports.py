@@ -15,7 +15,7 @@ from gallery.api.schemas.reports import ReportQuerySchema, ReportSchema
 from gallery.catalog import events as catalog
 from gallery.core.pages import Page
 from gallery.core.permissions import Permission
-from gallery.extensions import db
+from gallery.http import context
 from gallery.http.guard import current_actor
 from gallery.http.urls import external_url
 from gallery.http.viewer import current_viewer
@@ -32,7 +32,7 @@ def list_reports(args: dict[str, Any], event: str) -> Page[Report]:
     """List an event's reports
 
     In the order they were written; drafts only for those who edit content."""
-    return reports.list_reports(db.session, event, viewer=current_viewer(), **args)
+    return reports.list_reports(context.db_session(), event, viewer=current_viewer(), **args)
 
 
 @bp.route("/events/<event>/reports", methods=["POST"])
@@ -44,11 +44,11 @@ def list_reports(args: dict[str, Any], event: str) -> Page[Report]:
 )
 def create_report(data: dict[str, Any], event: str) -> tuple[Report, int, dict[str, str]]:
     """Write a report"""
-    found = catalog.get_event(db.session, event)
+    found = catalog.get_event(context.db_session(), event)
     report = reports.create_report(
-        db.session, found, album_slugs=data.pop("albums", None), **data, actor=current_actor()
+        context.db_session(), found, album_slugs=data.pop("albums", None), **data, actor=current_actor()
     )
-    db.session.commit()
+    context.db_session().commit()
     return report, 201, {"Location": external_url("web.report", event=found.slug, report=report.slug)}
 
 
@@ -58,7 +58,7 @@ def create_report(data: dict[str, Any], event: str) -> tuple[Report, int, dict[s
 @errors((404, "no such report, or a draft you may not read"))
 def get_report(event: str, report: str) -> Report:
     """A report"""
-    return reports.visible_report(db.session, event, report, viewer=current_viewer())
+    return reports.visible_report(context.db_session(), event, report, viewer=current_viewer())
 
 
 @bp.route("/events/<event>/reports/<report>", methods=["PATCH"])
@@ -70,9 +70,9 @@ def update_report(changes: dict[str, Any], event: str, report: str) -> Report:
     """Change a report
 
     Publishing it the first time sets `published_at`; `albums` replaces the linked albums."""
-    found = reports.get_report(db.session, catalog.get_event(db.session, event), report)
-    reports.update_report(db.session, found, album_slugs=changes.pop("albums", None), **changes, actor=current_actor())
-    db.session.commit()
+    found = reports.get_report(context.db_session(), catalog.get_event(context.db_session(), event), report)
+    reports.update_report(context.db_session(), found, album_slugs=changes.pop("albums", None), **changes, actor=current_actor())
+    context.db_session().commit()
     return found
 
 
@@ -82,6 +82,6 @@ def update_report(changes: dict[str, Any], event: str, report: str) -> Report:
 @errors((404, "no such report"))
 def delete_report(event: str, report: str) -> Response:
     """Delete a report"""
-    reports.delete_report(db.session, event, report, actor=current_actor())
-    db.session.commit()
+    reports.delete_report(context.db_session(), event, report, actor=current_actor())
+    context.db_session().commit()
     return Response(status=204)
