@@ -387,8 +387,8 @@ class IdempotencyKey(Model):
 
 
 class ClockCorrection(Model):
-    """"This camera's clock was off by N seconds during this event": applied to the
-    camera's photos in the event, now and when more of them are uploaded later."""
+    """A correction saying "this camera's clock was off by N seconds during this event": applied to
+    the camera's photos in the event, now and when more of them are uploaded later."""
 
     __tablename__ = "clock_corrections"
     __table_args__ = (
