@@ -243,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f", pyvips {pyvips.__version__} / libvips {libvips}")
     else:
         print(f"\npyvips column skipped: pyvips is not importable ({why}); pip install pyvips pyvips-binary")
-    print(f"CPUs: {os.cpu_count()}; sizes {SIZES} x (JPEG q{JPEG_QUALITY} progressive, WebP q{WEBP_QUALITY} m{WEBP_METHOD})")
+    print(
+        f"CPUs: {os.cpu_count()}; sizes {SIZES} x "
+        f"(JPEG q{JPEG_QUALITY} progressive, WebP q{WEBP_QUALITY} m{WEBP_METHOD})"
+    )
 
     with tempfile.TemporaryDirectory(prefix="gallery-bench-") as tmp:
         folder = args.keep or Path(tmp)

@@ -102,8 +102,10 @@ def event_edit(event: str) -> Response | tuple[str, int]:
             if result.recomputed_photos:
                 flash(
                     ngettext(
-                        "The capture time of %(num)d photo taken without a time zone was re-read in the new time zone.",
-                        "The capture times of %(num)d photos taken without a time zone were re-read in the new time zone.",
+                        "The capture time of %(num)d photo taken without a time zone "
+                        "was re-read in the new time zone.",
+                        "The capture times of %(num)d photos taken without a time zone "
+                        "were re-read in the new time zone.",
                         result.recomputed_photos,
                     ),
                     "info",
