@@ -24,7 +24,7 @@ VENDOR = Path("gallery", "static", "vendor")
 VENDOR_STAMP = VENDOR / "VERSIONS.json"
 
 
-class GalleryBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class GalleryBuildHook(BuildHookInterface):
     PLUGIN_NAME = "gallery"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
