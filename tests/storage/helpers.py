@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from typing import Any, BinaryIO
@@ -68,3 +69,23 @@ def pending_uploads(storage: S3Storage) -> list[dict[str, Any]]:
 
 def all_bucket_keys(storage: S3Storage) -> list[str]:
     return [o["Key"] for o in storage.client.list_objects_v2(Bucket=storage.bucket).get("Contents", [])]
+
+
+def record_requests(storage: S3Storage) -> list[tuple[str, str, dict[str, str]]]:
+    """Spy on the HTTP requests the client sends (method, URL, headers), through botocore's event system."""
+    sent: list[tuple[str, str, dict[str, str]]] = []
+
+    def on_send(request: Any, **_: Any) -> None:
+        headers = {k.lower(): (v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()}
+        sent.append((request.method, request.url, headers))
+
+    storage.client.meta.events.register("before-send.s3", on_send)
+    return sent
+
+
+def b64sha(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def b64md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
