@@ -62,7 +62,7 @@ def max_length(attribute: Any) -> int:
 
 class StrEnum(str, enum.Enum):
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class Role(StrEnum):

@@ -50,7 +50,8 @@ class SortKey:
         return self.column.desc() if self.descending else self.column.asc()
 
     def past(self, value: Any) -> ColumnElement[bool]:
-        return self.column < value if self.descending else self.column > value
+        step: ColumnElement[bool] = self.column < value if self.descending else self.column > value
+        return step
 
 
 def check_limit(limit: int) -> int:
