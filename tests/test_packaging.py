@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 ALBUM = "ecc-2024-photo-report"
@@ -53,29 +52,6 @@ def test_gallery_offers_create_app_lazily() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean_env(), capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
-
-
-def test_console_group_lists_flask_and_gallery_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gallery.console import cli
-
-    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("GALLERY_LOG_LEVEL", "WARNING")
-    result = CliRunner().invoke(cli, ["--help"])
-    assert result.exit_code == 0, result.output
-    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
-    assert set(COMMANDS) <= listed, result.output
-
-
-def test_console_config_error_is_one_message_not_a_traceback(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from gallery.console import cli
-
-    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("GALLERY_STORAGE_URL", "ftp://x")
-    result = CliRunner().invoke(cli, ["config"])
-    assert result.exit_code != 0
-    assert "unsupported storage URL scheme 'ftp'" in result.output
-    assert "Traceback" not in result.output
 
 
 # --- slow: build, install into a fresh venv, run from elsewhere -----------------------------------------
