@@ -329,6 +329,7 @@ def import_child(jobs: int, folder: Path) -> int:
         from gallery.catalog import events as catalog
         from gallery.core.audit import SYSTEM
         from gallery.extensions import db
+        from gallery.http import context
         from gallery.photos.batch import collect_files, run_import
 
         app = create_app(
@@ -350,7 +351,10 @@ def import_child(jobs: int, folder: Path) -> int:
             db.session.commit()
             files = collect_files([folder])
             started = time.perf_counter()
-            summary = run_import(app, files, album=album, actor_user_id=None, jobs=jobs)
+            summary = run_import(
+                files, album=album, actor_user_id=None, settings=context.settings(), storage=context.storage(),
+                context=app.app_context, jobs=jobs,
+            )
             elapsed = time.perf_counter() - started
             if len(summary.added) != len(files):
                 print(f"import failed: {summary.rejected}", file=sys.stderr)

@@ -18,6 +18,7 @@ from gallery.core.audit import SYSTEM
 from gallery.http import context
 from gallery.models import Event
 from gallery.photos.batch import FileResult, collect_files, run_import
+from gallery.tasks import enqueue_derivatives
 
 
 @gallery_cli.command("import")
@@ -44,13 +45,24 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
         raise click.ClickException("no files found")
     context.db_session().commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = context.settings()
     click.echo(f"importing {len(files)} file(s) into {album.slug} with {jobs} job(s)")
     with click.progressbar(length=len(files), label="importing", show_pos=True, show_eta=True, file=sys.stderr) as bar:
 
         def advance(result: FileResult) -> None:
             bar.update(1)
 
-        summary = run_import(app, files, album=album, actor_user_id=user_id, jobs=jobs, on_result=advance)
+        summary = run_import(
+            files,
+            album=album,
+            actor_user_id=user_id,
+            settings=settings,
+            storage=context.storage(),
+            context=app.app_context,
+            queue=None if settings.celery_broker_url is None else enqueue_derivatives,
+            jobs=jobs,
+            on_result=advance,
+        )
     click.echo(f"added: {len(summary.added)}, already there: {len(summary.exists)}, rejected: {len(summary.rejected)}")
     failed = [r for r in summary.added + summary.exists if r.status == "failed"]
     for result in failed:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from flask import Flask
 
 from gallery.core.audit import Actor
 from gallery.core.errors import GalleryError, PhotoDeleted
@@ -21,8 +20,8 @@ from gallery.models import Album, Photo, User
 from gallery.photos.process import process_photo
 from gallery.photos.receive import receive
 from gallery.photos.received import hash_local
-from gallery.storage import StorageError
-from gallery.tasks import enqueue_derivatives
+from gallery.config import Settings
+from gallery.storage import Storage, StorageError
 
 log = logging.getLogger("gallery.import")
 
@@ -71,15 +70,24 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
+#: Enters what one file's work needs (the CLI passes ``app.app_context``): a database session of its own.
+Context = Callable[[], AbstractContextManager[object]]
+
+
 def import_one(
-    app: Flask, path: Path, *, album_id: int, actor_user_id: int | None, inline_derivatives: bool
+    path: Path,
+    *,
+    album_id: int,
+    actor_user_id: int | None,
+    settings: Settings,
+    storage: Storage,
+    context: Context,
+    queue: Callable[[int], object] | None,
 ) -> FileResult:
-    """Receive one file in its own app context and session (safe in a thread).  New photos, and
-    those an interrupted run left ``processing``, get their derivatives: rendered here when there
-    is no broker (``inline_derivatives``), else queued."""
-    settings = app.config["GALLERY_SETTINGS"]
-    storage = app.extensions["gallery_storage"]
-    with app.app_context():
+    """Receive one file in its own context and session (safe in a thread).  New photos, and
+    those an interrupted run left ``processing``, get their derivatives: queued with ``queue``
+    when a broker takes them, else rendered here."""
+    with context():
         session = db.session()
 
         def render_now(photo_id: int) -> str:
@@ -99,7 +107,7 @@ def import_one(
                 album=album,
                 actor=Actor(user=user, via="cli"),
                 settings=settings,
-                derivatives=render_now if inline_derivatives else enqueue_derivatives,
+                derivatives=queue if queue is not None else render_now,
             )
             outcome = "added" if receipt.created else "exists"
             return FileResult(path, outcome, photo_id=receipt.photo.id, status=receipt.photo.status.value)
@@ -118,25 +126,35 @@ def import_one(
 
 
 def run_import(
-    app: Flask,
     files: list[Path],
     *,
     album: Album,
     actor_user_id: int | None,
+    settings: Settings,
+    storage: Storage,
+    context: Context,
+    queue: Callable[[int], object] | None = None,
     jobs: int = 1,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> ImportSummary:
-    """Import ``files`` into ``album`` with ``jobs`` workers.  Storage outages
-    abort the run (re-running resumes); bad files are rejected and reported."""
-    settings = app.config["GALLERY_SETTINGS"]
-    inline = settings.celery_broker_url is None
+    """Import ``files`` into ``album`` with ``jobs`` workers, each file in its own ``context``.
+    Derivatives go to ``queue`` (a broker's workers) or, without one, are rendered here.
+    Storage outages abort the run (re-running resumes); bad files are rejected and reported."""
     summary = ImportSummary()
     album_id = album.id
 
     def work(path: Path) -> FileResult:
         # Jobs take turns in the decoding budget; nobody is waiting for a 503 here.
         with waiting_without_limit():
-            return import_one(app, path, album_id=album_id, actor_user_id=actor_user_id, inline_derivatives=inline)
+            return import_one(
+                path,
+                album_id=album_id,
+                actor_user_id=actor_user_id,
+                settings=settings,
+                storage=storage,
+                context=context,
+                queue=queue,
+            )
 
     results: Iterator[FileResult]
     if jobs <= 1:
