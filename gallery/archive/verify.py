@@ -114,7 +114,7 @@ def hash_object(storage: Storage, key: str) -> tuple[str, int] | None:
         return None
     digest = hashlib.sha256()
     size = 0
-    with chunks:  # type: ignore[attr-defined]  # every iter_bytes returns a closable ByteChunks
+    with chunks:
         for chunk in chunks:
             digest.update(chunk)
             size += len(chunk)

@@ -208,11 +208,12 @@ class Storage(Protocol):
         chunk_size: int = 1 << 20,
         start: int = 0,
         end: int | None = None,
-    ) -> Iterator[bytes]:
+    ) -> ByteChunks:
         """Bytes ``start..end`` (``end`` inclusive, clamped to the object) in chunks.
 
         :class:`NotFound` is raised by the call itself, not by the first ``next()``. The returned
-        iterator has ``close()``; a range starting beyond the end of the object yields nothing.
+        :class:`ByteChunks` has ``close()`` (and is a context manager); a range starting beyond the
+        end of the object yields nothing.
         """
         ...
 

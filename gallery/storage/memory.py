@@ -99,7 +99,7 @@ class MemoryStorage:
         chunk_size: int = 1 << 20,
         start: int = 0,
         end: int | None = None,
-    ) -> Iterator[bytes]:
+    ) -> ByteChunks:
         validate_range(start, end)
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
