@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gallery.accounts import users as accounts
+from gallery.accounts.passwords import WeakPasswordError, check_password, user_inputs, weak_password_reasons
 from gallery.core.audit import SYSTEM
 from gallery.core.errors import ValidationError
 from gallery.extensions import db
@@ -54,3 +55,36 @@ def test_the_test_suite_password_is_strong_enough(app: Flask) -> None:
     assert accounts.authenticate(db.session, "ok@example.org", PASSWORD) is user
 
 
+
+
+# --- the rule itself, without an account ---------------------------------------------------------------
+
+
+def test_user_inputs_are_the_email_its_parts_and_the_name() -> None:
+    assert user_inputs("anna.kowalska+gallery@example.org", "Anna Kowalska", None, "") == [
+        "anna.kowalska+gallery@example.org", "anna.kowalska+gallery", "anna", "kowalska", "gallery",
+        "Anna Kowalska", "Anna", "Kowalska",
+    ]
+    assert user_inputs("ed@example.org") == ["ed@example.org", "ed"]  # words of two letters tell nothing
+
+
+def test_check_password_length_first_then_guessability() -> None:
+    with pytest.raises(WeakPasswordError) as short:
+        check_password("short")
+    assert short.value.message == "the password must have at least 10 characters" and short.value.reasons == ()
+    assert (short.value.field, short.value.code, short.value.status) == ("password", "weak_password", 422)
+    with pytest.raises(WeakPasswordError) as common:
+        check_password("password123")
+    assert common.value.reasons and common.value.message.endswith(" ".join(common.value.reasons))
+    check_password(PASSWORD)  # the suite's own password is strong enough
+
+
+def test_the_persons_own_details_count_against_them() -> None:
+    assert weak_password_reasons("kowalska.anna1") == ()
+    reasons = weak_password_reasons("kowalska.anna1", user_inputs("kowalska.anna@example.org"))
+    assert reasons and all(isinstance(r, str) and r for r in reasons)
+
+
+def test_only_the_first_72_characters_are_scored() -> None:
+    assert weak_password_reasons("x" * 72) == weak_password_reasons("x" * 10_000)  # no superlinear blow-up
+    assert weak_password_reasons("correct horse battery staple " * 100) == ()

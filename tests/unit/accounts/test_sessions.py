@@ -3,6 +3,7 @@ is worthless after it, and a password change or deactivation ends every session 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.accounts import sessions
 from gallery.extensions import db
-from gallery.models import LoginSession, Role, User, utcnow
+from gallery.models import ApiToken, LoginSession, Role, User, utcnow
 from tests.conftest import PASSWORD, csrf_from, login, make_token, make_user
 
 NEW_PASSWORD = "violet piano under seventeen lamps"
@@ -175,3 +177,63 @@ def test_deactivation_ends_every_session_and_token(app: Flask, editor: User) -> 
     assert api_status(laptop, token) == 401
     login(laptop, editor.email)
     assert logged_in(laptop)
+
+
+# --- the login sessions themselves, without the web layer ---------------------------------------------
+
+
+def test_start_stores_only_a_hash_and_binds_the_user(app: Flask, editor: User) -> None:
+    session_id = sessions.start(db.session, editor)
+    db.session.commit()
+    assert editor.login_session_id == session_id and editor.get_id() == session_id
+    row = db.session.scalar(sa.select(LoginSession))
+    assert row is not None and row.user_id == editor.id
+    assert row.id_hash == hashlib.sha256(session_id.encode()).hexdigest() and session_id not in row.id_hash
+    assert row.expires_at - row.created_at == sessions.LIFETIME
+
+
+def test_load_user_only_through_a_live_session(app: Flask, editor: User) -> None:
+    session_id = sessions.start(db.session, editor)
+    db.session.commit()
+    db.session.expire_all()
+    loaded = sessions.load_user(db.session, session_id)
+    assert loaded is not None and loaded.id == editor.id and loaded.login_session_id == session_id
+    for forged in ("", str(editor.id), "x" * 39, session_id + "!", "a" * 43):
+        assert sessions.load_user(db.session, forged) is None, forged
+    editor.active = False
+    db.session.commit()
+    assert sessions.load_user(db.session, session_id) is None  # deactivated
+    editor.active = True
+    db.session.scalar(sa.select(LoginSession)).expires_at = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
+    db.session.commit()
+    assert sessions.load_user(db.session, session_id) is None  # expired
+
+
+def test_a_new_login_clears_the_users_expired_sessions(app: Flask, editor: User) -> None:
+    old = sessions.start(db.session, editor)
+    db.session.scalar(sa.select(LoginSession)).expires_at = utcnow() - timedelta(days=1)  # type: ignore[union-attr]
+    db.session.commit()
+    new = sessions.start(db.session, editor)
+    db.session.commit()
+    hashes = set(db.session.scalars(sa.select(LoginSession.id_hash)))
+    assert hashes == {hashlib.sha256(new.encode()).hexdigest()} and old != new
+
+
+def test_end_one_and_end_all(app: Flask, editor: User) -> None:
+    laptop, phone = sessions.start(db.session, editor), sessions.start(db.session, editor)
+    other = make_user(Role.editor, "kasia@example.org")
+    bystander = sessions.start(db.session, other)
+    make_token(editor)
+    make_token(other)
+    sessions.end(db.session, laptop)
+    sessions.end(db.session, None)  # logging out without a session changes nothing
+    sessions.end(db.session, "not a session id")
+    db.session.commit()
+    assert sessions.load_user(db.session, laptop) is None and sessions.load_user(db.session, phone) is not None
+    assert sessions.end_all(db.session, editor) == (1, 1)
+    db.session.commit()
+    assert editor.login_session_id is None and sessions.load_user(db.session, phone) is None
+    assert sessions.load_user(db.session, bystander) is not None  # somebody else's session lives on
+    revoked = {t.user_id: t.revoked_at for t in db.session.scalars(sa.select(ApiToken))}
+    assert revoked[editor.id] is not None and revoked[other.id] is None
+    assert sessions.end_all(db.session, editor) == (0, 0)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from gallery.http.safety import safe_next
 from gallery.models import Role, User
 from tests.conftest import PASSWORD, csrf_from, make_user
 
@@ -72,3 +74,16 @@ def test_safe_next_is_followed(client: FlaskClient, users: dict[str, User]) -> N
     response = client.get("/language/en", query_string={"next": "/manage/audit?x=1"})
     assert response.headers["Location"] == "/manage/audit?x=1"
     assert "lang=en" in response.headers["Set-Cookie"]
+
+
+# --- the rule itself ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", EVIL_TARGETS + ["", None, "manage/", "?x=1", "#top", "/ok\x7f", " //evil.example"])
+def test_safe_next_refuses_everything_off_site(target: str | None) -> None:
+    assert safe_next(target, default="/manage/") == "/manage/"
+
+
+@pytest.mark.parametrize("target", ["/", "/manage/audit?x=1", "/albums/a#photo-3", " /albums/a ", "/a/b:c"])
+def test_safe_next_follows_paths_on_this_site(target: str) -> None:
+    assert safe_next(target) == target.strip()
