@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -351,7 +351,7 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         ids[f"{action}_anonymous"] = ids[f"{action}_photographer"] = ids["public_photo"]
     with app.app_context():  # the photos to restore are in the bin
         for role in ("editor", "admin"):
-            db.session.get(Photo, int(ids[f"bulk_restore_{role}"])).deleted_at = datetime.now(timezone.utc)
+            db.session.get(Photo, int(ids[f"bulk_restore_{role}"])).deleted_at = datetime.now(UTC)
         db.session.commit()
     with app.app_context():
         key = db.session.scalar(

@@ -8,7 +8,7 @@ import csv
 import io
 import re
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from PIL import Image
 from sqlalchemy import select
@@ -113,7 +113,7 @@ def test_payloads_render_inert_everywhere(app, client, tokens, users):
         language="pl",
         body=f"# {SCRIPT}\n\n{IMG}\n\n{JS_LINK}\n\n<iframe src=https://evil.example></iframe>\n\n[album xss-album]\n",
         status=ReportStatus.published,
-        published_at=datetime(2024, 5, 9, tzinfo=timezone.utc),
+        published_at=datetime(2024, 5, 9, tzinfo=UTC),
     )
     db.session.add(report)
     db.session.flush()

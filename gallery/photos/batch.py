@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gallery.config import Settings
 from gallery.core.audit import Actor
 from gallery.core.errors import GalleryError, PhotoDeleted
 from gallery.extensions import db
@@ -20,7 +21,6 @@ from gallery.models import Album, Photo, User
 from gallery.photos.process import process_photo
 from gallery.photos.receive import receive
 from gallery.photos.received import hash_local
-from gallery.config import Settings
 from gallery.storage import Storage, StorageError
 
 log = logging.getLogger("gallery.import")

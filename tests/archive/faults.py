@@ -74,7 +74,7 @@ class CuttableProxy:
         while self._listener is listener:
             try:
                 client, _ = listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return

@@ -206,7 +206,13 @@ def test_identical_uploads_at_once_make_one_photo(make_instance, moto_endpoint, 
             results: list[tuple[int, int]] = []
             errors: list[str] = []
 
-            def send() -> None:
+            def send(
+                body: bytes,
+                boundary: str,
+                barrier: threading.Barrier,
+                results: list[tuple[int, int]],
+                errors: list[str],
+            ) -> None:
                 request = urllib.request.Request(
                     f"http://127.0.0.1:{server.server_port}/api/v1/albums/{slug}/photos",
                     data=body,
@@ -220,7 +226,9 @@ def test_identical_uploads_at_once_make_one_photo(make_instance, moto_endpoint, 
                 except urllib.error.HTTPError as exc:
                     errors.append(f"{exc.code} {exc.read()[:300]!r}")
 
-            threads = [threading.Thread(target=send) for _ in range(4)]
+            threads = [
+                threading.Thread(target=send, args=(body, boundary, barrier, results, errors)) for _ in range(4)
+            ]
             for t in threads:
                 t.start()
             for t in threads:

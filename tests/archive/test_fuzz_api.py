@@ -36,6 +36,32 @@ def _short(exc: BaseException) -> str:
     return text[:600]
 
 
+def _fuzz(
+    operation: Any, *, headers: dict[str, str], real: dict[str, Any], tried: dict[str, int], failures: dict[str, str]
+) -> None:
+    """The bounded examples of one operation; failures are collected in ``failures``, not raised."""
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(), use_real=st.booleans())
+    def run(case: Any, use_real: bool) -> None:
+        if use_real and case.path_parameters:
+            case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
+        tried[operation.label] = tried.get(operation.label, 0) + 1
+        try:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, reported below
+            failures.setdefault(operation.label, f"{case.method} {case.formatted_path}: {_short(exc)}")
+
+    run()
+
+
 @pytest.mark.slow
 def test_the_api_survives_fuzzing_and_keeps_its_schema(make_instance: Callable[..., Flask]) -> None:
     app = make_instance()
@@ -54,26 +80,7 @@ def test_the_api_survives_fuzzing_and_keeps_its_schema(make_instance: Callable[.
     tried: dict[str, int] = {}
 
     for operation in operations:
-
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(), use_real=st.booleans())
-        def run(case: Any, use_real: bool) -> None:
-            if use_real and case.path_parameters:
-                case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
-            tried[operation.label] = tried.get(operation.label, 0) + 1
-            try:
-                case.call_and_validate(headers=headers, checks=CHECKS)
-            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, reported below
-                failures.setdefault(operation.label, f"{case.method} {case.formatted_path}: {_short(exc)}")
-
-        run()
+        _fuzz(operation, headers=headers, real=real, tried=tried, failures=failures)
 
     assert all(tried.get(op.label, 0) >= 5 for op in operations), tried
     assert not failures, "\n".join(f"{label}: {text}" for label, text in sorted(failures.items()))

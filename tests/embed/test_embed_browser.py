@@ -48,7 +48,7 @@ def _jpeg(path: Path, colour: tuple[int, int, int], size: tuple[int, int]) -> Re
 
 def _host_handler(pages: dict[str, str]) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = pages.get(self.path)
             if body is None:
                 self.send_error(404)

@@ -46,7 +46,7 @@ def stored_keys(app: Flask) -> set[str]:
 
 def tmp_files(app: Flask) -> list[Path]:
     tmp = app.config["GALLERY_SETTINGS"].instance_path / "tmp"
-    return [p for p in tmp.iterdir()] if tmp.exists() else []
+    return list(tmp.iterdir()) if tmp.exists() else []
 
 
 def test_upload_creates_photo_with_derivatives(app, client, tokens, album):

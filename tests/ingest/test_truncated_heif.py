@@ -37,7 +37,7 @@ def nothing_stored(app) -> None:
     assert [obj.key for obj in storage.list("")] == []
     assert db.session.scalar(select(func.count(Photo.id))) == 0
     tmp = app.config["GALLERY_SETTINGS"].instance_path / "tmp"
-    assert [p for p in tmp.iterdir()] == []
+    assert list(tmp.iterdir()) == []
 
 
 def refused_as_truncated(response) -> None:

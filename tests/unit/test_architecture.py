@@ -8,6 +8,7 @@ line of each import."""
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,7 +244,7 @@ def layering_violations(graph: dict[str, dict[str, int]], written: dict[str, lis
             while chain[-1] != module:
                 chain.append(previous[chain[-1]])
             steps = list(reversed(chain))
-            shown = " -> ".join(f"{a} (line {graph[a][b]})" for a, b in zip(steps, steps[1:])) + f" -> {found}"
+            shown = " -> ".join(f"{a} (line {graph[a][b]})" for a, b in itertools.pairwise(steps)) + f" -> {found}"
             problems.append(f"{shown}: {found} {why_forbidden(found)}")
     return problems
 
@@ -259,7 +260,7 @@ def gallery_graph() -> tuple[dict[str, dict[str, int]], dict[str, list[Import]]]
 def test_gallery_has_no_import_cycle(gallery_graph: tuple[dict[str, dict[str, int]], dict[str, list[Import]]]) -> None:
     graph, _ = gallery_graph
     found = cycles(graph)
-    shown = [" -> ".join(f"{a} (line {graph[a][b]})" for a, b in zip(c, c[1:])) + f" -> {c[-1]}" for c in found]
+    shown = [" -> ".join(f"{a} (line {graph[a][b]})" for a, b in itertools.pairwise(c)) + f" -> {c[-1]}" for c in found]
     assert not found, "import cycles:\n" + "\n".join(shown)
 
 
@@ -298,7 +299,7 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not() -> None:
 
 
 def _graph(edges: dict[str, list[str]]) -> dict[str, dict[str, int]]:
-    return {node: {target: 1 for target in targets} for node, targets in edges.items()}
+    return {node: dict.fromkeys(targets, 1) for node, targets in edges.items()}
 
 
 def test_a_cycle_is_reported_as_its_chain() -> None:

@@ -47,7 +47,7 @@ def test_each_flask_app_gets_its_celery_app_and_its_tasks_run_in_that_apps_conte
         celeries.append(celery_init_app(app))
     assert [a.extensions["celery"] for a in apps] == celeries
     assert celeries[0] is not celeries[1]
-    for app, celery in zip(apps, celeries):
+    for app, celery in zip(apps, celeries, strict=True):
         assert MAKE_DERIVATIVES in celery.tasks
 
         @celery.task(name=f"probe-{app.name}", shared=False)

@@ -8,6 +8,7 @@ import random
 import struct
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import exifread
@@ -143,7 +144,7 @@ def build_world(client: FlaskClient, token: str, *, per_album: int = 1) -> World
     for visibility, slug in (("public", "pub"), ("unlisted", "unl"), ("private", "priv")):
         world.albums[visibility] = make_album(world.event, slug, visibility=visibility)
         world.photos[slug] = []
-        for i in range(per_album):
+        for _ in range(per_album):
             seed += 1
             data = located_jpeg(seed)
             body = upload(client, token, slug, data, f"IMG_{seed:04d}.jpg")
@@ -202,7 +203,7 @@ def unzip(body: bytes) -> dict[str, bytes]:
 def insert_photos(album: Album, count: int, *, status: str = "ready", deleted: bool = False) -> list[int]:
     """Photo rows without stored bytes (for listings: feeds and sitemaps never read storage)."""
     import hashlib
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from gallery.models import PhotoStatus, TakenAtSource
 
@@ -220,7 +221,7 @@ def insert_photos(album: Album, count: int, *, status: str = "ready", deleted: b
             height=480,
             taken_at_source=TakenAtSource.upload,
             status=PhotoStatus(status),
-            deleted_at=datetime.now(timezone.utc) if deleted else None,
+            deleted_at=datetime.now(UTC) if deleted else None,
         )
         db.session.add(photo)
         db.session.flush()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -28,7 +28,7 @@ from gallery.models import (
     report_albums,
 )
 
-START = datetime(2024, 5, 7, 6, 0, tzinfo=timezone.utc)  # 08:00 in Brussels
+START = datetime(2024, 5, 7, 6, 0, tzinfo=UTC)  # 08:00 in Brussels
 SIZES = (400, 1024, 2048)
 
 
@@ -154,7 +154,7 @@ def make_report(
         language=language,
         body=body,
         status=ReportStatus.published if published else ReportStatus.draft,
-        published_at=datetime(2024, 5, 9, 10, 0, tzinfo=timezone.utc) if published else None,
+        published_at=datetime(2024, 5, 9, 10, 0, tzinfo=UTC) if published else None,
     )
     session.add(report)
     session.flush()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -150,10 +150,10 @@ def test_keyset_pages_cover_every_photo_once_in_order(
     # Some photos that visitors must not see, scattered through the album.
     hidden = db.session.scalars(select(Photo.id).where(Photo.album.has(slug=big)).order_by(Photo.id)).all()[5::97]
     db.session.execute(update(Photo).where(Photo.id.in_(hidden[::2])).values(status=PhotoStatus.processing))
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     db.session.execute(
-        update(Photo).where(Photo.id.in_(hidden[1::2])).values(deleted_at=datetime.now(timezone.utc))
+        update(Photo).where(Photo.id.in_(hidden[1::2])).values(deleted_at=datetime.now(UTC))
     )
     db.session.commit()
     seen, urls = walk_pages(client, f"/albums/{big}")

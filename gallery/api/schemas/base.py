@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -118,7 +118,7 @@ class UTCDateTime(fields.DateTime):
         if value is None:
             return None
         assert isinstance(value, datetime)
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Slug(validate.Validator):

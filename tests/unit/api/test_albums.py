@@ -4,7 +4,7 @@ fields; deleting an album that still holds photos is a 409."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -89,7 +89,7 @@ def test_delete_an_empty_album(client: FlaskClient, tokens: dict[str, str], even
 @pytest.mark.parametrize("in_bin", [False, True])
 def test_an_album_with_photos_is_409(client: FlaskClient, tokens: dict[str, str], event: Event, in_bin: bool) -> None:
     album = db.session.scalar(sa.select(Album).where(Album.slug == "album-4"))
-    extra = {"deleted_at": datetime(2024, 6, 1, tzinfo=timezone.utc)} if in_bin else None
+    extra = {"deleted_at": datetime(2024, 6, 1, tzinfo=UTC)} if in_bin else None
     add_photos(db.session, album, 1, extra=extra)
     err = error(call(client, "DELETE", "/albums/album-4", tokens["admin"]), 409)
     assert err["code"] == "not_empty" and "1 photo " in err["message"]

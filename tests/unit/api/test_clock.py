@@ -4,7 +4,7 @@ the answer's shape, a preview that changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -68,5 +68,5 @@ def test_bad_requests_are_422(
 
 
 def test_timestamps_are_utc(album: Album) -> None:
-    assert all(p.taken_at.tzinfo == timezone.utc for p in db.session.scalars(sa.select(Photo)))
-    assert datetime.now(timezone.utc).tzinfo is timezone.utc
+    assert all(p.taken_at.tzinfo == UTC for p in db.session.scalars(sa.select(Photo)))
+    assert datetime.now(UTC).tzinfo is UTC

@@ -4,7 +4,7 @@ photos is a 409 and deletes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -162,7 +162,7 @@ def test_an_event_that_holds_photos_is_409(
     client: FlaskClient, tokens: dict[str, str], events: dict[str, Event], in_bin: bool
 ) -> None:
     album = db.session.scalar(sa.select(Album).where(Album.slug == "album-5"))
-    extra = {"deleted_at": datetime(2024, 6, 1, tzinfo=timezone.utc)} if in_bin else None
+    extra = {"deleted_at": datetime(2024, 6, 1, tzinfo=UTC)} if in_bin else None
     add_photos(db.session, album, 2, extra=extra)
     err = error(call(client, "DELETE", "/events/event-5", tokens["editor"]), 409)
     assert err["code"] == "not_empty" and "2 photos" in err["message"]

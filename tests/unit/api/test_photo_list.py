@@ -4,7 +4,7 @@ their share token."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -15,7 +15,7 @@ from gallery.models import Album, PhotoStatus
 from tests.unit.api.helpers import call, error, every_page
 from tests.web.helpers import add_photos, make_album, make_event, set_sort_manual
 
-START = datetime(2024, 5, 7, 8, 0, tzinfo=timezone.utc)
+START = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ rejections, resumable, parallel."""
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 

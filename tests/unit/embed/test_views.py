@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -110,10 +111,10 @@ def test_visibility(client: FlaskClient, world: dict[str, Any], users: dict[str,
 
 
 def test_deleted_photo_is_not_embedded(client: FlaskClient, world: dict[str, Any]) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     photo_id = world["ids"]["public"][1]
-    db.session.get(Photo, photo_id).deleted_at = datetime.now(timezone.utc)
+    db.session.get(Photo, photo_id).deleted_at = datetime.now(UTC)
     db.session.commit()
     assert client.get(f"/embed/photos/{photo_id}").status_code == 404
     assert photo_id not in grid_ids(client.get("/embed/albums/embed-public").get_data(as_text=True))

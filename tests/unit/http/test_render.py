@@ -4,7 +4,7 @@ derivative, alt texts, capture times on the event's clock, camera summaries, sha
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import flask_babel
 import pytest
@@ -130,7 +130,7 @@ def test_dates_in_the_visitors_language(app: Flask) -> None:
 
 def test_capture_time_on_the_events_clock_with_the_cameras_offset(english: None) -> None:
     event = _event(date(2024, 5, 7), date(2024, 5, 8))
-    taken = datetime(2024, 5, 7, 6, 1, tzinfo=timezone.utc)
+    taken = datetime(2024, 5, 7, 6, 1, tzinfo=UTC)
     same = render.capture_time(Photo(taken_at=taken, taken_at_offset_minutes=120), event)
     assert same == render.CaptureTime(iso="2024-05-07T08:01:00+02:00", text="7 May 2024, 08:01 (UTC+02:00)")
     other = render.capture_time(Photo(taken_at=taken, taken_at_offset_minutes=345), event)

@@ -3,7 +3,7 @@ date filters in the visitor's language, the current path and absolute URLs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import flask_babel
 from flask import Flask, g, render_template_string
@@ -31,7 +31,7 @@ def test_the_current_path_drops_an_empty_query(app: Flask) -> None:
 
 def test_date_filters_speak_the_visitors_language(app: Flask) -> None:
     day = date(2024, 5, 7)
-    moment = datetime(2024, 5, 7, 7, 31, tzinfo=timezone.utc)
+    moment = datetime(2024, 5, 7, 7, 31, tzinfo=UTC)
     template = (
         "{{ day|date }}|{{ day|date('short') }}|{{ none|date }}|{{ none|datetime }}|{{ moment|datetime('short') }}"
     )

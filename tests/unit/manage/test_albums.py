@@ -133,7 +133,7 @@ def test_manual_order_by_drag_and_drop_json(app: Flask, world: World) -> None:
         headers={"X-CSRFToken": token(client), "Accept": "application/json"},
     )
     assert response.status_code == 200
-    assert display_order(db.session, fresh(Album, world.album.id)) == wanted + [current[3], current[5], current[4]]
+    assert display_order(db.session, fresh(Album, world.album.id)) == [*wanted, current[3], current[5], current[4]]
     # not a photo of this album: 422 JSON, nothing changes
     stranger = add_photo(world.far)
     response = client.post(
@@ -152,7 +152,7 @@ def test_manual_order_with_number_inputs(app: Flask, world: World) -> None:
     data[f"position-{current[5]}"] = "1"  # the last photo first
     response = client.post("/manage/albums/main/order", data={**data, "csrf_token": token(client)})
     assert response.status_code == 302
-    assert display_order(db.session, fresh(Album, world.album.id)) == [current[5]] + current[:5]
+    assert display_order(db.session, fresh(Album, world.album.id)) == [current[5], *current[:5]]
     positions = db.session.scalars(sa.select(Photo.position).where(Photo.album_id == world.album.id)).all()
     assert sorted(positions) == list(range(6))
     for bad in ("0", "7", "x"):

@@ -179,9 +179,8 @@ def test_decode_cost_counts_what_is_decoded() -> None:
 def test_decoding_waits_for_the_budget_and_says_so(process_budget) -> None:
     process_budget.configure(10, 0.2)
     data = png((1000, 1000))
-    with process_budget.reserve(10):
-        with images.open_image(io.BytesIO(data)) as img, pytest.raises(BudgetWaitExceeded):
-            images.decode_check(img)
+    with process_budget.reserve(10), images.open_image(io.BytesIO(data)) as img, pytest.raises(BudgetWaitExceeded):
+        images.decode_check(img)
     with images.open_image(io.BytesIO(data)) as img:
         images.decode_check(img)
     assert process_budget.in_use_mp == 0

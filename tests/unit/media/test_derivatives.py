@@ -318,7 +318,7 @@ def exif_of_webp(data: bytes) -> Image.Exif:
         return img.getexif()
 
 
-def assert_only_credit(derivative: RenderedDerivative, credit: str | None, copyright: str | None) -> None:  # noqa: A002
+def assert_only_credit(derivative: RenderedDerivative, credit: str | None, copyright: str | None) -> None:
     img = decode(derivative.data)
     assert "icc_profile" not in img.info or not img.info["icc_profile"], "no ICC profile"
     assert not img.info.get("xmp") and "XML:com.adobe.xmp" not in img.info, "no XMP"
@@ -361,7 +361,7 @@ def test_gps_never_reaches_derivatives(name: str) -> None:
     ("credit", "copyright"),
     [("Jane Doe / Ünïcode Agency", "© 2024 European Cluster Conference"), ("Jane", None), (None, None), ("", " ")],
 )
-def test_credit_and_copyright_only(credit: str | None, copyright: str | None) -> None:  # noqa: A002
+def test_credit_and_copyright_only(credit: str | None, copyright: str | None) -> None:
     path = corpus("pillow-images", "flower2.jpg")  # sRGB ICC + camera EXIF
     for derivative in render_derivatives(path, sizes=(128,), credit=credit, copyright=copyright):
         assert_only_credit(derivative, credit or None, (copyright or "").strip() or None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import struct
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -139,7 +138,9 @@ def test_charge_can_stop_a_walk_of_many_tiny_segments() -> None:
         if calls > 10_000:
             raise Spent
 
-    walk: Callable[[], list[tuple[int, bytes]]] = lambda: list(header_segments(io.BytesIO(data), charge=charge))
+    def walk() -> list[tuple[int, bytes]]:
+        return list(header_segments(io.BytesIO(data), charge=charge))
+
     started = time.monotonic()
     with pytest.raises(Spent):
         walk()

@@ -3,7 +3,7 @@ in bounded parts; the excerpt."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -14,7 +14,7 @@ from gallery.reports import feeds
 from gallery.reports.feeds import excerpt
 from tests.web.download_world import insert_photos, make_album, make_event, make_report
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def test_excerpt_is_plain_text_and_bounded() -> None:
@@ -76,9 +76,9 @@ def test_feed_entries_are_newest_first_and_limited(app: Flask) -> None:
     event = make_event()
     for i in range(4):
         album = make_album(event, f"album-{i}")
-        album.created_at = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(days=i)
+        album.created_at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=i)
         insert_photos(album, 1)
-    make_report(event, "middle", published_at=datetime(2024, 1, 2, 12, tzinfo=timezone.utc))
+    make_report(event, "middle", published_at=datetime(2024, 1, 2, 12, tzinfo=UTC))
     db.session.commit()
     paths = [e.path for e in feeds.feed_entries(db.session, limit=3, now=NOW)]
     assert paths == ["/albums/album-3", "/albums/album-2", "/events/ecc-2024/reports/middle"]

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from gallery.storage import (
     ChecksumMismatch,
     InvalidKey,
-    MemoryStorage,
     NotFound,
     StorageError,
     content_disposition,
     normalize_sha256,
     validate_key,
 )
-from tests.storage.helpers import put_bytes, sha
+from tests.storage.helpers import sha
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -72,17 +72,17 @@ def world(app: Flask) -> World:
     unlisted = make_album(db.session, event, "unlisted-album", visibility="unlisted", title="Backstage")
     private = make_album(db.session, event, "private-album", visibility="private", title="Staff only")
     times = [
-        datetime(2024, 5, 7, 7, 31, 55, tzinfo=timezone.utc),  # 09:31 in Brussels
-        datetime(2024, 5, 7, 21, 30, tzinfo=timezone.utc),  # 23:30 on 7 May in Brussels
-        datetime(2024, 5, 7, 22, 30, tzinfo=timezone.utc),  # 00:30 on 8 May in Brussels
+        datetime(2024, 5, 7, 7, 31, 55, tzinfo=UTC),  # 09:31 in Brussels
+        datetime(2024, 5, 7, 21, 30, tzinfo=UTC),  # 23:30 on 7 May in Brussels
+        datetime(2024, 5, 7, 22, 30, tzinfo=UTC),  # 00:30 on 8 May in Brussels
     ]
     ids = add_photos(db.session, public, 0, times=times, undated=1, portrait_every=0)
     names = dict(zip(("opening", "late", "after_midnight", "undated"), ids, strict=True))
-    hidden = add_photos(db.session, public, 3, start=datetime(2024, 5, 7, 8, tzinfo=timezone.utc))
+    hidden = add_photos(db.session, public, 3, start=datetime(2024, 5, 7, 8, tzinfo=UTC))
     db.session.execute(update(Photo).where(Photo.id == hidden[0]).values(status=PhotoStatus.processing))
     db.session.execute(update(Photo).where(Photo.id == hidden[1]).values(status=PhotoStatus.failed))
     db.session.execute(
-        update(Photo).where(Photo.id == hidden[2]).values(deleted_at=datetime.now(timezone.utc))
+        update(Photo).where(Photo.id == hidden[2]).values(deleted_at=datetime.now(UTC))
     )
     names.update(processing=hidden[0], failed=hidden[1], deleted=hidden[2])
     db.session.execute(

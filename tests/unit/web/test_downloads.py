@@ -298,7 +298,7 @@ def s3_app(tmp_path: Path, database_url: str, s3_endpoint: str, monkeypatch: pyt
 
 
 def fetch(url: str) -> tuple[bytes, Any]:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the local moto server
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.read(), response.headers
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -17,7 +17,7 @@ from tests.web.download_world import insert_photos, make_album, make_event, make
 
 A = "{http://www.w3.org/2005/Atom}"
 S = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 TAG_RE = re.compile(r"^tag:localhost,\d{4}-\d{2}-\d{2}:(album|report)/\d+$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
@@ -118,7 +118,7 @@ def test_feed_keeps_the_newest_fifty(app: Flask, client: FlaskClient) -> None:
     event = make_event()
     for i in range(55):
         album = make_album(event, f"album-{i:02d}")
-        album.created_at = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(days=i)
+        album.created_at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=i)
         insert_photos(album, 1)
     db.session.commit()
     items = entries(parse(client.get("/feed.atom").get_data()))

@@ -3,6 +3,7 @@ sharing tags, caching, accessibility basics."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -36,7 +37,7 @@ def test_every_page_renders_in_both_languages(client: FlaskClient, world: World,
         assert page.lang == lang, url
         assert page.headings.count(1) == 1, url
         # headings never skip a level
-        for before, after in zip(page.headings, page.headings[1:]):
+        for before, after in itertools.pairwise(page.headings):
             assert after <= before + 1, (url, page.headings)
         assert '<link rel="alternate" type="application/atom+xml" href="/feed.atom"' in html
         for img in page.imgs:

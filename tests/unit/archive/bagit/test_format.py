@@ -131,7 +131,7 @@ def test_manifests_from_other_tools_are_read() -> None:
     ],
 )
 def test_bad_manifests_are_refused(text: str, message: str) -> None:
-    with pytest.raises(InvalidBag, match="manifest-sha256.txt") as caught:
+    with pytest.raises(InvalidBag, match=r"manifest-sha256.txt") as caught:
         fmt.parse_manifest(text, "manifest-sha256.txt", "sha256")
     assert message in caught.value.message
 
@@ -148,7 +148,7 @@ def test_tag_files_round_trip_and_fold_continuation_lines() -> None:
 
 @pytest.mark.parametrize("text", ["no colon here\n", " Label: leading space first\n", ": no label\n", "Label : x\n"])
 def test_bad_tag_lines_are_refused(text: str) -> None:
-    with pytest.raises(InvalidBag, match="bag-info.txt line 1 is not 'Label: value'"):
+    with pytest.raises(InvalidBag, match=r"bag-info.txt line 1 is not 'Label: value'"):
         fmt.parse_tag_file(text, "bag-info.txt")
 
 

@@ -178,14 +178,14 @@ def test_refusals_before_anything_is_written(app: Flask, exported: Path, album: 
     before = stored_keys(app)
     with pytest.raises(ConflictError, match=f"an album '{album.slug}' already exists"):
         importer.import_bag(db.session, storage_of(app), bag)
-    with pytest.raises(ValidationError, match="the bag's event or album cannot be created: .*slug"):
+    with pytest.raises(ValidationError, match=r"the bag's event or album cannot be created: .*slug"):
         importer.import_bag(db.session, storage_of(app), bag, album_slug="Not A Slug")
     assert stored_keys(app) == before
     assert db.session.scalar(select(func.count(Album.id))) == 1
     with pytest.raises(NotFoundError):
         importer.validate_bag(tmp_path / "missing.zip", limits=LIMITS)
     (tmp_path / "not.zip").write_bytes(b"PK\x03\x04 not really")
-    with pytest.raises(InvalidBag, match="not.zip is not a readable ZIP file"):
+    with pytest.raises(InvalidBag, match=r"not.zip is not a readable ZIP file"):
         importer.validate_bag(tmp_path / "not.zip", limits=LIMITS)
 
 
@@ -225,7 +225,7 @@ def test_a_bag_inside_more_than_one_folder_is_refused(app: Flask, tmp_path: Path
     path = _write_bag(tmp_path / "nested.zip", {"a.jpg": jpeg(13)}, root="outer/")
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr("second/notes.txt", b"x")
-    with pytest.raises(InvalidBag, match="no bagit.txt"):
+    with pytest.raises(InvalidBag, match=r"no bagit.txt"):
         importer.validate_bag(path, limits=LIMITS)
 
 

@@ -53,7 +53,7 @@ def test_one_entry_inflating_too_far_is_a_bomb() -> None:
 
 def test_many_entries_inflating_too_far_together_are_a_bomb() -> None:
     each = limits.RATIO_ALLOWANCE  # every entry alone is within its allowance ...
-    with pytest.raises(InvalidBag, match="the ZIP inflates"):
+    with pytest.raises(InvalidBag, match=r"the ZIP inflates"):
         limits.check_ratios([_info(f"{i}", each, 1) for i in range(200)])  # ... not all of them
 
 
@@ -72,7 +72,7 @@ def test_payload_oxum_is_read(tags: dict[str, list[str]], oxum: tuple[int, int] 
 
 @pytest.mark.parametrize("value", ["1234", "12.3.4", "-1.2", "a.b", "1234 .5"])
 def test_a_malformed_payload_oxum_is_refused(value: str) -> None:
-    with pytest.raises(InvalidBag, match="is not '<bytes>.<files>'"):
+    with pytest.raises(InvalidBag, match=r"is not '<bytes>.<files>'"):
         limits.parse_oxum({"Payload-Oxum": [value]})
 
 
@@ -97,7 +97,7 @@ def test_an_entry_that_gives_more_than_it_declares_is_refused() -> None:
     zf = _zip({"liar": b"x" * 10_000})
     info = zf.getinfo("liar")
     info.file_size = 100  # the ZIP's directory says 100 bytes, the stream holds 10 000
-    with pytest.raises(InvalidBag, match="^liar "):
+    with pytest.raises(InvalidBag, match=r"^liar "):
         b"".join(limits.member_chunks(zf, info, "liar"))
 
 
@@ -110,15 +110,15 @@ def test_a_damaged_entry_is_refused_not_raised() -> None:
     start = 30 + 1  # the deflate stream follows the 30-byte local header and the name "a"
     raw[start + 5 : start + 15] = b"\xff" * 10
     zf = zipfile.ZipFile(io.BytesIO(bytes(raw)))
-    with pytest.raises(InvalidBag, match="^a cannot be read from the ZIP"):
+    with pytest.raises(InvalidBag, match=r"^a cannot be read from the ZIP"):
         b"".join(limits.member_chunks(zf, zf.getinfo("a"), "a"))
 
 
 def test_json_nested_too_deeply_or_broken_is_refused() -> None:
     assert limits.load_json('{"a": [1, 2]}', "metadata.json") == {"a": [1, 2]}
-    with pytest.raises(InvalidBag, match="^data/metadata.json is nested too deeply to be read$"):
+    with pytest.raises(InvalidBag, match=r"^data/metadata.json is nested too deeply to be read$"):
         limits.load_json("[" * 100_000 + "]" * 100_000, "data/metadata.json")
-    with pytest.raises(InvalidBag, match="^data/metadata.json is not valid JSON"):
+    with pytest.raises(InvalidBag, match=r"^data/metadata.json is not valid JSON"):
         limits.load_json("{not json", "data/metadata.json")
 
 
@@ -164,6 +164,6 @@ def test_a_photo_the_upload_path_refuses_gets_the_bag_refused(
 def test_a_photo_whose_bytes_differ_from_the_checked_hash_is_refused(tmp_path: Path) -> None:
     zf = _zip({"data/originals/a.jpg": _jpeg()})
     photos = _photos(zf, {"data/originals/a.jpg": "0" * 64})
-    with pytest.raises(InvalidBag, match="changed while the bag was being checked"):
+    with pytest.raises(InvalidBag, match=r"changed while the bag was being checked"):
         limits.check_photos(zf, photos, PhotoLimits(max_pixels=10_000, max_bytes=1 << 20, tmp_dir=tmp_path))
     assert list(tmp_path.iterdir()) == []

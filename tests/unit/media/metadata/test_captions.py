@@ -83,7 +83,7 @@ def test_iptc_only(media_jpeg: Callable[..., bytes]) -> None:
             (2, 25, b"conference"),
             (2, 25, b"Brussels"),
             (2, 25, b"conference"),
-            (2, 116, "© 2024 Anna Nowak".encode("utf-8")),
+            (2, 116, "© 2024 Anna Nowak".encode()),
         ]
     )
     captions = _captions(data)
@@ -139,7 +139,7 @@ def test_xmp_fields(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., s
         (b"ASCII\x00\x00\x00Sunset over the Atomium", "Sunset over the Atomium"),
         (b"UNICODE\x00" + POLISH.encode("utf-16-le"), POLISH),
         (b"UNICODE\x00" + POLISH.encode("utf-16-be"), POLISH),
-        (b"\x00" * 8 + "Réunion".encode("utf-8"), "Réunion"),
+        (b"\x00" * 8 + "Réunion".encode(), "Réunion"),
         (b"ASCII\x00\x00\x00" + b" " * 60, None),
         (b"\x00" * 40, None),
     ],

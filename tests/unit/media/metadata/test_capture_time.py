@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from gallery.media.metadata.capture_time import apply_clock_offset, capture_time
 from gallery.media.metadata.reading import read_metadata
 from gallery.media.metadata.record import RawMetadata
 
-UTC = timezone.utc
+UTC = UTC
 BRUSSELS = "Europe/Brussels"
 
 # EXIF tag numbers

@@ -6,7 +6,7 @@ import io
 import struct
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ from gallery.media.metadata.record import RawMetadata
 from gallery.media.sniff import SNIFF_BYTES, detect
 from gallery.media.xmp import parse_xmp_packet
 
-UTC = timezone.utc
+UTC = UTC
 BRUSSELS = "Europe/Brussels"
 DTO = 0x9003
 
