@@ -108,7 +108,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     pages["/framed-album.html"] = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Framing</title></head><body>"
-        f"<iframe id='plain-frame' src='{app_base}/albums/embed-browser' width='640' height='300' title='Album'></iframe>"
+        f"<iframe id='plain-frame' src='{app_base}/albums/embed-browser' "
+        "width='640' height='300' title='Album'></iframe>"
         "</body></html>"
     )
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (server, host)]

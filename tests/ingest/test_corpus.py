@@ -76,4 +76,7 @@ def test_every_corpus_file_is_stored_or_refused_cleanly(app, client, tokens, alb
             assert photo.derivatives, photo.original_filename
     tmp = app.config["GALLERY_SETTINGS"].instance_path / "tmp"
     assert not list(tmp.iterdir())
-    print(f"\nstored {len(outcomes['stored'])}, refused {len(outcomes['refused'])}, slowest {slowest[1]} {slowest[0]:.2f}s")
+    print(
+        f"\nstored {len(outcomes['stored'])}, refused {len(outcomes['refused'])}, "
+        f"slowest {slowest[1]} {slowest[0]:.2f}s"
+    )

@@ -76,7 +76,8 @@ def test_six_concurrent_144mp_pngs_stay_under_1gb_in_one_threaded_server(tmp_pat
         settled = settled_rss_kb(pid, seconds=5)
     print(
         f"\nsix 144 MP PNGs: {took:.1f} s, statuses {sorted(a[0] for a in answers)}, slowest answer "
-        f"{max(a[3] for a in answers):.1f} s (all: {sorted(round(a[3], 1) for a in answers)}); server RSS idle {idle // 1024} MB, peak {peak // 1024} MB, "
+        f"{max(a[3] for a in answers):.1f} s (all: {sorted(round(a[3], 1) for a in answers)}); "
+        f"server RSS idle {idle // 1024} MB, peak {peak // 1024} MB, "
         f"after {settled // 1024} MB"
     )
     _check_answers(answers)

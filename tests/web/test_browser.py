@@ -235,7 +235,8 @@ def lightbox_state(page: Watched) -> dict[str, Any]:
         """() => {
           const root = document.querySelector('.pswp');
           const caption = document.querySelector('.pswp__gallery-caption');
-          const img = document.querySelector('.pswp__item[aria-hidden="false"] .pswp__img, .pswp__zoom-wrap .pswp__img');
+          const img = document.querySelector(
+            '.pswp__item[aria-hidden="false"] .pswp__img, .pswp__zoom-wrap .pswp__img');
           return {
             open: !!root && root.classList.contains('pswp--open'),
             hash: location.hash,
@@ -371,7 +372,8 @@ def test_other_pages_are_clean(demo: Demo, watched: Any) -> None:
     ):
         page.page.goto(demo.base_url + path, wait_until="networkidle")
         broken = page.page.evaluate(
-            "Array.from(document.images).filter(i => i.loading !== 'lazy' && !(i.complete && i.naturalWidth > 0)).length"
+            "Array.from(document.images)"
+            ".filter(i => i.loading !== 'lazy' && !(i.complete && i.naturalWidth > 0)).length"
         )
         assert broken == 0, path
     # the photo page's arrow keys follow previous/next

@@ -1,5 +1,5 @@
-"""The management blueprint (gallery/manage/blueprint.py): every POST route under /manage/ refuses a request without a valid CSRF token (400) and
-changes nothing.  The routes come from ``app.url_map``, so new ones are covered as soon as
+"""The management blueprint (gallery/manage/blueprint.py): every POST route under /manage/
+refuses a request without a valid CSRF token (400) and changes nothing.  The routes come from ``app.url_map``, so new ones are covered as soon as
 they exist; a route with a URL variable this test cannot fill fails it (add the variable to
 ``VALUES``)."""
 

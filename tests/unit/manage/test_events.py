@@ -1,4 +1,5 @@
-"""Events (gallery/manage/events.py): list, create, edit (time zone validated; a new zone re-reads naive capture times); the camera clock page."""
+"""Events (gallery/manage/events.py): list, create, edit (time zone validated; a new zone re-reads
+naive capture times); the camera clock page."""
 
 from __future__ import annotations
 

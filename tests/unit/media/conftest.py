@@ -129,7 +129,8 @@ def build_jpeg(
 
 @pytest.fixture
 def media_jpeg() -> Callable[..., bytes]:
-    """``media_jpeg(ifd0={0x010F: "Canon"}, exif={0x9003: "2024:05:07 09:30:00"}, gps=..., xmp=..., iptc=[(2, 120, b"...")])``."""
+    """For example ``media_jpeg(ifd0={0x010F: "Canon"}, exif={0x9003: "2024:05:07 09:30:00"}, gps=...,
+    xmp=..., iptc=[(2, 120, b"...")])``."""
     return build_jpeg
 
 

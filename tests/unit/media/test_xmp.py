@@ -27,7 +27,8 @@ BRUSSELS = "Europe/Brussels"
 
 def test_parse_xmp_packet_structures(media_xmp: Callable[..., str]) -> None:
     body = (
-        '<dc:title><rdf:Alt><rdf:li xml:lang="pl">Tytuł</rdf:li><rdf:li xml:lang="x-default">Title</rdf:li></rdf:Alt></dc:title>'
+        '<dc:title><rdf:Alt><rdf:li xml:lang="pl">Tytuł</rdf:li>'
+        '<rdf:li xml:lang="x-default">Title</rdf:li></rdf:Alt></dc:title>'
         "<dc:subject><rdf:Bag><rdf:li>one</rdf:li><rdf:li>two</rdf:li></rdf:Bag></dc:subject>"
         "<dc:creator><rdf:Seq><rdf:li>Ann</rdf:li><rdf:li>Bob</rdf:li></rdf:Seq></dc:creator>"
         '<xmpRights:WebStatement rdf:resource="https://example.org/licence"/>'

@@ -1,4 +1,5 @@
-"""The storage suite's fixtures (every backend, S3 served by moto over real HTTP) for the unit tests of gallery/storage."""
+"""The storage suite's fixtures (every backend, S3 served by moto over real HTTP) for the unit tests
+of gallery/storage."""
 
 from __future__ import annotations
 

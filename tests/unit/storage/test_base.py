@@ -72,7 +72,8 @@ def test_normalize_sha256() -> None:
         ("photo.jpg", "attachment; filename=\"photo.jpg\"; filename*=UTF-8''photo.jpg"),
         (
             "Brüssel 2024 – Tag 1.jpg",
-            "attachment; filename=\"Brussel 2024 _ Tag 1.jpg\"; filename*=UTF-8''Br%C3%BCssel%202024%20%E2%80%93%20Tag%201.jpg",
+            "attachment; filename=\"Brussel 2024 _ Tag 1.jpg\"; "
+            "filename*=UTF-8''Br%C3%BCssel%202024%20%E2%80%93%20Tag%201.jpg",
         ),
         ('say "hi"\\/x.jpg', "attachment; filename=\"say _hi___x.jpg\"; filename*=UTF-8''say%20%22hi%22%5C%2Fx.jpg"),
         ("evil\r\nSet-Cookie: a=b", "attachment; filename=\"evilSet-Cookie: a=b\"; filename*=UTF-8''evilSet-Cookie%3A%20a%3Db"),

@@ -1,4 +1,5 @@
-"""The in-memory store (gallery/storage/memory.py): what it does beyond the contract every backend meets (tests/storage/test_contract.py)."""
+"""The in-memory store (gallery/storage/memory.py): what it does beyond the contract every backend
+meets (tests/storage/test_contract.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Photo downloads and the album ZIP (gallery/web/downloads.py): the three original_downloads modes, names, captions.csv,
-ranges, and presigned redirects on S3."""
+"""Photo downloads and the album ZIP (gallery/web/downloads.py): the three original_downloads modes,
+names, captions.csv, ranges, and presigned redirects on S3."""
 
 from __future__ import annotations
 

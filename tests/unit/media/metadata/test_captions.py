@@ -119,11 +119,13 @@ def test_exif_only_with_windows_xp_tags(media_jpeg: Callable[..., bytes]) -> Non
 
 def test_xmp_fields(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
     body = (
-        '<dc:title><rdf:Alt><rdf:li xml:lang="pl">Otwarcie</rdf:li><rdf:li xml:lang="x-default">Opening</rdf:li></rdf:Alt></dc:title>'
+        '<dc:title><rdf:Alt><rdf:li xml:lang="pl">Otwarcie</rdf:li>'
+        '<rdf:li xml:lang="x-default">Opening</rdf:li></rdf:Alt></dc:title>'
         "<dc:creator><rdf:Seq><rdf:li>Anna</rdf:li><rdf:li>Bob</rdf:li></rdf:Seq></dc:creator>"
         '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">CC BY 4.0 Anna</rdf:li></rdf:Alt></dc:rights>'
         "<photoshop:Credit>Agency</photoshop:Credit>"
-        '<Iptc4xmpCore:AltTextAccessibility><rdf:Alt><rdf:li xml:lang="x-default">Two people on a stage</rdf:li></rdf:Alt></Iptc4xmpCore:AltTextAccessibility>'
+        '<Iptc4xmpCore:AltTextAccessibility><rdf:Alt><rdf:li xml:lang="x-default">Two people on a stage</rdf:li>'
+        "</rdf:Alt></Iptc4xmpCore:AltTextAccessibility>"
     )
     captions = _captions(media_jpeg(xmp=media_xmp(body)))
     assert captions.title == "Opening"  # x-default, though listed second

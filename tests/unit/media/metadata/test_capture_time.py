@@ -229,7 +229,10 @@ def test_date_only_xmp_value_is_not_a_time(media_jpeg: Callable[..., bytes], med
 
 
 def test_modify_date_only_means_upload(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
-    body = "<xmp:ModifyDate>2024-05-07T09:30:00+02:00</xmp:ModifyDate><xmp:MetadataDate>2024-05-07T09:30:00+02:00</xmp:MetadataDate>"
+    body = (
+        "<xmp:ModifyDate>2024-05-07T09:30:00+02:00</xmp:ModifyDate>"
+        "<xmp:MetadataDate>2024-05-07T09:30:00+02:00</xmp:MetadataDate>"
+    )
     ct = capture_time(_read(media_jpeg(xmp=media_xmp(body))), BRUSSELS)
     assert ct.source == "upload" and ct.taken_at_utc is None
 
