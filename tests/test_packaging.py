@@ -167,7 +167,7 @@ def get(url: str, **headers: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def serve(installed: Installed) -> Iterator:  # type: ignore[type-arg]
+def serve(installed: Installed) -> Iterator:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(folder: Path, *args: str) -> str:
@@ -219,7 +219,7 @@ def assert_serves_the_demo(base: str) -> None:
 
 @pytest.mark.slow
 def test_installed_gallery_migrates_loads_the_demo_and_serves_it(installed: Installed, tmp_path: Path,
-                                                                 serve) -> None:  # type: ignore[no-untyped-def]
+                                                                 serve) -> None:
     site = tmp_path / "site"
     site.mkdir()
     upgrade = run_in(site, installed, "gallery", "db", "upgrade")

@@ -96,7 +96,7 @@ def cli(app: Flask, *args: str) -> Result:
 
 
 def storage_of(app: Flask) -> Storage:
-    return app.extensions["gallery_storage"]  # type: ignore[no-any-return]
+    return app.extensions["gallery_storage"]
 
 
 def stored_keys(app: Flask, prefix: str = "") -> set[str]:

@@ -155,7 +155,7 @@ def refused(app: Flask, bag: Path, expected: str) -> str:
 
 
 @pytest.fixture
-def target(make_instance) -> Flask:  # type: ignore[no-untyped-def]
+def target(make_instance) -> Flask:
     application = make_instance(**LIMITS)
     with application.app_context():
         yield application
@@ -295,7 +295,7 @@ def _upload_error(probe: Flask, data: bytes, name: str) -> str:
     ids=["pixel-limit", "undecodable", "not-an-image", "over-upload-limit"],
 )
 def test_a_photo_the_upload_would_refuse_gets_the_bag_refused(
-    make_instance, target: Flask, tmp_path: Path, case: str, data, content_type: str  # type: ignore[no-untyped-def]
+    make_instance, target: Flask, tmp_path: Path, case: str, data, content_type: str
 ) -> None:
     if case == "truncated.png" and not CORPUS.is_dir():
         pytest.skip(f"test corpus not found at {CORPUS}")

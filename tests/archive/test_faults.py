@@ -60,7 +60,7 @@ def _s3_instance(make_instance, endpoint: str, **overrides: str) -> Flask:
     )
 
 
-def _count(model=Photo) -> int:  # type: ignore[no-untyped-def]
+def _count(model=Photo) -> int:
     db.session.rollback()
     return int(db.session.scalar(select(func.count(model.id))) or 0)
 

@@ -418,7 +418,7 @@ def test_malformed_requests(uploader: Uploader) -> None:
 
 
 @pytest.fixture
-def small_limit_server(make_instance) -> Iterator[tuple[Flask, str, str, int]]:  # type: ignore[no-untyped-def]
+def small_limit_server(make_instance) -> Iterator[tuple[Flask, str, str, int]]:
     app = make_instance(GALLERY_MAX_UPLOAD_MB="1")
     with app.app_context():
         token = make_token(make_user(Role.editor))
@@ -486,7 +486,7 @@ def _multipart(data: bytes, boundary: str = "limit-boundary") -> bytes:
 
 
 @pytest.mark.slow
-def test_limits_and_wrong_content_length_over_http(small_limit_server) -> None:  # type: ignore[no-untyped-def]
+def test_limits_and_wrong_content_length_over_http(small_limit_server) -> None:
     app, slug, token, port = small_limit_server
     boundary = "limit-boundary"
     big = jpeg(400, (1600, 1200))  # noise: ~1.2 MB, over the 1 MB limit

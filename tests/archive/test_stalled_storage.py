@@ -41,7 +41,7 @@ SLACK = 1.5  # request handling and scheduling on a shared machine; far below on
 
 
 @pytest.fixture
-def stalled(make_instance, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+def stalled(make_instance, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, dict[str, str]]]:
     """A hung S3 endpoint and the AWS variables pointing at it (set in this process too)."""
     with blackhole_endpoint() as endpoint:
         env = moto_env(endpoint)
@@ -50,7 +50,7 @@ def stalled(make_instance, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
         yield endpoint, env
 
 
-def _instance(make_instance, endpoint: str, **overrides: str) -> tuple[Flask, str, str]:  # type: ignore[no-untyped-def]
+def _instance(make_instance, endpoint: str, **overrides: str) -> tuple[Flask, str, str]:
     """An instance on the stalled store with an editor's token and an album."""
     app = make_instance(GALLERY_STORAGE_URL="s3://stalled-bucket/media", GALLERY_S3_ENDPOINT_URL=endpoint, **overrides)
     with app.app_context():
@@ -98,7 +98,7 @@ def _assert_503_and_nothing_saved(app: Flask, status: int, body: dict, elapsed: 
 
 
 @pytest.mark.parametrize("database_url", [DATABASES[-1]], indirect=True)  # about the web server, not the database
-def test_flask_threaded_server_answers_503_within_the_budget(make_instance, stalled) -> None:  # type: ignore[no-untyped-def]
+def test_flask_threaded_server_answers_503_within_the_budget(make_instance, stalled) -> None:
     endpoint, _env = stalled
     app, token, slug = _instance(make_instance, endpoint, **SMALL)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -135,7 +135,7 @@ def _booted(child: Child) -> list[str]:
     [[], ["--worker-class", "sync", "--threads", "1", "--timeout", "5"]],
     ids=["as-shipped", "sync-timeout-5s"],
 )
-def test_gunicorn_answers_503_within_the_budget_and_keeps_its_workers(  # type: ignore[no-untyped-def]
+def test_gunicorn_answers_503_within_the_budget_and_keeps_its_workers(
     make_instance, stalled, worker_args: list[str]
 ) -> None:
     """gunicorn.conf.py as shipped (threads), and sync workers whose timeout (5 s) is just above
@@ -223,7 +223,7 @@ def test_total_timeout_is_checked_against_the_others(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", [DATABASES[-1]], indirect=True)
-def test_with_the_default_limits_a_stalled_store_is_answered_within_25_s(make_instance, stalled) -> None:  # type: ignore[no-untyped-def]
+def test_with_the_default_limits_a_stalled_store_is_answered_within_25_s(make_instance, stalled) -> None:
     """The defaults for real (3 s connect, 15 s read, 2 attempts, 25 s in all): under the old
     ones (5 s, 60 s, 3 attempts) this request hung for 180 s."""
     endpoint, _env = stalled

@@ -24,7 +24,7 @@ def put_bytes(storage: Storage, key: str, data: bytes, content_type: str = "appl
     return storage.put(key, io.BytesIO(data), sha256=sha(data), content_type=content_type)
 
 
-class TrickleStream(io.RawIOBase, BinaryIO):  # type: ignore[misc]
+class TrickleStream(io.RawIOBase, BinaryIO):
     """A stream that returns short reads (like a socket), to exercise the backends' read loops."""
 
     def __init__(self, data: bytes, max_read: int = 777_777) -> None:
@@ -44,7 +44,7 @@ class TrickleStream(io.RawIOBase, BinaryIO):  # type: ignore[misc]
         return chunk
 
 
-class FailingStream(io.RawIOBase, BinaryIO):  # type: ignore[misc]
+class FailingStream(io.RawIOBase, BinaryIO):
     """Yields ``fail_after`` bytes, then raises ``exc`` (a client that disconnects mid-upload)."""
 
     def __init__(self, fail_after: int, exc: BaseException) -> None:

@@ -221,7 +221,7 @@ def test_iterator_can_be_closed_early(storage: Storage) -> None:
     put_bytes(storage, "r", b"z" * 10_000)
     chunks = storage.iter_bytes("r", chunk_size=1000)
     assert next(chunks) == b"z" * 1000
-    chunks.close()  # type: ignore[attr-defined]  # what a WSGI server does when the client disconnects
+    chunks.close()  # what a WSGI server does when the client disconnects
     assert list(chunks) == []
 
 

@@ -21,7 +21,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     return {"GALLERY_INSTANCE_PATH": str(tmp_path / "instance")}
 
 
-def load(base_env: dict[str, str], **values: str):  # type: ignore[no-untyped-def]
+def load(base_env: dict[str, str], **values: str):
     return load_settings({**base_env, **values})
 
 

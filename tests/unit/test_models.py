@@ -59,7 +59,7 @@ def test_a_time_makes_the_round_trip_through_the_database(app: Flask) -> None:
 def test_max_length_from_strings_and_declared_text_limits() -> None:
     assert max_length(User.email) == 320
     assert max_length(Photo.caption) == 10_000  # a Text column with info={"max_length": ...}
-    assert max_length(Photo.__table__.c.caption) == 10_000  # type: ignore[attr-defined]
+    assert max_length(Photo.__table__.c.caption) == 10_000
     with pytest.raises(ValueError, match="declares no length"):
         max_length(AuditLog.details)
 

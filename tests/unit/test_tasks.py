@@ -10,7 +10,7 @@ from gallery.config import load_settings
 from gallery.tasks import MAKE_DERIVATIVES, QUEUE, celery_config, celery_init_app
 
 
-def _settings(tmp_path: Path, **env: str):  # type: ignore[no-untyped-def]
+def _settings(tmp_path: Path, **env: str):
     return load_settings({"GALLERY_ENV": "testing", "GALLERY_INSTANCE_PATH": str(tmp_path), **env})
 
 

@@ -25,7 +25,7 @@ def event(app: Flask) -> Event:
     return event
 
 
-def post(client: FlaskClient, token: str, event: str = "ecc", **body: object):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, token: str, event: str = "ecc", **body: object):
     return call(client, "POST", f"/events/{event}/reports", token, json=body)
 
 

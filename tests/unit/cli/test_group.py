@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD, PG_URL, make_app
 from tests.unit.cli.conftest import EVENT_ARGS, assert_fails, run
 
 
-def _failing(exc: Exception):  # type: ignore[no-untyped-def]
+def _failing(exc: Exception):
     @handle_errors
     def command() -> None:
         raise exc

@@ -188,7 +188,7 @@ def test_a_full_page_saves_within_the_form_part_limit(app: Flask, world: World) 
     client = world.client(app, "editor")
     data = grid_form(client)
     assert len(data["photo"]) == 100  # type: ignore[arg-type]
-    data["selected"] = list(data["photo"])  # type: ignore[arg-type]
+    data["selected"] = list(data["photo"])
     first = int(data["photo"][0])  # type: ignore[index]
     data[f"caption-{first}"] = "Saved from a full page"
     assert client.post("/manage/albums/main/photos", data=data).status_code == 302

@@ -115,7 +115,7 @@ def test_audit_log_queries_do_not_grow_with_rows(app: Flask, world: World) -> No
         db.session.expunge_all()  # as in production: a fresh session, nothing cached
         seen: list[str] = []
 
-        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        def count(conn, cursor, statement, *args):
             seen.append(statement)
 
         sa.event.listen(db.engine, "before_cursor_execute", count)

@@ -88,10 +88,10 @@ class BrokenStore(MemoryStorage):
         self.source = source
 
     def open(self, key: str) -> BinaryIO:
-        return self.source.open(key)  # type: ignore[no-any-return]
+        return self.source.open(key)
 
     def local_path(self, key: str) -> Path | None:
-        return self.source.local_path(key)  # type: ignore[no-any-return]
+        return self.source.local_path(key)
 
     def put(self, key: str, stream: BinaryIO, **kwargs: Any) -> StoredObject:
         raise StorageError("disk full")

@@ -85,7 +85,7 @@ class _BrokenAfterPut(MemoryStorage):
         super().__init__()
         self.deletes = 0
 
-    def open(self, key: str):  # type: ignore[no-untyped-def]
+    def open(self, key: str):
         raise StorageError("disk read error on sector 7")
 
     def delete(self, key: str) -> None:
@@ -94,7 +94,7 @@ class _BrokenAfterPut(MemoryStorage):
             raise StorageError("permission denied")
         super().delete(key)
 
-    def stat(self, key: str):  # type: ignore[no-untyped-def]
+    def stat(self, key: str):
         raise RuntimeError("unexpected bug")
 
 

@@ -130,7 +130,7 @@ def world(app: Flask) -> World:
 
 
 def get(client: FlaskClient, url: str, lang: str = "en", **kwargs: object) -> tuple[int, str]:
-    response = client.get(url, headers={"Accept-Language": lang}, **kwargs)  # type: ignore[arg-type]
+    response = client.get(url, headers={"Accept-Language": lang}, **kwargs)
     return response.status_code, response.get_data(as_text=True)
 
 
