@@ -1,7 +1,7 @@
 """The management blueprint (gallery/manage/blueprint.py): every POST route under /manage/
-refuses a request without a valid CSRF token (400) and changes nothing.  The routes come from ``app.url_map``, so new ones are covered as soon as
-they exist; a route with a URL variable this test cannot fill fails it (add the variable to
-``VALUES``)."""
+refuses a request without a valid CSRF token (400) and changes nothing.  The routes come from
+``app.url_map``, so new ones are covered as soon as they exist; a route with a URL variable this
+test cannot fill fails it (add the variable to ``VALUES``)."""
 
 from __future__ import annotations
 
