@@ -86,8 +86,14 @@ def test_without_a_queue_derivatives_are_made_here(app: Flask, tmp_path: Path) -
 def test_a_photo_deleted_earlier_is_not_restored(app: Flask, tmp_path: Path) -> None:
     album = make_album()
     path = write_jpeg(tmp_path / "IMG_1.jpg", (0, 0, 200))
-    kwargs = dict(album=album, actor_user_id=None, settings=context.settings(app), storage=context.storage(app),
-                  context=app.app_context, queue=lambda photo_id: None)
+    kwargs = {
+        "album": album,
+        "actor_user_id": None,
+        "settings": context.settings(app),
+        "storage": context.storage(app),
+        "context": app.app_context,
+        "queue": lambda photo_id: None,
+    }
     first = run_import([path], **kwargs)  # type: ignore[arg-type]
     db.session.rollback()
     photo = db.session.get(Photo, first.added[0].photo_id)

@@ -38,7 +38,7 @@ def test_stuck_after_the_limit_oldest_first(app: Flask, world: World) -> None:
     assert [s.photo_id for s in stuck_photos(db.session, stuck_after=timedelta(minutes=1), now=NOW)] == [
         older, old, recent
     ]
-    assert DEFAULT_STUCK_AFTER == timedelta(minutes=30)
+    assert timedelta(minutes=30) == DEFAULT_STUCK_AFTER
 
 
 def test_rows_from_before_the_column_count_from_their_upload(app: Flask, world: World) -> None:
