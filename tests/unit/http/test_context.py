@@ -1,4 +1,4 @@
-"""The one accessor for the settings and the one for the storage."""
+"""The one accessor for the settings, the one for the storage and the one for the database session."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.orm import Session, scoped_session
 
 from gallery.config import load_settings
+from gallery.extensions import db
 from gallery.http import context
 from gallery.storage import MemoryStorage
 
@@ -37,3 +40,20 @@ def test_the_app_factory_installs_them(app: Flask) -> None:
     assert context.settings(app).env == "testing"
     assert context.storage(app).describe()
     assert app.config[context.SETTINGS_KEY] is context.settings(app)
+
+
+def test_db_session_is_the_session_of_the_current_app_context(app: Flask) -> None:
+    """What domain functions are typed to take: a real Session, not Flask-SQLAlchemy's proxy."""
+    session = context.db_session()
+    assert isinstance(session, Session) and not isinstance(session, scoped_session)
+    assert session is db.session() and context.db_session() is session
+    assert session.execute(text("SELECT 1")).scalar() == 1
+    with app.app_context():  # another app context (a task, an import thread): another session
+        inner = context.db_session()
+        assert inner is not session and inner is db.session()
+    assert context.db_session() is session
+
+
+def test_db_session_needs_an_app_context() -> None:
+    with pytest.raises(RuntimeError):
+        context.db_session()
