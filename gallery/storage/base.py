@@ -26,11 +26,12 @@ import contextlib
 import hashlib
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol, Self, runtime_checkable
+from typing import BinaryIO, Self
 from urllib.parse import quote
 
 __all__ = [
@@ -175,11 +176,16 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
-@runtime_checkable
-class Storage(Protocol):
-    """A blob store holding originals and derivatives. See the module docstring for the semantics."""
+class Storage(ABC):
+    """A blob store holding originals and derivatives. See the module docstring for the semantics.
+
+    The backends subclass it: the argument checks every backend makes (the SHA-256 given, the
+    byte range, the chunk size) and the behaviour they share (public URLs under
+    ``public_base_url``, no local file) are here once; a backend writes ``_write`` and ``_chunks``
+    and the operations that differ."""
 
     name: str
+    public_base_url: str | None = None
 
     def put(
         self,
@@ -195,11 +201,17 @@ class Storage(Protocol):
         Raises :class:`ChecksumMismatch` (leaving ``key`` untouched) when the bytes differ from the
         expectation, ``ValueError`` when ``sha256`` is not a hex digest.
         """
-        ...
+        expected = normalize_sha256(sha256)
+        validate_key(key)
+        return self._write(key, stream, expected, content_type, size)
 
+    @abstractmethod
+    def _write(self, key: str, stream: BinaryIO, expected: str, content_type: str, size: int | None) -> StoredObject:
+        """:meth:`put` after its checks: ``expected`` is the normalised hex digest."""
+
+    @abstractmethod
     def open(self, key: str) -> BinaryIO:
         """A readable, closable binary file object (use it as a context manager)."""
-        ...
 
     def iter_bytes(
         self,
@@ -215,19 +227,28 @@ class Storage(Protocol):
         :class:`ByteChunks` has ``close()`` (and is a context manager); a range starting beyond the
         end of the object yields nothing.
         """
-        ...
+        validate_range(start, end)
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        return self._chunks(key, chunk_size, start, end)
 
+    @abstractmethod
+    def _chunks(self, key: str, chunk_size: int, start: int, end: int | None) -> ByteChunks:
+        """:meth:`iter_bytes` after its checks."""
+
+    @abstractmethod
     def stat(self, key: str) -> StoredObject: ...
 
+    @abstractmethod
     def exists(self, key: str) -> bool: ...
 
+    @abstractmethod
     def delete(self, key: str) -> None:
         """Remove the object; a missing key is not an error."""
-        ...
 
+    @abstractmethod
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
         """Objects whose key starts with ``prefix`` (a plain string prefix), sorted by key."""
-        ...
 
     def url(
         self,
@@ -238,8 +259,13 @@ class Storage(Protocol):
         expires: int = 3600,
         public: bool = False,
     ) -> str | None:
-        """A URL a browser can fetch the object from, or ``None`` when the app must serve it."""
-        ...
+        """A URL a browser can fetch the object from, or ``None`` when the app must serve it.
+
+        By default: public objects under ``public_base_url`` (a CDN or public bucket), when set."""
+        validate_key(key)
+        if public and self.public_base_url:
+            return f"{self.public_base_url}/{key}"
+        return None
 
     def local_path(self, key: str) -> Path | None:
         """The existing file holding the object, for ``send_file`` (``LocalStorage`` only).
@@ -247,11 +273,12 @@ class Storage(Protocol):
         ``None`` from backends without local files, and when the object does not exist (then
         ``stat``/``open`` raise :class:`NotFound`), so ``local_path(key) or <stream it>`` is safe.
         """
-        ...
+        validate_key(key)
+        return None
 
+    @abstractmethod
     def describe(self) -> str:
         """Where the data lives, for humans and logs (never contains secrets)."""
-        ...
 
 
 def sha256_hex(data: bytes) -> str:

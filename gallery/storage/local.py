@@ -40,13 +40,12 @@ from gallery.storage.base import (
     ByteChunks,
     InvalidKey,
     NotFound,
+    Storage,
     StorageError,
     StoredObject,
-    normalize_sha256,
     sha256_mismatch,
     size_mismatch,
     validate_key,
-    validate_range,
 )
 
 __all__ = ["LocalStorage"]
@@ -76,7 +75,7 @@ def _unlink_quietly(path: Path | None) -> None:
             os.unlink(path)
 
 
-class LocalStorage:
+class LocalStorage(Storage):
     """Objects as files under ``root``; see the module docstring for layout and guarantees."""
 
     name: str = "local"
@@ -188,16 +187,7 @@ class LocalStorage:
 
     # -- Storage protocol --------------------------------------------------------------------------
 
-    def put(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        sha256: str,
-        content_type: str,
-        size: int | None = None,
-    ) -> StoredObject:
-        expected = normalize_sha256(sha256)
+    def _write(self, key: str, stream: BinaryIO, expected: str, content_type: str, size: int | None) -> StoredObject:
         path = self._path(key)
         meta_path = self._meta_path(key)
         tmp: Path | None = None
@@ -260,17 +250,7 @@ class LocalStorage:
         except OSError as exc:
             raise self._error("read", key, exc) from exc
 
-    def iter_bytes(
-        self,
-        key: str,
-        *,
-        chunk_size: int = 1 << 20,
-        start: int = 0,
-        end: int | None = None,
-    ) -> ByteChunks:
-        validate_range(start, end)
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be >= 1")
+    def _chunks(self, key: str, chunk_size: int, start: int, end: int | None) -> ByteChunks:
         fh = self.open(key)
         try:
             fh.seek(start)
@@ -367,20 +347,6 @@ class LocalStorage:
                     found.append(self._record(key, st, {}))
         found.sort(key=lambda obj: obj.key)
         return iter(found)
-
-    def url(
-        self,
-        key: str,
-        *,
-        filename: str | None = None,
-        content_type: str | None = None,
-        expires: int = 3600,
-        public: bool = False,
-    ) -> str | None:
-        validate_key(key)
-        if public and self.public_base_url:
-            return f"{self.public_base_url}/{key}"
-        return None
 
     def local_path(self, key: str) -> Path | None:
         """The object's file, safe to pass to ``send_file``; ``None`` if no object is stored under ``key``."""

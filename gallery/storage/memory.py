@@ -8,18 +8,16 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from gallery.storage.base import (
     ByteChunks,
     NotFound,
+    Storage,
     StoredObject,
-    normalize_sha256,
     sha256_mismatch,
     size_mismatch,
     validate_key,
-    validate_range,
 )
 
 __all__ = ["MemoryStorage"]
@@ -33,7 +31,7 @@ class _Entry:
     record: StoredObject
 
 
-class MemoryStorage:
+class MemoryStorage(Storage):
     """A thread-safe in-memory store. Nothing survives the process."""
 
     name: str = "memory"
@@ -54,16 +52,7 @@ class MemoryStorage:
             raise NotFound(f"no object {key!r} in memory storage")
         return entry
 
-    def put(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        sha256: str,
-        content_type: str,
-        size: int | None = None,
-    ) -> StoredObject:
-        expected = normalize_sha256(sha256)
+    def _write(self, key: str, stream: BinaryIO, expected: str, content_type: str, size: int | None) -> StoredObject:
         validate_key(key)
         digest = hashlib.sha256()
         buffer = bytearray()
@@ -92,17 +81,7 @@ class MemoryStorage:
     def open(self, key: str) -> BinaryIO:
         return io.BytesIO(self._get(key).data)
 
-    def iter_bytes(
-        self,
-        key: str,
-        *,
-        chunk_size: int = 1 << 20,
-        start: int = 0,
-        end: int | None = None,
-    ) -> ByteChunks:
-        validate_range(start, end)
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be >= 1")
+    def _chunks(self, key: str, chunk_size: int, start: int, end: int | None) -> ByteChunks:
         data = self._get(key).data
         stop = len(data) if end is None else min(end + 1, len(data))
 
@@ -132,24 +111,6 @@ class MemoryStorage:
             records = [entry.record for key, entry in self._objects.items() if key.startswith(prefix)]
         records.sort(key=lambda obj: obj.key)
         return iter(records)
-
-    def url(
-        self,
-        key: str,
-        *,
-        filename: str | None = None,
-        content_type: str | None = None,
-        expires: int = 3600,
-        public: bool = False,
-    ) -> str | None:
-        validate_key(key)
-        if public and self.public_base_url:
-            return f"{self.public_base_url}/{key}"
-        return None
-
-    def local_path(self, key: str) -> Path | None:
-        validate_key(key)
-        return None
 
     def describe(self) -> str:
         return "memory://"

@@ -40,7 +40,6 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 from urllib.parse import urlsplit
 
@@ -52,6 +51,7 @@ from gallery.storage.base import (
     ByteChunks,
     InvalidKey,
     NotFound,
+    Storage,
     StorageError,
     StoredObject,
     content_disposition,
@@ -59,7 +59,6 @@ from gallery.storage.base import (
     sha256_mismatch,
     size_mismatch,
     validate_key,
-    validate_range,
 )
 from gallery.storage.s3_client import NOT_FOUND_CODES, BucketClient, error_code, make_client, utc
 from gallery.storage.s3_multipart import MAX_PART_SIZE, MIN_PART_SIZE, abort_stale_uploads, put_multipart
@@ -113,7 +112,7 @@ class _BodyReader(io.RawIOBase):
                 super().close()
 
 
-class S3Storage:
+class S3Storage(Storage):
     """Objects in ``bucket`` under ``prefix``; see the module docstring for the guarantees."""
 
     name: str = "s3"
@@ -227,16 +226,7 @@ class S3Storage:
 
     # -- uploads -----------------------------------------------------------------------------------
 
-    def put(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        sha256: str,
-        content_type: str,
-        size: int | None = None,
-    ) -> StoredObject:
-        expected = normalize_sha256(sha256)
+    def _write(self, key: str, stream: BinaryIO, expected: str, content_type: str, size: int | None) -> StoredObject:
         full_key = self._full_key(key)
         first = _read_upto(stream, self.multipart_threshold)
         if len(first) < self.multipart_threshold:
@@ -314,17 +304,7 @@ class S3Storage:
         )
         return cast(BinaryIO, io.BufferedReader(raw, buffer_size=1 << 20))
 
-    def iter_bytes(
-        self,
-        key: str,
-        *,
-        chunk_size: int = 1 << 20,
-        start: int = 0,
-        end: int | None = None,
-    ) -> ByteChunks:
-        validate_range(start, end)
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be >= 1")
+    def _chunks(self, key: str, chunk_size: int, start: int, end: int | None) -> ByteChunks:
         range_header = None
         if start > 0 or end is not None:
             range_header = f"bytes={start}-{'' if end is None else end}"
@@ -420,10 +400,6 @@ class S3Storage:
             return cast(str, self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires))
         except (ClientError, BotoCoreError) as exc:
             raise self._bucket.error(exc, "sign a URL for", key) from exc
-
-    def local_path(self, key: str) -> Path | None:
-        validate_key(key)
-        return None
 
     def describe(self) -> str:
         text = f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
