@@ -289,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     median = {m: statistics.median(v) for m, v in samples.items()}
     print()
     print(
-        f"{'method':<8} {'median s':>9} {'min s':>7} {'max s':>7} "
-        f"{'bytes out':>10} {'peak RSS MB':>12} {'+RSS MB':>8}"
+        f"{'method':<8} {'median s':>9} {'min s':>7} {'max s':>7} {'bytes out':>10} {'peak RSS MB':>12} {'+RSS MB':>8}"
     )
     for method in methods:
         values = samples[method]
@@ -344,16 +343,25 @@ def import_child(jobs: int, folder: Path) -> int:
         with app.app_context():
             db.create_all()
             event = catalog.create_event(
-                db.session, title="Bench", starts_on="2024-05-07", ends_on="2024-05-08",
-                timezone="Europe/Brussels", actor=SYSTEM,
+                db.session,
+                title="Bench",
+                starts_on="2024-05-07",
+                ends_on="2024-05-08",
+                timezone="Europe/Brussels",
+                actor=SYSTEM,
             )
             album = albums.create_album(db.session, event=event, title="Bench", actor=SYSTEM)
             db.session.commit()
             files = collect_files([folder])
             started = time.perf_counter()
             summary = run_import(
-                files, album=album, actor_user_id=None, settings=context.settings(), storage=context.storage(),
-                context=app.app_context, jobs=jobs,
+                files,
+                album=album,
+                actor_user_id=None,
+                settings=context.settings(),
+                storage=context.storage(),
+                context=app.app_context,
+                jobs=jobs,
             )
             elapsed = time.perf_counter() - started
             if len(summary.added) != len(files):
@@ -385,14 +393,18 @@ def bench_import(args: argparse.Namespace) -> int:
         folder = Path(tmp) / "photos"
         folder.mkdir()
         for index in range(count):
-            (folder / f"IMG_{index:04d}.JPG").write_bytes(make_photo(100 + index, ORIENTATIONS[index % len(ORIENTATIONS)]))
+            (folder / f"IMG_{index:04d}.JPG").write_bytes(
+                make_photo(100 + index, ORIENTATIONS[index % len(ORIENTATIONS)])
+            )
         total_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-        print(f"import: {count} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} ({total_mb:.0f} MB) per run, "
-              f"{args.import_repeats} runs per --jobs, alternating")
+        print(
+            f"import: {count} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} ({total_mb:.0f} MB) per run, "
+            f"{args.import_repeats} runs per --jobs, alternating"
+        )
         times: dict[int, list[float]] = {1: [], 2: []}
         peaks: dict[int, list[float]] = {1: [], 2: []}
         for repeat in range(args.import_repeats):
-            for jobs in ((1, 2) if repeat % 2 == 0 else (2, 1)):
+            for jobs in (1, 2) if repeat % 2 == 0 else (2, 1):
                 seconds, peak = run_import_child(jobs, folder)
                 times[jobs].append(seconds)
                 peaks[jobs].append(peak)

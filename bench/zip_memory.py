@@ -126,8 +126,13 @@ def build(folder: Path, photos: int, megabytes: float) -> int:
     with app.app_context():
         db.create_all()
         event = catalog.create_event(
-            db.session, slug="bench", title="Bench", starts_on="2024-05-07", ends_on="2024-05-07",
-            timezone="Europe/Brussels", actor=SYSTEM,
+            db.session,
+            slug="bench",
+            title="Bench",
+            starts_on="2024-05-07",
+            ends_on="2024-05-07",
+            timezone="Europe/Brussels",
+            actor=SYSTEM,
         )
         album = albums.create_album(
             db.session, event=event, slug=ALBUM, title="Bench", original_downloads=OriginalDownloads.exact, actor=SYSTEM
@@ -141,14 +146,25 @@ def build(folder: Path, photos: int, megabytes: float) -> int:
             web_key = derivative_key(sha, 400, "jpeg")
             storage.put(web_key, io.BytesIO(small), sha256=sha256_hex(small), content_type="image/jpeg")
             photo = Photo(
-                album_id=album.id, sha256=sha, original_key=key, original_filename=f"IMG_{i:04d}.jpg",
-                content_type="image/jpeg", size=len(data), width=4000, height=3000,
-                taken_at=datetime(2024, 5, 7, 7, 0, tzinfo=UTC), taken_at_offset_minutes=120,
-                taken_at_source=TakenAtSource.exif_original, caption=f"Photo {i}", status=PhotoStatus.ready,
+                album_id=album.id,
+                sha256=sha,
+                original_key=key,
+                original_filename=f"IMG_{i:04d}.jpg",
+                content_type="image/jpeg",
+                size=len(data),
+                width=4000,
+                height=3000,
+                taken_at=datetime(2024, 5, 7, 7, 0, tzinfo=UTC),
+                taken_at_offset_minutes=120,
+                taken_at_source=TakenAtSource.exif_original,
+                caption=f"Photo {i}",
+                status=PhotoStatus.ready,
             )
             db.session.add(photo)
             db.session.flush()
-            db.session.add(Derivative(photo_id=photo.id, width=400, height=300, format="jpeg", key=web_key, size=len(small)))
+            db.session.add(
+                Derivative(photo_id=photo.id, width=400, height=300, format="jpeg", key=web_key, size=len(small))
+            )
             total += len(data)
         db.session.commit()
     return total

@@ -161,7 +161,9 @@ def _http_url(name: str, raw: str | None) -> str | None:
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # An origin's host[:port] as CSP source expressions allow it (optionally "*." first): nothing that
 # could end the directive (";", quotes, spaces) can get into the Content-Security-Policy header.
-_ORIGIN_HOST_RE = re.compile(r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?")
+_ORIGIN_HOST_RE = re.compile(
+    r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?"
+)
 
 
 def _is_ip(host: str) -> bool:
@@ -399,7 +401,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ) from None
 
     database_url = parse_database_url(_str(env, "GALLERY_DATABASE_URL") or f"sqlite:///{instance_path / 'gallery.db'}")
-    storage_url = parse_storage_url(_str(env, "GALLERY_STORAGE_URL") or (instance_path / "media").as_uri(), instance_path)
+    storage_url = parse_storage_url(
+        _str(env, "GALLERY_STORAGE_URL") or (instance_path / "media").as_uri(), instance_path
+    )
 
     checksum_mode = (_str(env, "GALLERY_S3_REQUEST_CHECKSUM") or "when_supported").lower()
     if checksum_mode not in S3_CHECKSUM_MODES:
@@ -446,7 +450,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_mb=_int(env, "GALLERY_MAX_UPLOAD_MB", 200, minimum=1, maximum=100_000),
         max_pixels=max_pixels,
         decode_budget_mp=_decode_budget_mp(env, max_pixels),
-        decode_wait_seconds=_float(env, "GALLERY_DECODE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, minimum=0.0, maximum=3600.0),
+        decode_wait_seconds=_float(
+            env, "GALLERY_DECODE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, minimum=0.0, maximum=3600.0
+        ),
         derivative_sizes=parse_sizes(_str(env, "GALLERY_DERIVATIVE_SIZES")),
         embed_allowed_origins=parse_origins(_str(env, "GALLERY_EMBED_ALLOWED_ORIGINS")),
         log_level=log_level,

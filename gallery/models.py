@@ -392,7 +392,9 @@ class ClockCorrection(Model):
 
     __tablename__ = "clock_corrections"
     __table_args__ = (
-        sa.UniqueConstraint("event_id", "camera_make", "camera_model", "camera_serial", name="uq_clock_corrections_camera"),
+        sa.UniqueConstraint(
+            "event_id", "camera_make", "camera_model", "camera_serial", name="uq_clock_corrections_camera"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

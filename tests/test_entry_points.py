@@ -20,7 +20,11 @@ def test_flask_entry_point_migrates_and_creates_an_event(tmp_path: Path) -> None
     def flask(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
 
     upgrade = flask("db", "upgrade")
@@ -42,7 +46,11 @@ def _flask(args: list[str], env_extra: dict[str, str], tmp_path: Path) -> subpro
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -58,8 +66,14 @@ def test_flask_cli_refuses_production_without_secret_key(tmp_path: Path) -> None
 def test_the_real_entry_point_says_what_is_missing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")}
     env.update({"GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_ENV": "production", "GALLERY_SECRET_KEY": "k" * 40})
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "gallery", "config"],
-                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "gallery", "config"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "Traceback" not in output, output
     assert "GALLERY_BASE_URL is required when GALLERY_ENV=production" in output

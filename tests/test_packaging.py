@@ -25,14 +25,30 @@ ROOT = Path(__file__).resolve().parents[1]
 ALBUM = "ecc-2024-photo-report"
 REDIS_DB = 12  # other suites use 14 and 15
 # Commands `gallery --help` must list: Flask's, Flask-Migrate's, and the gallery group's at top level.
-COMMANDS = ("db", "run", "shell", "routes", "create-user", "create-token", "create-event", "create-album",
-            "import", "demo", "verify", "gc", "export", "import-bag", "storage-check", "config", "gallery")
+COMMANDS = (
+    "db",
+    "run",
+    "shell",
+    "routes",
+    "create-user",
+    "create-token",
+    "create-event",
+    "create-album",
+    "import",
+    "demo",
+    "verify",
+    "gc",
+    "export",
+    "import-bag",
+    "storage-check",
+    "config",
+    "gallery",
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without anything that points at the checkout or its settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GALLERY_", "FLASK_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GALLERY_", "FLASK_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(GALLERY_LOG_LEVEL="WARNING", **extra)
     return env
 
@@ -49,8 +65,9 @@ def test_gallery_offers_create_app_lazily() -> None:
         "assert 'create_app' in dir(gallery)\n"
         "try:\n    gallery.no_such_name\nexcept AttributeError:\n    print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean_env(), capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
@@ -70,9 +87,22 @@ class Installed:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("package")
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir",
-         str(base / "wheelhouse"), str(ROOT)],
-        cwd=base, env=clean_env(), capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(base / "wheelhouse"),
+            str(ROOT),
+        ],
+        cwd=base,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = (base / "wheelhouse").glob("gallery-*.whl")
@@ -80,24 +110,34 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, timeout=60,
-    ).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+    )
     # The dependencies come from this test's own environment (installing them from the registry
     # on every run is slow); the package itself comes only from the wheel.
     deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site / "_gallery_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
     install = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
-        cwd=base, env=clean_env(), capture_output=True, text=True, timeout=300,
+        cwd=base,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     return Installed(wheel=wheel, venv=venv, python=python, gallery=venv / "bin" / "gallery", site=site)
 
 
-def run_in(folder: Path, installed: Installed, *args: str, env: dict[str, str] | None = None,
-           timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def run_in(
+    folder: Path, installed: Installed, *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     env = env or clean_env()
     env["PATH"] = f"{installed.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(list(args), cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
@@ -111,8 +151,9 @@ def test_wheel_holds_templates_static_vendor_catalogues_and_migrations(installed
         entry_points = next(wheel.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
 
     def files(folder: Path) -> set[str]:
-        return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts}
+        return {
+            p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        }
 
     templates = files(ROOT / "templates")
     assert len(templates) >= 30
@@ -120,11 +161,17 @@ def test_wheel_holds_templates_static_vendor_catalogues_and_migrations(installed
     static = files(ROOT / "gallery" / "static")
     assert any(s.startswith("vendor/") for s in static), "run `make assets` first"
     assert {f"gallery/static/{s}" for s in static} <= names
-    for vendor in ("photoswipe/photoswipe-lightbox.esm.js", "photoswipe/photoswipe.esm.js",
-                   "photoswipe/photoswipe.css", "justified-layout/justified-layout.esm.js"):
+    for vendor in (
+        "photoswipe/photoswipe-lightbox.esm.js",
+        "photoswipe/photoswipe.esm.js",
+        "photoswipe/photoswipe.css",
+        "justified-layout/justified-layout.esm.js",
+    ):
         assert f"gallery/static/vendor/{vendor}" in names
-    catalogues = {p.relative_to(ROOT).with_suffix(".mo").as_posix()
-                  for p in (ROOT / "gallery" / "translations").glob("*/LC_MESSAGES/*.po")}
+    catalogues = {
+        p.relative_to(ROOT).with_suffix(".mo").as_posix()
+        for p in (ROOT / "gallery" / "translations").glob("*/LC_MESSAGES/*.po")
+    }
     assert "gallery/translations/pl/LC_MESSAGES/messages.mo" in catalogues
     assert catalogues <= names
     migrations = {f"gallery/migrations/{m}" for m in files(ROOT / "gallery" / "migrations")}
@@ -137,8 +184,13 @@ def test_wheel_holds_templates_static_vendor_catalogues_and_migrations(installed
 
 @pytest.mark.slow
 def test_gallery_is_imported_from_the_fresh_venv(installed: Installed, tmp_path: Path) -> None:
-    result = run_in(tmp_path, installed, str(installed.python), "-c",
-                    "import gallery, gallery.app; print(gallery.__file__); print(gallery.app.template_folder())")
+    result = run_in(
+        tmp_path,
+        installed,
+        str(installed.python),
+        "-c",
+        "import gallery, gallery.app; print(gallery.__file__); print(gallery.app.template_folder())",
+    )
     assert result.returncode == 0, result.stderr
     module, templates = result.stdout.split()
     assert Path(module) == installed.site / "gallery" / "__init__.py"
@@ -175,8 +227,9 @@ def serve(installed: Installed) -> Iterator:
         env = clean_env()
         env["PATH"] = f"{installed.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         log = open(folder / f"server-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
-        process = subprocess.Popen([a.replace("{port}", str(port)) for a in args], cwd=folder, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [a.replace("{port}", str(port)) for a in args], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         started.append(process)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -218,8 +271,7 @@ def assert_serves_the_demo(base: str) -> None:
 
 
 @pytest.mark.slow
-def test_installed_gallery_migrates_loads_the_demo_and_serves_it(installed: Installed, tmp_path: Path,
-                                                                 serve) -> None:
+def test_installed_gallery_migrates_loads_the_demo_and_serves_it(installed: Installed, tmp_path: Path, serve) -> None:
     site = tmp_path / "site"
     site.mkdir()
     upgrade = run_in(site, installed, "gallery", "db", "upgrade")
@@ -235,8 +287,19 @@ def test_installed_gallery_migrates_loads_the_demo_and_serves_it(installed: Inst
     assert again.returncode == 0 and "already loaded" in again.stdout, again.stderr
 
     assert_serves_the_demo(serve(site, "gallery", "run", "--host", "127.0.0.1", "--port", "{port}"))
-    assert_serves_the_demo(serve(site, str(installed.python), "-m", "gunicorn", "--workers", "1",
-                                 "--bind", "127.0.0.1:{port}", "gallery:create_app()"))
+    assert_serves_the_demo(
+        serve(
+            site,
+            str(installed.python),
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--bind",
+            "127.0.0.1:{port}",
+            "gallery:create_app()",
+        )
+    )
 
 
 def redis_up() -> bool:
@@ -267,9 +330,24 @@ def test_installed_celery_worker_makes_the_demo_derivatives(installed: Installed
     assert statuses() == {"processing": 12}  # queued, not made in-process
     env["PATH"] = f"{installed.venv / 'bin'}{os.pathsep}{env['PATH']}"
     worker = subprocess.Popen(
-        [str(installed.python), "-m", "celery", "-A", "gallery.worker", "worker", "--pool", "solo",
-         "-Q", "gallery", "-l", "WARNING"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(installed.python),
+            "-m",
+            "celery",
+            "-A",
+            "gallery.worker",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            "gallery",
+            "-l",
+            "WARNING",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 180
@@ -296,9 +374,22 @@ def test_wheel_build_without_vendor_files_fails_clearly(tmp_path: Path) -> None:
     for folder in ("gallery", "templates", "scripts"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir",
-         str(tmp_path / "wheelhouse"), str(source)],
-        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path / "wheelhouse"),
+            str(source),
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = build.stdout + build.stderr
     assert build.returncode != 0, output

@@ -31,8 +31,12 @@ def login_attempt(client: FlaskClient, email: str, forwarded_for: str | None, pa
     """One login POST arriving through the proxy; returns the status."""
     token = csrf_from(client.get("/login", environ_base={"REMOTE_ADDR": PROXY}).get_data(as_text=True))
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                           environ_base={"REMOTE_ADDR": PROXY}, headers=headers)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": PROXY},
+        headers=headers,
+    )
     return response.status_code
 
 
@@ -102,9 +106,24 @@ def gunicorn_with_two_workers(tmp_path: Path, storage_url: str) -> Iterator[tupl
     )
     port = _free_port()
     child = Child(
-        [sys.executable, "-m", "gunicorn", "-c", "python:gallery.http.ratelimit", "-w", "2", "--worker-class", "sync",
-         "-b", f"127.0.0.1:{port}", "--access-logfile", "-", "--access-logformat", "access pid=%(p)s %(m)s %(U)s %(s)s",
-         "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:gallery.http.ratelimit",
+            "-w",
+            "2",
+            "--worker-class",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            "access pid=%(p)s %(m)s %(U)s %(s)s",
+            "wsgi:app",
+        ],
         env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -133,14 +152,20 @@ def _failed_logins(base: str, email: str, count: int) -> list[int]:
     token = csrf_from(browser.get(f"{base}/login", timeout=10).text)
     statuses = []
     for _ in range(count):
-        response = browser.post(f"{base}/login", data={"email": email, "password": "wrong password", "csrf_token": token},
-                                timeout=10, allow_redirects=False)
+        response = browser.post(
+            f"{base}/login",
+            data={"email": email, "password": "wrong password", "csrf_token": token},
+            timeout=10,
+            allow_redirects=False,
+        )
         statuses.append(response.status_code)
     return statuses
 
 
 def _login_pids(child: Child) -> set[str]:
-    return {line.split("pid=", 1)[1].split()[0] for line in child.lines if "access pid=" in line and " POST /login " in line}
+    return {
+        line.split("pid=", 1)[1].split()[0] for line in child.lines if "access pid=" in line and " POST /login " in line
+    }
 
 
 def test_workers_without_a_shared_store_warn_at_start(tmp_path: Path) -> None:

@@ -117,11 +117,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/logout", "POST"): Case(everyone(302), form={}, location=dict.fromkeys(ROLES, "/")),
     # --- management area ---------------------------------------------------------------------
     ("/manage/", "GET"): Case(staff(302, 200, 200, 200), location={"anonymous": MANAGE_LOGIN}),
-    ("/manage/audit", "GET"): Case(
-        staff(302, 403, 403, 200), location={"anonymous": "/login?next=%2Fmanage%2Faudit"}
-    ),
+    ("/manage/audit", "GET"): Case(staff(302, 403, 403, 200), location={"anonymous": "/login?next=%2Fmanage%2Faudit"}),
     ("/manage/albums/<album>/upload", "GET"): Case(
-        staff(302, 200, 200, 200), path="/manage/albums/matrix-public/upload",
+        staff(302, 200, 200, 200),
+        path="/manage/albums/matrix-public/upload",
         location={"anonymous": "/login?next=%2Fmanage%2Falbums%2Fmatrix-public%2Fupload"},
     ),
     ("/manage/albums/<album>/upload", "POST"): Case(
@@ -131,17 +130,24 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/manage/events", "GET"): Case(EDITORS_PAGE, location={"anonymous": "/login?next=%2Fmanage%2Fevents"}),
     ("/manage/events/new", "GET"): Case(EDITORS_PAGE),
     ("/manage/events/new", "POST"): Case(
-        EDITORS_POST, form={"title": "Matrix UI event", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
-                            "timezone": "Europe/Brussels"},
+        EDITORS_POST,
+        form={
+            "title": "Matrix UI event",
+            "starts_on": "2024-05-07",
+            "ends_on": "2024-05-08",
+            "timezone": "Europe/Brussels",
+        },
     ),
     ("/manage/events/<event>/edit", "GET"): Case(EDITORS_PAGE, path=f"/manage/events/{MATRIX_EVENT}/edit"),
     ("/manage/events/<event>/edit", "POST"): Case(
-        EDITORS_POST, path=f"/manage/events/{MATRIX_EVENT}/edit",
+        EDITORS_POST,
+        path=f"/manage/events/{MATRIX_EVENT}/edit",
         form={"title": "Matrix", "starts_on": "2024-05-07", "ends_on": "2024-05-08", "timezone": "Europe/Brussels"},
     ),
     ("/manage/events/<event>/albums/new", "GET"): Case(EDITORS_PAGE, path=f"/manage/events/{MATRIX_EVENT}/albums/new"),
     ("/manage/events/<event>/albums/new", "POST"): Case(
-        EDITORS_POST, path=f"/manage/events/{MATRIX_EVENT}/albums/new",
+        EDITORS_POST,
+        path=f"/manage/events/{MATRIX_EVENT}/albums/new",
         form={"title": "Matrix UI album", "visibility": "public"},
     ),
     ("/manage/events/<event>/clock", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/clock"),
@@ -151,22 +157,30 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/manage/events/<event>/reports", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/reports"),
     ("/manage/events/<event>/reports/new", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/reports/new"),
     ("/manage/events/<event>/reports/new", "POST"): Case(
-        EDITORS_POST, path="/manage/events/matrix-hidden/reports/new",
+        EDITORS_POST,
+        path="/manage/events/matrix-hidden/reports/new",
         form={"title": "Matrix report {role}", "language": "en", "status": "draft", "body": "Hello."},
     ),
     ("/manage/events/<event>/reports/<report>/edit", "GET"): Case(
         EDITORS_PAGE, path="/manage/events/matrix-hidden/reports/draft-report/edit"
     ),
     ("/manage/events/<event>/reports/<report>/edit", "POST"): Case(
-        EDITORS_POST, path="/manage/events/matrix-hidden/reports/draft-report/edit",
+        EDITORS_POST,
+        path="/manage/events/matrix-hidden/reports/draft-report/edit",
         form={"title": "Draft", "language": "en", "status": "draft", "body": "Not yet."},  # stays a draft
     ),
     ("/manage/reports/preview", "POST"): Case(staff(302, 403, 200, 200), form={"body": "# Matrix"}),
     ("/manage/albums/<album>/edit", "GET"): Case(EDITORS_PAGE, path="/manage/albums/matrix-public/edit"),
     ("/manage/albums/<album>/edit", "POST"): Case(
-        EDITORS_POST, path="/manage/albums/matrix-public/edit",
-        form={"title": "Public", "visibility": "public", "sort_mode": "capture_time", "original_downloads": "off",
-              "cover_photo_id": ""},
+        EDITORS_POST,
+        path="/manage/albums/matrix-public/edit",
+        form={
+            "title": "Public",
+            "visibility": "public",
+            "sort_mode": "capture_time",
+            "original_downloads": "off",
+            "cover_photo_id": "",
+        },
     ),
     ("/manage/albums/<album>/share-link", "POST"): Case(
         EDITORS_POST, path="/manage/albums/matrix-public/share-link", form={}
@@ -180,18 +194,21 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # {public_photo} was uploaded by the editor: not the photographer's to caption
     ("/manage/albums/<album>/photos", "POST"): Case(
-        EDITORS_POST, path="/manage/albums/matrix-public/photos",
+        EDITORS_POST,
+        path="/manage/albums/matrix-public/photos",
         form={"photo": "{public_photo}", "caption-{public_photo}": "Matrix grid caption ({role})"},
     ),
     ("/manage/photos/<int:photo_id>", "POST"): Case(
         EDITORS_POST, path="/manage/photos/{public_photo}", form={"caption": "Matrix caption ({role})"}
     ),
     ("/manage/albums/<album>/photos/credit", "POST"): Case(
-        EDITORS_POST, path="/manage/albums/matrix-public/photos/credit",
+        EDITORS_POST,
+        path="/manage/albums/matrix-public/photos/credit",
         form={"selected": "{public_photo}", "bulk_credit": "Matrix credit"},
     ),
     ("/manage/albums/<album>/photos/move", "POST"): Case(
-        EDITORS_POST, path="/manage/albums/matrix-public/photos/move",
+        EDITORS_POST,
+        path="/manage/albums/matrix-public/photos/move",
         form={"selected": "{bulk_move_{role}}", "target": "matrix-other"},
     ),
     ("/manage/albums/<album>/photos/delete", "POST"): Case(
@@ -205,20 +222,29 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/openapi.json", "GET"): Case(everyone(200)),
     ("/api/v1/events", "POST"): Case(
         staff(401, 403, 201, 201),
-        json={"title": "Matrix Conference", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
-              "timezone": "Europe/Brussels", "location": "Brussels"},
+        json={
+            "title": "Matrix Conference",
+            "starts_on": "2024-05-07",
+            "ends_on": "2024-05-08",
+            "timezone": "Europe/Brussels",
+            "location": "Brussels",
+        },
     ),
     ("/api/v1/events/<event>/albums", "POST"): Case(
-        staff(401, 403, 201, 201), path=f"/api/v1/events/{MATRIX_EVENT}/albums",
+        staff(401, 403, 201, 201),
+        path=f"/api/v1/events/{MATRIX_EVENT}/albums",
         json={"title": "Matrix album", "visibility": "unlisted"},
     ),
     ("/api/v1/albums/<album>", "GET"): Case(STAFF_ONLY, path="/api/v1/albums/matrix-private"),
     ("/api/v1/albums/<album>/photos", "POST"): Case(
         staff(401, 201, 201, 201), path="/api/v1/albums/matrix-public/photos", upload="file"
     ),
-    ("/api/v1/events/<event>/cameras", "GET"): Case(staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/cameras"),
+    ("/api/v1/events/<event>/cameras", "GET"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/cameras"
+    ),
     ("/api/v1/events/<event>/clock-corrections", "POST"): Case(
-        staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/clock-corrections",
+        staff(401, 403, 200, 200),
+        path="/api/v1/events/matrix-hidden/clock-corrections",
         json={"model": "Matrix Cam", "offset_seconds": 60, "preview": True},
     ),
     ("/api/v1/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path="/api/v1/photos/{private_photo}"),
@@ -244,7 +270,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/albums/<album>/photos", "GET"): Case(STAFF_ONLY, path="/api/v1/albums/matrix-private/photos"),
     ("/api/v1/events/<event>/reports", "GET"): Case(STAFF_ONLY, path="/api/v1/events/matrix-hidden/reports"),
     ("/api/v1/events/<event>/reports", "POST"): Case(
-        staff(401, 403, 201, 201), path=f"/api/v1/events/{MATRIX_EVENT}/reports",
+        staff(401, 403, 201, 201),
+        path=f"/api/v1/events/{MATRIX_EVENT}/reports",
         json={"title": "Matrix report", "language": "en", "body": "Hello."},
     ),
     # a draft: photographers read published reports only
@@ -252,7 +279,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         STAFF_ONLY, path="/api/v1/events/matrix-hidden/reports/draft-report"
     ),
     ("/api/v1/events/<event>/reports/<report>", "PATCH"): Case(
-        staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/reports/draft-report",
+        staff(401, 403, 200, 200),
+        path="/api/v1/events/matrix-hidden/reports/draft-report",
         json={"body": "Not yet, still."},  # stays a draft
     ),
     ("/api/v1/events/<event>/reports/<report>", "DELETE"): Case(
@@ -312,8 +340,13 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
     """Albums, photos (through the real upload API) and a draft report for the matrix."""
     with app.app_context():
         hidden = catalog.create_event(
-            db.session, slug="matrix-hidden", title="Hidden", starts_on="2024-05-07", ends_on="2024-05-08",
-            timezone="Europe/Brussels", actor=SYSTEM,
+            db.session,
+            slug="matrix-hidden",
+            title="Hidden",
+            starts_on="2024-05-07",
+            ends_on="2024-05-08",
+            timezone="Europe/Brussels",
+            actor=SYSTEM,
         )
         event = catalog.get_event(db.session, MATRIX_EVENT)
         albums.create_album(db.session, event=event, slug="matrix-public", title="Public", actor=SYSTEM)
@@ -321,20 +354,37 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         albums.create_album(
             db.session, event=hidden, slug="matrix-private", title="Private", visibility="private", actor=SYSTEM
         )
-        db.session.add(Report(event_id=hidden.id, slug="draft-report", title="Draft", language="en",
-                              body="Not yet.", status=ReportStatus.draft))
+        db.session.add(
+            Report(
+                event_id=hidden.id,
+                slug="draft-report",
+                title="Draft",
+                language="en",
+                body="Not yet.",
+                status=ReportStatus.draft,
+            )
+        )
         for role in ("editor", "admin"):  # for the API's deletes: an empty event, an empty album, a report
             catalog.create_event(
-                db.session, slug=f"matrix-empty-{role}", title="Empty", starts_on="2024-05-07", ends_on="2024-05-07",
-                timezone="Europe/Brussels", actor=SYSTEM,
+                db.session,
+                slug=f"matrix-empty-{role}",
+                title="Empty",
+                starts_on="2024-05-07",
+                ends_on="2024-05-07",
+                timezone="Europe/Brussels",
+                actor=SYSTEM,
             )
             albums.create_album(db.session, event=event, slug=f"matrix-empty-{role}", title="Empty", actor=SYSTEM)
             db.session.add(Report(event_id=event.id, slug=f"matrix-report-{role}", title="Report", language="en"))
         db.session.commit()
     client = app.test_client()
     ids: dict[str, str] = {}
-    targets = {"private_photo": "matrix-private", "public_photo": "matrix-public",
-               "delete_target_editor": "matrix-public", "delete_target_admin": "matrix-public"}
+    targets = {
+        "private_photo": "matrix-private",
+        "public_photo": "matrix-public",
+        "delete_target_editor": "matrix-public",
+        "delete_target_admin": "matrix-public",
+    }
     for action in ("bulk_move", "bulk_delete", "bulk_restore"):  # the management area's bulk actions
         targets.update({f"{action}_editor": "matrix-public", f"{action}_admin": "matrix-public"})
     for seed, (name, album) in enumerate(targets.items(), start=1000):
@@ -390,8 +440,13 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         tokens = {name: make_token(user) for name, user in users.items()}
         emails = {name: user.email for name, user in users.items()}
         catalog.create_event(
-            db.session, slug=MATRIX_EVENT, title="Matrix", starts_on="2024-05-07", ends_on="2024-05-08",
-            timezone="Europe/Brussels", actor=SYSTEM,
+            db.session,
+            slug=MATRIX_EVENT,
+            title="Matrix",
+            starts_on="2024-05-07",
+            ends_on="2024-05-08",
+            timezone="Europe/Brussels",
+            actor=SYSTEM,
         )
         db.session.commit()
     ids = _populate(app, tokens)
@@ -449,6 +504,7 @@ def call(world: MatrixWorld, rule: str, method: str, case: Case, role: str) -> T
     if case.json is not None:
         kwargs["json"] = case.json
     if case.form is not None:
+
         def fill(text: str) -> str:
             return text.replace("{role}", role).format(**world.ids)
 
@@ -505,7 +561,8 @@ def test_management_views_all_declare_a_permission(tmp_path: Path) -> None:
     """The management area is protected by the one mechanism (@requires), not by ad-hoc ifs."""
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'routes.db'}")
     unprotected = [
-        endpoint for endpoint, view in app.view_functions.items()
+        endpoint
+        for endpoint, view in app.view_functions.items()
         if endpoint.startswith("manage.") and not isinstance(getattr(view, "required_permission", None), Permission)
     ]
     assert unprotected == []
@@ -568,7 +625,11 @@ def test_inactive_user_cannot_log_in(client: FlaskClient, users: dict[str, User]
     page = client.get("/login")
     response = client.post(
         "/login",
-        data={"email": users["editor"].email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
+        data={
+            "email": users["editor"].email,
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
     )
     assert response.status_code == 401
     assert client.get("/manage/").status_code == 302
@@ -589,7 +650,9 @@ def test_inactive_user_cannot_use_tokens(client: FlaskClient, users: dict[str, U
     assert post_event(client, tokens["admin"]).status_code == 401
 
 
-def test_role_change_takes_effect_immediately(client: FlaskClient, users: dict[str, User], tokens: dict[str, str]) -> None:
+def test_role_change_takes_effect_immediately(
+    client: FlaskClient, users: dict[str, User], tokens: dict[str, str]
+) -> None:
     login(client, users["admin"].email)
     assert client.get("/manage/audit").status_code == 200
     users["admin"].role = Role.photographer
@@ -608,7 +671,11 @@ def test_login_sends_the_user_back_to_next(client: FlaskClient, users: dict[str,
     page = client.get("/login?next=/manage/audit")
     response = client.post(
         "/login?next=/manage/audit",
-        data={"email": users["admin"].email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
+        data={
+            "email": users["admin"].email,
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/manage/audit"

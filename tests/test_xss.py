@@ -48,7 +48,9 @@ def exif_jpeg() -> bytes:
 
 def assert_inert(name: str, html: str) -> None:
     found = DANGEROUS.search(html)
-    assert found is None, f"{name}: live markup {found.group(0)!r} in {html[max(0, found.start() - 80):found.end() + 80]!r}"
+    assert found is None, (
+        f"{name}: live markup {found.group(0)!r} in {html[max(0, found.start() - 80) : found.end() + 80]!r}"
+    )
 
 
 def test_payloads_render_inert_everywhere(app, client, tokens, users):
@@ -138,7 +140,11 @@ def test_payloads_render_inert_everywhere(app, client, tokens, users):
         assert_inert(name, body)
         if name in ("album", "photo"):
             # Alt and title attributes carry the escaped text, not markup.
-            assert "&lt;img src=x onerror=alert(1)&gt;" in body or "&#34;&gt;&lt;img" in body or "&quot;&gt;&lt;img" in body
+            assert (
+                "&lt;img src=x onerror=alert(1)&gt;" in body
+                or "&#34;&gt;&lt;img" in body
+                or "&quot;&gt;&lt;img" in body
+            )
         if name == "report":
             assert "<iframe" not in body and "evil.example" not in body
 

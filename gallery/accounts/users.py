@@ -32,6 +32,7 @@ def _dummy_hash() -> str:
         _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
     return _DUMMY_HASH
 
+
 TOKEN_PREFIX = "gal_"
 
 
@@ -115,8 +116,13 @@ def set_password(session: Session, *, user: User, password: str, actor: Actor) -
     """Give ``user`` a new password and end all their sessions and API tokens (the caller commits)."""
     user.password_hash = hash_password(password, user_inputs(user.email, user.name))
     ended = Ended(*sessions.end_all(session, user))
-    record(session, "user.password_change", actor=actor, obj=user,
-           details={"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens})
+    record(
+        session,
+        "user.password_change",
+        actor=actor,
+        obj=user,
+        details={"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens},
+    )
     return ended
 
 
@@ -128,8 +134,13 @@ def set_active(session: Session, *, user: User, active: bool, actor: Actor) -> E
         ended = Ended(*sessions.end_all(session, user))
     if user.active != active:
         user.active = active
-        record(session, "user.activate" if active else "user.deactivate", actor=actor, obj=user,
-               details={"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens})
+        record(
+            session,
+            "user.activate" if active else "user.deactivate",
+            actor=actor,
+            obj=user,
+            details={"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens},
+        )
     return ended
 
 

@@ -40,6 +40,8 @@ def create_event(data: dict[str, Any]) -> tuple[Event, int, dict[str, str]]:
         (422, "invalid field"))  # fmt: skip
 def create_album(data: dict[str, Any], event: str) -> tuple[Album, int, dict[str, str]]:
     """Create an album in an event"""
-    album = albums.create_album(context.db_session(), event=catalog.get_event(context.db_session(), event), **data, actor=current_actor())
+    album = albums.create_album(
+        context.db_session(), event=catalog.get_event(context.db_session(), event), **data, actor=current_actor()
+    )
     context.db_session().commit()
     return album, 201, {"Location": external_url("web.album", album=album.slug)}

@@ -71,7 +71,9 @@ def update_report(changes: dict[str, Any], event: str, report: str) -> Report:
 
     Publishing it the first time sets `published_at`; `albums` replaces the linked albums."""
     found = reports.get_report(context.db_session(), catalog.get_event(context.db_session(), event), report)
-    reports.update_report(context.db_session(), found, album_slugs=changes.pop("albums", None), **changes, actor=current_actor())
+    reports.update_report(
+        context.db_session(), found, album_slugs=changes.pop("albums", None), **changes, actor=current_actor()
+    )
     context.db_session().commit()
     return found
 

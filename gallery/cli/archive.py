@@ -268,7 +268,9 @@ def export_album(album_slug: str, out: Path, organization: str, overwrite: bool)
     they carry), data/metadata.json with every field, manifests and bag-info.txt."""
     album = albums.get_album(context.db_session(), album_slug)
     count = (
-        context.db_session().scalar(select(func.count(Photo.id)).where(Photo.album_id == album.id, Photo.deleted_at.is_(None)))
+        context.db_session().scalar(
+            select(func.count(Photo.id)).where(Photo.album_id == album.id, Photo.deleted_at.is_(None))
+        )
         or 0
     )
     with click.progressbar(length=count, label="exporting", show_pos=True, file=sys.stderr) as bar:
@@ -312,7 +314,13 @@ def import_bag(bag_path: Path, event_slug: str | None, album_slug: str | None) -
         click.echo(f"warning: {warning}", err=True)
     with click.progressbar(length=len(bag.photos), label="storing originals", show_pos=True, file=sys.stderr) as bar:
         result = bag_import.import_bag(
-            context.db_session(), storage, bag, event_slug=event_slug, album_slug=album_slug, actor=SYSTEM, on_photo=bar.update
+            context.db_session(),
+            storage,
+            bag,
+            event_slug=event_slug,
+            album_slug=album_slug,
+            actor=SYSTEM,
+            on_photo=bar.update,
         )
     album_slug_done = result.album.slug
     event_slug_done = result.event.slug

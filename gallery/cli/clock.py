@@ -28,7 +28,9 @@ def clock_correct(event_slug: str, make: str, model: str, serial: str, offset_te
     """Correct a camera's clock for an event: capture times are recomputed and
     albums re-sort; the original EXIF values are kept."""
     event = catalog.get_event(context.db_session(), event_slug)
-    camera = clock.resolve_camera(context.db_session(), event, clock.Camera(make.strip(), model.strip(), serial.strip()))
+    camera = clock.resolve_camera(
+        context.db_session(), event, clock.Camera(make.strip(), model.strip(), serial.strip())
+    )
     total = clock.parse_offset(offset_text)
     changes = clock.preview(context.db_session(), event, camera, total)
     if not changes:

@@ -78,6 +78,8 @@ def make_derivatives(
     with click.progressbar(photo_ids, label=label, show_pos=True, file=sys.stderr) as made:
         for photo_id in made:
             statuses[
-                process.process_photo(context.db_session(), storage, photo_id, sizes=wanted, max_pixels=settings.max_pixels)
+                process.process_photo(
+                    context.db_session(), storage, photo_id, sizes=wanted, max_pixels=settings.max_pixels
+                )
             ] += 1
     return statuses

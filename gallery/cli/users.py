@@ -25,7 +25,9 @@ from gallery.models import Role, User
 def create_user(email: str, role: str, name: str, password_stdin: bool, no_password: bool) -> None:
     """Create a user account."""
     password = None if no_password else read_password(password_stdin)
-    user = accounts.create_user(context.db_session(), email=email, role=role, password=password, name=name, actor=SYSTEM)
+    user = accounts.create_user(
+        context.db_session(), email=email, role=role, password=password, name=name, actor=SYSTEM
+    )
     context.db_session().commit()
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
 

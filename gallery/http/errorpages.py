@@ -157,7 +157,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error rid=%s", g.get("request_id"))
-        message = _("An unexpected error occurred. It has been logged with request id %(rid)s.", rid=g.get("request_id"))
+        message = _(
+            "An unexpected error occurred. It has been logged with request id %(rid)s.", rid=g.get("request_id")
+        )
         if wants_json():
             return _json(500, "internal_error", message)
         return _page(500, _("Something went wrong"), message)

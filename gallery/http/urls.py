@@ -31,7 +31,7 @@ def absolute(url: str) -> str:
         return url
     root = request.script_root if has_request_context() else ""
     if root and (url == root or url.startswith(root + "/")):
-        url = url[len(root):]
+        url = url[len(root) :]
     return site_url() + "/" + url.lstrip("/")
 
 
@@ -51,5 +51,5 @@ def site_path(url: str) -> str | None:
     if prefix:
         if path != prefix and not path.startswith(prefix + "/"):
             return None
-        path = path[len(prefix):] or "/"
+        path = path[len(prefix) :] or "/"
     return path

@@ -42,9 +42,11 @@ def events() -> str:
     for album in albums:
         by_event.setdefault(album.event_id, []).append(album)
     photo_counts = dict(
-        context.db_session().execute(
+        context.db_session()
+        .execute(
             select(Photo.album_id, func.count(Photo.id)).where(Photo.deleted_at.is_(None)).group_by(Photo.album_id)
-        ).all()
+        )
+        .all()
     )
     report_counts = dict(
         context.db_session().execute(select(Report.event_id, func.count(Report.id)).group_by(Report.event_id)).all()
@@ -102,8 +104,7 @@ def event_edit(event: str) -> Response | tuple[str, int]:
             if result.recomputed_photos:
                 flash(
                     ngettext(
-                        "The capture time of %(num)d photo taken without a time zone "
-                        "was re-read in the new time zone.",
+                        "The capture time of %(num)d photo taken without a time zone was re-read in the new time zone.",
                         "The capture times of %(num)d photos taken without a time zone "
                         "were re-read in the new time zone.",
                         result.recomputed_photos,

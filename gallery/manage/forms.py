@@ -35,7 +35,9 @@ SORT_CHOICES = [
 ]
 DOWNLOAD_CHOICES = [
     SelectChoice("off", _l("Off: visitors cannot download originals")),
-    SelectChoice("without_location", _l("Originals without location data (GPS and place names removed, not re-encoded)")),
+    SelectChoice(
+        "without_location", _l("Originals without location data (GPS and place names removed, not re-encoded)")
+    ),
     SelectChoice("exact", _l("Exact originals, including location data (GPS)")),
 ]
 LANGUAGE_CHOICES = [SelectChoice("pl", "Polski"), SelectChoice("en", "English")]

@@ -213,7 +213,10 @@ def photo_save(photo_id: int) -> Response | tuple[Response, int]:
     message = _("Saved") if saved else _("No changes")
     if wants_json():
         return jsonify({"id": photo.id, "saved": saved, "message": message, **{f: getattr(photo, f) for f in FIELDS}})
-    flash(_("Photo %(name)s saved.", name=photo.original_filename) if saved else _("Nothing to save: no changes."), "success")
+    flash(
+        _("Photo %(name)s saved.", name=photo.original_filename) if saved else _("Nothing to save: no changes."),
+        "success",
+    )
     return redirect(url_for("manage.album_photos", album=photo.album.slug, _anchor=f"photo-{photo.id}"))
 
 
@@ -239,10 +242,14 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
     try:
         selected = _selected(found)
         if action == "credit":
-            changed = editing.set_credit(context.db_session(), selected, request.form.get("bulk_credit", ""), actor=actor)
-            message = ngettext(
-                "Credit set on %(num)d photo.", "Credit set on %(num)d photos.", len(selected)
-            ) + " " + ngettext("(%(num)d changed)", "(%(num)d changed)", changed)
+            changed = editing.set_credit(
+                context.db_session(), selected, request.form.get("bulk_credit", ""), actor=actor
+            )
+            message = (
+                ngettext("Credit set on %(num)d photo.", "Credit set on %(num)d photos.", len(selected))
+                + " "
+                + ngettext("(%(num)d changed)", "(%(num)d changed)", changed)
+            )
             flash(message, "success")
         elif action == "move":
             slug = (request.form.get("target") or "").strip()
@@ -254,8 +261,10 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
             result = editing.move_photos(context.db_session(), selected, target, actor=actor)
             flash(
                 ngettext(
-                    "Moved %(num)d photo to “%(title)s”.", "Moved %(num)d photos to “%(title)s”.",
-                    len(result.moved), title=target.title,
+                    "Moved %(num)d photo to “%(title)s”.",
+                    "Moved %(num)d photos to “%(title)s”.",
+                    len(result.moved),
+                    title=target.title,
                 ),
                 "success",
             )
@@ -265,7 +274,9 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
                     ngettext(
                         "Skipped %(num)d photo that “%(title)s” already has (the same file): %(names)s.",
                         "Skipped %(num)d photos that “%(title)s” already has (the same files): %(names)s.",
-                        len(result.duplicates), title=target.title, names=names,
+                        len(result.duplicates),
+                        title=target.title,
+                        names=names,
                     ),
                     "warning",
                 )
@@ -275,7 +286,8 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
                 ngettext(
                     "Deleted %(num)d photo. It stays in the album's bin for %(days)d days and can be restored there.",
                     "Deleted %(num)d photos. They stay in the album's bin for %(days)d days and can be restored there.",
-                    count, days=deletion.RETENTION.days,
+                    count,
+                    days=deletion.RETENTION.days,
                 ),
                 "success",
             )

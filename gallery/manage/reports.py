@@ -30,7 +30,9 @@ def render_preview(body: str) -> Markup:
     sanitiser), with a placeholder where an ``[album slug]`` strip goes."""
     rendered = reports.render_report(body)
     slugs = rendered.album_slugs
-    albums = {a.slug: a for a in context.db_session().scalars(select(Album).where(Album.slug.in_(slugs)))} if slugs else {}
+    albums = (
+        {a.slug: a for a in context.db_session().scalars(select(Album).where(Album.slug.in_(slugs)))} if slugs else {}
+    )
     return Markup(render_template("manage/_report_preview.html", rendered=rendered, albums=albums))
 
 
@@ -49,7 +51,9 @@ def report_preview() -> Response | tuple[Response, int]:
 @requires(Permission.edit_content)
 def event_reports(event: str) -> str:
     found = catalog.get_event(context.db_session(), event)
-    return render_template("manage/reports.html", event=found, reports=report_service.event_reports(context.db_session(), found))
+    return render_template(
+        "manage/reports.html", event=found, reports=report_service.event_reports(context.db_session(), found)
+    )
 
 
 def _linked_album_ids(albums: list[Album]) -> list[int]:
@@ -67,7 +71,12 @@ def _linked_album_ids(albums: list[Album]) -> list[int]:
 
 
 def _render_report_form(
-    form: ReportForm, event: Event, report: Report | None, albums: list[Album], linked: list[int], status: int,
+    form: ReportForm,
+    event: Event,
+    report: Report | None,
+    albums: list[Album],
+    linked: list[int],
+    status: int,
     preview: Markup | None = None,
 ) -> tuple[str, int]:
     return (
@@ -107,7 +116,12 @@ def report_new(event: str) -> Response | tuple[str, int]:
     if form.validate_on_submit() and linked is not None:
         try:
             report = report_service.create_report(
-                context.db_session(), found, **form.values(), slug=form.slug.data or None, album_ids=linked, actor=current_actor()
+                context.db_session(),
+                found,
+                **form.values(),
+                slug=form.slug.data or None,
+                album_ids=linked,
+                actor=current_actor(),
             )
         except GalleryError as exc:
             context.db_session().rollback()
@@ -150,6 +164,8 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
             service_error(form, exc)
         else:
             context.db_session().commit()
-            flash(_("Report saved.") if changed else _("Nothing to save: no changes."), "success" if changed else "info")
+            flash(
+                _("Report saved.") if changed else _("Nothing to save: no changes."), "success" if changed else "info"
+            )
             return redirect(url_for("manage.report_edit", event=found_event.slug, report=found.slug))
     return _render_report_form(form, found_event, found, albums, linked or [], 422)

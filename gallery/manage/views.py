@@ -17,9 +17,11 @@ from gallery.models import Album, Event, Photo, User
 def dashboard() -> str:
     events = context.db_session().scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())).all()
     counts = dict(
-        context.db_session().execute(
+        context.db_session()
+        .execute(
             select(Photo.album_id, func.count(Photo.id)).where(Photo.deleted_at.is_(None)).group_by(Photo.album_id)
-        ).all()
+        )
+        .all()
     )
     albums = context.db_session().scalars(select(Album).order_by(Album.id)).all()
     by_event: dict[int, list[Album]] = {}
@@ -40,7 +42,9 @@ def audit_log() -> str:
     before_arg = (request.args.get("before") or "").strip()
     user_id = parse_int(user_arg, field="user", minimum=1) if user_arg else None
     before = parse_int(before_arg, field="before", minimum=1) if before_arg else None
-    page = audit.list_entries(context.db_session(), action=action, user_id=user_id, before=before, limit=AUDIT_PAGE_SIZE)
+    page = audit.list_entries(
+        context.db_session(), action=action, user_id=user_id, before=before, limit=AUDIT_PAGE_SIZE
+    )
     users = context.db_session().scalars(select(User).order_by(User.email)).all()
     return render_template(
         "manage/audit.html",

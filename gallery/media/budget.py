@@ -80,8 +80,7 @@ class BudgetWaitExceeded(Exception):
         self.waited = waited
         self.retry_after = retry_after
         super().__init__(
-            f"decoding budget busy: {needed_mp:.1f} MP needed of {capacity_mp:g} MP, "
-            f"none free after {waited:.1f} s"
+            f"decoding budget busy: {needed_mp:.1f} MP needed of {capacity_mp:g} MP, none free after {waited:.1f} s"
         )
 
 

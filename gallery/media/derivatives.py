@@ -247,7 +247,6 @@ def derivative_key(sha256: str, long_edge: int, fmt: str) -> str:
     return f"derivatives/{sha256}/{long_edge}.{ext}"
 
 
-
 # --------------------------------------------------------------------------------------
 # The renderer
 
@@ -354,8 +353,14 @@ def _working_bytes(img: Image.Image, largest_label: int) -> int:
 
 
 def _render_decoded(  # the steps after decoding, within its reservation
-    img: Image.Image, source_size: tuple[int, int], drafted: bool, labels: list[int], exif: bytes,
-    jpeg_quality: int, webp_quality: int, stats: RenderStats,
+    img: Image.Image,
+    source_size: tuple[int, int],
+    drafted: bool,
+    labels: list[int],
+    exif: bytes,
+    jpeg_quality: int,
+    webp_quality: int,
+    stats: RenderStats,
 ) -> list[RenderedDerivative]:
     stats.decode_size = img.size
     stats.draft_scale = max(1, round(source_size[0] / img.size[0])) if drafted else 1
@@ -387,13 +392,19 @@ def _render_decoded(  # the steps after decoding, within its reservation
             raise DerivativeError(f"resize produced {work.size}, expected {planned}")
         rendered.append(
             RenderedDerivative(
-                planned.long_edge, planned.width, planned.height, "webp",
+                planned.long_edge,
+                planned.width,
+                planned.height,
+                "webp",
                 encode_webp(work, webp_quality, exif),
             )
         )
         rendered.append(
             RenderedDerivative(
-                planned.long_edge, planned.width, planned.height, "jpeg",
+                planned.long_edge,
+                planned.width,
+                planned.height,
+                "jpeg",
                 encode_jpeg(work, jpeg_quality, exif),
             )
         )

@@ -133,17 +133,12 @@ class TooManyPixels(ImageError):
     decompression-bomb guard stopped the file before its size could be read.
     """
 
-    def __init__(
-        self, width: int | None, height: int | None, max_pixels: int, *, detail: str = ""
-    ) -> None:
+    def __init__(self, width: int | None, height: int | None, max_pixels: int, *, detail: str = "") -> None:
         self.width = width
         self.height = height
         self.max_pixels = max_pixels
         if width is not None and height is not None:
-            message = (
-                f"image has too many pixels: {width}x{height} = {width * height:,} "
-                f"(the limit is {max_pixels:,})"
-            )
+            message = f"image has too many pixels: {width}x{height} = {width * height:,} (the limit is {max_pixels:,})"
         else:
             message = f"image has too many pixels (the limit is {max_pixels:,})"
         if detail:
@@ -222,9 +217,7 @@ def validate_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @contextmanager
-def _pillow_guard(
-    max_pixels: int, img: Image.Image | None = None, formats: tuple[str, ...] = ()
-) -> Iterator[None]:
+def _pillow_guard(max_pixels: int, img: Image.Image | None = None, formats: tuple[str, ...] = ()) -> Iterator[None]:
     """Translate Pillow's exceptions into ours while opening or decoding.
 
     ``warnings.catch_warnings`` swaps the process-wide filter list; when two threads race

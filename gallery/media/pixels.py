@@ -98,9 +98,7 @@ def to_8bit(img: Image.Image) -> Image.Image:
     if mode == "RGBa":
         return img.convert("RGBA")
     if mode == "LAB":
-        converted = ImageCms.profileToProfile(
-            img, ImageCms.createProfile("LAB"), _srgb_profile(), outputMode="RGB"
-        )
+        converted = ImageCms.profileToProfile(img, ImageCms.createProfile("LAB"), _srgb_profile(), outputMode="RGB")
         if converted is None:  # pragma: no cover - only with inPlace=True
             raise ValueError("CIELab conversion failed")
         return converted

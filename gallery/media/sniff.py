@@ -163,9 +163,7 @@ def extensions_of(*families: MediaFamily) -> frozenset[str]:
 
 
 #: Kinds the gallery accepts.
-ACCEPTED_KINDS: Final[frozenset[str]] = frozenset(
-    {"jpeg", "png", "webp", "tiff", "heic", "heif", "avif"}
-)
+ACCEPTED_KINDS: Final[frozenset[str]] = frozenset({"jpeg", "png", "webp", "tiff", "heic", "heif", "avif"})
 
 #: Pillow format names to allow in ``Image.open(fp, formats=PILLOW_FORMATS[kind])``.
 #: JPEG files carrying an MPF segment (MPO, Ultra HDR) come back from the "JPEG" opener as
@@ -191,8 +189,22 @@ _AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
 _HEIF_GENERIC_BRANDS: Final = frozenset({b"mif1", b"msf1", b"mif2", b"miaf"})
 _MP4_BRANDS: Final = frozenset(
     {
-        b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
-        b"dash", b"M4V ", b"M4VP", b"MSNV", b"f4v ", b"mmp4", b"NDAS",
+        b"isom",
+        b"iso2",
+        b"iso3",
+        b"iso4",
+        b"iso5",
+        b"iso6",
+        b"mp41",
+        b"mp42",
+        b"avc1",
+        b"dash",
+        b"M4V ",
+        b"M4VP",
+        b"MSNV",
+        b"f4v ",
+        b"mmp4",
+        b"NDAS",
     }
 )
 
@@ -290,8 +302,24 @@ def _classify_tiff(head: bytes) -> Detected:
 
 
 _HTML_MARKERS: Final = (
-    "<!doctype html", "<html", "<head", "<body", "<script", "<iframe", "<meta ", "<title",
-    "<style", "<div", "<a ", "<img", "<p>", "<table", "<form", "<link ", "<br", "<h1",
+    "<!doctype html",
+    "<html",
+    "<head",
+    "<body",
+    "<script",
+    "<iframe",
+    "<meta ",
+    "<title",
+    "<style",
+    "<div",
+    "<a ",
+    "<img",
+    "<p>",
+    "<table",
+    "<form",
+    "<link ",
+    "<br",
+    "<h1",
 )
 
 
@@ -452,7 +480,11 @@ def detect(head: bytes) -> Detected:
     if head.startswith(b"fLaC"):
         return _d("flac", "audio/flac", "FLAC audio")
     if head.startswith((b"\x7fELF", b"MZ")) or head[:4] in (
-        b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xfe\xed\xfa\xce", b"\xca\xfe\xba\xbe"
+        b"\xcf\xfa\xed\xfe",
+        b"\xce\xfa\xed\xfe",
+        b"\xfe\xed\xfa\xcf",
+        b"\xfe\xed\xfa\xce",
+        b"\xca\xfe\xba\xbe",
     ):
         return _d("executable", "application/octet-stream", "executable program")
 

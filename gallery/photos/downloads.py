@@ -192,7 +192,9 @@ def plan_download(photo: Photo, mode: OriginalDownloads) -> DownloadItem | None:
             key=photo.original_key,
             content_type="image/jpeg",
             size=None,
-            filename=safe_filename(photo.original_filename, content_type="image/jpeg", fallback_stem=f"photo-{photo.id}"),
+            filename=safe_filename(
+                photo.original_filename, content_type="image/jpeg", fallback_stem=f"photo-{photo.id}"
+            ),
             etag=f"{photo.sha256}-noloc",
             fallback=web,
         )
@@ -282,7 +284,12 @@ def _entry_chunks(storage: Storage, item: DownloadItem, opened: Iterator[bytes] 
     try:
         yield from chunks
     except StorageError as exc:
-        log.error("album ZIP broken at photo %s (%s): %s; the client gets an incomplete download", item.photo_id, item.key, exc)
+        log.error(
+            "album ZIP broken at photo %s (%s): %s; the client gets an incomplete download",
+            item.photo_id,
+            item.key,
+            exc,
+        )
         raise
     finally:
         close = getattr(chunks, "close", None)

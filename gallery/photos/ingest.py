@@ -78,8 +78,7 @@ def inspect(
     detected = sniff.detect(received.head)
     if not detected.accepted:
         raise UnsupportedMediaType(
-            f"unsupported file type: detected {detected.label}; "
-            "accepted are JPEG, PNG, WebP, TIFF, HEIC/HEIF and AVIF"
+            f"unsupported file type: detected {detected.label}; accepted are JPEG, PNG, WebP, TIFF, HEIC/HEIF and AVIF"
         )
     formats = sniff.PILLOW_FORMATS[detected.kind]
     with received.path.open("rb") as handle:

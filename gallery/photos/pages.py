@@ -75,9 +75,7 @@ class PhotoCard:
     derivatives: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
-def load_cards(
-    session: Session, query: Select[*tuple[Any, ...]], *, columns_ready: bool = False
-) -> list[PhotoCard]:
+def load_cards(session: Session, query: Select[*tuple[Any, ...]], *, columns_ready: bool = False) -> list[PhotoCard]:
     """Run a photo query (its WHERE and ORDER BY are kept; with ``columns_ready`` it
     already selects ``PHOTO_CARD_COLUMNS``) and attach the derivatives: two
     statements, whatever the number of photos."""

@@ -38,11 +38,7 @@ def get_photo(session: Session, photo_id: int, *, viewer: Viewer) -> Photo:
 def can_edit_photo(photo: Photo, user: User | None) -> bool:
     if has_permission(user, Permission.edit_content):
         return True
-    return (
-        has_permission(user, Permission.caption_own)
-        and user is not None
-        and photo.uploaded_by_id == user.id
-    )
+    return has_permission(user, Permission.caption_own) and user is not None and photo.uploaded_by_id == user.id
 
 
 def update_photo(session: Session, photo: Photo, changes: dict[str, Any], *, actor: Actor) -> Photo:

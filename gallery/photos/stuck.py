@@ -42,7 +42,11 @@ class StuckPhoto:
 
 
 def stuck_photos(
-    session: Session, *, stuck_after: timedelta = DEFAULT_STUCK_AFTER, album: Album | None = None, now: datetime | None = None
+    session: Session,
+    *,
+    stuck_after: timedelta = DEFAULT_STUCK_AFTER,
+    album: Album | None = None,
+    now: datetime | None = None,
 ) -> list[StuckPhoto]:
     """Photos (not deleted) that entered ``processing`` more than ``stuck_after`` ago, oldest first."""
     cutoff = (now or datetime.now(UTC)) - stuck_after
@@ -75,4 +79,6 @@ def restart_processing(session: Session, photo_ids: Iterable[int]) -> None:
         )
     session.commit()
     if ids:
-        log.info("re-queued derivatives of photo(s) %s", ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else ""))
+        log.info(
+            "re-queued derivatives of photo(s) %s", ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+        )

@@ -195,8 +195,7 @@ def _photo_urls(session: Session, *, start: int, limit: int) -> list[SitemapUrl]
 
 def _photo_count(session: Session) -> int:
     return int(
-        session.scalar(select(func.count(Photo.id)).join(Album, Album.id == Photo.album_id).where(_photo_filter()))
-        or 0
+        session.scalar(select(func.count(Photo.id)).join(Album, Album.id == Photo.album_id).where(_photo_filter())) or 0
     )
 
 
@@ -208,7 +207,9 @@ def _photo_part_starts(session: Session, per_part: int) -> list[int]:
         .where(_photo_filter())
         .subquery()
     )
-    return list(session.scalars(select(numbered.c.id).where((numbered.c.n - 1) % per_part == 0).order_by(numbered.c.id)))
+    return list(
+        session.scalars(select(numbered.c.id).where((numbered.c.n - 1) % per_part == 0).order_by(numbered.c.id))
+    )
 
 
 def sitemap(
@@ -227,7 +228,9 @@ def sitemap(
         if len(pages) + _photo_count(session) <= max_urls:
             return Sitemap("urlset", pages + _photo_urls(session, start=0, limit=max_urls))
         files = [SitemapUrl("/sitemap.xml?part=pages")]
-        files += [SitemapUrl(f"/sitemap.xml?part=photos&from={first}") for first in _photo_part_starts(session, max_urls)]
+        files += [
+            SitemapUrl(f"/sitemap.xml?part=photos&from={first}") for first in _photo_part_starts(session, max_urls)
+        ]
         return Sitemap("index", files)
     if part == "pages":
         return Sitemap("urlset", _page_urls(session, now)[:max_urls])

@@ -116,8 +116,7 @@ def validate_key(key: str) -> str:
             raise InvalidKey(f"storage key {shown!r} contains a {segment!r} segment")
         if not _SEGMENT_RE.fullmatch(segment):
             raise InvalidKey(
-                f"storage key {shown!r}: segment {segment!r} may contain only letters A-Z a-z, "
-                "digits, '.', '_' and '-'"
+                f"storage key {shown!r}: segment {segment!r} may contain only letters A-Z a-z, digits, '.', '_' and '-'"
             )
     return key
 
@@ -139,7 +138,9 @@ def size_mismatch(key: str, received: int, expected: int) -> ChecksumMismatch:
 
 def sha256_mismatch(key: str, actual: str, expected: str) -> ChecksumMismatch:
     """The error ``put`` raises when the stream's SHA-256 differs from ``sha256=`` (used by the backends)."""
-    return ChecksumMismatch(f"{key!r}: the SHA-256 of the received bytes is {actual}, expected {expected}; nothing was stored")
+    return ChecksumMismatch(
+        f"{key!r}: the SHA-256 of the received bytes is {actual}, expected {expected}; nothing was stored"
+    )
 
 
 def validate_range(start: int, end: int | None) -> None:

@@ -88,7 +88,9 @@ class LocalStorage(Storage):
             (self.root / TMP_DIR).mkdir(exist_ok=True)
             (self.root / META_DIR).mkdir(exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create or open the storage folder {str(root)!r}: {exc.strerror or exc}") from exc
+            raise StorageError(
+                f"cannot create or open the storage folder {str(root)!r}: {exc.strerror or exc}"
+            ) from exc
         self.public_base_url: str | None = public_base_url.rstrip("/") if public_base_url else None
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -136,7 +138,9 @@ class LocalStorage(Storage):
                 if attempt == 4:
                     raise
             except IsADirectoryError as exc:
-                raise StorageError(f"cannot store {key!r} in {self.root}: a folder already exists at that path") from exc
+                raise StorageError(
+                    f"cannot store {key!r} in {self.root}: a folder already exists at that path"
+                ) from exc
             except (FileExistsError, NotADirectoryError) as exc:
                 raise StorageError(
                     f"cannot store {key!r} in {self.root}: part of its path is an existing file, not a folder"

@@ -105,9 +105,7 @@ def report(event: str, report: str) -> Response:
     if can_read_report(found, ANONYMOUS):
         first_cover = next((images.get(c.cover.id) for c in ctx.linked if c.cover is not None), None)
         if first_cover is None:
-            first_cover = next(
-                (images.get(s.photos[0].id) for s in ctx.strips.values() if s.photos), None
-            )
+            first_cover = next((images.get(s.photos[0].id) for s in ctx.strips.values() if s.photos), None)
         sharing = Sharing(
             title=found.title,
             description=rendered.excerpt,

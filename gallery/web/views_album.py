@@ -69,9 +69,7 @@ def _tile(
         loading = 'loading="lazy"'
     sizes = escape(image.sizes)
     source = (
-        f'<source type="image/webp" srcset="{escape(image.webp_srcset)}" sizes="{sizes}">'
-        if image.webp_srcset
-        else ""
+        f'<source type="image/webp" srcset="{escape(image.webp_srcset)}" sizes="{sizes}">' if image.webp_srcset else ""
     )
     largest = image.largest
     return (
@@ -135,7 +133,9 @@ def album_context(album: Album, page: AlbumPage, *, viewer: Viewer) -> dict[str,
             image=cover.share if cover else None,
             image_alt=photo_alt(page.cover, 1, album.title) if page.cover is not None else "",
         )
-    prev_url = url_for("web.album", album=album.slug, before=page.prev_cursor, token=token) if page.prev_cursor else None
+    prev_url = (
+        url_for("web.album", album=album.slug, before=page.prev_cursor, token=token) if page.prev_cursor else None
+    )
     next_url = url_for("web.album", album=album.slug, after=page.next_cursor, token=token) if page.next_cursor else None
     photo_prefix = url_for("web.photo", album=album.slug, photo_id=0)[:-1]
     token_query = "?" + urlencode({"token": token}) if token else ""

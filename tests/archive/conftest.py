@@ -172,9 +172,7 @@ def archive_schemas() -> Iterator[Callable[[int], str]]:
 
 
 @pytest.fixture
-def make_instance(
-    tmp_path: Path, database_url: str, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., Flask]]:
+def make_instance(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., Flask]]:
     """``make_instance(**GALLERY_overrides)``: a separate Gallery instance (own folder, own
     database on the same backend as ``database_url``, tables created), cleaned up after the test.
     Use ``with app.app_context():`` to work with it."""

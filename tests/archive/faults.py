@@ -204,8 +204,21 @@ def celery_worker(env: dict[str, str]) -> Child:
     return Child(
         [
             # `-A wsgi` alone finds wsgi.app (the Flask app) before wsgi.celery: name the Celery app.
-            celery, "-A", "wsgi:celery", "worker", "--pool", "solo", "--concurrency", "1", "-Q", "gallery",
-            "--loglevel", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
+            celery,
+            "-A",
+            "wsgi:celery",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "-Q",
+            "gallery",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
         ],
         env,
     )
@@ -213,7 +226,7 @@ def celery_worker(env: dict[str, str]) -> Child:
 
 # Runs the real upload path (the API, through create_app) in a child process and stops, for a
 # SIGKILL, right after the original reached the store and before the row is committed.
-KILL_AFTER_STORE = r'''
+KILL_AFTER_STORE = r"""
 import io, os, sys, time
 from pathlib import Path
 from gallery.app import create_app
@@ -238,4 +251,4 @@ response = app.test_client().post(
     content_type="multipart/form-data",
 )
 print("finished", response.status_code)
-'''
+"""

@@ -59,14 +59,38 @@ class Zeros:
 
 def photo_entry(path: str, sha256: str, size: int, content_type: str = "image/jpeg") -> dict:
     return {
-        "path": path, "sha256": sha256, "size": size, "content_type": content_type,
-        "original_filename": path.rsplit("/", 1)[-1], "width": 320, "height": 240, "orientation": None,
-        "taken_at": None, "taken_at_offset_minutes": None, "taken_at_source": "upload", "taken_at_raw": None,
-        "taken_at_flags": "", "clock_offset_seconds": 0,
-        "camera": {"make": None, "model": None, "serial": None, "lens": None, "focal_length_mm": None,
-                   "aperture": None, "exposure_time": None, "iso": None},
-        "metadata_error": None, "title": "", "caption": "", "alt_text": "", "credit": "", "copyright": "",
-        "keywords": [], "position": None,
+        "path": path,
+        "sha256": sha256,
+        "size": size,
+        "content_type": content_type,
+        "original_filename": path.rsplit("/", 1)[-1],
+        "width": 320,
+        "height": 240,
+        "orientation": None,
+        "taken_at": None,
+        "taken_at_offset_minutes": None,
+        "taken_at_source": "upload",
+        "taken_at_raw": None,
+        "taken_at_flags": "",
+        "clock_offset_seconds": 0,
+        "camera": {
+            "make": None,
+            "model": None,
+            "serial": None,
+            "lens": None,
+            "focal_length_mm": None,
+            "aperture": None,
+            "exposure_time": None,
+            "iso": None,
+        },
+        "metadata_error": None,
+        "title": "",
+        "caption": "",
+        "alt_text": "",
+        "credit": "",
+        "copyright": "",
+        "keywords": [],
+        "position": None,
         "private": {"gps_latitude": None, "gps_longitude": None, "gps_altitude": None},
     }
 
@@ -75,10 +99,24 @@ def metadata_for(photos: list[dict]) -> bytes:
     document = {
         "format": "gallery-album-bag",
         "format_version": 1,
-        "event": {"slug": "hostile-2024", "title": "Hostile", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
-                  "timezone": "Europe/Warsaw", "location": "", "description": ""},
-        "album": {"slug": "hostile", "title": "Hostile", "description": "", "visibility": "public",
-                  "sort_mode": "capture_time", "original_downloads": "off", "cover": None},
+        "event": {
+            "slug": "hostile-2024",
+            "title": "Hostile",
+            "starts_on": "2024-05-07",
+            "ends_on": "2024-05-08",
+            "timezone": "Europe/Warsaw",
+            "location": "",
+            "description": "",
+        },
+        "album": {
+            "slug": "hostile",
+            "title": "Hostile",
+            "description": "",
+            "visibility": "public",
+            "sort_mode": "capture_time",
+            "original_downloads": "off",
+            "cover": None,
+        },
         "photos": photos,
     }
     return json.dumps(document).encode()
@@ -119,8 +157,7 @@ def write_bag(
         digests["data/metadata.json"], sizes["data/metadata.json"] = hashlib.sha256(document).hexdigest(), len(document)
         manifest = "".join(f"{digests[p]}  {p}\n" for p in sorted(digests)).encode()
         info_text = (
-            "Source-Organization: Mallory\n"
-            f"Payload-Oxum: {oxum or f'{sum(sizes.values())}.{len(sizes)}'}\n"
+            f"Source-Organization: Mallory\nPayload-Oxum: {oxum or f'{sum(sizes.values())}.{len(sizes)}'}\n"
         ).encode()
         bagit_txt = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
         zf.writestr(f"{ROOT}/manifest-sha256.txt", manifest)
@@ -177,7 +214,12 @@ def test_deeply_nested_metadata_gives_one_line_and_exit_1(target: Flask, tmp_pat
     flask = str(Path(sys.executable).with_name("flask"))
     done = subprocess.run(
         [flask, "--app", "wsgi", "gallery", "import-bag", str(bag)],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "RecursionError" not in done.stderr, done.stderr[-2000:]
@@ -300,7 +342,9 @@ def test_a_photo_the_upload_would_refuse_gets_the_bag_refused(
     if case == "truncated.png" and not CORPUS.is_dir():
         pytest.skip(f"test corpus not found at {CORPUS}")
     payload = data()
-    bag = write_bag(tmp_path / "bad-photo.zip", {"good.jpg": jpeg(4), case: payload}, content_types={case: content_type})
+    bag = write_bag(
+        tmp_path / "bad-photo.zip", {"good.jpg": jpeg(4), case: payload}, content_types={case: content_type}
+    )
     line = refused(target, bag, f"data/originals/{case}")
     reason = _upload_error(make_instance(**LIMITS), payload, case)
     if case == "too-big.jpg":
@@ -313,7 +357,9 @@ def test_a_photo_the_upload_would_refuse_gets_the_bag_refused(
 
 
 def test_a_good_bag_still_imports(target: Flask, tmp_path: Path) -> None:
-    bag = write_bag(tmp_path / "good.zip", {"a.jpg": jpeg(5), "b.png": _png((300, 200))}, content_types={"b.png": "image/png"})
+    bag = write_bag(
+        tmp_path / "good.zip", {"a.jpg": jpeg(5), "b.png": _png((300, 200))}, content_types={"b.png": "image/png"}
+    )
     result = cli(target, "import-bag", str(bag))
     assert result.exit_code == 0, result.output
     assert "imported 2 photo(s)" in result.stdout

@@ -50,7 +50,9 @@ def _fill_album(app: Flask) -> dict[str, int]:
         "gps": add_photo(client, token, SLUG, render_demo_photo(SHOTS[0], 0, long_edge=480), "Zdjęcie 01 (GPS).jpg"),
         "demo": add_photo(client, token, SLUG, render_demo_photo(SHOTS[1], 1, long_edge=480), "ecc2024-02.jpg"),
         "exif": add_photo(
-            client, token, SLUG,
+            client,
+            token,
+            SLUG,
             jpeg(5, exif=dated_exif("2024:05:07 07:15:00", caption="Coffee <b>break</b>", artist="Ana Łęcka")),
             "../../etc/passwd.jpg",
         ),
@@ -61,7 +63,12 @@ def _fill_album(app: Flask) -> dict[str, int]:
     headers = {"Authorization": f"Bearer {token}"}
     patched = client.patch(
         f"/api/v1/photos/{ids['undated']}",
-        json={"caption": "Panel: «clusters & the twin transition»", "alt_text": "Four panellists on a stage", "credit": "Jan Kowalski", "position": 3},
+        json={
+            "caption": "Panel: «clusters & the twin transition»",
+            "alt_text": "Four panellists on a stage",
+            "credit": "Jan Kowalski",
+            "position": 3,
+        },
         headers=headers,
     )
     assert patched.status_code == 200, patched.get_data(as_text=True)
@@ -100,8 +107,10 @@ def test_export_is_a_valid_bag_and_round_trips_bit_exact(make_instance, s3_insta
     source = make_instance()
     with source.app_context():
         ids = _fill_album(source)
-        originals = {p.sha256: storage_of(source).local_path(p.original_key).read_bytes()
-                     for p in db.session.scalars(select(Photo).where(Photo.deleted_at.is_(None)))}
+        originals = {
+            p.sha256: storage_of(source).local_path(p.original_key).read_bytes()
+            for p in db.session.scalars(select(Photo).where(Photo.deleted_at.is_(None)))
+        }
     one = _export(source, tmp_path / "one.zip")
 
     # The Library of Congress reference implementation accepts it.
@@ -110,7 +119,10 @@ def test_export_is_a_valid_bag_and_round_trips_bit_exact(make_instance, s3_insta
         zf.extractall(extracted)
     bag = loc_bagit.Bag(str(extracted / SLUG))
     bag.validate()
-    assert bag.info["Payload-Oxum"] == f"{sum(len(d) for d in originals.values()) + len(one[f'{SLUG}/data/metadata.json'])}.6"
+    assert (
+        bag.info["Payload-Oxum"]
+        == f"{sum(len(d) for d in originals.values()) + len(one[f'{SLUG}/data/metadata.json'])}.6"
+    )
     for name in ("Source-Organization", "Bagging-Date", "External-Description", "External-Identifier"):
         assert bag.info[name]
     assert "GPS" in bag.info["External-Description"]
@@ -122,7 +134,9 @@ def test_export_is_a_valid_bag_and_round_trips_bit_exact(make_instance, s3_insta
     dated = [p["taken_at"] for p in photos if p["taken_at"]]
     assert dated == sorted(dated) and len(dated) == 3
     assert [p["taken_at"] is None for p in photos] == [False, False, False, True, True]
-    assert [p["path"] for p in photos] == [f"originals/{i:04d}-" + p["path"].split("-", 1)[1] for i, p in enumerate(photos, 1)]
+    assert [p["path"] for p in photos] == [
+        f"originals/{i:04d}-" + p["path"].split("-", 1)[1] for i, p in enumerate(photos, 1)
+    ]
     for entry in photos:
         member = f"{SLUG}/data/{entry['path']}"
         assert one[member] == originals[entry["sha256"]]  # bit-exact, GPS and all
@@ -133,17 +147,27 @@ def test_export_is_a_valid_bag_and_round_trips_bit_exact(make_instance, s3_insta
     assert gps["private"]["gps_latitude"] == pytest.approx(50.8411, abs=1e-3)
     assert gps["taken_at_source"] == "exif_original" and gps["taken_at_raw"] and gps["taken_at_offset_minutes"] == 120
     assert gps["caption"] and gps["credit"] and gps["camera"]["make"]
-    assert by_name["passwd.jpg"]["caption"] == "Coffee <b>break</b>" and by_name["passwd.jpg"]["path"].endswith("-passwd.jpg")
+    assert by_name["passwd.jpg"]["caption"] == "Coffee <b>break</b>" and by_name["passwd.jpg"]["path"].endswith(
+        "-passwd.jpg"
+    )
     undated = by_name["фото.jpg"]
     assert (undated["caption"], undated["alt_text"], undated["credit"], undated["position"]) == (
-        "Panel: «clusters & the twin transition»", "Four panellists on a stage", "Jan Kowalski", 3
+        "Panel: «clusters & the twin transition»",
+        "Four panellists on a stage",
+        "Jan Kowalski",
+        3,
     )
     assert undated["path"].endswith("-photo.jpg") and undated["taken_at_source"] == "upload"
     assert by_name["diagram.png"]["path"].endswith(".png") and by_name["diagram.png"]["content_type"] == "image/png"
     assert metadata["album"]["cover"] == by_name["ecc2024-02.jpg"]["path"]
     assert metadata["event"] == {
-        "slug": "ecc-2024", "title": "Archive Days 2024", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
-        "timezone": "Europe/Brussels", "location": "Kraków", "description": "",
+        "slug": "ecc-2024",
+        "title": "Archive Days 2024",
+        "starts_on": "2024-05-07",
+        "ends_on": "2024-05-08",
+        "timezone": "Europe/Brussels",
+        "location": "Kraków",
+        "description": "",
     }
     instance = json.loads(one[f"{SLUG}/gallery-instance.json"])
     assert sorted(v["id"] for v in instance["photos"].values()) == sorted(v for k, v in ids.items() if k != "deleted")
@@ -193,14 +217,18 @@ def _consistent(files: dict[str, bytes]) -> dict[str, bytes]:
     """Recompute manifests, Payload-Oxum and the tag manifest after a change, so only the
     change itself is wrong."""
     root = f"{SLUG}/"
-    payload = {name[len(root):]: data for name, data in files.items() if name.startswith(root + "data/")}
+    payload = {name[len(root) :]: data for name, data in files.items() if name.startswith(root + "data/")}
     files = dict(files)
     files[root + "manifest-sha256.txt"] = "".join(f"{_sha(d)}  {p}\n" for p, d in sorted(payload.items())).encode()
     info = files[root + "bag-info.txt"].decode().splitlines()
     oxum = f"Payload-Oxum: {sum(len(d) for d in payload.values())}.{len(payload)}"
-    files[root + "bag-info.txt"] = ("\n".join(oxum if line.startswith("Payload-Oxum") else line for line in info) + "\n").encode()
+    files[root + "bag-info.txt"] = (
+        "\n".join(oxum if line.startswith("Payload-Oxum") else line for line in info) + "\n"
+    ).encode()
     tags = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "gallery-instance.json"]
-    files[root + "tagmanifest-sha256.txt"] = "".join(f"{_sha(files[root + t])}  {t}\n" for t in tags if root + t in files).encode()
+    files[root + "tagmanifest-sha256.txt"] = "".join(
+        f"{_sha(files[root + t])}  {t}\n" for t in tags if root + t in files
+    ).encode()
     return files
 
 
@@ -286,7 +314,7 @@ def _retag(files: dict[str, bytes], change: Callable[[bytes], bytes]) -> dict[st
 def _html_original(files: dict[str, bytes]) -> dict[str, bytes]:
     html = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
     name = _first_original(files)
-    rel = name[len(f"{SLUG}/data/"):]
+    rel = name[len(f"{SLUG}/data/") :]
 
     def change(document: dict) -> None:
         entry = next(p for p in document["photos"] if p["path"] == rel)
@@ -341,7 +369,9 @@ def test_import_conflicts_and_target_event(make_instance, tmp_path):
         again = cli(target, "import-bag", str(tmp_path / "bag.zip"))
         assert again.exit_code == 1 and f"an album '{SLUG}' already exists" in again.output
         assert "--album-slug" in again.output
-        copy = cli(target, "import-bag", str(tmp_path / "bag.zip"), "--album-slug", "copy", "--event-slug", "other-event")
+        copy = cli(
+            target, "import-bag", str(tmp_path / "bag.zip"), "--album-slug", "copy", "--event-slug", "other-event"
+        )
         assert copy.exit_code == 0, copy.output
         assert "of existing event other-event" in copy.stdout
         album = db.session.scalar(select(Album).where(Album.slug == "copy"))
@@ -368,7 +398,11 @@ def test_export_refuses_to_overwrite_and_never_leaves_a_partial_file(app, client
     path = storage_of(app).local_path(photo.original_key)
     path.write_bytes(_flip(path.read_bytes()))
     broken = cli(app, "export", album.slug, str(tmp_path / "broken.zip"))
-    assert broken.exit_code == 1 and f"the original of photo {photo_id}" in broken.output and "gallery verify" in broken.output
+    assert (
+        broken.exit_code == 1
+        and f"the original of photo {photo_id}" in broken.output
+        and "gallery verify" in broken.output
+    )
     storage_of(app).delete(photo.original_key)
     missing = cli(app, "export", album.slug, str(tmp_path / "broken.zip"))
     assert missing.exit_code == 1 and "is missing from storage" in missing.output

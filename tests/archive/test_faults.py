@@ -199,9 +199,13 @@ def test_identical_uploads_at_once_make_one_photo(make_instance, moto_endpoint, 
             data = jpeg(10 + seed, (800, 600))
             boundary = "race-boundary"
             body = (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="same.jpg"\r\n'
-                "Content-Type: image/jpeg\r\n\r\n"
-            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="same.jpg"\r\n'
+                    "Content-Type: image/jpeg\r\n\r\n"
+                ).encode()
+                + data
+                + f"\r\n--{boundary}--\r\n".encode()
+            )
             barrier = threading.Barrier(4)
             results: list[tuple[int, int]] = []
             errors: list[str] = []
@@ -216,7 +220,10 @@ def test_identical_uploads_at_once_make_one_photo(make_instance, moto_endpoint, 
                 request = urllib.request.Request(
                     f"http://127.0.0.1:{server.server_port}/api/v1/albums/{slug}/photos",
                     data=body,
-                    headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    },
                     method="POST",
                 )
                 barrier.wait()
@@ -226,9 +233,7 @@ def test_identical_uploads_at_once_make_one_photo(make_instance, moto_endpoint, 
                 except urllib.error.HTTPError as exc:
                     errors.append(f"{exc.code} {exc.read()[:300]!r}")
 
-            threads = [
-                threading.Thread(target=send, args=(body, boundary, barrier, results, errors)) for _ in range(4)
-            ]
+            threads = [threading.Thread(target=send, args=(body, boundary, barrier, results, errors)) for _ in range(4)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -331,7 +336,11 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_photo_gets_ready(make_inst
             GALLERY_TEST_TASK_DELAY="3",
         )
         env = _gallery_env(
-            app, GALLERY_CELERY_BROKER_URL=broker, GALLERY_CELERY_VISIBILITY_TIMEOUT="3", GALLERY_TEST_TASK_DELAY="3", **s3_env
+            app,
+            GALLERY_CELERY_BROKER_URL=broker,
+            GALLERY_CELERY_VISIBILITY_TIMEOUT="3",
+            GALLERY_TEST_TASK_DELAY="3",
+            **s3_env,
         )
         workers: list[Child] = []
         try:
@@ -363,9 +372,12 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_photo_gets_ready(make_inst
                 assert "queued 1 photo(s)" in result.stdout and "ready: 1" in result.stdout
                 db.session.rollback()
                 assert {(d.format, d.width) for d in db.session.get(Photo, photo_id).derivatives} == {
-                    ("jpeg", 300), ("webp", 300)
+                    ("jpeg", 300),
+                    ("webp", 300),
                 }
-                assert consistency_problems(app) == [] or all("orphan derivative" in p for p in consistency_problems(app))
+                assert consistency_problems(app) == [] or all(
+                    "orphan derivative" in p for p in consistency_problems(app)
+                )
         finally:
             for worker in workers:
                 worker.stop()

@@ -50,7 +50,8 @@ def corpus_files() -> list[Path]:
     if not CORPUS.is_dir():
         return []
     return sorted(
-        p for p in CORPUS.rglob("*")
+        p
+        for p in CORPUS.rglob("*")
         if p.is_file() and p.name not in NOT_FILES and p.suffix not in (".txt", ".json", ".tsv")
     )
 
@@ -87,7 +88,9 @@ class Uploader:
         return outcome
 
     def file(self, case: str, data: bytes, filename: str = "upload.jpg", content_type: str | None = None) -> Outcome:
-        part: tuple[Any, ...] = (io.BytesIO(data), filename) if content_type is None else (io.BytesIO(data), filename, content_type)
+        part: tuple[Any, ...] = (
+            (io.BytesIO(data), filename) if content_type is None else (io.BytesIO(data), filename, content_type)
+        )
         return self.post(case, data={"file": part}, content_type="multipart/form-data")
 
     def check(self, outcome: Outcome) -> None:
@@ -184,7 +187,13 @@ def png_with(width: int, height: int, *, extra: list[bytes] = (), idat: bytes | 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     if idat is None:
         idat = zlib.compress(b"\x00" + b"\x80" * (3 * width)) if width < 10000 else zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + b"".join(extra) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + b"".join(extra)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:
@@ -270,10 +279,18 @@ def generated_cases() -> Iterator[tuple[str, bytes, str]]:
     yield "zTXt bomb (64 MB)", text_bomb(b"zTXt"), "ztxt.png"
     yield "iTXt bomb (64 MB)", text_bomb(b"iTXt"), "itxt.png"
     yield "5000 tEXt chunks", many_text_chunks(), "chunks.png"
-    yield "JPEG + HTML polyglot", jpeg(50) + b"<html><body><script>alert(document.cookie)</script></body></html>", "poly.jpg"
+    yield (
+        "JPEG + HTML polyglot",
+        jpeg(50) + b"<html><body><script>alert(document.cookie)</script></body></html>",
+        "poly.jpg",
+    )
     yield "JPEG with HTML comment", _jpeg_with_comment(b"<script>alert(1)</script>"), "comment.jpg"
     yield "HTML named .jpg", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "evil.jpg"
-    yield "SVG with script", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>', "x.svg"
+    yield (
+        "SVG with script",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>',
+        "x.svg",
+    )
     yield "SVG named .png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', "x.png"
     yield "EXIF markup", exif_jpeg(x010E=MARKUP, x013B=MARKUP, x8298=MARKUP), "markup.jpg"
     yield "EXIF NUL", exif_jpeg(x010E=f"cap{NUL}tion{NUL}", x013B=f"Ana{NUL}Evil", x8298=NUL * 40), "nul.jpg"
@@ -283,7 +300,11 @@ def generated_cases() -> Iterator[tuple[str, bytes, str]]:
     # A JPEG segment holds at most 64 KB: the longest IPTC strings a JPEG can carry.
     yield "IPTC 32 KB caption", iptc_jpeg(b"C" * 32_000, b"B" * 30_000, 61), "iptc-long.jpg"
     yield "XMP 1 MB description", xmp_png("X" * 1_000_000), "xmp-long.png"
-    yield "XMP markup, NUL char ref, RLO", xmp_png("&lt;script&gt;alert(1)&lt;/script&gt; &#x202E;evil"), "xmp-markup.png"
+    yield (
+        "XMP markup, NUL char ref, RLO",
+        xmp_png("&lt;script&gt;alert(1)&lt;/script&gt; &#x202E;evil"),
+        "xmp-markup.png",
+    )
     yield "TIFF 2 MB description", tiff_with_description("T" * 2_000_000), "long.tif"
     yield "TIFF description with NUL and markup", tiff_with_description(f"{MARKUP}{NUL}{RLO}"), "markup.tif"
     yield "empty file", b"", "empty.jpg"
@@ -359,7 +380,11 @@ class _ActiveContent(HTMLParser):
         values = dict(attrs)
         if any(name.startswith("on") for name, _ in attrs):
             self.found.append(f"<{tag}> with an event handler")
-        if tag == "script" and not (values.get("src") or "").startswith("/static/") and values.get("type") != "application/ld+json":
+        if (
+            tag == "script"
+            and not (values.get("src") or "").startswith("/static/")
+            and values.get("type") != "application/ld+json"
+        ):
             self.found.append("inline <script>")
         if tag == "img" and values.get("src") == "x":
             self.found.append("<img src=x>")
@@ -404,8 +429,11 @@ def test_malformed_requests(uploader: Uploader) -> None:
     uploader.post("no file field", data={"photo": (io.BytesIO(jpeg(301)), "a.jpg")}, content_type="multipart/form-data")
     uploader.post("JSON instead of multipart", json={"file": "aGVsbG8="})
     uploader.post("form without file", data={"file": "just text"}, content_type="multipart/form-data")
-    uploader.post("broken multipart", data=b"--xx\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n\xff\xd8",
-                  content_type="multipart/form-data; boundary=xx")
+    uploader.post(
+        "broken multipart",
+        data=b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n\xff\xd8',
+        content_type="multipart/form-data; boundary=xx",
+    )
     uploader.post("multipart without boundary", data=b"garbage", content_type="multipart/form-data")
     two = {"file": [(io.BytesIO(jpeg(302)), "one.jpg"), (io.BytesIO(jpeg(303)), "two.jpg")]}
     uploader.post("two file parts", data=two, content_type="multipart/form-data")
@@ -432,7 +460,9 @@ def small_limit_server(make_instance) -> Iterator[tuple[Flask, str, str, int]]:
         server.server_close()
 
 
-def _raw(port: int, head: bytes, body: bytes, *, half_close: bool = False, chunked: bool = False) -> tuple[int, bytes, float]:
+def _raw(
+    port: int, head: bytes, body: bytes, *, half_close: bool = False, chunked: bool = False
+) -> tuple[int, bytes, float]:
     """Send a raw HTTP request and read the answer while sending (a server may answer before it
     has read the body, as it should for a body over the limit).  Returns the status, the
     response body and the seconds until the complete answer was there."""
@@ -444,7 +474,7 @@ def _raw(port: int, head: bytes, body: bytes, *, half_close: bool = False, chunk
             sock.sendall(head)
             if chunked:
                 for start in range(0, len(body), 65536):
-                    piece = body[start:start + 65536]
+                    piece = body[start : start + 65536]
                     sock.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
                 sock.sendall(b"0\r\n\r\n")
             else:
@@ -462,7 +492,14 @@ def _raw(port: int, head: bytes, body: bytes, *, half_close: bool = False, chunk
             header_end = data.find(b"\r\n\r\n")
             if header_end >= 0:
                 headers = data[:header_end].decode("latin-1").lower()
-                length = next((int(line.split(":", 1)[1]) for line in headers.split("\r\n") if line.startswith("content-length:")), None)
+                length = next(
+                    (
+                        int(line.split(":", 1)[1])
+                        for line in headers.split("\r\n")
+                        if line.startswith("content-length:")
+                    ),
+                    None,
+                )
                 if length is not None and len(data) - header_end - 4 >= length:
                     break
             chunk = sock.recv(65536)
@@ -480,9 +517,13 @@ def _raw(port: int, head: bytes, body: bytes, *, half_close: bool = False, chunk
 
 def _multipart(data: bytes, boundary: str = "limit-boundary") -> bytes:
     return (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
 
 @pytest.mark.slow

@@ -63,9 +63,13 @@ def _instance(make_instance, endpoint: str, **overrides: str) -> tuple[Flask, st
 def _post_photo(base: str, token: str, slug: str, timeout: float = 120) -> tuple[int, dict, float]:
     boundary = "stall-boundary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + jpeg(1) + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg(1)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     request = urllib.request.Request(
         f"{base}/api/v1/albums/{slug}/photos",
         data=body,
@@ -157,7 +161,18 @@ def test_gunicorn_answers_503_within_the_budget_and_keeps_its_workers(
     )
     port = _free_port()
     child = Child(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "-b", f"127.0.0.1:{port}", *worker_args],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            *worker_args,
+        ],
         env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -193,7 +208,10 @@ def test_default_limits_add_up_below_gunicorns_timeout(tmp_path: Path, monkeypat
     conf = runpy.run_path(str(PROJECT / "gunicorn.conf.py"))
     settings = load_settings({"GALLERY_INSTANCE_PATH": str(tmp_path)})
     connect, read, attempts, total = (
-        settings.s3_connect_timeout, settings.s3_read_timeout, settings.s3_max_attempts, settings.s3_total_timeout
+        settings.s3_connect_timeout,
+        settings.s3_read_timeout,
+        settings.s3_max_attempts,
+        settings.s3_total_timeout,
     )
     assert (connect, read, attempts, total) == (3, 15, 2, 25)
     assert conf["timeout"] == 60 and conf["wsgi_app"] == "wsgi:app"
@@ -212,7 +230,10 @@ def test_total_timeout_is_checked_against_the_others(tmp_path: Path) -> None:
         "GALLERY_S3_TOTAL_TIMEOUT=25 is shorter than one attempt: GALLERY_S3_CONNECT_TIMEOUT (3 s) + "
         "GALLERY_S3_READ_TIMEOUT (60 s) = 63 s; raise the total or lower the others"
     )
-    assert load_settings({**base, "GALLERY_S3_READ_TIMEOUT": "60", "GALLERY_S3_TOTAL_TIMEOUT": "90"}).s3_total_timeout == 90
+    assert (
+        load_settings({**base, "GALLERY_S3_READ_TIMEOUT": "60", "GALLERY_S3_TOTAL_TIMEOUT": "90"}).s3_total_timeout
+        == 90
+    )
     with pytest.raises(ConfigError, match="is not a number"):
         load_settings({**base, "GALLERY_S3_TOTAL_TIMEOUT": "soon"})
     with pytest.raises(ConfigError, match="out of range"):

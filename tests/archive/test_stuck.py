@@ -27,7 +27,7 @@ from tests.conftest import make_token, make_user
 # The real upload path (the API through create_app, derivatives made in-process as without a
 # broker) in a child process that stops, for a SIGKILL, once the first derivative is stored:
 # the photo row is committed as `processing` and its derivative work dies with the process.
-KILL_DURING_DERIVATIVES = r'''
+KILL_DURING_DERIVATIVES = r"""
 import io, os, sys, time
 from pathlib import Path
 from gallery.app import create_app
@@ -52,10 +52,10 @@ response = app.test_client().post(
     content_type="multipart/form-data",
 )
 print("finished", response.status_code)
-'''
+"""
 
 # The same upload, run where the media folder is a tmpfs just big enough for the original.
-UPLOAD = r'''
+UPLOAD = r"""
 import io, json, sys
 from pathlib import Path
 from gallery.app import create_app
@@ -69,7 +69,7 @@ response = app.test_client().post(
     content_type="multipart/form-data",
 )
 print("answer", response.status_code, json.dumps(response.get_json()))
-'''
+"""
 
 
 def _env(app: Flask, **extra: str) -> dict[str, str]:
@@ -103,7 +103,9 @@ def _killed_during_derivatives(app: Flask, tmp_path: Path, album: str, token: st
     source.write_bytes(data)
     marker = tmp_path / "derivative.marker"
     marker.unlink(missing_ok=True)
-    child = Child([sys.executable, "-c", KILL_DURING_DERIVATIVES, str(source), album, token], _env(app, KILL_MARKER=str(marker)))
+    child = Child(
+        [sys.executable, "-c", KILL_DURING_DERIVATIVES, str(source), album, token], _env(app, KILL_MARKER=str(marker))
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():

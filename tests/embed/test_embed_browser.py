@@ -87,8 +87,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             size = (640, 480) if i % 2 == 0 else (480, 640)
             received = _jpeg(tmp / f"photo-{i}.jpg", colour, size)
             outcome = ingest(
-                db.session, storage, album=album, received=received, filename=f"photo-{i}.jpg",
-                actor=SYSTEM, max_pixels=settings.max_pixels,
+                db.session,
+                storage,
+                album=album,
+                received=received,
+                filename=f"photo-{i}.jpg",
+                actor=SYSTEM,
+                max_pixels=settings.max_pixels,
             )
             status = process_photo(
                 db.session, storage, outcome.photo.id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels

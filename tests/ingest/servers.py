@@ -27,7 +27,7 @@ from gallery.models import Role
 from tests.archive.faults import Child, child_env
 
 # The embedded default: `flask run` is a threaded werkzeug server; this is the same server.
-WERKZEUG_SERVER = r'''
+WERKZEUG_SERVER = r"""
 import sys
 from werkzeug.serving import make_server
 from gallery.app import create_app
@@ -35,7 +35,7 @@ from gallery.app import create_app
 server = make_server("127.0.0.1", 0, create_app(), threaded=True)
 print("listening on", server.server_port, flush=True)
 server.serve_forever()
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,19 @@ def prepare_instance(folder: Path, **gallery: str) -> Instance:
     app = create_app(env)
     with app.app_context():
         db.create_all()
-        user = accounts.create_user(db.session, email="editor@example.org", role=Role.editor, password=None, actor=SYSTEM)
+        user = accounts.create_user(
+            db.session, email="editor@example.org", role=Role.editor, password=None, actor=SYSTEM
+        )
         db.session.commit()
         token = accounts.create_token(db.session, user=user, name="memory", actor=SYSTEM).secret
         event = catalog.create_event(
-            db.session, slug="memory-event", title="Memory Days", starts_on="2024-05-07",
-            ends_on="2024-05-08", timezone="Europe/Warsaw", actor=SYSTEM,
+            db.session,
+            slug="memory-event",
+            title="Memory Days",
+            starts_on="2024-05-07",
+            ends_on="2024-05-08",
+            timezone="Europe/Warsaw",
+            actor=SYSTEM,
         )
         albums.create_album(db.session, event=event, slug="memory", title="Memory", actor=SYSTEM)
         db.session.commit()
@@ -156,7 +163,9 @@ def with_text_chunk(png: bytes, text: str) -> bytes:
     return png[:end] + chunk + png[end:]
 
 
-def post_photo(base_url: str, instance: Instance, data: bytes, filename: str, timeout: float = 120) -> tuple[int, dict[str, str], dict, float]:
+def post_photo(
+    base_url: str, instance: Instance, data: bytes, filename: str, timeout: float = 120
+) -> tuple[int, dict[str, str], dict, float]:
     """(status, headers, JSON body, seconds) of one API upload."""
     started = time.monotonic()
     response = requests.post(

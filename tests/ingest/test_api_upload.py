@@ -182,7 +182,12 @@ def test_idempotency_key_replays_the_first_answer(app, client, tokens, album):
 
 def test_undated_photos_sort_after_dated_in_upload_order(app, client, tokens, album):
     ids = []
-    for colour, when in [((1, 1, 1), None), ((2, 2, 2), "2024:05:08 10:00:00"), ((3, 3, 3), None), ((4, 4, 4), "2024:05:07 10:00:00")]:
+    for colour, when in [
+        ((1, 1, 1), None),
+        ((2, 2, 2), "2024:05:08 10:00:00"),
+        ((3, 3, 3), None),
+        ((4, 4, 4), "2024:05:07 10:00:00"),
+    ]:
         body = upload(client, tokens["editor"], album.slug, exif_jpeg(when, colour=colour)).get_json()
         ids.append(body["id"])
         if when is None:
@@ -245,7 +250,9 @@ def test_derivative_failure_marks_failed_and_keeps_original(app, client, tokens,
     db.session.expire_all()
     photo = db.session.get(Photo, body["id"])
     assert photo.status == PhotoStatus.ready and photo.error is None
-    assert db.session.scalar(select(func.count(Derivative.id)).where(Derivative.photo_id == photo.id)) == 4  # 400 and 640 (never upscaled), JPEG + WebP
+    assert (
+        db.session.scalar(select(func.count(Derivative.id)).where(Derivative.photo_id == photo.id)) == 4
+    )  # 400 and 640 (never upscaled), JPEG + WebP
 
 
 def test_storage_down_is_503_and_nothing_committed(app, tmp_path, database_url, tokens, album):
@@ -287,9 +294,13 @@ def test_two_identical_uploads_at_once_make_one_photo(app, tokens, album):
         data = jpeg((1200, 800))
         boundary = "gallery-boundary"
         body = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"same.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n"
-        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="same.jpg"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         results: list[tuple[int, int]] = []
         slug, token = album.slug, tokens["editor"]
 

@@ -68,7 +68,20 @@ def test_worker_process_makes_derivatives(tmp_path, database_url):
 
             worker = subprocess.Popen(
                 # The one documented worker command (README, gallery/worker.py, gallery/tasks.py).
-                [sys.executable, "-m", "celery", "-A", "gallery.worker", "worker", "--pool", "solo", "-Q", "gallery", "-l", "WARNING"],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "gallery.worker",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "-Q",
+                    "gallery",
+                    "-l",
+                    "WARNING",
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.PIPE,

@@ -17,12 +17,27 @@ def test_correction_recomputes_resorts_and_keeps_raw(app, client, tokens, album)
     editor = tokens["editor"]
     # The Nikon's clock was 1 h 3 min behind: its 09:00 photo was really taken at 10:03.
     upload(client, editor, album.slug, camera_jpeg("2024:05:07 09:00:00", "NIKON Z 6_2", colour=(1, 0, 0)), "nikon.jpg")
-    upload(client, editor, album.slug, camera_jpeg("2024:05:07 09:30:00", "Canon EOS R6", colour=(2, 0, 0)), "canon-0930.jpg")
-    upload(client, editor, album.slug, camera_jpeg("2024:05:07 10:30:00", "Canon EOS R6", colour=(3, 0, 0)), "canon-1030.jpg")
+    upload(
+        client,
+        editor,
+        album.slug,
+        camera_jpeg("2024:05:07 09:30:00", "Canon EOS R6", colour=(2, 0, 0)),
+        "canon-0930.jpg",
+    )
+    upload(
+        client,
+        editor,
+        album.slug,
+        camera_jpeg("2024:05:07 10:30:00", "Canon EOS R6", colour=(3, 0, 0)),
+        "canon-1030.jpg",
+    )
     assert order(client, editor, album.slug) == ["nikon.jpg", "canon-0930.jpg", "canon-1030.jpg"]
 
     cameras = client.get(f"/api/v1/events/{album.event.slug}/cameras", headers={"Authorization": f"Bearer {editor}"})
-    assert {(c["model"], c["photos"]) for c in cameras.get_json()["cameras"]} == {("NIKON Z 6_2", 1), ("Canon EOS R6", 2)}
+    assert {(c["model"], c["photos"]) for c in cameras.get_json()["cameras"]} == {
+        ("NIKON Z 6_2", 1),
+        ("Canon EOS R6", 2),
+    }
 
     request = {"make": "NIKON CORPORATION", "model": "NIKON Z 6_2", "offset_seconds": 3780}
     preview = client.post(
@@ -36,7 +51,9 @@ def test_correction_recomputes_resorts_and_keeps_raw(app, client, tokens, album)
     assert order(client, editor, album.slug)[0] == "nikon.jpg"  # preview changed nothing
 
     applied = client.post(
-        f"/api/v1/events/{album.event.slug}/clock-corrections", json=request, headers={"Authorization": f"Bearer {editor}"}
+        f"/api/v1/events/{album.event.slug}/clock-corrections",
+        json=request,
+        headers={"Authorization": f"Bearer {editor}"},
     )
     assert applied.status_code == 200 and applied.get_json()["changed"] == 1
     assert order(client, editor, album.slug) == ["canon-0930.jpg", "nikon.jpg", "canon-1030.jpg"]
@@ -48,7 +65,13 @@ def test_correction_recomputes_resorts_and_keeps_raw(app, client, tokens, album)
     assert db.session.query(AuditLog).filter_by(action="camera.clock_correct").count() == 1
 
     # A later upload from that camera is corrected on arrival.
-    late = upload(client, editor, album.slug, camera_jpeg("2024:05:07 11:00:00", "NIKON Z 6_2", colour=(4, 0, 0)), "nikon-late.jpg")
+    late = upload(
+        client,
+        editor,
+        album.slug,
+        camera_jpeg("2024:05:07 11:00:00", "NIKON Z 6_2", colour=(4, 0, 0)),
+        "nikon-late.jpg",
+    )
     assert late.get_json()["taken_at"] == "2024-05-07T10:03:00Z"
     assert late.get_json()["taken_at_local"] == "2024-05-07T12:03:00+02:00"
 
@@ -84,11 +107,17 @@ def test_naive_times_are_reresolved_across_dst(app, client, tokens, album):
 
 def test_serial_specific_correction_wins(app, client, tokens, album):
     editor = tokens["editor"]
-    a = upload(client, editor, album.slug, camera_jpeg("2024:05:07 09:00:00", "Canon EOS R6", serial="111", colour=(5, 0, 0))).get_json()
-    b = upload(client, editor, album.slug, camera_jpeg("2024:05:07 09:00:00", "Canon EOS R6", serial="222", colour=(6, 0, 0))).get_json()
+    a = upload(
+        client, editor, album.slug, camera_jpeg("2024:05:07 09:00:00", "Canon EOS R6", serial="111", colour=(5, 0, 0))
+    ).get_json()
+    b = upload(
+        client, editor, album.slug, camera_jpeg("2024:05:07 09:00:00", "Canon EOS R6", serial="222", colour=(6, 0, 0))
+    ).get_json()
     url = f"/api/v1/events/{album.event.slug}/clock-corrections"
     auth = {"Authorization": f"Bearer {editor}"}
-    client.post(url, json={"make": "Canon", "model": "Canon EOS R6", "serial": "111", "offset_seconds": 60}, headers=auth)
+    client.post(
+        url, json={"make": "Canon", "model": "Canon EOS R6", "serial": "111", "offset_seconds": 60}, headers=auth
+    )
     client.post(url, json={"make": "Canon", "model": "Canon EOS R6", "offset_seconds": 600}, headers=auth)
     got_a = client.get(f"/api/v1/photos/{a['id']}", headers=auth).get_json()["taken_at"]
     got_b = client.get(f"/api/v1/photos/{b['id']}", headers=auth).get_json()["taken_at"]
@@ -105,5 +134,3 @@ def test_roles_and_validation(app, client, tokens, album):
     assert client.post(url, json={"model": "", "offset_seconds": 1}, headers=auth).status_code == 422
     assert client.post(url, json={"model": "X", "offset_seconds": 10**12}, headers=auth).status_code == 422
     assert client.post("/api/v1/events/nope/clock-corrections", json=body, headers=auth).status_code == 404
-
-

@@ -34,7 +34,10 @@ def big_png(side: int) -> bytes:
     img = Image.new("RGB", (side, side), (40, 90, 160))
     draw = ImageDraw.Draw(img)
     for i in range(8):
-        draw.rectangle((i * side // 9, i * side // 11, i * side // 9 + side // 7, i * side // 11 + side // 5), fill=(200, 30 * i, 60))
+        draw.rectangle(
+            (i * side // 9, i * side // 11, i * side // 9 + side // 7, i * side // 11 + side // 5),
+            fill=(200, 30 * i, 60),
+        )
     del draw
     out = io.BytesIO()
     img.save(out, "PNG", compress_level=6)

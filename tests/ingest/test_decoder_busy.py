@@ -39,7 +39,12 @@ def test_budget_defaults_and_validation(tmp_path: Path) -> None:
     assert settings.describe()["GALLERY_DECODE_BUDGET_MP"] == "150"
     # A larger pixel limit raises the default budget with it: every allowed image fits.
     assert load_settings({**env, "GALLERY_MAX_PIXELS": "200000000"}).decode_budget_mp == 200
-    assert load_settings({**env, "GALLERY_DECODE_BUDGET_MP": "400", "GALLERY_DECODE_WAIT_SECONDS": "5"}).decode_wait_seconds == 5
+    assert (
+        load_settings(
+            {**env, "GALLERY_DECODE_BUDGET_MP": "400", "GALLERY_DECODE_WAIT_SECONDS": "5"}
+        ).decode_wait_seconds
+        == 5
+    )
     with pytest.raises(ConfigError) as info:
         load_settings({**env, "GALLERY_DECODE_BUDGET_MP": "100"})
     assert str(info.value) == (
@@ -105,7 +110,10 @@ def test_upload_page_says_the_server_is_busy_and_to_retry_in_english_and_polish(
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
     result = answer.get_json()["results"][0]
     assert result["outcome"] == "busy" and result["filename"] == "zajety.png" and result["photo_id"] is None
-    assert result["message"] == "The server is busy with other large images; nothing was saved. Please try again in 1 seconds."
+    assert (
+        result["message"]
+        == "The server is busy with other large images; nothing was saved. Please try again in 1 seconds."
+    )
     # the plain form: the file's row and the summary say so, in the visitor's language
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'class="result-busy"' in html

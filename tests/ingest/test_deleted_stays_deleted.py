@@ -33,9 +33,7 @@ def _state(photo_id: int) -> tuple[bool, int, list[str]]:
     photo = db.session.get(Photo, photo_id)
     assert photo is not None
     actions = list(
-        db.session.scalars(
-            select(AuditLog.action).where(AuditLog.object_id == str(photo_id)).order_by(AuditLog.id)
-        )
+        db.session.scalars(select(AuditLog.action).where(AuditLog.object_id == str(photo_id)).order_by(AuditLog.id))
     )
     count = int(db.session.scalar(select(func.count(Photo.id))) or 0)
     db.session.rollback()

@@ -63,7 +63,9 @@ def test_truncated_avif_is_422_and_a_complete_one_is_201(app, client, tokens, al
     data = made_avif()
     assert len(data) > 20_000
     for fraction in FRACTIONS:
-        refused_as_truncated(upload(client, tokens["editor"], album.slug, data[: int(len(data) * fraction)], "cut.avif"))
+        refused_as_truncated(
+            upload(client, tokens["editor"], album.slug, data[: int(len(data) * fraction)], "cut.avif")
+        )
     nothing_stored(app)
     complete = upload(client, tokens["editor"], album.slug, data, "whole.avif")
     assert complete.status_code == 201, complete.get_json()

@@ -51,8 +51,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         editor = make_user(Role.editor, email=EMAIL)
         token = make_token(editor)
         event = catalog.create_event(
-            db.session, slug="ecc", title="ECC", starts_on="2024-05-07", ends_on="2024-05-08",
-            timezone="Europe/Brussels", actor=SYSTEM,
+            db.session,
+            slug="ecc",
+            title="ECC",
+            starts_on="2024-05-07",
+            ends_on="2024-05-08",
+            timezone="Europe/Brussels",
+            actor=SYSTEM,
         )
         albums.create_album(db.session, event=event, slug="main", title="Main album", actor=SYSTEM)
         db.session.commit()
@@ -173,8 +178,11 @@ def test_manual_order_buttons_and_drag(site: Site, page: Any) -> None:
         after = display_order(db.session, albums.get_album(db.session, "main"))
     assert after == [before[1], before[0], *before[2:]]
     page.evaluate("document.getElementById('order-status').textContent = ''")
-    page.drag_and_drop(f'.order-item[data-photo-id="{before[3]}"]', f'.order-item[data-photo-id="{before[1]}"]',
-                       target_position={"x": 5, "y": 2})
+    page.drag_and_drop(
+        f'.order-item[data-photo-id="{before[3]}"]',
+        f'.order-item[data-photo-id="{before[1]}"]',
+        target_position={"x": 5, "y": 2},
+    )
     page.locator("#order-status").filter(has_text="Order saved.").wait_for()
     with site.app.app_context():
         dragged = display_order(db.session, albums.get_album(db.session, "main"))

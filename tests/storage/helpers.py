@@ -62,7 +62,6 @@ class FailingStream(io.RawIOBase, BinaryIO):
         return b"\x5a" * n
 
 
-
 def pending_uploads(storage: S3Storage) -> list[dict[str, Any]]:
     return list(storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads", []))
 

@@ -38,8 +38,13 @@ def test_the_app_is_wired(app: Flask) -> None:
 
 def test_max_upload_sets_flask_content_limit(tmp_path: Path) -> None:
     app = create_app(
-        {"GALLERY_ENV": "testing", "GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_SECRET_KEY": "k" * 40,
-         "GALLERY_MAX_UPLOAD_MB": "3", "GALLERY_LOG_LEVEL": "WARNING"}
+        {
+            "GALLERY_ENV": "testing",
+            "GALLERY_INSTANCE_PATH": str(tmp_path),
+            "GALLERY_SECRET_KEY": "k" * 40,
+            "GALLERY_MAX_UPLOAD_MB": "3",
+            "GALLERY_LOG_LEVEL": "WARNING",
+        }
     )
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert 3 * 1024 * 1024 <= limit <= 5 * 1024 * 1024

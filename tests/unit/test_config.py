@@ -105,8 +105,14 @@ def test_ftp_storage_url_stops_create_app(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///var/lib/gallery/media", "file://localhost/srv/media", "s3://gallery-media", "s3://gallery-media/a/b",
-     "s3://my.bucket.example/prefix", "s3://abc"],
+    [
+        "file:///var/lib/gallery/media",
+        "file://localhost/srv/media",
+        "s3://gallery-media",
+        "s3://gallery-media/a/b",
+        "s3://my.bucket.example/prefix",
+        "s3://abc",
+    ],
 )
 def test_valid_storage_urls(base_env: dict[str, str], url: str) -> None:
     assert load(base_env, GALLERY_STORAGE_URL=url).storage_url == url
@@ -167,8 +173,13 @@ def test_s3_checksum_switch(base_env: dict[str, str]) -> None:
 
 
 def test_numbers_are_parsed(base_env: dict[str, str]) -> None:
-    s = load(base_env, GALLERY_MAX_UPLOAD_MB="25", GALLERY_MAX_PIXELS="40_000_000", GALLERY_S3_MAX_ATTEMPTS="5",
-             GALLERY_S3_CONNECT_TIMEOUT="2.5")
+    s = load(
+        base_env,
+        GALLERY_MAX_UPLOAD_MB="25",
+        GALLERY_MAX_PIXELS="40_000_000",
+        GALLERY_S3_MAX_ATTEMPTS="5",
+        GALLERY_S3_CONNECT_TIMEOUT="2.5",
+    )
     assert s.max_upload_mb == 25
     assert s.max_upload_bytes == 25 * 1024 * 1024
     assert s.max_pixels == 40_000_000
@@ -281,9 +292,16 @@ def test_passwords_are_masked_in_describe(base_env: dict[str, str]) -> None:
     assert "hunter2hunter2" not in repr(shown) and "brokerpw" not in repr(shown)
     assert shown["GALLERY_DATABASE_URL"] == "postgresql+psycopg://gallery:***@db/gallery"
     assert set(shown) >= {
-        "GALLERY_DATABASE_URL", "GALLERY_STORAGE_URL", "GALLERY_S3_ENDPOINT_URL", "GALLERY_PUBLIC_MEDIA_URL",
-        "GALLERY_CELERY_BROKER_URL", "GALLERY_MAX_UPLOAD_MB", "GALLERY_MAX_PIXELS", "GALLERY_DERIVATIVE_SIZES",
-        "GALLERY_EMBED_ALLOWED_ORIGINS", "GALLERY_INSTANCE_PATH",
+        "GALLERY_DATABASE_URL",
+        "GALLERY_STORAGE_URL",
+        "GALLERY_S3_ENDPOINT_URL",
+        "GALLERY_PUBLIC_MEDIA_URL",
+        "GALLERY_CELERY_BROKER_URL",
+        "GALLERY_MAX_UPLOAD_MB",
+        "GALLERY_MAX_PIXELS",
+        "GALLERY_DERIVATIVE_SIZES",
+        "GALLERY_EMBED_ALLOWED_ORIGINS",
+        "GALLERY_INSTANCE_PATH",
     }
 
 
@@ -406,8 +424,13 @@ def test_unusable_instance_folder_is_a_config_error(tmp_path: Path) -> None:
         load_settings({"GALLERY_INSTANCE_PATH": str(blocker / "instance")})
     assert "GALLERY_INSTANCE_PATH" in str(info.value)
     with pytest.raises(ConfigError, match="GALLERY_INSTANCE_PATH"):
-        load_settings({"GALLERY_INSTANCE_PATH": str(blocker / "instance"), "GALLERY_ENV": "production",
-                       "GALLERY_SECRET_KEY": "k" * 40})
+        load_settings(
+            {
+                "GALLERY_INSTANCE_PATH": str(blocker / "instance"),
+                "GALLERY_ENV": "production",
+                "GALLERY_SECRET_KEY": "k" * 40,
+            }
+        )
 
 
 # --- base URL -------------------------------------------------------------------------------------
@@ -423,15 +446,30 @@ def test_production_refuses_to_start_without_a_base_url(tmp_path: Path) -> None:
     message = settings_error(tmp_path, GALLERY_ENV="production", GALLERY_SECRET_KEY="k" * 40)
     assert "GALLERY_BASE_URL is required when GALLERY_ENV=production" in message
     assert "https://" in message  # says what a value looks like
-    settings = load_settings({"GALLERY_INSTANCE_PATH": str(tmp_path), "GALLERY_ENV": "production",
-                              "GALLERY_SECRET_KEY": "k" * 40, "GALLERY_BASE_URL": "https://Photos.Example.org/"})
+    settings = load_settings(
+        {
+            "GALLERY_INSTANCE_PATH": str(tmp_path),
+            "GALLERY_ENV": "production",
+            "GALLERY_SECRET_KEY": "k" * 40,
+            "GALLERY_BASE_URL": "https://Photos.Example.org/",
+        }
+    )
     assert settings.base_url == "https://photos.example.org"
     assert settings.trusted_hosts == ("photos.example.org",)
 
 
-@pytest.mark.parametrize("value", ["photos.example.org", "ftp://photos.example.org", "https://",
-                                   "https://photos.example.org/?x=1", "https://photos.example.org/#top",
-                                   "https://user:pw@photos.example.org", "https://exa mple.org"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "photos.example.org",
+        "ftp://photos.example.org",
+        "https://",
+        "https://photos.example.org/?x=1",
+        "https://photos.example.org/#top",
+        "https://user:pw@photos.example.org",
+        "https://exa mple.org",
+    ],
+)
 def test_bad_base_urls_are_refused(tmp_path: Path, value: str) -> None:
     message = settings_error(tmp_path, GALLERY_BASE_URL=value)
     assert "GALLERY_BASE_URL" in message and "https://" in message

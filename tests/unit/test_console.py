@@ -23,8 +23,7 @@ def test_console_group_lists_flask_and_gallery_commands(tmp_path: Path, monkeypa
     assert set(COMMANDS) <= listed, result.output
 
 
-def test_console_config_error_is_one_message_not_a_traceback(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_console_config_error_is_one_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gallery.console import cli
 
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -43,8 +42,9 @@ def test_every_gallery_command_is_also_at_the_top_level() -> None:
         assert cli.commands[name] is command, name
 
 
-def test_a_process_entry_point_exits_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_process_entry_point_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gallery.console import create_app_or_exit
 
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))

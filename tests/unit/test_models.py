@@ -76,16 +76,30 @@ def test_enums_are_stored_as_their_values_and_checked(app: Flask) -> None:
 
 
 def test_one_photo_per_bytes_and_album(app: Flask) -> None:
-    event = Event(slug="ecc", title="ECC", starts_on=datetime(2024, 5, 7).date(), ends_on=datetime(2024, 5, 8).date(),
-                  timezone="Europe/Brussels")
+    event = Event(
+        slug="ecc",
+        title="ECC",
+        starts_on=datetime(2024, 5, 7).date(),
+        ends_on=datetime(2024, 5, 8).date(),
+        timezone="Europe/Brussels",
+    )
     album = Album(event=event, slug="a", title="A", visibility=Visibility.public)
     db.session.add_all([event, album])
     db.session.flush()
 
     def photo() -> Photo:
-        return Photo(album_id=album.id, sha256="ab" * 32, original_key="originals/ab", original_filename="a.jpg",
-                     content_type="image/jpeg", size=1, width=1, height=1, taken_at_source=TakenAtSource.upload,
-                     status=PhotoStatus.ready)
+        return Photo(
+            album_id=album.id,
+            sha256="ab" * 32,
+            original_key="originals/ab",
+            original_filename="a.jpg",
+            content_type="image/jpeg",
+            size=1,
+            width=1,
+            height=1,
+            taken_at_source=TakenAtSource.upload,
+            status=PhotoStatus.ready,
+        )
 
     db.session.add(photo())
     db.session.flush()

@@ -29,9 +29,7 @@ WHOLE_TREE = {UNIT / "test_architecture.py", UNIT / "test_tree.py"}
 def modules() -> list[Path]:
     """Every Python module of gallery/ (relative to it), migrations and translations aside."""
     return sorted(
-        path.relative_to(PACKAGE)
-        for path in PACKAGE.rglob("*.py")
-        if path.relative_to(PACKAGE).parts[0] not in ASIDE
+        path.relative_to(PACKAGE) for path in PACKAGE.rglob("*.py") if path.relative_to(PACKAGE).parts[0] not in ASIDE
     )
 
 

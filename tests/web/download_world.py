@@ -33,10 +33,10 @@ XMP = (
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
     f'<rdf:Description rdf:about="" {XMP_NS} exif:GPSLatitude="50,50.5N" exif:GPSLongitude="4,21.0E">'
-    "<dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">CC BY 4.0</rdf:li></rdf:Alt></dc:rights>"
+    '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">CC BY 4.0</rdf:li></rdf:Alt></dc:rights>'
     f"<photoshop:City>{CITY}</photoshop:City><photoshop:Country>Belgium</photoshop:Country>"
     "<Iptc4xmpCore:Location>Square Meeting Centre</Iptc4xmpCore:Location>"
-    "</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>"
+    '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
 )
 
 
@@ -89,9 +89,7 @@ def upload(client: FlaskClient, token: str, album: str, data: bytes, filename: s
 
 
 def edit(client: FlaskClient, token: str, photo_id: int, **changes: Any) -> None:
-    response = client.patch(
-        f"/api/v1/photos/{photo_id}", json=changes, headers={"Authorization": f"Bearer {token}"}
-    )
+    response = client.patch(f"/api/v1/photos/{photo_id}", json=changes, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
@@ -110,7 +108,9 @@ def make_event(slug: str = "ecc-2024") -> Event:
     return event
 
 
-def make_album(event: Event, slug: str, *, visibility: str = "public", downloads: str = "off", title: str = "") -> Album:
+def make_album(
+    event: Event, slug: str, *, visibility: str = "public", downloads: str = "off", title: str = ""
+) -> Album:
     album = albums.create_album(
         db.session,
         event=event,

@@ -143,18 +143,14 @@ def expected_order(slug: str) -> list[int]:
 
 
 @pytest.mark.app_config(ALBUM_PAGE_SIZE=150)
-def test_keyset_pages_cover_every_photo_once_in_order(
-    client: FlaskClient, albums_20_and_2000: tuple[str, str]
-) -> None:
+def test_keyset_pages_cover_every_photo_once_in_order(client: FlaskClient, albums_20_and_2000: tuple[str, str]) -> None:
     _, big = albums_20_and_2000
     # Some photos that visitors must not see, scattered through the album.
     hidden = db.session.scalars(select(Photo.id).where(Photo.album.has(slug=big)).order_by(Photo.id)).all()[5::97]
     db.session.execute(update(Photo).where(Photo.id.in_(hidden[::2])).values(status=PhotoStatus.processing))
     from datetime import datetime
 
-    db.session.execute(
-        update(Photo).where(Photo.id.in_(hidden[1::2])).values(deleted_at=datetime.now(UTC))
-    )
+    db.session.execute(update(Photo).where(Photo.id.in_(hidden[1::2])).values(deleted_at=datetime.now(UTC)))
     db.session.commit()
     seen, urls = walk_pages(client, f"/albums/{big}")
     expected = expected_order(big)

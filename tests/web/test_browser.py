@@ -101,9 +101,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     storage = app.extensions["gallery_storage"]
     with app.app_context():
         db.create_all()
-        _, album, ids = load_demo(
-            db.session, storage, tmp_dir=tmp, max_pixels=settings.max_pixels, actor=SYSTEM
-        )
+        _, album, ids = load_demo(db.session, storage, tmp_dir=tmp, max_pixels=settings.max_pixels, actor=SYSTEM)
         for photo_id in ids:
             status = process_photo(
                 db.session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels

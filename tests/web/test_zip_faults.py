@@ -62,8 +62,12 @@ def world(tmp_path: Path, database_url: str, moto: str, monkeypatch: pytest.Monk
     proxy = CuttableProxy(moto)
     proxy.start()
     app = make_app(
-        tmp_path, database_url, GALLERY_STORAGE_URL=f"s3://{direct.bucket}/media", GALLERY_S3_ENDPOINT_URL=proxy.url,
-        GALLERY_DERIVATIVE_SIZES="200", **S3_LIMITS,
+        tmp_path,
+        database_url,
+        GALLERY_STORAGE_URL=f"s3://{direct.bucket}/media",
+        GALLERY_S3_ENDPOINT_URL=proxy.url,
+        GALLERY_DERIVATIVE_SIZES="200",
+        **S3_LIMITS,
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -126,7 +130,9 @@ class Fetched:
             return False
 
 
-def fetch(port: int, path: str, *, receive_buffer: int | None = None, after_headers: Callable[[], None] | None = None) -> Fetched:
+def fetch(
+    port: int, path: str, *, receive_buffer: int | None = None, after_headers: Callable[[], None] | None = None
+) -> Fetched:
     """GET ``path`` with http.client; ``after_headers`` runs once the status line and headers are in."""
     sock = socket.socket()
     if receive_buffer:

@@ -129,19 +129,99 @@ _BRANDS: Final = (
 )
 _BOILERPLATE: Final[frozenset[str]] = frozenset(
     {
-        "olympus digital camera", "sony dsc", "dcim", "kodak digital still camera", "default",
-        "samsung", "leica", "digital camera", "camera", "digicam", "dsc", "csc", "samsung csc",
-        "minolta digital camera", "konica minolta digital camera", "exif_jpeg_picture",
-        "exif jpeg", "exif_jpeg", "jpeg", "jpg", "image", "picture", "photo", "photograph",
-        "untitled", "no title", "notitle", "title", "caption", "description", "no description",
-        "none", "null", "nil", "n/a", "na", "unknown", "empty", "undefined", "copyright",
-        "all rights reserved", "(c)", "©", "artist", "author", "creator", "owner", "user",
-        "my camera", "hp photosmart", "lg digital camera", "huawei", "xiaomi", "apple", "honor",
-        "oppo", "vivo", "realme", "oneplus", "motorola", "nokia", "nikon", "canon", "sony",
-        "olympus", "fujifilm", "panasonic", "pentax", "casio", "sanyo", "kodak", "ricoh",
-        "dji", "gopro", "google", "sigma", "sharp", "polaroid", "exif", "xmp", "iptc",
-        "screenshot", "edited", "created with gimp", "made with gimp", "credit", "by-line",
-        "byline", "photographer", "name", "your name", "enter caption", "type caption here",
+        "olympus digital camera",
+        "sony dsc",
+        "dcim",
+        "kodak digital still camera",
+        "default",
+        "samsung",
+        "leica",
+        "digital camera",
+        "camera",
+        "digicam",
+        "dsc",
+        "csc",
+        "samsung csc",
+        "minolta digital camera",
+        "konica minolta digital camera",
+        "exif_jpeg_picture",
+        "exif jpeg",
+        "exif_jpeg",
+        "jpeg",
+        "jpg",
+        "image",
+        "picture",
+        "photo",
+        "photograph",
+        "untitled",
+        "no title",
+        "notitle",
+        "title",
+        "caption",
+        "description",
+        "no description",
+        "none",
+        "null",
+        "nil",
+        "n/a",
+        "na",
+        "unknown",
+        "empty",
+        "undefined",
+        "copyright",
+        "all rights reserved",
+        "(c)",
+        "©",
+        "artist",
+        "author",
+        "creator",
+        "owner",
+        "user",
+        "my camera",
+        "hp photosmart",
+        "lg digital camera",
+        "huawei",
+        "xiaomi",
+        "apple",
+        "honor",
+        "oppo",
+        "vivo",
+        "realme",
+        "oneplus",
+        "motorola",
+        "nokia",
+        "nikon",
+        "canon",
+        "sony",
+        "olympus",
+        "fujifilm",
+        "panasonic",
+        "pentax",
+        "casio",
+        "sanyo",
+        "kodak",
+        "ricoh",
+        "dji",
+        "gopro",
+        "google",
+        "sigma",
+        "sharp",
+        "polaroid",
+        "exif",
+        "xmp",
+        "iptc",
+        "screenshot",
+        "edited",
+        "created with gimp",
+        "made with gimp",
+        "credit",
+        "by-line",
+        "byline",
+        "photographer",
+        "name",
+        "your name",
+        "enter caption",
+        "type caption here",
     }
 )
 _BRAND_GENERIC: Final = re.compile(
@@ -400,8 +480,7 @@ def extract_captions(raw: RawMetadata, iptc: IptcMapping | None) -> Captions:
 
     def iptc_text(dataset: int) -> list[_Candidate]:
         return [
-            _Candidate(f"iptc:2:{dataset}", _decode_legacy(value, utf8))
-            for value in _iptc_values(iptc, (2, dataset))
+            _Candidate(f"iptc:2:{dataset}", _decode_legacy(value, utf8)) for value in _iptc_values(iptc, (2, dataset))
         ]
 
     def iptc_joined(dataset: int) -> list[_Candidate]:
@@ -457,9 +536,7 @@ def extract_captions(raw: RawMetadata, iptc: IptcMapping | None) -> Captions:
         multiline=False,
         **common,
     )
-    picks["alt_text"] = _pick(
-        [xmp("Iptc4xmpCore:AltTextAccessibility")], cap=FIELD_MAX, multiline=False, **common
-    )
+    picks["alt_text"] = _pick([xmp("Iptc4xmpCore:AltTextAccessibility")], cap=FIELD_MAX, multiline=False, **common)
 
     xp_keywords = _exif_xp(raw.exif.get("Image XPKeywords")) or ""
     keywords, keywords_source = _keywords(

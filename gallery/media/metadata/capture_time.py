@@ -220,9 +220,7 @@ def capture_time(raw: RawMetadata, event_tz: str) -> CaptureTime:
             offset_flag = "offset_from_exif"
             if offset is None and parsed.offset is not None:
                 offset = parsed.offset  # non-standard: offset written into the value
-            utc, local, more = _build(
-                replace(parsed, wall=wall), offset=offset, offset_flag=offset_flag, zone=zone
-            )
+            utc, local, more = _build(replace(parsed, wall=wall), offset=offset, offset_flag=offset_flag, zone=zone)
             flags |= more
             if skipped:
                 flags.add("invalid_value_skipped")
@@ -267,9 +265,7 @@ def capture_time(raw: RawMetadata, event_tz: str) -> CaptureTime:
     )
 
 
-def apply_clock_offset(
-    ct: CaptureTime, delta: timedelta, *, event_tz: str | None = None
-) -> CaptureTime:
+def apply_clock_offset(ct: CaptureTime, delta: timedelta, *, event_tz: str | None = None) -> CaptureTime:
     """Correct a wrong camera clock: the true time is the recorded time plus ``delta``.
 
     (A camera 1 h 3 min behind needs ``delta=timedelta(hours=1, minutes=3)``.)  Shifts both

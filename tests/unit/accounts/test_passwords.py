@@ -45,8 +45,9 @@ def test_the_email_counts_against_the_password(app: Flask) -> None:
     accounts.create_user(db.session, email="x@example.org", role="editor", password="kowalska.anna1", actor=SYSTEM)
     # ... but not for the person whose e-mail it spells
     with pytest.raises(ValidationError, match="too easy to guess"):
-        accounts.create_user(db.session, email="kowalska.anna@example.org", role="editor",
-                             password="kowalska.anna1", actor=SYSTEM)
+        accounts.create_user(
+            db.session, email="kowalska.anna@example.org", role="editor", password="kowalska.anna1", actor=SYSTEM
+        )
 
 
 def test_the_test_suite_password_is_strong_enough(app: Flask) -> None:
@@ -55,15 +56,19 @@ def test_the_test_suite_password_is_strong_enough(app: Flask) -> None:
     assert accounts.authenticate(db.session, "ok@example.org", PASSWORD) is user
 
 
-
-
 # --- the rule itself, without an account ---------------------------------------------------------------
 
 
 def test_user_inputs_are_the_email_its_parts_and_the_name() -> None:
     assert user_inputs("anna.kowalska+gallery@example.org", "Anna Kowalska", None, "") == [
-        "anna.kowalska+gallery@example.org", "anna.kowalska+gallery", "anna", "kowalska", "gallery",
-        "Anna Kowalska", "Anna", "Kowalska",
+        "anna.kowalska+gallery@example.org",
+        "anna.kowalska+gallery",
+        "anna",
+        "kowalska",
+        "gallery",
+        "Anna Kowalska",
+        "Anna",
+        "Kowalska",
     ]
     assert user_inputs("ed@example.org") == ["ed@example.org", "ed"]  # words of two letters tell nothing
 

@@ -114,7 +114,9 @@ def test_login_sessions_are_stored_hashed(app: Flask, client: FlaskClient, edito
 
     session_id = decode_cookie(cookie(client, REMEMBER))
     assert session_id and len(session_id) >= 40
-    dump = " ".join(str(v) for row in db.session.execute(sa.select(LoginSession)).all() for v in row[0].__dict__.values())
+    dump = " ".join(
+        str(v) for row in db.session.execute(sa.select(LoginSession)).all() for v in row[0].__dict__.values()
+    )
     assert session_id not in dump
 
 
@@ -147,8 +149,10 @@ def test_password_change_ends_every_session_and_token(app: Flask, editor: User) 
     # the new password works, the old one does not
     fresh = app.test_client()
     page = fresh.get("/login")
-    old = fresh.post("/login", data={"email": editor.email, "password": PASSWORD,
-                                     "csrf_token": csrf_from(page.get_data(as_text=True))})
+    old = fresh.post(
+        "/login",
+        data={"email": editor.email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
+    )
     assert old.status_code == 401
     login(fresh, editor.email, NEW_PASSWORD)
     assert logged_in(fresh)
@@ -156,8 +160,9 @@ def test_password_change_ends_every_session_and_token(app: Flask, editor: User) 
 
 def test_set_password_refuses_a_weak_one_and_changes_nothing(app: Flask, client: FlaskClient, editor: User) -> None:
     login(client, editor.email)
-    result = app.test_cli_runner().invoke(args=["gallery", "set-password", editor.email, "--password-stdin"],
-                                          input="ola@example.org\n")
+    result = app.test_cli_runner().invoke(
+        args=["gallery", "set-password", editor.email, "--password-stdin"], input="ola@example.org\n"
+    )
     assert result.exit_code != 0 and "too easy to guess" in result.output, result.output
     assert logged_in(client)
 

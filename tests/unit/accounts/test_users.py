@@ -21,15 +21,20 @@ from tests.conftest import PASSWORD, make_user
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("anna@example.org", "anna@example.org"), ("  Anna.Nowak@Example.ORG ", "Anna.Nowak@example.org"),
-     ("a+tag@sub.example.co.uk", "a+tag@sub.example.co.uk")],
+    [
+        ("anna@example.org", "anna@example.org"),
+        ("  Anna.Nowak@Example.ORG ", "Anna.Nowak@example.org"),
+        ("a+tag@sub.example.co.uk", "a+tag@sub.example.co.uk"),
+    ],
 )
 def test_normalise_email(raw: str, expected: str) -> None:
     assert accounts.normalise_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "anna", "anna@", "@example.org", "anna@localhost", "an na@example.org",
-                                 "a@b@c", "x" * 320 + "@example.org"])
+@pytest.mark.parametrize(
+    "raw",
+    ["", "anna", "anna@", "@example.org", "anna@localhost", "an na@example.org", "a@b@c", "x" * 320 + "@example.org"],
+)
 def test_invalid_emails(raw: str) -> None:
     with pytest.raises(ValidationError) as info:
         accounts.normalise_email(raw)
@@ -37,8 +42,9 @@ def test_invalid_emails(raw: str) -> None:
 
 
 def test_create_user_and_audit(app: Flask) -> None:
-    user = accounts.create_user(db.session, email="Jan@Example.org", role="photographer", password=PASSWORD,
-                                name="  Jan  ", actor=SYSTEM)
+    user = accounts.create_user(
+        db.session, email="Jan@Example.org", role="photographer", password=PASSWORD, name="  Jan  ", actor=SYSTEM
+    )
     db.session.commit()
     assert (user.email, user.role, user.name, user.active) == ("Jan@example.org", Role.photographer, "Jan", True)
     entry = db.session.scalar(sa.select(AuditLog))
@@ -193,4 +199,4 @@ def test_tokens_are_stored_hashed(app: Flask, client: FlaskClient, users: dict[s
     assert response.status_code == 201
     dump = database_text()
     assert secret not in dump
-    assert secret[len(stored.prefix):] not in dump
+    assert secret[len(stored.prefix) :] not in dump

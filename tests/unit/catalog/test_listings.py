@@ -150,7 +150,9 @@ def test_album_cards_count_shown_photos_and_prefer_the_chosen_cover(site: Site) 
     album = site.albums["new-public"]
     album.cover_photo_id = site.photos["new-public"][2]
     db.session.commit()
-    cards = listings.album_cards(db.session, select(Album).where(Album.event_id == site.events["new"].id).order_by(Album.id))
+    cards = listings.album_cards(
+        db.session, select(Album).where(Album.event_id == site.events["new"].id).order_by(Album.id)
+    )
     by_slug = {c.album.slug: c for c in cards}
     assert by_slug["new-public"].count == 3
     assert by_slug["new-public"].cover is not None and by_slug["new-public"].cover.id == site.photos["new-public"][2]

@@ -14,8 +14,18 @@ from tests.ingest.conftest import album
 
 __all__ = ["EVENT_ARGS", "album", "assert_fails", "assert_ok", "count", "run", "runner"]
 
-EVENT_ARGS = ["--title", "European Cluster Conference 2024", "--starts-on", "2024-05-07", "--ends-on", "2024-05-08",
-              "--timezone", "Europe/Brussels", "--location", "Brussels"]
+EVENT_ARGS = [
+    "--title",
+    "European Cluster Conference 2024",
+    "--starts-on",
+    "2024-05-07",
+    "--ends-on",
+    "2024-05-08",
+    "--timezone",
+    "Europe/Brussels",
+    "--location",
+    "Brussels",
+]
 
 
 @pytest.fixture

@@ -23,8 +23,15 @@ from tests.unit.cli.conftest import assert_fails, assert_ok, run
 
 @pytest.mark.parametrize(
     ("n", "text"),
-    [(0, "0 bytes"), (1023, "1023 bytes"), (1024, "1.0 KB"), (1536, "1.5 KB"), (5 * 1024**2, "5.0 MB"),
-     (3 * 1024**3, "3.0 GB"), (4096 * 1024**3, "4096.0 GB")],
+    [
+        (0, "0 bytes"),
+        (1023, "1023 bytes"),
+        (1024, "1.0 KB"),
+        (1536, "1.5 KB"),
+        (5 * 1024**2, "5.0 MB"),
+        (3 * 1024**3, "3.0 GB"),
+        (4096 * 1024**3, "4096.0 GB"),
+    ],
 )
 def test_sizes_are_read_by_people(n: int, text: str) -> None:
     assert _size(n) == text

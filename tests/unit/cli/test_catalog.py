@@ -18,9 +18,15 @@ def test_create_event_and_album(runner: FlaskCliRunner) -> None:
     event = db.session.scalar(sa.select(Event).where(Event.slug == "ecc-2024"))
     assert event is not None
     assert (event.title, str(event.starts_on), str(event.ends_on), event.timezone, event.location) == (
-        "European Cluster Conference 2024", "2024-05-07", "2024-05-08", "Europe/Brussels", "Brussels"
+        "European Cluster Conference 2024",
+        "2024-05-07",
+        "2024-05-08",
+        "Europe/Brussels",
+        "Brussels",
     )
-    result = run(runner, "create-album", "ecc-day-1", "--event", "ecc-2024", "--title", "Day 1", "--visibility", "unlisted")
+    result = run(
+        runner, "create-album", "ecc-day-1", "--event", "ecc-2024", "--title", "Day 1", "--visibility", "unlisted"
+    )
     assert_ok(result)
     album = db.session.scalar(sa.select(Album).where(Album.slug == "ecc-day-1"))
     assert album is not None and album.event_id == event.id and album.visibility is Visibility.unlisted
@@ -30,7 +36,8 @@ def test_create_event_and_album(runner: FlaskCliRunner) -> None:
 
 
 @pytest.mark.parametrize(
-    ("tz", "suggestion"), [("europe/warsaw", "Europe/Warsaw"), ("Warsaw", "Europe/Warsaw"), ("Brussels", "Europe/Brussels")]
+    ("tz", "suggestion"),
+    [("europe/warsaw", "Europe/Warsaw"), ("Warsaw", "Europe/Warsaw"), ("Brussels", "Europe/Brussels")],
 )
 def test_create_event_bad_timezone_suggests_one(runner: FlaskCliRunner, tz: str, suggestion: str) -> None:
     args = [a if a != "Europe/Brussels" else tz for a in EVENT_ARGS]

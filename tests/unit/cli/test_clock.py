@@ -11,10 +11,35 @@ from tests.ingest.conftest import camera_jpeg, upload
 def test_cli(app, client, tokens, album):
     upload(client, tokens["editor"], album.slug, camera_jpeg("2024:05:07 09:00:00", "NIKON Z 6_2"), "n.jpg")
     runner = app.test_cli_runner()
-    dry = runner.invoke(args=["gallery", "clock-correct", album.event.slug, "--model", "NIKON Z 6_2", "--make", "NIKON CORPORATION", "--offset", "+1h03m", "--dry-run"])
+    dry = runner.invoke(
+        args=[
+            "gallery",
+            "clock-correct",
+            album.event.slug,
+            "--model",
+            "NIKON Z 6_2",
+            "--make",
+            "NIKON CORPORATION",
+            "--offset",
+            "+1h03m",
+            "--dry-run",
+        ]
+    )
     assert dry.exit_code == 0, dry.output
     assert "2024-05-07T09:00:00+02:00 -> 2024-05-07T10:03:00+02:00" in dry.output  # the event's zone (Brussels)
-    done = runner.invoke(args=["gallery", "clock-correct", album.event.slug, "--model", "NIKON Z 6_2", "--make", "NIKON CORPORATION", "--offset", "1:03"])
+    done = runner.invoke(
+        args=[
+            "gallery",
+            "clock-correct",
+            album.event.slug,
+            "--model",
+            "NIKON Z 6_2",
+            "--make",
+            "NIKON CORPORATION",
+            "--offset",
+            "1:03",
+        ]
+    )
     assert done.exit_code == 0 and "corrected 1 photo" in done.output
     none = runner.invoke(args=["gallery", "clock-correct", album.event.slug, "--model", "Leica M11", "--offset", "5m"])
     assert none.exit_code != 0 and "no photos" in none.output

@@ -25,8 +25,17 @@ TOKEN_RE = re.compile(r"gal_[A-Za-z0-9_-]{40,}")
 
 
 def test_create_user_with_password_stdin(runner: FlaskCliRunner, client: FlaskClient) -> None:
-    result = run(runner, "create-user", "Anna@Example.ORG", "--role", "editor", "--name", "Anna", "--password-stdin",
-                 input=PASSWORD + "\n")
+    result = run(
+        runner,
+        "create-user",
+        "Anna@Example.ORG",
+        "--role",
+        "editor",
+        "--name",
+        "Anna",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert_ok(result)
     assert "Anna@example.org" in result.output and "editor" in result.output
     user = db.session.scalar(sa.select(User))
@@ -39,36 +48,46 @@ def test_create_user_with_password_stdin(runner: FlaskCliRunner, client: FlaskCl
 
 def test_create_user_duplicate(runner: FlaskCliRunner) -> None:
     assert_ok(run(runner, "create-user", "dup@example.org", "--role", "admin", "--password-stdin", input=PASSWORD))
-    assert_fails(run(runner, "create-user", "dup@example.org", "--role", "editor", "--password-stdin", input=PASSWORD),
-                 "already exists")
-    assert_fails(run(runner, "create-user", "DUP@example.org", "--role", "editor", "--password-stdin", input=PASSWORD),
-                 "already exists")
+    assert_fails(
+        run(runner, "create-user", "dup@example.org", "--role", "editor", "--password-stdin", input=PASSWORD),
+        "already exists",
+    )
+    assert_fails(
+        run(runner, "create-user", "DUP@example.org", "--role", "editor", "--password-stdin", input=PASSWORD),
+        "already exists",
+    )
     assert count(User) == 1
 
 
 def test_create_user_bad_role(runner: FlaskCliRunner) -> None:
-    line = assert_fails(run(runner, "create-user", "r@example.org", "--role", "boss", "--password-stdin",
-                            input=PASSWORD), "boss")
+    line = assert_fails(
+        run(runner, "create-user", "r@example.org", "--role", "boss", "--password-stdin", input=PASSWORD), "boss"
+    )
     assert "photographer" in line
     assert count(User) == 0
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "a@b", "two words@example.org", "@example.org"])
 def test_create_user_bad_email(runner: FlaskCliRunner, email: str) -> None:
-    assert_fails(run(runner, "create-user", email, "--role", "editor", "--password-stdin", input=PASSWORD),
-                 "not a valid e-mail address")
+    assert_fails(
+        run(runner, "create-user", email, "--role", "editor", "--password-stdin", input=PASSWORD),
+        "not a valid e-mail address",
+    )
     assert count(User) == 0
 
 
 def test_create_user_short_password(runner: FlaskCliRunner) -> None:
-    assert_fails(run(runner, "create-user", "s@example.org", "--role", "editor", "--password-stdin", input="short\n"),
-                 "at least 10 characters")
+    assert_fails(
+        run(runner, "create-user", "s@example.org", "--role", "editor", "--password-stdin", input="short\n"),
+        "at least 10 characters",
+    )
     assert count(User) == 0
 
 
 def test_create_user_empty_stdin(runner: FlaskCliRunner) -> None:
-    assert_fails(run(runner, "create-user", "e@example.org", "--role", "editor", "--password-stdin", input=""),
-                 "no password")
+    assert_fails(
+        run(runner, "create-user", "e@example.org", "--role", "editor", "--password-stdin", input=""), "no password"
+    )
     assert count(User) == 0
 
 

@@ -25,7 +25,10 @@ def test_record_names_the_actor_the_door_and_the_object(app: Flask) -> None:
     stored = db.session.get(AuditLog, entry.id)
     assert stored is not None
     assert (stored.action, stored.user_id, stored.object_type, stored.object_id) == (
-        "event.update", editor.id, "event", str(event.id)
+        "event.update",
+        editor.id,
+        "event",
+        str(event.id),
     )
     assert stored.details == {"via": "web", "fields": ["title"]}
     assert (stored.ip, stored.request_id) == ("192.0.2.7", "rid-1")

@@ -15,7 +15,12 @@ from werkzeug.test import TestResponse
 from gallery.models import User
 from tests.conftest import login, make_app
 
-EVENT = {"title": "Errors Conference", "starts_on": "2024-05-07", "ends_on": "2024-05-08", "timezone": "Europe/Brussels"}
+EVENT = {
+    "title": "Errors Conference",
+    "starts_on": "2024-05-07",
+    "ends_on": "2024-05-08",
+    "timezone": "Europe/Brussels",
+}
 SECRET_DETAIL = "kaboom: db password is hunter2"
 
 
@@ -55,7 +60,9 @@ def test_json_401(client: FlaskClient) -> None:
 
 
 def test_json_403(client: FlaskClient, tokens: dict[str, str]) -> None:
-    assert_json_error(client.post("/api/v1/events", json=EVENT, headers=bearer(tokens["photographer"])), 403, "forbidden")
+    assert_json_error(
+        client.post("/api/v1/events", json=EVENT, headers=bearer(tokens["photographer"])), 403, "forbidden"
+    )
 
 
 def test_json_404(client: FlaskClient, tokens: dict[str, str]) -> None:
@@ -77,7 +84,9 @@ def test_json_405(client: FlaskClient) -> None:
 def test_json_409(client: FlaskClient, tokens: dict[str, str]) -> None:
     body = {**EVENT, "slug": "taken"}
     assert client.post("/api/v1/events", json=body, headers=bearer(tokens["editor"])).status_code == 201
-    error = assert_json_error(client.post("/api/v1/events", json=body, headers=bearer(tokens["editor"])), 409, "conflict")
+    error = assert_json_error(
+        client.post("/api/v1/events", json=body, headers=bearer(tokens["editor"])), 409, "conflict"
+    )
     assert "taken" in error["message"]
 
 
@@ -93,7 +102,11 @@ def test_json_413(client: FlaskClient, tokens: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     ("data", "content_type"),
-    [("title=x", "application/x-www-form-urlencoded"), ("<event/>", "application/xml"), ('{"title": "x"}', "text/plain")],
+    [
+        ("title=x", "application/x-www-form-urlencoded"),
+        ("<event/>", "application/xml"),
+        ('{"title": "x"}', "text/plain"),
+    ],
 )
 def test_json_415_for_a_body_that_is_not_json(
     client: FlaskClient, tokens: dict[str, str], data: str, content_type: str
@@ -179,7 +192,9 @@ def test_html_403(client: FlaskClient, users: dict[str, User], lang: str) -> Non
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_html_413(client: FlaskClient, lang: str) -> None:
     response = client.post(
-        "/login", data={"email": "a@example.org", "password": "x" * (3 * 1024 * 1024)}, headers={"Accept-Language": lang}
+        "/login",
+        data={"email": "a@example.org", "password": "x" * (3 * 1024 * 1024)},
+        headers={"Accept-Language": lang},
     )
     assert_html_error(response, 413, lang)
 

@@ -102,8 +102,12 @@ def test_credit_labels_are_translated(polish: None) -> None:
 
 @pytest.mark.parametrize(
     ("offset", "label"),
-    [(None, "UTC+00:00"), (timedelta(hours=2), "UTC+02:00"), (timedelta(hours=5, minutes=45), "UTC+05:45"),
-     (timedelta(hours=-3, minutes=-30), "UTC-03:30")],
+    [
+        (None, "UTC+00:00"),
+        (timedelta(hours=2), "UTC+02:00"),
+        (timedelta(hours=5, minutes=45), "UTC+05:45"),
+        (timedelta(hours=-3, minutes=-30), "UTC-03:30"),
+    ],
 )
 def test_utc_offset_label(offset: timedelta | None, label: str) -> None:
     assert render.utc_offset_label(offset) == label
@@ -141,8 +145,16 @@ def test_capture_time_on_the_events_clock_with_the_cameras_offset(english: None)
 
 
 def test_camera_summary_never_names_the_serial(english: None) -> None:
-    photo = Photo(camera_make="Canon", camera_model="Canon EOS R6", camera_serial="SN-1", lens=" RF24-70mm ",
-                  focal_length_mm=50.0, aperture=2.8, exposure_time="1/250", iso=1600)
+    photo = Photo(
+        camera_make="Canon",
+        camera_model="Canon EOS R6",
+        camera_serial="SN-1",
+        lens=" RF24-70mm ",
+        focal_length_mm=50.0,
+        aperture=2.8,
+        exposure_time="1/250",
+        iso=1600,
+    )
     assert render.camera_summary(photo) == ["Canon EOS R6", "RF24-70mm", "50 mm", "f/2.8", "1/250 s", "ISO 1600"]
     assert render.camera_summary(Photo(camera_make="NIKON CORPORATION", camera_model="Z 6_2")) == [
         "NIKON CORPORATION Z 6_2"
@@ -156,8 +168,9 @@ def test_camera_summary_never_names_the_serial(english: None) -> None:
 
 def test_sharing_tags_with_an_image(english: None) -> None:
     image = Rendition(f"/media/derivatives/{SHA}/1024.jpg", 1024, 683)
-    tags = Sharing(title="Day 1", description="  Both\n days. ", url="http://localhost/albums/a", image=image,
-                   image_alt="Speaker").tags()
+    tags = Sharing(
+        title="Day 1", description="  Both\n days. ", url="http://localhost/albums/a", image=image, image_alt="Speaker"
+    ).tags()
     found = {name: content for _, name, content in tags}
     assert found["og:type"] == "website" and found["og:locale"] == "en_GB"
     assert found["og:description"] == "Both days." == found["twitter:description"]
@@ -179,8 +192,10 @@ def test_sharing_tags_without_an_image_and_with_a_long_description(polish: None)
 def test_route_exists_and_download_links(english: None) -> None:
     assert render.route_exists("/albums/<x>/download.zip") == "web.album_zip"
     assert render.route_exists("/albums/<album>/nothing-here") is None
-    assert render.download_links("a", 7, None) == {"zip": "/albums/a/download.zip",
-                                                    "original": "/albums/a/photos/7/download"}
+    assert render.download_links("a", 7, None) == {
+        "zip": "/albums/a/download.zip",
+        "original": "/albums/a/photos/7/download",
+    }
     assert render.download_links("a", None, "t k") == {"zip": "/albums/a/download.zip?token=t+k"}
     assert render.template_exists("base.html") and not render.template_exists("no/such.html")
 

@@ -60,7 +60,13 @@ def test_a_file_that_is_not_ours_has_no_received_record() -> None:
 def test_may_write_only_for_changing_methods_inside_a_request() -> None:
     app = Flask("methods")
     assert may_write() is False  # no request at all (CLI, Celery)
-    for method, expected in (("GET", False), ("HEAD", False), ("OPTIONS", False), ("POST", True), ("PATCH", True),
-                             ("DELETE", True)):
+    for method, expected in (
+        ("GET", False),
+        ("HEAD", False),
+        ("OPTIONS", False),
+        ("POST", True),
+        ("PATCH", True),
+        ("DELETE", True),
+    ):
         with app.test_request_context("/", method=method):
             assert may_write() is expected, method

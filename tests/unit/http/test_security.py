@@ -101,8 +101,13 @@ def test_request_id_is_echoed_when_sane_and_replaced_when_not(client: FlaskClien
 
 
 def test_production_sends_hsts(tmp_path: Path) -> None:
-    prod = make_app(tmp_path, f"sqlite:///{tmp_path / 'p.db'}", GALLERY_ENV="production", GALLERY_SECRET_KEY="s" * 40,
-                    GALLERY_BASE_URL="https://localhost")
+    prod = make_app(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'p.db'}",
+        GALLERY_ENV="production",
+        GALLERY_SECRET_KEY="s" * 40,
+        GALLERY_BASE_URL="https://localhost",
+    )
     response = prod.test_client().get("/static/css/gallery.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert_hardened(response)
@@ -189,8 +194,13 @@ def test_session_cookie_is_httponly_and_lax(client: FlaskClient, users: dict[str
 
 
 def test_cookies_are_secure_in_production(tmp_path: Path) -> None:
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'prod.db'}", GALLERY_ENV="production",
-                   GALLERY_SECRET_KEY="production-secret-" + "y" * 32, GALLERY_BASE_URL="https://localhost")
+    app = make_app(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'prod.db'}",
+        GALLERY_ENV="production",
+        GALLERY_SECRET_KEY="production-secret-" + "y" * 32,
+        GALLERY_BASE_URL="https://localhost",
+    )
     with app.app_context():
         db.create_all()
         accounts.create_user(db.session, email="prod@example.org", role="editor", password=PASSWORD, actor=SYSTEM)
@@ -211,8 +221,13 @@ def request_lines(logs: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/", 200), ("GET", "/no-such-page", 404), ("POST", "/api/v1/events", 401), ("POST", "/login", 400),
-     ("GET", "/test-boom", 500)],
+    [
+        ("GET", "/", 200),
+        ("GET", "/no-such-page", 404),
+        ("POST", "/api/v1/events", 401),
+        ("POST", "/login", 400),
+        ("GET", "/test-boom", 500),
+    ],
 )
 def test_one_log_line_per_request_with_the_request_id(
     boom_app: Flask, gallery_logs: pytest.LogCaptureFixture, method: str, path: str, status: int

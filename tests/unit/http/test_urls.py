@@ -40,8 +40,15 @@ def meta(html: str, prop: str) -> str:
 @pytest.mark.app_config(GALLERY_BASE_URL=BASE)
 def test_other_hosts_are_refused(app: Flask, client: FlaskClient, album_slug: str) -> None:
     assert app.config["TRUSTED_HOSTS"] == ["photos.example.org"]
-    for path in ("/", "/sitemap.xml", "/feed.atom", f"/albums/{album_slug}", "/login",
-                 f"/oembed?url={BASE}/albums/{album_slug}", "/healthz"):
+    for path in (
+        "/",
+        "/sitemap.xml",
+        "/feed.atom",
+        f"/albums/{album_slug}",
+        "/login",
+        f"/oembed?url={BASE}/albums/{album_slug}",
+        "/healthz",
+    ):
         assert client.get(path, base_url=EVIL).status_code == 400, path
         assert client.get(path, base_url=SITE).status_code == 200, path
     # the default test host is not the site either
@@ -88,15 +95,21 @@ def test_absolute_urls_come_from_the_base_url(client: FlaskClient, album_slug: s
 def test_a_base_url_with_a_path(client: FlaskClient, album_slug: str) -> None:
     """Mounted under a path, whether or not the proxy passes the prefix on as SCRIPT_NAME."""
     for site in ("http://example.org/gallery/", "http://example.org/"):
-        locs = [n.text or "" for n in ET.fromstring(client.get("/sitemap.xml", base_url=site).get_data())
-                .iter(f"{SITEMAP}loc")]
+        locs = [
+            n.text or ""
+            for n in ET.fromstring(client.get("/sitemap.xml", base_url=site).get_data()).iter(f"{SITEMAP}loc")
+        ]
         assert "https://example.org/gallery/albums/pub" in locs, (site, locs)
         assert all(loc.startswith("https://example.org/gallery/") for loc in locs), locs
         response = client.get("/oembed", query_string={"url": "https://example.org/gallery/albums/pub"}, base_url=site)
         assert response.status_code == 200, response.get_data(as_text=True)
         assert 'src="https://example.org/gallery/embed/albums/pub"' in response.get_json()["html"]
-    assert client.get("/oembed", query_string={"url": "https://example.org/albums/pub"},
-                      base_url="http://example.org/").status_code == 404
+    assert (
+        client.get(
+            "/oembed", query_string={"url": "https://example.org/albums/pub"}, base_url="http://example.org/"
+        ).status_code
+        == 404
+    )
 
 
 def test_development_without_a_base_url_uses_the_request_host(client: FlaskClient, album_slug: str) -> None:

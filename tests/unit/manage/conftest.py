@@ -37,6 +37,7 @@ __all__ = ["START", "World", "add_photo", "album", "audit_actions", "fresh", "to
 START = datetime(2024, 5, 7, 7, 0, tzinfo=UTC)  # 09:00 in Brussels
 _counter = {"n": 0}
 
+
 def add_photo(
     album: Album,
     *,
@@ -85,6 +86,7 @@ def add_photo(
         db.session.commit()
     return photo
 
+
 @dataclass
 class World:
     users: dict[str, User]
@@ -102,42 +104,65 @@ class World:
             login(client, self.users[role].email)
         return client
 
+
 @pytest.fixture
 def world(app: Flask) -> World:
     users = {role.value: make_user(role) for role in Role}
     event = catalog.create_event(
-        db.session, slug="ecc", title="European Cluster Conference", starts_on="2024-05-07",
-        ends_on="2024-05-08", timezone="Europe/Brussels", location="Brussels", actor=SYSTEM,
+        db.session,
+        slug="ecc",
+        title="European Cluster Conference",
+        starts_on="2024-05-07",
+        ends_on="2024-05-08",
+        timezone="Europe/Brussels",
+        location="Brussels",
+        actor=SYSTEM,
     )
     other_event = catalog.create_event(
-        db.session, slug="summit", title="Summit", starts_on="2024-06-01", ends_on="2024-06-01",
-        timezone="Europe/Warsaw", actor=SYSTEM,
+        db.session,
+        slug="summit",
+        title="Summit",
+        starts_on="2024-06-01",
+        ends_on="2024-06-01",
+        timezone="Europe/Warsaw",
+        actor=SYSTEM,
     )
     album = albums.create_album(db.session, event=event, slug="main", title="Main album", actor=SYSTEM)
     sibling = albums.create_album(db.session, event=event, slug="sibling", title="Sibling", actor=SYSTEM)
-    far = albums.create_album(db.session, event=other_event, slug="far", title="Far", visibility="private", actor=SYSTEM)
+    far = albums.create_album(
+        db.session, event=other_event, slug="far", title="Far", visibility="private", actor=SYSTEM
+    )
     db.session.commit()
     editor_photos = [
-        add_photo(album, by=users["editor"], taken_at=START + timedelta(minutes=10 * i), caption=f"Caption {i}",
-                  commit=False).id
+        add_photo(
+            album, by=users["editor"], taken_at=START + timedelta(minutes=10 * i), caption=f"Caption {i}", commit=False
+        ).id
         for i in range(4)
     ]
     own_photos = [
-        add_photo(album, by=users["photographer"], taken_at=START + timedelta(minutes=10 * i + 5),
-                  camera=("Nikon", "Z 6", "SN1"), commit=False).id
+        add_photo(
+            album,
+            by=users["photographer"],
+            taken_at=START + timedelta(minutes=10 * i + 5),
+            camera=("Nikon", "Z 6", "SN1"),
+            commit=False,
+        ).id
         for i in range(2)
     ]
     db.session.commit()
     db.session.expire_all()
     return World(users, event, other_event, album, sibling, far, editor_photos, own_photos)
 
+
 def token(client: FlaskClient, page: str = "/manage/") -> str:
     response = client.get(page)
     assert response.status_code == 200, response.status_code
     return csrf_from(response.get_data(as_text=True))
 
+
 def audit_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)))
+
 
 def fresh(model: type, ident: int) -> Any:
     db.session.expire_all()

@@ -22,8 +22,12 @@ EXACT_WARNING = "everyone who can see this album can download them with it"
 
 def settings(**changes: str) -> dict[str, str]:
     data = {
-        "title": "Main album", "description": "", "cover_photo_id": "", "visibility": "public",
-        "sort_mode": "capture_time", "original_downloads": "off",
+        "title": "Main album",
+        "description": "",
+        "cover_photo_id": "",
+        "visibility": "public",
+        "sort_mode": "capture_time",
+        "original_downloads": "off",
     }
     data.update(changes)
     return data
@@ -44,7 +48,9 @@ def test_create_album(app: Flask, world: World) -> None:
         data={"title": "X", "slug": "main", "visibility": "public", "csrf_token": token(client)},
     )
     assert bad.status_code == 422 and "taken" in bad.get_data(as_text=True)
-    bad = client.post("/manage/events/ecc/albums/new", data={"title": "X", "visibility": "secret", "csrf_token": token(client)})
+    bad = client.post(
+        "/manage/events/ecc/albums/new", data={"title": "X", "visibility": "secret", "csrf_token": token(client)}
+    )
     assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
 
 
@@ -53,13 +59,22 @@ def test_album_settings_are_saved_and_audited(app: Flask, world: World) -> None:
     page = client.get("/manage/albums/main/edit").get_data(as_text=True)
     cover = world.editor_photos[2]
     assert f'<option value="{cover}">' in page  # the cover picker lists the album's photos
-    data = settings(title="Opening", description="First day.", cover_photo_id=str(cover), sort_mode="manual",
-                    original_downloads="without_location")
+    data = settings(
+        title="Opening",
+        description="First day.",
+        cover_photo_id=str(cover),
+        sort_mode="manual",
+        original_downloads="without_location",
+    )
     response = client.post("/manage/albums/main/edit", data={**data, "csrf_token": token(client)})
     assert response.status_code == 302
     album = fresh(Album, world.album.id)
     assert (album.title, album.description, album.cover_photo_id, album.sort_mode, album.original_downloads) == (
-        "Opening", "First day.", cover, SortMode.manual, OriginalDownloads.without_location
+        "Opening",
+        "First day.",
+        cover,
+        SortMode.manual,
+        OriginalDownloads.without_location,
     )
     assert audit_actions()[-1] == "album.update"
     page = client.get("/manage/albums/main/edit").get_data(as_text=True)
@@ -70,7 +85,9 @@ def test_cover_must_be_a_photo_of_the_album(app: Flask, world: World) -> None:
     stranger = add_photo(world.far)
     client = world.client(app, "editor")
     for value in (str(stranger.id), "abc", "0"):
-        response = client.post("/manage/albums/main/edit", data={**settings(cover_photo_id=value), "csrf_token": token(client)})
+        response = client.post(
+            "/manage/albums/main/edit", data={**settings(cover_photo_id=value), "csrf_token": token(client)}
+        )
         assert response.status_code == 422, value
     assert fresh(Album, world.album.id).cover_photo_id is None
 
@@ -137,7 +154,8 @@ def test_manual_order_by_drag_and_drop_json(app: Flask, world: World) -> None:
     # not a photo of this album: 422 JSON, nothing changes
     stranger = add_photo(world.far)
     response = client.post(
-        "/manage/albums/main/order", data={"order": f"{stranger.id}", "start": "0"},
+        "/manage/albums/main/order",
+        data={"order": f"{stranger.id}", "start": "0"},
         headers={"X-CSRFToken": token(client), "Accept": "application/json"},
     )
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "order"
@@ -168,7 +186,10 @@ def test_album_pages_are_editors_only(app: Flask, world: World) -> None:
     for path in ("/manage/albums/main/edit", "/manage/albums/main/order", "/manage/events/ecc/albums/new"):
         assert client.get(path).status_code == 403, path
     csrf = token(client)
-    assert client.post("/manage/albums/main/edit", data={**settings(title="Hacked"), "csrf_token": csrf}).status_code == 403
+    assert (
+        client.post("/manage/albums/main/edit", data={**settings(title="Hacked"), "csrf_token": csrf}).status_code
+        == 403
+    )
     assert client.post("/manage/albums/main/share-link", data={"csrf_token": csrf}).status_code == 403
     album = fresh(Album, world.album.id)
     assert album.title == "Main album"
@@ -192,8 +213,13 @@ PHOTOGRAPHER_PAGES = (
 def unlisted(app: Flask, world: World) -> str:
     editor = world.client(app, "editor")
     settings = {
-        "title": "Main album", "description": "", "cover_photo_id": "", "visibility": "unlisted",
-        "sort_mode": "capture_time", "original_downloads": "off", "csrf_token": token(editor),
+        "title": "Main album",
+        "description": "",
+        "cover_photo_id": "",
+        "visibility": "unlisted",
+        "sort_mode": "capture_time",
+        "original_downloads": "off",
+        "csrf_token": token(editor),
     }
     assert editor.post("/manage/albums/main/edit", data=settings).status_code == 302
     share_token = fresh(Album, world.album.id).share_token

@@ -12,8 +12,13 @@ from gallery.manage.common import int_list, json_error, parse_int, wants_json
 
 def test_wants_json_only_when_json_is_what_the_script_asks_for() -> None:
     app = Flask("common")
-    for accept, expected in (("application/json", True), ("text/html", False), ("*/*", False), ("", False),
-                             ("text/html, application/json;q=0.5", False)):
+    for accept, expected in (
+        ("application/json", True),
+        ("text/html", False),
+        ("*/*", False),
+        ("", False),
+        ("text/html, application/json;q=0.5", False),
+    ):
         with app.test_request_context("/", headers={"Accept": accept} if accept else {}):
             assert wants_json() is expected, accept
 

@@ -29,9 +29,18 @@ FORM = {
 def test_events_page_lists_events_with_their_albums_and_links(app: Flask, world: World) -> None:
     client = world.client(app, "editor")
     html = client.get("/manage/events").get_data(as_text=True)
-    for text in ("European Cluster Conference", "Summit", "Main album", "/manage/events/ecc/edit",
-                 "/manage/events/ecc/reports", "/manage/events/ecc/clock", "/manage/events/ecc/albums/new",
-                 "/manage/albums/main/edit", "/manage/albums/main/photos", "/manage/events/new"):
+    for text in (
+        "European Cluster Conference",
+        "Summit",
+        "Main album",
+        "/manage/events/ecc/edit",
+        "/manage/events/ecc/reports",
+        "/manage/events/ecc/clock",
+        "/manage/events/ecc/albums/new",
+        "/manage/albums/main/edit",
+        "/manage/albums/main/photos",
+        "/manage/events/new",
+    ):
         assert text in html, text
 
 
@@ -44,7 +53,10 @@ def test_create_event(app: Flask, world: World) -> None:
     assert response.headers["Location"] == "/manage/events/cluster-days-2025/edit"
     event = catalog.get_event(db.session, "cluster-days-2025")
     assert (event.title, event.timezone, event.location, str(event.starts_on)) == (
-        "Cluster Days 2025", "Europe/Warsaw", "Kraków", "2025-03-10"
+        "Cluster Days 2025",
+        "Europe/Warsaw",
+        "Kraków",
+        "2025-03-10",
     )
     assert audit_actions()[-1] == "event.create"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -68,7 +80,7 @@ def test_create_event_bad_input_is_422_with_field_errors(app: Flask, world: Worl
         response = client.post("/manage/events/new", data={**FORM, **change, "csrf_token": csrf})
         html = response.get_data(as_text=True)
         assert response.status_code == 422, change
-        assert f'id="{field}-error"' in html and message in html, (change, html[html.find("error"):][:300])
+        assert f'id="{field}-error"' in html and message in html, (change, html[html.find("error") :][:300])
         assert 'aria-invalid="true"' in html
     assert db.session.query(Event).count() == before
 
@@ -107,8 +119,13 @@ def test_new_time_zone_rereads_naive_capture_times_only(app: Flask, world: World
     fixed = add_photo(world.album, taken_at=START, flags="offset_from_exif", offset_minutes=120)
     client = world.client(app, "editor")
     data = {
-        "title": "European Cluster Conference", "starts_on": "2024-05-07", "ends_on": "2024-05-08",
-        "timezone": "Europe/London", "location": "Brussels", "description": "", "csrf_token": token(client),
+        "title": "European Cluster Conference",
+        "starts_on": "2024-05-07",
+        "ends_on": "2024-05-08",
+        "timezone": "Europe/London",
+        "location": "Brussels",
+        "description": "",
+        "csrf_token": token(client),
     }
     response = client.post("/manage/events/ecc/edit", data=data)
     assert response.status_code == 302
@@ -142,9 +159,7 @@ CANON = json.dumps(["Canon", "EOS R6", ""])
 def preview_rows(page: str) -> list[tuple[str, str, bool]]:
     """(before → after, filename, affected) for every row of the preview tables."""
     rows = []
-    for cls, number, name in re.findall(
-        r'<tr class="(affected|other)">\s*<td>(\d+ → \d+)</td>\s*<td>([^<]+)', page
-    ):
+    for cls, number, name in re.findall(r'<tr class="(affected|other)">\s*<td>(\d+ → \d+)</td>\s*<td>([^<]+)', page):
         rows.append((number, name.strip(), cls == "affected"))
     return rows
 
@@ -225,6 +240,8 @@ def test_bad_input_is_422(app: Flask, world: World) -> None:
         response = client.get("/manage/events/ecc/clock", query_string=query)
         assert response.status_code == 422, query
         assert message in response.get_data(as_text=True), query
-    response = client.post("/manage/events/ecc/clock", data={"camera": CANON, "offset": "x", "csrf_token": token(client)})
+    response = client.post(
+        "/manage/events/ecc/clock", data={"camera": CANON, "offset": "x", "csrf_token": token(client)}
+    )
     assert response.status_code == 422
     assert db.session.query(ClockCorrection).count() == 0

@@ -23,21 +23,39 @@ def request_context(app: Flask) -> Iterator[None]:
     app.config["WTF_CSRF_ENABLED"] = True
 
 
-EVENT = {"title": "  ECC 2024 ", "starts_on": "2024-05-07", "ends_on": "2024-05-08", "timezone": " Europe/Brussels ",
-         "location": "", "description": ""}
+EVENT = {
+    "title": "  ECC 2024 ",
+    "starts_on": "2024-05-07",
+    "ends_on": "2024-05-08",
+    "timezone": " Europe/Brussels ",
+    "location": "",
+    "description": "",
+}
 
 
 def test_an_event_form_gives_the_catalogue_its_values(request_context: None) -> None:
     form = EventForm(formdata=MultiDict(EVENT))
     assert form.validate(), form.errors
-    assert form.values() == {"title": "ECC 2024", "starts_on": date(2024, 5, 7), "ends_on": date(2024, 5, 8),
-                             "timezone": "Europe/Brussels", "location": "", "description": ""}
+    assert form.values() == {
+        "title": "ECC 2024",
+        "starts_on": date(2024, 5, 7),
+        "ends_on": date(2024, 5, 8),
+        "timezone": "Europe/Brussels",
+        "location": "",
+        "description": "",
+    }
 
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"title": "   "}, "title"), ({"title": "x" * 301}, "title"), ({"starts_on": "07.05.2024"}, "starts_on"),
-     ({"ends_on": ""}, "ends_on"), ({"timezone": ""}, "timezone"), ({"location": "x" * 301}, "location")],
+    [
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 301}, "title"),
+        ({"starts_on": "07.05.2024"}, "starts_on"),
+        ({"ends_on": ""}, "ends_on"),
+        ({"timezone": ""}, "timezone"),
+        ({"location": "x" * 301}, "location"),
+    ],
 )
 def test_an_event_form_checks_shape(request_context: None, change: dict[str, str], field: str) -> None:
     form = EventForm(formdata=MultiDict({**EVENT, **change}))
@@ -55,8 +73,9 @@ def test_new_forms_take_an_optional_slug(request_context: None) -> None:
 
 
 def test_a_report_form_gives_the_report_service_its_values(request_context: None) -> None:
-    form = NewReportForm(formdata=MultiDict({"title": " Day one ", "language": "pl", "status": "published",
-                                             "body": "# Hello"}))
+    form = NewReportForm(
+        formdata=MultiDict({"title": " Day one ", "language": "pl", "status": "published", "body": "# Hello"})
+    )
     assert form.validate(), form.errors
     assert form.values() == {"title": "Day one", "language": "pl", "body": "# Hello", "status": "published"}
     draft = NewReportForm(formdata=MultiDict({"title": "T", "language": "en"}))
@@ -69,8 +88,9 @@ def test_service_errors_go_under_their_field(request_context: None) -> None:
     form.validate()
     service_error(form, ValidationError("'soon' is not a time offset", field="offset"))
     assert form.offset.errors == ["'soon' is not a time offset"]
-    service_error(form, ValidationError("no photos from that camera", field="camera_model"),
-                  aliases={"camera_model": "camera"})
+    service_error(
+        form, ValidationError("no photos from that camera", field="camera_model"), aliases={"camera_model": "camera"}
+    )
     assert form.camera.errors == ["no photos from that camera"]
     service_error(form, NotFoundError("no event 'x'"))  # no field: above the form
     service_error(form, ValidationError("odd", field="values"))  # not a field of this form (a method)

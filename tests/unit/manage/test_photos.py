@@ -49,7 +49,10 @@ def test_grid_lists_every_photo_for_editors(app: Flask, world: World) -> None:
     assert row.index("caption-") < row.index("alt_text-") < row.index("credit-") < row.index('name="selected"')
     assert "/media/derivatives/" in row and 'aria-live="polite"' in row
     assert "cannot decode the image" in html and "failed" in html
-    assert 'formaction="/manage/albums/main/photos/move"' in html and 'formaction="/manage/albums/main/photos/delete"' in html
+    assert (
+        'formaction="/manage/albums/main/photos/move"' in html
+        and 'formaction="/manage/albums/main/photos/delete"' in html
+    )
 
 
 def test_photographers_see_and_caption_only_their_own_photos(app: Flask, world: World) -> None:
@@ -66,8 +69,14 @@ def test_photographers_see_and_caption_only_their_own_photos(app: Flask, world: 
     # the plain form with someone else's row: refused as a whole
     data = grid_form(client)
     data["photo"] = [str(mine), str(theirs)]
-    data.update({f"caption-{mine}": "Changed", f"o-caption-{mine}": "My caption",
-                 f"caption-{theirs}": "Not mine", f"o-caption-{theirs}": "Caption 0"})
+    data.update(
+        {
+            f"caption-{mine}": "Changed",
+            f"o-caption-{mine}": "My caption",
+            f"caption-{theirs}": "Not mine",
+            f"o-caption-{theirs}": "Caption 0",
+        }
+    )
     assert client.post("/manage/albums/main/photos", data=data).status_code == 403
     assert fresh(Photo, mine).caption == "My caption" and fresh(Photo, theirs).caption == "Caption 0"
 
@@ -75,12 +84,24 @@ def test_photographers_see_and_caption_only_their_own_photos(app: Flask, world: 
 def test_save_one_photo_with_fetch(app: Flask, world: World) -> None:
     client = world.client(app, "editor")
     pid = world.editor_photos[1]
-    response = save_one(client, pid, caption="  The opening\r\nplenary  ", alt_text="A full hall", credit="Jan",
-                        **{"o-caption": "Caption 1", "o-alt_text": "", "o-credit": ""})
+    response = save_one(
+        client,
+        pid,
+        caption="  The opening\r\nplenary  ",
+        alt_text="A full hall",
+        credit="Jan",
+        **{"o-caption": "Caption 1", "o-alt_text": "", "o-credit": ""},
+    )
     assert response.status_code == 200
     body = response.get_json()
-    assert body == {"id": pid, "saved": True, "message": "Saved", "caption": "The opening\nplenary",
-                    "alt_text": "A full hall", "credit": "Jan"}
+    assert body == {
+        "id": pid,
+        "saved": True,
+        "message": "Saved",
+        "caption": "The opening\nplenary",
+        "alt_text": "A full hall",
+        "credit": "Jan",
+    }
     photo = fresh(Photo, pid)
     assert (photo.caption, photo.alt_text, photo.credit) == ("The opening\nplenary", "A full hall", "Jan")
     entry = db.session.scalar(sa.select(AuditLog).order_by(AuditLog.id.desc()).limit(1))
@@ -114,7 +135,9 @@ def test_save_one_photo_without_javascript_redirects(app: Flask, world: World) -
     client = world.client(app, "editor")
     pid = world.editor_photos[0]
     response = client.post(f"/manage/photos/{pid}", data={"caption": "Plain", "csrf_token": token(client)})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/manage/albums/main/photos#photo-{pid}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/manage/albums/main/photos#photo-{pid}"
+    )
     assert fresh(Photo, pid).caption == "Plain"
 
 
@@ -212,12 +235,18 @@ def test_bulk_credit(app: Flask, world: World) -> None:
     # photographers: their own photos only
     photographer = world.client(app, "photographer")
     mine = world.own_photos[1]
-    ok = photographer.post("/manage/albums/main/photos/credit",
-                           data={"selected": [str(mine)], "bulk_credit": "Me", "csrf_token": token(photographer)})
+    ok = photographer.post(
+        "/manage/albums/main/photos/credit",
+        data={"selected": [str(mine)], "bulk_credit": "Me", "csrf_token": token(photographer)},
+    )
     assert ok.status_code == 302 and fresh(Photo, mine).credit == "Me"
     refused = photographer.post(
         "/manage/albums/main/photos/credit",
-        data={"selected": [str(mine), str(world.editor_photos[3])], "bulk_credit": "Mine now", "csrf_token": token(photographer)},
+        data={
+            "selected": [str(mine), str(world.editor_photos[3])],
+            "bulk_credit": "Mine now",
+            "csrf_token": token(photographer),
+        },
     )
     assert refused.status_code == 403
     assert fresh(Photo, mine).credit == "Me" and fresh(Photo, world.editor_photos[3]).credit == ""
@@ -246,12 +275,18 @@ def test_move_skips_files_the_target_already_has(app: Flask, world: World) -> No
     assert duplicate.id and deleted_copy.id
     assert audit_actions()[-1] == "photo.move"
     # to another event's album works too; to a missing album or the same album: 422
-    assert client.post("/manage/albums/main/photos/move",
-                       data={"selected": [str(b)], "target": "far", "csrf_token": token(client)}).status_code == 302
+    assert (
+        client.post(
+            "/manage/albums/main/photos/move", data={"selected": [str(b)], "target": "far", "csrf_token": token(client)}
+        ).status_code
+        == 302
+    )
     assert fresh(Photo, b).album_id == world.far.id
     for target in ("", "main", "no-such-album"):
-        response = client.post("/manage/albums/main/photos/move",
-                               data={"selected": [str(c)], "target": target, "csrf_token": token(client)})
+        response = client.post(
+            "/manage/albums/main/photos/move",
+            data={"selected": [str(c)], "target": target, "csrf_token": token(client)},
+        )
         assert response.status_code == 422, target
         assert "Choose another album" in response.get_data(as_text=True)
 
@@ -259,21 +294,26 @@ def test_move_skips_files_the_target_already_has(app: Flask, world: World) -> No
 def test_delete_and_restore(app: Flask, world: World) -> None:
     client = world.client(app, "editor")
     a, b = world.editor_photos[:2]
-    response = client.post("/manage/albums/main/photos/delete",
-                           data={"selected": [str(a), str(b)], "csrf_token": token(client)})
+    response = client.post(
+        "/manage/albums/main/photos/delete", data={"selected": [str(a), str(b)], "csrf_token": token(client)}
+    )
     assert response.status_code == 302
     assert fresh(Photo, a).deleted_at is not None and fresh(Photo, b).deleted_at is not None
     assert a not in grid_ids(client.get("/manage/albums/main/photos").get_data(as_text=True))
     bin_page = client.get("/manage/albums/main/deleted").get_data(as_text=True)
     assert f'value="{a}"' in bin_page and f'value="{b}"' in bin_page
     assert "gallery gc" in bin_page and "30 days" in bin_page
-    response = client.post("/manage/albums/main/deleted/restore", data={"selected": [str(a)], "csrf_token": token(client)})
+    response = client.post(
+        "/manage/albums/main/deleted/restore", data={"selected": [str(a)], "csrf_token": token(client)}
+    )
     assert response.status_code == 302
     assert fresh(Photo, a).deleted_at is None and fresh(Photo, b).deleted_at is not None
     assert audit_actions()[-1] == "photo.restore"
     assert "Restored 1 photo." in client.get(response.headers["Location"]).get_data(as_text=True)
     # a photo that is not in the bin cannot be "restored"; nothing selected is a 422
-    response = client.post("/manage/albums/main/deleted/restore", data={"selected": [str(a)], "csrf_token": token(client)})
+    response = client.post(
+        "/manage/albums/main/deleted/restore", data={"selected": [str(a)], "csrf_token": token(client)}
+    )
     assert response.status_code == 422
     response = client.post("/manage/albums/main/deleted/restore", data={"csrf_token": token(client)})
     assert response.status_code == 422 and "Select at least one photo first." in response.get_data(as_text=True)
@@ -283,8 +323,10 @@ def test_delete_and_restore(app: Flask, world: World) -> None:
 def test_photographers_cannot_move_or_delete(app: Flask, world: World, path: str) -> None:
     client = world.client(app, "photographer")
     mine = world.own_photos[0]
-    response = client.post(f"/manage/albums/main/photos/{path}",
-                           data={"selected": [str(mine)], "target": "sibling", "csrf_token": token(client)})
+    response = client.post(
+        f"/manage/albums/main/photos/{path}",
+        data={"selected": [str(mine)], "target": "sibling", "csrf_token": token(client)},
+    )
     assert response.status_code == 403
     photo = fresh(Photo, mine)
     assert photo.album_id == world.album.id and photo.deleted_at is None
@@ -293,7 +335,9 @@ def test_photographers_cannot_move_or_delete(app: Flask, world: World, path: str
 
 def test_bad_ids_are_rejected(app: Flask, world: World) -> None:
     client = world.client(app, "editor")
-    response = client.post("/manage/albums/main/photos/delete", data={"selected": ["1; DROP"], "csrf_token": token(client)})
+    response = client.post(
+        "/manage/albums/main/photos/delete", data={"selected": ["1; DROP"], "csrf_token": token(client)}
+    )
     assert response.status_code == 422
     response = client.post("/manage/albums/main/photos", data={"photo": ["x"], "csrf_token": token(client)})
     assert response.status_code == 422

@@ -28,16 +28,23 @@ A <img src="/x.png" onerror="alert(1)"> and [a bad link](javascript:alert(2)).
 def linked(report_id: int) -> list[int]:
     return list(
         db.session.scalars(
-            sa.select(report_albums.c.album_id).where(report_albums.c.report_id == report_id).order_by(report_albums.c.position)
+            sa.select(report_albums.c.album_id)
+            .where(report_albums.c.report_id == report_id)
+            .order_by(report_albums.c.position)
         )
     )
 
 
 def report_form(world: World, **changes: str) -> dict[str, object]:
     data: dict[str, object] = {
-        "title": "Day one", "language": "pl", "status": "draft", "body": BODY, "action": "save",
+        "title": "Day one",
+        "language": "pl",
+        "status": "draft",
+        "body": BODY,
+        "action": "save",
         "albums": [str(world.album.id), str(world.sibling.id)],
-        f"album-position-{world.album.id}": "2", f"album-position-{world.sibling.id}": "1",
+        f"album-position-{world.album.id}": "2",
+        f"album-position-{world.sibling.id}": "1",
     }
     data.update(changes)
     return data
@@ -51,7 +58,12 @@ def test_create_report_with_ordered_albums(app: Flask, world: World) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"] == "/manage/events/ecc/reports/day-one/edit"
     report = db.session.scalar(sa.select(Report).where(Report.slug == "day-one"))
-    assert (report.title, report.language, report.status, report.published_at) == ("Day one", "pl", ReportStatus.draft, None)
+    assert (report.title, report.language, report.status, report.published_at) == (
+        "Day one",
+        "pl",
+        ReportStatus.draft,
+        None,
+    )
     assert report.author_id == world.users["editor"].id
     assert linked(report.id) == [world.sibling.id, world.album.id]  # by the position inputs
     assert audit_actions()[-1] == "report.create"
@@ -94,7 +106,9 @@ def test_report_bad_input_is_422_and_saves_nothing(app: Flask, world: World) -> 
         ({"slug": "no spaces allowed"}, "not a valid slug"),
     ]
     for change, message in cases:
-        response = client.post("/manage/events/ecc/reports/new", data={**report_form(world, **change), "csrf_token": csrf})
+        response = client.post(
+            "/manage/events/ecc/reports/new", data={**report_form(world, **change), "csrf_token": csrf}
+        )
         assert response.status_code == 422, change
         assert message in response.get_data(as_text=True), change
     assert db.session.query(Report).count() == 0
@@ -103,7 +117,9 @@ def test_report_bad_input_is_422_and_saves_nothing(app: Flask, world: World) -> 
 def test_live_preview_endpoint_renders_like_the_public_page(app: Flask, world: World) -> None:
     client = world.client(app, "editor")
     response = client.post(
-        "/manage/reports/preview", data={"body": BODY}, headers={"X-CSRFToken": token(client), "Accept": "application/json"}
+        "/manage/reports/preview",
+        data={"body": BODY},
+        headers={"X-CSRFToken": token(client), "Accept": "application/json"},
     )
     assert response.status_code == 200 and response.mimetype == "application/json"
     html = response.get_json()["html"]

@@ -16,9 +16,15 @@ from tests.conftest import make_user
 from tests.unit.manage.conftest import World, token
 
 EDITOR_LINKS = [
-    "/manage/events", "/manage/events/new", "/manage/events/ecc/edit", "/manage/events/ecc/albums/new",
-    "/manage/events/ecc/reports", "/manage/events/ecc/clock", "/manage/albums/main/edit",
-    "/manage/albums/main/photos", "/manage/albums/main/upload",
+    "/manage/events",
+    "/manage/events/new",
+    "/manage/events/ecc/edit",
+    "/manage/events/ecc/albums/new",
+    "/manage/events/ecc/reports",
+    "/manage/events/ecc/clock",
+    "/manage/albums/main/edit",
+    "/manage/albums/main/photos",
+    "/manage/albums/main/upload",
 ]
 
 
@@ -43,8 +49,15 @@ def test_dashboard_for_photographers_links_only_what_they_may_use(app: Flask, wo
 
 @pytest.mark.parametrize(
     "path",
-    ["/manage/events/nope/edit", "/manage/albums/nope/edit", "/manage/albums/nope/photos", "/manage/albums/nope/order",
-     "/manage/events/ecc/reports/nope/edit", "/manage/events/nope/clock", "/manage/albums/nope/deleted"],
+    [
+        "/manage/events/nope/edit",
+        "/manage/albums/nope/edit",
+        "/manage/albums/nope/photos",
+        "/manage/albums/nope/order",
+        "/manage/events/ecc/reports/nope/edit",
+        "/manage/events/nope/clock",
+        "/manage/albums/nope/deleted",
+    ],
 )
 def test_unknown_objects_are_404(app: Flask, world: World, path: str) -> None:
     response = world.client(app, "editor").get(path)
@@ -60,14 +73,23 @@ def test_typed_text_is_escaped(app: Flask, world: World) -> None:
     photo.original_filename = payload
     db.session.commit()
     client = world.client(app, "editor")
-    for path in ("/manage/", "/manage/events", "/manage/albums/main/edit", "/manage/albums/main/photos",
-                 "/manage/albums/main/order", "/manage/events/ecc/clock?camera=%5B%22Canon%22%2C+%22EOS+R6%22%2C+%22%22%5D&offset=1h"):
+    for path in (
+        "/manage/",
+        "/manage/events",
+        "/manage/albums/main/edit",
+        "/manage/albums/main/photos",
+        "/manage/albums/main/order",
+        "/manage/events/ecc/clock?camera=%5B%22Canon%22%2C+%22EOS+R6%22%2C+%22%22%5D&offset=1h",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, path
         assert "&lt;script&gt;" in html, path
     # and the JSON of a per-photo save
-    response = client.post(f"/manage/photos/{photo.id}", data={"credit": payload},
-                           headers={"X-CSRFToken": token(client), "Accept": "application/json"})
+    response = client.post(
+        f"/manage/photos/{photo.id}",
+        data={"credit": payload},
+        headers={"X-CSRFToken": token(client), "Accept": "application/json"},
+    )
     assert response.get_json()["credit"] == payload and response.mimetype == "application/json"
 
 

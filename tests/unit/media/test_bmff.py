@@ -12,9 +12,9 @@ import pytest
 from gallery.media import bmff, images
 from tests.unit.media.conftest import MEDIA_CORPUS
 
-FILES = sorted(
-    p for p in (MEDIA_CORPUS / "exif-samples" / "heic").rglob("*") if p.is_file()
-) + sorted((MEDIA_CORPUS / "pillow-images" / "avif").glob("*.avif*"))
+FILES = sorted(p for p in (MEDIA_CORPUS / "exif-samples" / "heic").rglob("*") if p.is_file()) + sorted(
+    (MEDIA_CORPUS / "pillow-images" / "avif").glob("*.avif*")
+)
 
 
 def boxes(data: bytes) -> list[tuple[bytes, int, int]]:

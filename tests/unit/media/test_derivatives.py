@@ -194,7 +194,12 @@ def test_sizes_formats_and_progressive(container: str, shape: tuple[int, int]) -
     data = jpeg_bytes(source, quality=85) if container == "jpeg" else png_bytes(source, compress_level=1)
     derivatives = render_derivatives(data)
     assert [(d.long_edge, d.format) for d in derivatives] == [
-        (400, "jpeg"), (400, "webp"), (1024, "jpeg"), (1024, "webp"), (2048, "jpeg"), (2048, "webp"),
+        (400, "jpeg"),
+        (400, "webp"),
+        (1024, "jpeg"),
+        (1024, "webp"),
+        (2048, "jpeg"),
+        (2048, "webp"),
     ]
     width, height = shape
     for derivative in derivatives:
@@ -232,8 +237,10 @@ def test_jpeg_is_420_subsampled_with_the_configured_quality() -> None:
 def test_small_image_is_rendered_once_at_its_own_size() -> None:
     derivatives = render_derivatives(png_bytes(photo_like(800, 600)))
     assert [(d.long_edge, d.format, d.width, d.height) for d in derivatives] == [
-        (400, "jpeg", 400, 300), (400, "webp", 400, 300),
-        (1024, "jpeg", 800, 600), (1024, "webp", 800, 600),
+        (400, "jpeg", 400, 300),
+        (400, "webp", 400, 300),
+        (1024, "jpeg", 800, 600),
+        (1024, "webp", 800, 600),
     ]
 
 
@@ -284,9 +291,7 @@ def test_draft_box_accounts_for_orientation(big_jpegs: dict[int, bytes]) -> None
     assert {(d.width, d.height) for d in derivatives} == {(683, 1024), (1365, 2048)}
 
 
-def test_smaller_sizes_cascade_from_the_previous_one(
-    landscape_jpeg: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_smaller_sizes_cascade_from_the_previous_one(landscape_jpeg: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[tuple[int, int], tuple[int, int]]] = []
     original_resize = Image.Image.resize
 
@@ -397,8 +402,13 @@ def _gamma_tag(gamma: float) -> bytes:
 
 def _srgb_curve_tag() -> bytes:  # parametric curve type 3, as Display P3 uses
     return (
-        b"para\0\0\0\0" + struct.pack(">HH", 3, 0)
-        + _s15(2.4) + _s15(1 / 1.055) + _s15(0.055 / 1.055) + _s15(1 / 12.92) + _s15(0.04045)
+        b"para\0\0\0\0"
+        + struct.pack(">HH", 3, 0)
+        + _s15(2.4)
+        + _s15(1 / 1.055)
+        + _s15(0.055 / 1.055)
+        + _s15(1 / 12.92)
+        + _s15(0.04045)
     )
 
 
@@ -410,10 +420,21 @@ def icc_profile(device_class: bytes, space: bytes, pcs: bytes, tags: list[tuple[
         table.append((signature, offset + len(body), len(data)))
         body += data
     header = (
-        struct.pack(">I", offset + len(body)) + b"test" + struct.pack(">I", 0x02100000)
-        + device_class + space + pcs + struct.pack(">6H", 2024, 5, 7, 0, 0, 0) + b"acsp"
-        + b"\0" * 24 + struct.pack(">I", 0) + _s15(D50[0]) + _s15(D50[1]) + _s15(D50[2])
-        + b"test" + b"\0" * 44
+        struct.pack(">I", offset + len(body))
+        + b"test"
+        + struct.pack(">I", 0x02100000)
+        + device_class
+        + space
+        + pcs
+        + struct.pack(">6H", 2024, 5, 7, 0, 0, 0)
+        + b"acsp"
+        + b"\0" * 24
+        + struct.pack(">I", 0)
+        + _s15(D50[0])
+        + _s15(D50[1])
+        + _s15(D50[2])
+        + b"test"
+        + b"\0" * 44
     )
     assert len(header) == 128
     directory = struct.pack(">I", len(tags)) + b"".join(
@@ -465,7 +486,9 @@ def rgb_icc(name: str, primaries: tuple[tuple[float, float], ...], curve: bytes)
 
 def gray_icc(gamma: float) -> bytes:
     return icc_profile(
-        b"mntr", b"GRAY", b"XYZ ",
+        b"mntr",
+        b"GRAY",
+        b"XYZ ",
         [("desc", _desc_tag("Test linear gray")), ("wtpt", _xyz_tag(*D50)), ("kTRC", _gamma_tag(gamma))],
     )
 
@@ -478,7 +501,9 @@ def k_only_cmyk_icc() -> bytes:
     ramp = bytes(range(256))
     lut = b"mft1\0\0\0\0" + bytes((4, 3, 2, 0)) + identity + ramp * 4 + clut + ramp * 3
     return icc_profile(
-        b"prtr", b"CMYK", b"Lab ",
+        b"prtr",
+        b"CMYK",
+        b"Lab ",
         [("desc", _desc_tag("Test K-only CMYK")), ("wtpt", _xyz_tag(*D50)), ("A2B0", lut)],
     )
 
@@ -502,8 +527,16 @@ def expected_srgb(
 
 
 SWATCHES: list[tuple[int, int, int]] = [
-    (200, 100, 50), (128, 128, 128), (50, 180, 60), (30, 60, 200),
-    (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (0, 0, 0), (90, 140, 210),
+    (200, 100, 50),
+    (128, 128, 128),
+    (50, 180, 60),
+    (30, 60, 200),
+    (255, 0, 0),
+    (0, 255, 0),
+    (0, 0, 255),
+    (255, 255, 255),
+    (0, 0, 0),
+    (90, 140, 210),
 ]
 BLOCK = 32
 

@@ -43,7 +43,9 @@ def test_billion_laughs_in_xmp_is_dropped_without_expanding() -> None:
 
 
 def test_external_entity_in_xmp_is_dropped() -> None:
-    packet = b'<!DOCTYPE x:xmpmeta [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + xmp_packet().replace(b"clusters", b"&e;")
+    packet = b'<!DOCTYPE x:xmpmeta [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + xmp_packet().replace(
+        b"clusters", b"&e;"
+    )
     assert strip_xmp(packet) is None
 
 

@@ -28,10 +28,25 @@ from gallery.media.sniff import (
 # What each corpus file is, judged independently of the sniffer: by its extension
 # (which is honest in this corpus) plus the few files without a telling one.
 _BY_SUFFIX = {
-    ".jpg": "jpeg", ".jpeg": "jpeg", ".mpo": "jpeg", ".png": "png", ".apng": "png", ".gif": "gif",
-    ".tif": "tiff", ".tiff": "tiff", ".webp": "webp", ".heic": "heic", ".heif": "heic",
-    ".avif": "avif", ".avifs": "avif", ".bmp": "bmp", ".ico": "ico",
-    ".txt": "text", ".tsv": "text", ".json": "text", ".rst": "text",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".mpo": "jpeg",
+    ".png": "png",
+    ".apng": "png",
+    ".gif": "gif",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".webp": "webp",
+    ".heic": "heic",
+    ".heif": "heic",
+    ".avif": "avif",
+    ".avifs": "avif",
+    ".bmp": "bmp",
+    ".ico": "ico",
+    ".txt": "text",
+    ".tsv": "text",
+    ".json": "text",
+    ".rst": "text",
 }
 _BY_NAME = {
     "timeout-6646305047838720": "tiff",  # fuzzer TIFF without extension
@@ -197,7 +212,12 @@ def _dng_head() -> bytes:
         ("html-utf16", "<html><body>x</body></html>".encode("utf-16"), "html", "HTML"),
         ("html-script-only", b"<script>fetch('/api')</script>", "html", "HTML"),
         ("svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10"/>', "svg", "SVG"),
-        ("svg-xml-decl", b'<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "svg", "SVG"),
+        (
+            "svg-xml-decl",
+            b'<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg"/>',
+            "svg",
+            "SVG",
+        ),
         ("xml", b'<?xml version="1.0"?><root/>', "xml", "XML"),
         ("pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf", "PDF"),
         ("postscript", b"%!PS-Adobe-3.0\n", "postscript", "PostScript"),
@@ -269,8 +289,13 @@ def test_detected_is_frozen() -> None:
 
 def test_accepted_kinds_have_image_mime_types() -> None:
     heads = {
-        "jpeg": _jpeg(), "png": _png(), "webp": _webp(), "tiff": _tiff(),
-        "heic": _ftyp(b"heic", b"mif1"), "heif": _ftyp(b"mif1", b"mif1"), "avif": _ftyp(b"avif", b"mif1"),
+        "jpeg": _jpeg(),
+        "png": _png(),
+        "webp": _webp(),
+        "tiff": _tiff(),
+        "heic": _ftyp(b"heic", b"mif1"),
+        "heif": _ftyp(b"mif1", b"mif1"),
+        "avif": _ftyp(b"avif", b"mif1"),
     }
     assert set(heads) == set(ACCEPTED_KINDS)
     for kind, head in heads.items():

@@ -53,9 +53,14 @@ def test_parse_xmp_packet_structures(media_xmp: Callable[..., str]) -> None:
     assert "dc:description" not in props and "xmp:CreateDate" not in props
 
 
-def test_xmp_prefix_is_resolved_by_namespace_not_by_name(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
+def test_xmp_prefix_is_resolved_by_namespace_not_by_name(
+    media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]
+) -> None:
     packet = media_xmp("<a:CreateDate>2024-05-07T09:30:00Z</a:CreateDate>", {"a": "http://ns.adobe.com/xap/1.0/"})
-    assert capture_time(read_metadata(io.BytesIO(media_jpeg(xmp=packet)), kind="jpeg"), BRUSSELS).source_tag == "xmp:CreateDate"
+    assert (
+        capture_time(read_metadata(io.BytesIO(media_jpeg(xmp=packet)), kind="jpeg"), BRUSSELS).source_tag
+        == "xmp:CreateDate"
+    )
 
 
 # ======================================================================================
@@ -69,9 +74,7 @@ _RDF_BODY = (
 
 
 def _billion_laughs() -> str:
-    entities = '<!ENTITY lol0 "lol">' + "".join(
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
-    )
+    entities = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     return f"<!DOCTYPE x:xmpmeta [{entities}]>" + _RDF_BODY.format("&lol9;")
 
 

@@ -56,9 +56,17 @@ def test_run_import_reports_every_file_and_resumes(app: Flask, tmp_path: Path, j
     seen: list[FileResult] = []
 
     def run() -> ImportSummary:
-        return run_import([*files, broken], album=album, actor_user_id=None, settings=context.settings(app),
-                          storage=context.storage(app), context=app.app_context, queue=queued.append, jobs=jobs,
-                          on_result=seen.append)
+        return run_import(
+            [*files, broken],
+            album=album,
+            actor_user_id=None,
+            settings=context.settings(app),
+            storage=context.storage(app),
+            context=app.app_context,
+            queue=queued.append,
+            jobs=jobs,
+            on_result=seen.append,
+        )
 
     first = run()
     assert sorted(r.path.name for r in first.added) == [f.name for f in files]
@@ -75,8 +83,14 @@ def test_run_import_reports_every_file_and_resumes(app: Flask, tmp_path: Path, j
 def test_without_a_queue_derivatives_are_made_here(app: Flask, tmp_path: Path) -> None:
     album = make_album()
     path = write_jpeg(tmp_path / "IMG_1.jpg", (0, 200, 0))
-    summary = run_import([path], album=album, actor_user_id=None, settings=context.settings(app),
-                         storage=context.storage(app), context=app.app_context)
+    summary = run_import(
+        [path],
+        album=album,
+        actor_user_id=None,
+        settings=context.settings(app),
+        storage=context.storage(app),
+        context=app.app_context,
+    )
     assert [r.status for r in summary.added] == ["ready"]
     db.session.rollback()
     photo = db.session.get(Photo, summary.added[0].photo_id)
@@ -110,8 +124,16 @@ def test_a_file_that_cannot_be_read_is_rejected_with_the_reason(app: Flask, tmp_
     gone = tmp_path / "IMG_1.jpg"  # listed, then taken away (a card pulled out) or never a file
     folder = tmp_path / "IMG_2.jpg"
     folder.mkdir()
-    summary = run_import([gone, folder], album=album, actor_user_id=None, settings=context.settings(app),
-                         storage=context.storage(app), context=app.app_context, queue=lambda photo_id: None)
+    summary = run_import(
+        [gone, folder],
+        album=album,
+        actor_user_id=None,
+        settings=context.settings(app),
+        storage=context.storage(app),
+        context=app.app_context,
+        queue=lambda photo_id: None,
+    )
     assert [r.reason for r in summary.rejected] == [
-        "cannot read the file: No such file or directory", "cannot read the file: Is a directory"
+        "cannot read the file: No such file or directory",
+        "cannot read the file: Is a directory",
     ]

@@ -89,8 +89,14 @@ def test_an_original_that_cannot_be_stripped_falls_back_to_the_web_size() -> Non
 
 
 def _photo(content_type: str = "image/jpeg", *, derivatives: tuple[tuple[int, int, str], ...] = ()) -> Photo:
-    photo = Photo(id=7, sha256="ab" * 32, original_key="originals/ab", original_filename="IMG 1.HEIC",
-                  content_type=content_type, size=5000)
+    photo = Photo(
+        id=7,
+        sha256="ab" * 32,
+        original_key="originals/ab",
+        original_filename="IMG 1.HEIC",
+        content_type=content_type,
+        size=5000,
+    )
     photo.derivatives = [
         Derivative(width=w, height=h, format=fmt, key=f"derivatives/ab/{w}.{fmt}", size=w) for w, h, fmt in derivatives
     ]
@@ -103,7 +109,12 @@ SIZES = ((400, 300, "jpeg"), (2048, 1536, "jpeg"), (2048, 1536, "webp"), (1024, 
 def test_off_gives_the_largest_jpeg_web_size() -> None:
     item = plan_download(_photo(derivatives=SIZES), OriginalDownloads.off)
     assert item is not None
-    assert (item.kind, item.key, item.content_type, item.size) == ("web", "derivatives/ab/2048.jpeg", "image/jpeg", 2048)
+    assert (item.kind, item.key, item.content_type, item.size) == (
+        "web",
+        "derivatives/ab/2048.jpeg",
+        "image/jpeg",
+        2048,
+    )
     assert (item.filename, item.etag, item.fallback) == ("IMG 1.jpg", "ab" * 32 + "-2048", None)
     assert plan_download(_photo(), OriginalDownloads.off) is None  # no derivative yet: nothing to give
 
@@ -125,14 +136,16 @@ def test_without_location_strips_jpegs_and_gives_other_formats_the_web_size() ->
 
 
 def test_captions_csv_is_excel_friendly_and_neutralises_formulas() -> None:
-    data = captions_csv([
-        CaptionRow("a.jpg", 'Opening, "live"', "=HYPERLINK(\"x\")", "2024-05-07T09:31:55+02:00"),
-        CaptionRow("b.jpg", "Zażółć\x00", "", ""),
-    ])
+    data = captions_csv(
+        [
+            CaptionRow("a.jpg", 'Opening, "live"', '=HYPERLINK("x")', "2024-05-07T09:31:55+02:00"),
+            CaptionRow("b.jpg", "Zażółć\x00", "", ""),
+        ]
+    )
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     assert text.split("\r\n")[0] == ",".join(CAPTIONS_HEADER)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1] == ["a.jpg", 'Opening, "live"', "'=HYPERLINK(\"x\")", "2024-05-07T09:31:55+02:00"]
+    assert rows[1] == ["a.jpg", 'Opening, "live"', '\'=HYPERLINK("x")', "2024-05-07T09:31:55+02:00"]
     assert rows[2] == ["b.jpg", "Zażółć", "", ""]
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")

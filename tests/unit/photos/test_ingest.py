@@ -31,8 +31,13 @@ def received(data: bytes, tmp_path: Path) -> Received:
     return spool(io.BytesIO(data), max_bytes=len(data) + 1, tmp_dir=tmp_path)
 
 
-def jpeg(colour: tuple[int, int, int] = (10, 20, 30), *, when: str | None = None, size: tuple[int, int] = (320, 240),
-         orientation: int | None = None) -> bytes:
+def jpeg(
+    colour: tuple[int, int, int] = (10, 20, 30),
+    *,
+    when: str | None = None,
+    size: tuple[int, int] = (320, 240),
+    orientation: int | None = None,
+) -> bytes:
     exif = Image.Exif()
     exif[0x010F], exif[0x0110] = "NIKON CORPORATION", "NIKON Z 6_2"
     if when:
@@ -46,9 +51,16 @@ def jpeg(colour: tuple[int, int, int] = (10, 20, 30), *, when: str | None = None
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("IMG_0001.JPG", "IMG_0001.JPG"), ("C:\\DCIM\\100\\IMG 1.jpg", "IMG 1.jpg"), ("../../etc/passwd", "passwd"),
-     ("a\x00b\u202ec.jpg", "abc.jpg"), ("e\u0301.jpg", "\u00e9.jpg"), (None, ""), ("  x.jpg  ", "x.jpg"),
-     ("x" * 300, "x" * 255)],
+    [
+        ("IMG_0001.JPG", "IMG_0001.JPG"),
+        ("C:\\DCIM\\100\\IMG 1.jpg", "IMG 1.jpg"),
+        ("../../etc/passwd", "passwd"),
+        ("a\x00b\u202ec.jpg", "abc.jpg"),
+        ("e\u0301.jpg", "\u00e9.jpg"),
+        (None, ""),
+        ("  x.jpg  ", "x.jpg"),
+        ("x" * 300, "x" * 255),
+    ],
 )
 def test_clean_filename_keeps_a_label_only(name: str | None, expected: str) -> None:
     assert clean_filename(name) == expected
@@ -58,8 +70,11 @@ def test_clean_filename_keeps_a_label_only(name: str | None, expected: str) -> N
 
 
 def test_inspect_reads_type_size_and_metadata(tmp_path: Path) -> None:
-    found = inspect(received((CORPUS / "exif-samples/jpg/Canon_40D.jpg").read_bytes(), tmp_path),
-                    event_timezone="Europe/Warsaw", max_pixels=10_000)
+    found = inspect(
+        received((CORPUS / "exif-samples/jpg/Canon_40D.jpg").read_bytes(), tmp_path),
+        event_timezone="Europe/Warsaw",
+        max_pixels=10_000,
+    )
     assert (found.kind, found.mime, found.width, found.height) == ("jpeg", "image/jpeg", 100, 68)  # as ExifTool
     values = found.values
     assert (values["camera_make"], values["camera_model"]) == ("Canon", "Canon EOS 40D")
@@ -74,8 +89,9 @@ def test_inspect_applies_the_cameras_clock_correction(tmp_path: Path) -> None:
     data = jpeg(when="2024:05:07 09:00:00")
     plain = inspect(received(data, tmp_path), event_timezone="Europe/Brussels", max_pixels=10**6)
     corrections = {("NIKON CORPORATION", "NIKON Z 6_2", ""): timedelta(hours=1, minutes=3)}
-    corrected = inspect(received(data, tmp_path), event_timezone="Europe/Brussels", max_pixels=10**6,
-                        clock_corrections=corrections)
+    corrected = inspect(
+        received(data, tmp_path), event_timezone="Europe/Brussels", max_pixels=10**6, clock_corrections=corrections
+    )
     assert plain.values["taken_at"] == datetime(2024, 5, 7, 7, 0, tzinfo=UTC)
     assert corrected.values["taken_at"] == datetime(2024, 5, 7, 8, 3, tzinfo=UTC)
     assert corrected.values["clock_offset_seconds"] == 3780
@@ -130,19 +146,36 @@ def test_ingest_commits_one_row_and_finds_it_again(app: Flask, tmp_path: Path) -
     album = make_album()
     storage = context.storage(app)
     data = jpeg(when="2024:05:07 09:00:00")
-    outcome = ingest(db.session, storage, album=album, received=received(data, tmp_path), filename="..\\IMG 1.jpg",
-                     actor=SYSTEM, max_pixels=10**6)
+    outcome = ingest(
+        db.session,
+        storage,
+        album=album,
+        received=received(data, tmp_path),
+        filename="..\\IMG 1.jpg",
+        actor=SYSTEM,
+        max_pixels=10**6,
+    )
     assert outcome.created
     photo = db.session.get(Photo, outcome.photo.id)
     assert photo is not None
     assert (photo.status, photo.original_filename, photo.content_type, photo.size) == (
-        PhotoStatus.processing, "IMG 1.jpg", "image/jpeg", len(data)
+        PhotoStatus.processing,
+        "IMG 1.jpg",
+        "image/jpeg",
+        len(data),
     )
     assert photo.original_key == original_key(photo.sha256) and storage.exists(photo.original_key)
     upload = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "photo.upload"))
     assert upload is not None and upload.details["album"] == album.slug and upload.details["filename"] == "IMG 1.jpg"
-    again = ingest(db.session, storage, album=album, received=received(data, tmp_path), filename="other.jpg",
-                   actor=SYSTEM, max_pixels=10**6)
+    again = ingest(
+        db.session,
+        storage,
+        album=album,
+        received=received(data, tmp_path),
+        filename="other.jpg",
+        actor=SYSTEM,
+        max_pixels=10**6,
+    )
     assert not again.created and again.photo.id == photo.id
     assert find_existing(db.session, album.id, photo.sha256) is again.photo
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 1
@@ -151,10 +184,24 @@ def test_ingest_commits_one_row_and_finds_it_again(app: Flask, tmp_path: Path) -
 def test_the_same_bytes_in_another_album_are_another_photo(app: Flask, tmp_path: Path) -> None:
     storage = context.storage(app)
     data = jpeg()
-    first = ingest(db.session, storage, album=make_album("one"), received=received(data, tmp_path), filename="a.jpg",
-                   actor=SYSTEM, max_pixels=10**6)
-    second = ingest(db.session, storage, album=make_album("two"), received=received(data, tmp_path), filename="a.jpg",
-                    actor=SYSTEM, max_pixels=10**6)
+    first = ingest(
+        db.session,
+        storage,
+        album=make_album("one"),
+        received=received(data, tmp_path),
+        filename="a.jpg",
+        actor=SYSTEM,
+        max_pixels=10**6,
+    )
+    second = ingest(
+        db.session,
+        storage,
+        album=make_album("two"),
+        received=received(data, tmp_path),
+        filename="a.jpg",
+        actor=SYSTEM,
+        max_pixels=10**6,
+    )
     assert first.created and second.created and first.photo.id != second.photo.id
     assert first.photo.original_key == second.photo.original_key  # one stored original
 
@@ -162,8 +209,15 @@ def test_the_same_bytes_in_another_album_are_another_photo(app: Flask, tmp_path:
 def test_refused_bytes_leave_nothing(app: Flask, tmp_path: Path) -> None:
     storage = context.storage(app)
     with pytest.raises(UnsupportedMediaType):
-        ingest(db.session, storage, album=make_album(), received=received(b"GIF89a not really", tmp_path),
-               filename="a.gif", actor=SYSTEM, max_pixels=10**6)
+        ingest(
+            db.session,
+            storage,
+            album=make_album(),
+            received=received(b"GIF89a not really", tmp_path),
+            filename="a.gif",
+            actor=SYSTEM,
+            max_pixels=10**6,
+        )
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 0
     assert list(storage.list("originals/")) == []

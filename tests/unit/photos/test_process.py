@@ -31,8 +31,15 @@ def stored_photo(app: Flask, tmp_path: Path, data: bytes | None = None) -> Photo
         Image.new("RGB", (900, 600), (30, 90, 150)).save(out, "JPEG")
         data = out.getvalue()
     received = spool(io.BytesIO(data), max_bytes=len(data) + 1, tmp_dir=tmp_path)
-    outcome = ingest(db.session, context.storage(app), album=make_album(), received=received, filename="a.jpg",
-                     actor=SYSTEM, max_pixels=10**7)
+    outcome = ingest(
+        db.session,
+        context.storage(app),
+        album=make_album(),
+        received=received,
+        filename="a.jpg",
+        actor=SYSTEM,
+        max_pixels=10**7,
+    )
     return outcome.photo
 
 
@@ -62,8 +69,7 @@ def test_sizes_larger_than_the_original_and_equal_widths_collapse(tmp_path: Path
     data = out.getvalue()
     sha = sha256_hex(data)
     storage.put("originals/thin", io.BytesIO(data), sha256=sha, content_type="image/png")
-    rows = render_and_store(storage, Source(1, sha, "originals/thin", "", ""), sizes=(200, 400, 2048),
-                            max_pixels=10**6)
+    rows = render_and_store(storage, Source(1, sha, "originals/thin", "", ""), sizes=(200, 400, 2048), max_pixels=10**6)
     widths = sorted((row.format, row.width) for row in rows)
     assert len(widths) == len(set(widths))  # one row per (format, width): no key written twice
     assert max(width for _, width in widths) <= 300  # never upscaled

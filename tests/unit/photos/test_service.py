@@ -63,8 +63,12 @@ def test_who_may_edit(app: Flask, world: World) -> None:
 def test_update_photo_cleans_checks_and_audits(app: Flask, world: World) -> None:
     photo = db.session.get(Photo, world.own_photos[0])
     assert photo is not None
-    service.update_photo(db.session, photo, {"caption": "  Opening\x00 plenary ", "credit": None, "position": 3},
-                         actor=actor(world, "photographer"))
+    service.update_photo(
+        db.session,
+        photo,
+        {"caption": "  Opening\x00 plenary ", "credit": None, "position": 3},
+        actor=actor(world, "photographer"),
+    )
     db.session.commit()
     assert (photo.caption, photo.credit, photo.position) == ("Opening plenary", "", 3)
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "photo.update"))
@@ -77,12 +81,20 @@ def test_update_photo_cleans_checks_and_audits(app: Flask, world: World) -> None
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"caption": 5}, "caption"), ({"credit": "x" * 10_000}, "credit"), ({"position": -1}, "position"),
-     ({"position": True}, "position"), ({"position": "3"}, "position"), ({"position": 1_000_001}, "position"),
-     ({"sha256": "x", "caption": "ok"}, "sha256"), ({"width": 1}, "width")],
+    [
+        ({"caption": 5}, "caption"),
+        ({"credit": "x" * 10_000}, "credit"),
+        ({"position": -1}, "position"),
+        ({"position": True}, "position"),
+        ({"position": "3"}, "position"),
+        ({"position": 1_000_001}, "position"),
+        ({"sha256": "x", "caption": "ok"}, "sha256"),
+        ({"width": 1}, "width"),
+    ],
 )
-def test_update_photo_refuses_what_is_not_allowed(app: Flask, world: World, changes: dict[str, object],
-                                                  field: str) -> None:
+def test_update_photo_refuses_what_is_not_allowed(
+    app: Flask, world: World, changes: dict[str, object], field: str
+) -> None:
     photo = db.session.get(Photo, world.editor_photos[0])
     assert photo is not None
     with pytest.raises(ValidationError) as info:

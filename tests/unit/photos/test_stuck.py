@@ -36,7 +36,9 @@ def test_stuck_after_the_limit_oldest_first(app: Flask, world: World) -> None:
     assert found[1] == StuckPhoto(old, "main", "late.jpg", found[1].since)
     assert found[1].since.replace(tzinfo=UTC) == NOW - timedelta(minutes=45)
     assert [s.photo_id for s in stuck_photos(db.session, stuck_after=timedelta(minutes=1), now=NOW)] == [
-        older, old, recent
+        older,
+        old,
+        recent,
     ]
     assert timedelta(minutes=30) == DEFAULT_STUCK_AFTER
 

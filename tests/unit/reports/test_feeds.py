@@ -49,8 +49,9 @@ def _world() -> dict[str, object]:
     insert_photos(only_processing, 1, status="processing")
     insert_photos(make_album(event, "unl", visibility="unlisted"), 2)
     insert_photos(make_album(event, "priv", visibility="private"), 2)
-    report = make_report(event, "day-one", title="Day one", body="**Brussels.** [album pub] Met.",
-                         published_at=NOW - timedelta(hours=1))
+    report = make_report(
+        event, "day-one", title="Day one", body="**Brussels.** [album pub] Met.", published_at=NOW - timedelta(hours=1)
+    )
     make_report(event, "draft", title="Draft")
     make_report(event, "tomorrow", title="Tomorrow", published_at=NOW + timedelta(days=1))
     return {"event": event, "pub": pub, "pub_photos": pub_photos, "report": report}
@@ -59,7 +60,10 @@ def _world() -> dict[str, object]:
 def test_feed_entries_are_published_reports_and_public_albums_with_shown_photos(app: Flask) -> None:
     world = _world()
     entries = feeds.feed_entries(db.session, now=NOW)
-    assert [(e.kind, e.path) for e in entries] == [("album", "/albums/pub"), ("report", "/events/ecc-2024/reports/day-one")]
+    assert [(e.kind, e.path) for e in entries] == [
+        ("album", "/albums/pub"),
+        ("report", "/events/ecc-2024/reports/day-one"),
+    ]
     album, report = entries
     assert album.photo_count == 2  # ready and not deleted
     assert album.title == "Day 1" and album.event_title == "European Cluster Conference 2024"
@@ -68,7 +72,8 @@ def test_feed_entries_are_published_reports_and_public_albums_with_shown_photos(
     # a scheduled report joins the feed when its time has come
     later = feeds.feed_entries(db.session, now=NOW + timedelta(days=2))
     assert [e.path for e in later if e.kind == "report"] == [
-        "/events/ecc-2024/reports/tomorrow", "/events/ecc-2024/reports/day-one"
+        "/events/ecc-2024/reports/tomorrow",
+        "/events/ecc-2024/reports/day-one",
     ]
 
 
@@ -121,8 +126,9 @@ def test_a_big_sitemap_is_an_index_of_bounded_parts(app: Flask) -> None:
     assert [url.path for url in second.urls] == [f"/albums/big/photos/{i}" for i in ids[3:6]]
 
 
-@pytest.mark.parametrize(("part", "start"), [("photos", None), ("photos", "abc"), ("photos", "-1"),
-                                             ("photos", "1" * 13), ("other", "1")])
+@pytest.mark.parametrize(
+    ("part", "start"), [("photos", None), ("photos", "abc"), ("photos", "-1"), ("photos", "1" * 13), ("other", "1")]
+)
 def test_unknown_sitemap_parts_are_not_found(app: Flask, part: str, start: str | None) -> None:
     with pytest.raises(NotFoundError):
         feeds.sitemap(db.session, part=part, start=start)

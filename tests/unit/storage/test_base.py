@@ -72,11 +72,14 @@ def test_normalize_sha256() -> None:
         ("photo.jpg", "attachment; filename=\"photo.jpg\"; filename*=UTF-8''photo.jpg"),
         (
             "Brüssel 2024 – Tag 1.jpg",
-            "attachment; filename=\"Brussel 2024 _ Tag 1.jpg\"; "
+            'attachment; filename="Brussel 2024 _ Tag 1.jpg"; '
             "filename*=UTF-8''Br%C3%BCssel%202024%20%E2%80%93%20Tag%201.jpg",
         ),
         ('say "hi"\\/x.jpg', "attachment; filename=\"say _hi___x.jpg\"; filename*=UTF-8''say%20%22hi%22%5C%2Fx.jpg"),
-        ("evil\r\nSet-Cookie: a=b", "attachment; filename=\"evilSet-Cookie: a=b\"; filename*=UTF-8''evilSet-Cookie%3A%20a%3Db"),
+        (
+            "evil\r\nSet-Cookie: a=b",
+            "attachment; filename=\"evilSet-Cookie: a=b\"; filename*=UTF-8''evilSet-Cookie%3A%20a%3Db",
+        ),
         ("日本.jpg", "attachment; filename=\"__.jpg\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.jpg"),
         ("", "attachment; filename=\"download\"; filename*=UTF-8''download"),
     ],
@@ -85,5 +88,3 @@ def test_content_disposition(name: str, expected: str) -> None:
     value = content_disposition(name)
     assert value == expected
     assert value.isascii() and "\r" not in value and "\n" not in value
-
-

@@ -66,8 +66,13 @@ def test_red_on_a_missing_bucket(moto_endpoint: str, aws_session: boto3.session.
 def test_red_on_a_stopped_endpoint(aws_session: boto3.session.Session) -> None:
     with unused_endpoint() as endpoint:
         storage = S3Storage(
-            "photos", endpoint_url=endpoint, session=aws_session, region_name="us-east-1",
-            connect_timeout=1, read_timeout=1, max_attempts=2,
+            "photos",
+            endpoint_url=endpoint,
+            session=aws_session,
+            region_name="us-east-1",
+            connect_timeout=1,
+            read_timeout=1,
+            max_attempts=2,
         )
         started = time.monotonic()
         for create in (False, True):

@@ -39,7 +39,9 @@ def test_temp_files_are_removed_on_every_failure(tmp_path: Path) -> None:
     with pytest.raises(ChecksumMismatch):
         store.put("a", io.BytesIO(b"data"), sha256=sha(b"other"), content_type="x/y")
     with pytest.raises(OSError):
-        store.put("b", FailingStream(3 * 1024 * 1024, OSError("network read failed")), sha256=sha(b""), content_type="x/y")
+        store.put(
+            "b", FailingStream(3 * 1024 * 1024, OSError("network read failed")), sha256=sha(b""), content_type="x/y"
+        )
     with pytest.raises(KeyboardInterrupt):
         store.put("c", FailingStream(10, KeyboardInterrupt()), sha256=sha(b""), content_type="x/y")
     assert _temp_files(store) == []

@@ -65,15 +65,25 @@ def stalling_body_endpoint(header_delay: float) -> Iterator[str]:
 def test_retries_stop_when_the_budget_is_spent(aws_session: boto3.session.Session) -> None:
     with blackhole_endpoint() as endpoint:
         store = make_s3_storage(
-            endpoint, bucket="photos", session=aws_session, create=False,
-            connect_timeout=0.5, read_timeout=1, max_attempts=6,
+            endpoint,
+            bucket="photos",
+            session=aws_session,
+            create=False,
+            connect_timeout=0.5,
+            read_timeout=1,
+            max_attempts=6,
         )
         # Without a budget: every attempt waits its read timeout (plus botocore's pauses).
         started = time.monotonic()
         with pytest.raises(StorageError):
             make_s3_storage(
-                endpoint, bucket="photos", session=aws_session, create=False,
-                connect_timeout=0.5, read_timeout=1, max_attempts=3,
+                endpoint,
+                bucket="photos",
+                session=aws_session,
+                create=False,
+                connect_timeout=0.5,
+                read_timeout=1,
+                max_attempts=3,
             ).stat("k")
         assert time.monotonic() - started >= 3.0
         # With a budget of 2.2 s the six attempts (6 s and more) stop when the time is spent.
@@ -94,8 +104,13 @@ def test_a_stalled_body_read_counts_too(aws_session: boto3.session.Session) -> N
     the budget (2.5 s in all), not a fresh read timeout (2 s) of its own."""
     with stalling_body_endpoint(header_delay=1.5) as endpoint:
         store = make_s3_storage(
-            endpoint, bucket="photos", session=aws_session, create=False,
-            connect_timeout=0.5, read_timeout=2, max_attempts=1,
+            endpoint,
+            bucket="photos",
+            session=aws_session,
+            create=False,
+            connect_timeout=0.5,
+            read_timeout=2,
+            max_attempts=1,
         )
         reads = {
             "open": lambda: store.open("originals/a.jpg").read(),

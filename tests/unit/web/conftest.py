@@ -81,9 +81,7 @@ def world(app: Flask) -> World:
     hidden = add_photos(db.session, public, 3, start=datetime(2024, 5, 7, 8, tzinfo=UTC))
     db.session.execute(update(Photo).where(Photo.id == hidden[0]).values(status=PhotoStatus.processing))
     db.session.execute(update(Photo).where(Photo.id == hidden[1]).values(status=PhotoStatus.failed))
-    db.session.execute(
-        update(Photo).where(Photo.id == hidden[2]).values(deleted_at=datetime.now(UTC))
-    )
+    db.session.execute(update(Photo).where(Photo.id == hidden[2]).values(deleted_at=datetime.now(UTC)))
     names.update(processing=hidden[0], failed=hidden[1], deleted=hidden[2])
     db.session.execute(
         update(Photo)

@@ -125,7 +125,9 @@ def test_login_rate_limit_in_redis(tmp_path: Path, redis_client: object) -> None
         try:
             assert_sixth_attempt_is_limited(app.test_client(), email)
             # The counter lives in Redis: a second app (another gunicorn worker) sees it.
-            other = make_app(tmp_path / "other", f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=REDIS_URL)
+            other = make_app(
+                tmp_path / "other", f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=REDIS_URL
+            )
             assert failed_login(other.test_client(), email).status_code == 429
             keys = [k.decode() for k in redis_client.keys(f"*{email}*")]  # type: ignore[attr-defined]
             assert keys, "no rate-limit counter in Redis"

@@ -82,12 +82,15 @@ def test_zip_in_off_mode_gives_web_sizes_with_safe_unique_names_and_captions(
     edit(client, editor_token, ids[0], caption=XSS, credit="Anna <b>Kowalska</b>")
     for photo_id, payload in zip(ids[1:5], INJECTIONS, strict=True):
         edit(client, editor_token, photo_id, caption=payload, credit=payload)
-    edit(client, editor_token, ids[5], caption="Multi-line\ncaption, with \"quotes\"", credit="")
+    edit(client, editor_token, ids[5], caption='Multi-line\ncaption, with "quotes"', credit="")
 
     response = client.get(f"/albums/{album.slug}/download.zip")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="ecc-photos.zip"; filename*=UTF-8\'\'ecc-photos.zip'
+    assert (
+        response.headers["Content-Disposition"]
+        == "attachment; filename=\"ecc-photos.zip\"; filename*=UTF-8''ecc-photos.zip"
+    )
     body = response.get_data()
     assert int(response.headers["Content-Length"]) == len(body)  # sized: browsers show progress
     files = unzip(body)
@@ -357,5 +360,3 @@ def test_album_and_photo_pages_say_what_the_downloads_give(app: Flask, client: F
     assert "original files and captions.csv" in album_page
     set_downloads(album, "off")
     assert "JPEG in the largest web size" in client.get(f"/albums/{album.slug}/photos/{jpeg_id}").get_data(as_text=True)
-
-

@@ -36,7 +36,9 @@ def build(client: FlaskClient | None = None) -> dict[str, object]:
     priv = make_album(event, "priv", visibility="private")
     insert_photos(priv, 2)
     body = "**Brussels, 7 May.** Delegates met.\n\n[album pub]\n\n<img src=x onerror=alert(1)> See *more*."
-    report = make_report(event, "day-one", title="Day one & <b>more</b>", body=body, published_at=NOW - timedelta(hours=1))
+    report = make_report(
+        event, "day-one", title="Day one & <b>more</b>", body=body, published_at=NOW - timedelta(hours=1)
+    )
     make_report(event, "draft-report", title="Draft")
     make_report(event, "scheduled", title="Tomorrow", published_at=NOW + timedelta(days=1))
     hidden_event = make_event("hidden-event")

@@ -61,12 +61,18 @@ def test_dates_are_localised(client: FlaskClient, world: World) -> None:
 
 
 def test_home_lists_events_newest_first_with_covers(client: FlaskClient, world: World) -> None:
-    older = make_event(db.session, "older-event", title="Cluster Days 2023", starts_on="2023-03-01", ends_on="2023-03-02")
+    older = make_event(
+        db.session, "older-event", title="Cluster Days 2023", starts_on="2023-03-01", ends_on="2023-03-02"
+    )
     older_album = make_album(db.session, older, "older-album")
     older_photo = add_photos(db.session, older_album, 2)[0]
-    hidden = make_event(db.session, "hidden-event", title="Closed board meeting", starts_on="2025-01-01", ends_on="2025-01-01")
+    hidden = make_event(
+        db.session, "hidden-event", title="Closed board meeting", starts_on="2025-01-01", ends_on="2025-01-01"
+    )
     add_photos(db.session, make_album(db.session, hidden, "board-photos", visibility="private"), 1)
-    only_link = make_event(db.session, "link-event", title="Link-only event", starts_on="2025-02-01", ends_on="2025-02-01")
+    only_link = make_event(
+        db.session, "link-event", title="Link-only event", starts_on="2025-02-01", ends_on="2025-02-01"
+    )
     add_photos(db.session, make_album(db.session, only_link, "link-photos", visibility="unlisted"), 1)
 
     status, html = get(client, "/")

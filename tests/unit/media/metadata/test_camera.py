@@ -41,22 +41,40 @@ def test_camera_info_from_a_synthetic_jpeg(media_jpeg: Callable[..., bytes]) -> 
     )
     info = camera_info(_read(data))
     assert info == CameraInfo(
-        make="Canon", model="Canon EOS R5", serial="012345678901", lens="RF24-70mm F2.8 L IS USM", lens_make="Canon",
-        focal_length_mm=70.0, aperture=2.8, exposure_time="1/250", iso=400, orientation=6,
+        make="Canon",
+        model="Canon EOS R5",
+        serial="012345678901",
+        lens="RF24-70mm F2.8 L IS USM",
+        lens_make="Canon",
+        focal_length_mm=70.0,
+        aperture=2.8,
+        exposure_time="1/250",
+        iso=400,
+        orientation=6,
     )
 
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(Fraction(1, 250), "1/250"), (Fraction(10, 2500), "1/250"), (Fraction(2), "2"), (Fraction(13, 10), "1.3"),
-     (Fraction(10, 30), "1/3"), (Fraction(1, 3) + Fraction(1, 1000), "1/3"), (Fraction(0), None)],
+    [
+        (Fraction(1, 250), "1/250"),
+        (Fraction(10, 2500), "1/250"),
+        (Fraction(2), "2"),
+        (Fraction(13, 10), "1.3"),
+        (Fraction(10, 30), "1/3"),
+        (Fraction(1, 3) + Fraction(1, 1000), "1/3"),
+        (Fraction(0), None),
+    ],
 )
 def test_exposure_time_formatting(value: Fraction, text: str | None) -> None:
     assert camera_info(RawMetadata(kind="jpeg", exif={"EXIF ExposureTime": value})).exposure_time == text
 
 
 def test_camera_strings_are_cleaned_and_capped() -> None:
-    raw = RawMetadata(kind="jpeg", exif={"Image Make": "A\x00B\x07C" + "x" * 400, "Image Orientation": 9, "EXIF ISOSpeedRatings": (200, 200)})
+    raw = RawMetadata(
+        kind="jpeg",
+        exif={"Image Make": "A\x00B\x07C" + "x" * 400, "Image Orientation": 9, "EXIF ISOSpeedRatings": (200, 200)},
+    )
     info = camera_info(raw)
     assert info.make is not None and info.make.startswith("A B C") and len(info.make) == 255
     assert info.orientation is None and info.iso == 200

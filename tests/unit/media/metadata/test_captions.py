@@ -52,7 +52,12 @@ def test_xmp_wins_over_iptc_wins_over_exif(media_jpeg: Callable[..., bytes], med
         "<dc:subject><rdf:Bag><rdf:li>xmp-kw</rdf:li></rdf:Bag></dc:subject>"
     )
     data = media_jpeg(
-        ifd0={IMAGE_DESCRIPTION: "EXIF caption", ARTIST: "EXIF Artist", COPYRIGHT: "EXIF ©", XP_TITLE: _xp("EXIF title")},
+        ifd0={
+            IMAGE_DESCRIPTION: "EXIF caption",
+            ARTIST: "EXIF Artist",
+            COPYRIGHT: "EXIF ©",
+            XP_TITLE: _xp("EXIF title"),
+        },
         xmp=xmp,
         iptc=[UTF8, (2, 120, b"IPTC caption"), (2, 5, b"IPTC title"), (2, 25, b"iptc-kw"), (2, 116, b"IPTC (c)")],
     )
@@ -93,7 +98,13 @@ def test_iptc_only(media_jpeg: Callable[..., bytes]) -> None:
         keywords=["conference", "Brussels"],
         credit="Anna Nowak, Jan Kowalski",
         copyright="© 2024 Anna Nowak",
-        sources={"caption": "iptc:2:120", "title": "iptc:2:5", "credit": "iptc:2:80", "copyright": "iptc:2:116", "keywords": "iptc:2:25"},
+        sources={
+            "caption": "iptc:2:120",
+            "title": "iptc:2:5",
+            "credit": "iptc:2:80",
+            "copyright": "iptc:2:116",
+            "keywords": "iptc:2:25",
+        },
     )
 
 
@@ -147,12 +158,16 @@ def test_xmp_fields(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., s
     ],
 )
 def test_exif_user_comment_is_the_last_caption_source(comment: bytes, expected: str | None) -> None:
-    raw = RawMetadata(kind="jpeg", exif={"EXIF UserComment": comment, "Image ImageDescription": "OLYMPUS DIGITAL CAMERA"})
+    raw = RawMetadata(
+        kind="jpeg", exif={"EXIF UserComment": comment, "Image ImageDescription": "OLYMPUS DIGITAL CAMERA"}
+    )
     assert extract_captions(raw, None).caption == expected
 
 
 def test_photoshop_credit_when_no_creator(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
-    captions = _captions(media_jpeg(xmp=media_xmp("<photoshop:Credit>Agency</photoshop:Credit>"), ifd0={ARTIST: "Someone"}))
+    captions = _captions(
+        media_jpeg(xmp=media_xmp("<photoshop:Credit>Agency</photoshop:Credit>"), ifd0={ARTIST: "Someone"})
+    )
     assert captions.credit == "Agency"
 
 
@@ -170,7 +185,9 @@ def test_iptc_utf8_without_the_charset_declaration_is_still_utf8(media_jpeg: Cal
 
 
 def test_iptc_legacy_bytes_fall_back_to_a_single_byte_charset(media_jpeg: Callable[..., bytes]) -> None:
-    captions = _captions(media_jpeg(iptc=[(2, 120, "Café – Genève".encode("cp1252")), (2, 80, "Müller".encode("latin-1"))]))
+    captions = _captions(
+        media_jpeg(iptc=[(2, 120, "Café – Genève".encode("cp1252")), (2, 80, "Müller".encode("latin-1"))])
+    )
     assert captions.caption == "Café – Genève"
     assert captions.credit == "Müller"
 
@@ -217,7 +234,9 @@ def test_caption_keeps_line_breaks_other_fields_do_not() -> None:
 
 
 def test_lengths_are_capped() -> None:
-    raw = RawMetadata(kind="jpeg", xmp={"dc:description": ("x" * 20_000,), "dc:title": ("y" * 5_000,), "dc:subject": ("z" * 3_000,)})
+    raw = RawMetadata(
+        kind="jpeg", xmp={"dc:description": ("x" * 20_000,), "dc:title": ("y" * 5_000,), "dc:subject": ("z" * 3_000,)}
+    )
     captions = extract_captions(raw, None)
     assert captions.caption is not None and len(captions.caption) == CAPTION_MAX == 10_000
     assert captions.title is not None and len(captions.title) == FIELD_MAX == 1_000
@@ -230,7 +249,11 @@ def test_markup_is_kept_as_plain_text_not_escaped() -> None:
 
 
 def test_keywords_are_cleaned_deduplicated_and_keep_short_words() -> None:
-    raw = RawMetadata(kind="jpeg", xmp={"dc:subject": (" Brussels ", "brussels", "2024", "", "   ", "none", "EU\u202e", "Canon")}, exif={"Image Make": "Canon"})
+    raw = RawMetadata(
+        kind="jpeg",
+        xmp={"dc:subject": (" Brussels ", "brussels", "2024", "", "   ", "none", "EU\u202e", "Canon")},
+        exif={"Image Make": "Canon"},
+    )
     assert extract_captions(raw, None).keywords == ["Brussels", "2024", "EU"]
 
 
@@ -241,11 +264,36 @@ def test_keywords_are_cleaned_deduplicated_and_keep_short_words() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "OLYMPUS DIGITAL CAMERA", "OLYMPUS DIGITAL CAMERA         ", "SONY DSC", "DCIM", "KODAK Digital Still Camera",
-        "Default", "SAMSUNG", "LEICA", "DIGITAL CAMERA", "Camera", "", "         ", "SANYO DIGITAL CAMERA",
-        "SAMSUNG CSC", "MINOLTA DIGITAL CAMERA", "Konica Minolta Digital Camera", "EXIF_JPEG_PICTURE", "IMG_1234",
-        "DSC_0012", "DSCN0042.JPG", "PXL_20240507_093304123", "20240507_093304", "Created with GIMP", "untitled",
-        "---", "...", "(c)", "COPYRIGHT, 2005", "©", '{"shape": [32, 32, 3]}',
+        "OLYMPUS DIGITAL CAMERA",
+        "OLYMPUS DIGITAL CAMERA         ",
+        "SONY DSC",
+        "DCIM",
+        "KODAK Digital Still Camera",
+        "Default",
+        "SAMSUNG",
+        "LEICA",
+        "DIGITAL CAMERA",
+        "Camera",
+        "",
+        "         ",
+        "SANYO DIGITAL CAMERA",
+        "SAMSUNG CSC",
+        "MINOLTA DIGITAL CAMERA",
+        "Konica Minolta Digital Camera",
+        "EXIF_JPEG_PICTURE",
+        "IMG_1234",
+        "DSC_0012",
+        "DSCN0042.JPG",
+        "PXL_20240507_093304123",
+        "20240507_093304",
+        "Created with GIMP",
+        "untitled",
+        "---",
+        "...",
+        "(c)",
+        "COPYRIGHT, 2005",
+        "©",
+        '{"shape": [32, 32, 3]}',
     ],
 )
 def test_boilerplate(text: str) -> None:
@@ -254,8 +302,16 @@ def test_boilerplate(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Keynote by the Commissioner", POLISH, "Sony booth at the fair", "Camera crew backstage", "Photo: Anna Nowak",
-     "Canon EOS R5 launch event", "2nd day, panel 3", "IMG processing workshop"],
+    [
+        "Keynote by the Commissioner",
+        POLISH,
+        "Sony booth at the fair",
+        "Camera crew backstage",
+        "Photo: Anna Nowak",
+        "Canon EOS R5 launch event",
+        "2nd day, panel 3",
+        "IMG processing workshop",
+    ],
 )
 def test_not_boilerplate(text: str) -> None:
     assert not is_boilerplate(text, make="Canon", model="Canon EOS R5")
@@ -337,7 +393,9 @@ def test_corpus_real_captions(media_corpus: Path) -> None:
 
     long_description = media_corpus / "exif-samples" / "jpg" / "long_description.jpg"
     captions = extract_captions(read_metadata(long_description, kind="jpeg"), None)
-    assert captions.caption is not None and captions.caption.endswith("(U.S. Army photo by Staff Sgt. Kyle Davis) (Released)")
+    assert captions.caption is not None and captions.caption.endswith(
+        "(U.S. Army photo by Staff Sgt. Kyle Davis) (Released)"
+    )
     assert captions.credit == "SSG KYLE DAVIS"
 
     samsung = media_corpus / "exif-samples" / "jpg" / "Samsung_Digimax_i50_MP3.jpg"

@@ -58,13 +58,22 @@ def test_offset_minus_0330(media_jpeg: Callable[..., bytes]) -> None:
     [("054", 54_000), ("5", 500_000), ("68", 680_000), ("123456789", 123_456), ("00", 0), (" 42 ", 420_000), ("ab", 0)],
 )
 def test_subseconds(subsec: str, micro: int) -> None:
-    raw = RawMetadata(kind="jpeg", exif={"EXIF DateTimeOriginal": "2024:05:07 09:30:00", "EXIF SubSecTimeOriginal": subsec, "EXIF OffsetTimeOriginal": "Z"})
+    raw = RawMetadata(
+        kind="jpeg",
+        exif={
+            "EXIF DateTimeOriginal": "2024:05:07 09:30:00",
+            "EXIF SubSecTimeOriginal": subsec,
+            "EXIF OffsetTimeOriginal": "Z",
+        },
+    )
     ct = capture_time(raw, BRUSSELS)
     assert ct.taken_at_utc == datetime(2024, 5, 7, 9, 30, 0, micro, tzinfo=UTC)
 
 
 def test_fallback_to_digitized_then_datetime(media_jpeg: Callable[..., bytes]) -> None:
-    digitized = media_jpeg(exif={DTD: "2024:05:07 10:00:00", OFFSET_DTD: "+02:00", SUBSEC_DTD: "5"}, ifd0={DATETIME: "2024:06:01 00:00:00"})
+    digitized = media_jpeg(
+        exif={DTD: "2024:05:07 10:00:00", OFFSET_DTD: "+02:00", SUBSEC_DTD: "5"}, ifd0={DATETIME: "2024:06:01 00:00:00"}
+    )
     ct = capture_time(_read(digitized), BRUSSELS)
     assert ct.source == "exif_digitized"
     assert ct.taken_at_utc == datetime(2024, 5, 7, 8, 0, 0, 500_000, tzinfo=UTC)
@@ -96,13 +105,28 @@ def test_the_offset_of_another_field_is_not_borrowed(media_jpeg: Callable[..., b
 
 @pytest.mark.parametrize(
     "bad",
-    ["0000:00:00 00:00:00", "    :  :     :  :  ", "", "garbage", "2024:13:01 10:00:00", "2024:02:30 10:00:00",
-     "2024:05:07 25:00:00", "2024:05:07", "0001:01:01 00:00:00", "2024:05:07 10:00:00+99:00"],
+    [
+        "0000:00:00 00:00:00",
+        "    :  :     :  :  ",
+        "",
+        "garbage",
+        "2024:13:01 10:00:00",
+        "2024:02:30 10:00:00",
+        "2024:05:07 25:00:00",
+        "2024:05:07",
+        "0001:01:01 00:00:00",
+        "2024:05:07 10:00:00+99:00",
+    ],
 )
 def test_invalid_values_are_skipped(bad: str) -> None:
     raw = RawMetadata(
         kind="jpeg",
-        exif={"EXIF DateTimeOriginal": bad, "EXIF OffsetTimeOriginal": "+05:00", "EXIF DateTimeDigitized": "2024:05:07 12:00:00", "EXIF OffsetTimeDigitized": "+02:00"},
+        exif={
+            "EXIF DateTimeOriginal": bad,
+            "EXIF OffsetTimeOriginal": "+05:00",
+            "EXIF DateTimeDigitized": "2024:05:07 12:00:00",
+            "EXIF OffsetTimeDigitized": "+02:00",
+        },
     )
     ct = capture_time(raw, BRUSSELS)
     assert ct.source == "exif_digitized"
@@ -112,14 +136,18 @@ def test_invalid_values_are_skipped(bad: str) -> None:
 
 
 def test_zero_dates_everywhere_mean_upload(media_jpeg: Callable[..., bytes]) -> None:
-    data = media_jpeg(ifd0={DATETIME: "0000:00:00 00:00:00"}, exif={DTO: "0000:00:00 00:00:00", DTD: "    :  :     :  :  "})
+    data = media_jpeg(
+        ifd0={DATETIME: "0000:00:00 00:00:00"}, exif={DTO: "0000:00:00 00:00:00", DTD: "    :  :     :  :  "}
+    )
     ct = capture_time(_read(data), BRUSSELS)
     assert ct.source == "upload"
     assert ct.taken_at_utc is None and ct.taken_at_local is None and ct.raw_value is None
 
 
 def test_invalid_offset_is_ignored_and_flagged() -> None:
-    raw = RawMetadata(kind="jpeg", exif={"EXIF DateTimeOriginal": "2024:01:15 12:00:00", "EXIF OffsetTimeOriginal": "+25:00"})
+    raw = RawMetadata(
+        kind="jpeg", exif={"EXIF DateTimeOriginal": "2024:01:15 12:00:00", "EXIF OffsetTimeOriginal": "+25:00"}
+    )
     ct = capture_time(raw, BRUSSELS)
     assert {"invalid_offset_ignored", "naive_in_event_tz"} <= ct.flags
     assert ct.taken_at_utc == datetime(2024, 1, 15, 11, 0, tzinfo=UTC)
@@ -204,7 +232,9 @@ def test_xmp_attribute_form_and_z(media_jpeg: Callable[..., bytes], media_xmp: C
     assert ct.source == "xmp" and ct.taken_at_utc == datetime(2024, 5, 7, 9, 30, tzinfo=UTC)
 
 
-def test_xmp_order_original_then_create_then_photoshop(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
+def test_xmp_order_original_then_create_then_photoshop(
+    media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]
+) -> None:
     body = (
         "<photoshop:DateCreated>2024-05-01T08:00:00+02:00</photoshop:DateCreated>"
         "<xmp:CreateDate>2024-05-02T08:00:00+02:00</xmp:CreateDate>"
@@ -215,7 +245,9 @@ def test_xmp_order_original_then_create_then_photoshop(media_jpeg: Callable[...,
     assert ct.source_tag == "exif:DateTimeOriginal" and ct.taken_at_utc == datetime(2024, 5, 3, 6, 0, tzinfo=UTC)
 
 
-def test_photoshop_date_created_naive_is_read_in_event_zone(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
+def test_photoshop_date_created_naive_is_read_in_event_zone(
+    media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]
+) -> None:
     body = "<photoshop:DateCreated>2024-05-07T09:30:00</photoshop:DateCreated>"
     ct = capture_time(_read(media_jpeg(xmp=media_xmp(body))), BRUSSELS)
     assert ct.source == "xmp" and ct.source_tag == "photoshop:DateCreated"
@@ -238,7 +270,9 @@ def test_modify_date_only_means_upload(media_jpeg: Callable[..., bytes], media_x
 
 
 def test_exif_wins_over_xmp(media_jpeg: Callable[..., bytes], media_xmp: Callable[..., str]) -> None:
-    data = media_jpeg(exif={DTO: "2024:05:07 09:30:00"}, xmp=media_xmp("<xmp:CreateDate>2020-01-01T00:00:00Z</xmp:CreateDate>"))
+    data = media_jpeg(
+        exif={DTO: "2024:05:07 09:30:00"}, xmp=media_xmp("<xmp:CreateDate>2020-01-01T00:00:00Z</xmp:CreateDate>")
+    )
     assert capture_time(_read(data), BRUSSELS).source == "exif_original"
 
 
@@ -247,7 +281,9 @@ def test_exif_wins_over_xmp(media_jpeg: Callable[..., bytes], media_xmp: Callabl
 
 
 def test_apply_clock_offset_shifts_both_and_keeps_the_raw_value() -> None:
-    raw = RawMetadata(kind="jpeg", exif={"EXIF DateTimeOriginal": "2024:05:07 09:30:00", "EXIF OffsetTimeOriginal": "+02:00"})
+    raw = RawMetadata(
+        kind="jpeg", exif={"EXIF DateTimeOriginal": "2024:05:07 09:30:00", "EXIF OffsetTimeOriginal": "+02:00"}
+    )
     ct = capture_time(raw, BRUSSELS)
     fixed = apply_clock_offset(ct, timedelta(hours=1, minutes=3))
     assert fixed.taken_at_utc == datetime(2024, 5, 7, 8, 33, tzinfo=UTC)

@@ -27,9 +27,12 @@ def test_gps_south_west_and_below_sea_level(media_jpeg: Callable[..., bytes]) ->
 
     data = media_jpeg(
         gps={
-            1: "S", 2: (IFDRational(33, 1), IFDRational(52, 1), IFDRational(1234, 100)),
-            3: "W", 4: (IFDRational(151, 1), IFDRational(12, 1), IFDRational(30, 1)),
-            5: b"\x01", 6: IFDRational(15, 1),
+            1: "S",
+            2: (IFDRational(33, 1), IFDRational(52, 1), IFDRational(1234, 100)),
+            3: "W",
+            4: (IFDRational(151, 1), IFDRational(12, 1), IFDRational(30, 1)),
+            5: b"\x01",
+            6: IFDRational(15, 1),
         }
     )
     position = gps(_read(data))
@@ -42,9 +45,19 @@ def test_gps_south_west_and_below_sea_level(media_jpeg: Callable[..., bytes]) ->
 @pytest.mark.parametrize(
     "exif",
     [
-        {"GPS GPSLatitude": (Fraction(0), Fraction(0), Fraction(0)), "GPS GPSLongitude": (Fraction(0), Fraction(0), Fraction(0))},
-        {"GPS GPSLatitude": (Fraction(91), Fraction(0), Fraction(0)), "GPS GPSLongitude": (Fraction(1), Fraction(0), Fraction(0))},
-        {"GPS GPSLatitude": (Fraction(50), Fraction(0), Fraction(0)), "GPS GPSLongitude": (Fraction(4), Fraction(0), Fraction(0)), "GPS GPSStatus": "V"},
+        {
+            "GPS GPSLatitude": (Fraction(0), Fraction(0), Fraction(0)),
+            "GPS GPSLongitude": (Fraction(0), Fraction(0), Fraction(0)),
+        },
+        {
+            "GPS GPSLatitude": (Fraction(91), Fraction(0), Fraction(0)),
+            "GPS GPSLongitude": (Fraction(1), Fraction(0), Fraction(0)),
+        },
+        {
+            "GPS GPSLatitude": (Fraction(50), Fraction(0), Fraction(0)),
+            "GPS GPSLongitude": (Fraction(4), Fraction(0), Fraction(0)),
+            "GPS GPSStatus": "V",
+        },
         {"GPS GPSLatitude": (Fraction(50), Fraction(0), Fraction(0))},
         {},
     ],
@@ -54,5 +67,10 @@ def test_gps_without_a_usable_fix(exif: dict[str, Any]) -> None:
 
 
 def test_gps_from_xmp() -> None:
-    raw = RawMetadata(kind="jpeg", xmp={"exif:GPSLatitude": ("50,50.5N",), "exif:GPSLongitude": ("4,21.5W",), "exif:GPSAltitude": ("120/2",)})
-    assert gps(raw) == GpsPosition(latitude=pytest.approx(50 + 50.5 / 60), longitude=pytest.approx(-(4 + 21.5 / 60)), altitude=60.0)  # type: ignore[arg-type]
+    raw = RawMetadata(
+        kind="jpeg",
+        xmp={"exif:GPSLatitude": ("50,50.5N",), "exif:GPSLongitude": ("4,21.5W",), "exif:GPSAltitude": ("120/2",)},
+    )
+    assert gps(raw) == GpsPosition(
+        latitude=pytest.approx(50 + 50.5 / 60), longitude=pytest.approx(-(4 + 21.5 / 60)), altitude=60.0
+    )  # type: ignore[arg-type]

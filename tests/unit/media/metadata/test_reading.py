@@ -175,7 +175,9 @@ def test_xmp_with_entities_is_refused_without_expanding(media_jpeg: Callable[...
 
 
 def test_malformed_xmp_is_reported_not_raised(media_jpeg: Callable[..., bytes]) -> None:
-    raw = _read(media_jpeg(exif={DTO: "2024:05:07 09:30:00"}, xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF></x:xmpmeta>'))
+    raw = _read(
+        media_jpeg(exif={DTO: "2024:05:07 09:30:00"}, xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF></x:xmpmeta>')
+    )
     assert not raw.xmp_ok and raw.xmp_error and raw.xmp_error.startswith("XMP unreadable")
     assert raw.exif_ok and raw.exif["EXIF DateTimeOriginal"] == "2024:05:07 09:30:00"
 
@@ -184,7 +186,9 @@ def test_malformed_xmp_is_reported_not_raised(media_jpeg: Callable[..., bytes]) 
 # The time budget: hostile structures never hang
 
 
-def _tiff(entries: list[tuple[int, int, int, bytes]], *, next_ifd: Callable[[int], int], extra_ifd: bool = False) -> bytes:
+def _tiff(
+    entries: list[tuple[int, int, int, bytes]], *, next_ifd: Callable[[int], int], extra_ifd: bool = False
+) -> bytes:
     """Little-endian TIFF with IFD0 at 8; ``next_ifd(ifd0_end)`` gives IFD0's next pointer.
 
     Entries are (tag, type, count, 4-byte value); ASCII values longer than 4 bytes are
@@ -205,7 +209,9 @@ def _tiff(entries: list[tuple[int, int, int, bytes]], *, next_ifd: Callable[[int
     body += struct.pack("<I", next_ifd(second_at))
     out = header + body
     if extra_ifd:  # a second IFD that points back to IFD0
-        out += struct.pack("<H", 1) + struct.pack("<HHI", 0x0100, 3, 1) + struct.pack("<HH", 8, 0) + struct.pack("<I", 8)
+        out += (
+            struct.pack("<H", 1) + struct.pack("<HHI", 0x0100, 3, 1) + struct.pack("<HH", 8, 0) + struct.pack("<I", 8)
+        )
     return out + blobs
 
 
@@ -225,7 +231,14 @@ def test_cyclic_and_hostile_ifds_never_hang(case: str, container: str) -> None:
     elif case == "exif-ifd-points-to-ifd0":
         tiff = _tiff([_DATETIME_ENTRY, (0x8769, 4, 1, struct.pack("<I", 8))], next_ifd=lambda _: 0)
     else:  # an ASCII tag claiming 4 GB, and a SHORT array claiming 999 values off the end
-        tiff = _tiff([_DATETIME_ENTRY, (0x010E, 2, 0xFFFFFFF0, struct.pack("<I", 40)), (0x0111, 3, 999, struct.pack("<I", 0x7FFFFFF0))], next_ifd=lambda _: 0)
+        tiff = _tiff(
+            [
+                _DATETIME_ENTRY,
+                (0x010E, 2, 0xFFFFFFF0, struct.pack("<I", 40)),
+                (0x0111, 3, 999, struct.pack("<I", 0x7FFFFFF0)),
+            ],
+            next_ifd=lambda _: 0,
+        )
     data = tiff
     if container == "jpeg":
         app1 = b"Exif\x00\x00" + tiff
@@ -242,7 +255,11 @@ def test_cyclic_and_hostile_ifds_never_hang(case: str, container: str) -> None:
 @pytest.mark.parametrize("container", ["tiff", "jpeg"])
 def test_a_directory_claiming_65535_entries_is_given_up_deterministically(container: str) -> None:
     tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 0xFFFF) + b"\x00" * 64
-    data = tiff if container == "tiff" else b"\xff\xd8\xff\xe1" + struct.pack(">H", len(tiff) + 8) + b"Exif\x00\x00" + tiff + b"\xff\xd9"
+    data = (
+        tiff
+        if container == "tiff"
+        else b"\xff\xd8\xff\xe1" + struct.pack(">H", len(tiff) + 8) + b"Exif\x00\x00" + tiff + b"\xff\xd9"
+    )
     started = time.monotonic()
     raw = _read(data, kind=container, time_budget=30.0)  # the read cap, not the clock, stops it
     assert time.monotonic() - started < 3.0
@@ -250,7 +267,9 @@ def test_a_directory_claiming_65535_entries_is_given_up_deterministically(contai
     assert raw.exif_error == f"EXIF unreadable: gave up (more than {reading_mod.EXIF_MAX_CALLS} reads)"
 
 
-def test_budget_stops_a_reader_that_never_finishes(monkeypatch: pytest.MonkeyPatch, media_jpeg: Callable[..., bytes]) -> None:
+def test_budget_stops_a_reader_that_never_finishes(
+    monkeypatch: pytest.MonkeyPatch, media_jpeg: Callable[..., bytes]
+) -> None:
     def endless(fh: BinaryIO, **_: Any) -> dict[str, Any]:
         while True:  # what exifread does on some cyclic structures
             fh.seek(0)

@@ -37,7 +37,15 @@ def test_as_text() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(Fraction(1, 4), 0.25), ("3/2", 1.5), ((2, 9), 2.0), ("x", None), ("1/0", None), (float("inf"), None), (True, None)],
+    [
+        (Fraction(1, 4), 0.25),
+        ("3/2", 1.5),
+        ((2, 9), 2.0),
+        ("x", None),
+        ("1/0", None),
+        (float("inf"), None),
+        (True, None),
+    ],
 )
 def test_as_float(value: ExifValue, expected: float | None) -> None:
     assert as_float(value) == expected
