@@ -9,27 +9,21 @@ processing, failed or deleted never appear.  Queries return plain values; the we
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import nh3
-from markdown_it import MarkdownIt
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from gallery.catalog.visibility import Viewer, listed_album_filter, photo_filter, report_filter, shown_photo_filter
 from gallery.core.errors import NotFoundError
 from gallery.models import Album, Event, Photo, Report
+from gallery.reports.render import excerpt
 
 FEED_LIMIT = 50
 #: The sitemap protocol's limit of URLs per file.
 SITEMAP_MAX_URLS = 50_000
 EXCERPT_CHARS = 300
-_SHORTCODE = re.compile(r"\[album\s+[^\]\s]*\]")
-_SPACE = re.compile(r"\s+")
-_md = MarkdownIt("commonmark")
 
 
 @dataclass(frozen=True)
@@ -58,17 +52,6 @@ class Sitemap:
 
     kind: str
     urls: list[SitemapUrl]
-
-
-def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
-    """Plain text of the start of a Markdown text (no markup, no album shortcodes)."""
-    rendered = _md.render(_SHORTCODE.sub(" ", markdown or ""))
-    text = html.unescape(nh3.clean(rendered, tags=set()))
-    text = _SPACE.sub(" ", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:—-")
-    return cut + "…"
 
 
 def report_path(event_slug: str, report_slug: str) -> str:
@@ -125,7 +108,7 @@ def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | N
                 kind="report",
                 key=report.id,
                 title=report.title,
-                summary=excerpt(report.body),
+                summary=excerpt(report.body, EXCERPT_CHARS),
                 path=report_path(event_slug, report.slug),
                 created=report.created_at,
                 published=published,
@@ -139,7 +122,7 @@ def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | N
                 kind="album",
                 key=album.id,
                 title=album.title,
-                summary=excerpt(album.description) if album.description else "",
+                summary=excerpt(album.description, EXCERPT_CHARS) if album.description else "",
                 path=album_path(album.slug),
                 created=album.created_at,
                 published=album.created_at,

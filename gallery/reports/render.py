@@ -162,9 +162,25 @@ def _demote_headings(tokens: list[Token]) -> None:
             token.tag = f"h{min(6, level + 1)}"
 
 
+# An album shortcode inside running text (not a paragraph of its own) is not shown as text either.
+_SHORTCODE_ANYWHERE_RE = re.compile(r"\[album\s+[^\]\s]*\]")
+
+
 def _plain_text(fragment: str) -> str:
-    text = nh3.clean(fragment, tags=set())
-    return " ".join(html.unescape(text).split())
+    text = html.unescape(nh3.clean(fragment, tags=set()))
+    return " ".join(_SHORTCODE_ANYWHERE_RE.sub(" ", text).split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters at a word, without trailing punctuation, with "…"."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:—–-") + "…"
+
+
+def excerpt(markdown: str, limit: int = 200) -> str:
+    """The plain text a report (or any Markdown text) starts with: what feeds and cards show."""
+    return render_report(markdown, excerpt_length=limit).excerpt
 
 
 def render_report(body: str, *, excerpt_length: int = 200) -> RenderedReport:
@@ -196,7 +212,4 @@ def render_report(body: str, *, excerpt_length: int = 200) -> RenderedReport:
         chunk.append(tokens[i])
         i += 1
     flush()
-    excerpt = _plain_text(" ".join(text_parts))
-    if len(excerpt) > excerpt_length:
-        excerpt = excerpt[: excerpt_length - 1].rsplit(" ", 1)[0].rstrip(",;:.–-") + "…"
-    return RenderedReport(segments=segments, excerpt=excerpt)
+    return RenderedReport(segments=segments, excerpt=shorten(_plain_text(" ".join(text_parts)), excerpt_length))

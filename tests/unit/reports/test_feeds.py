@@ -11,23 +11,9 @@ from flask import Flask
 from gallery.core.errors import NotFoundError
 from gallery.extensions import db
 from gallery.reports import feeds
-from gallery.reports.feeds import excerpt
 from tests.web.download_world import insert_photos, make_album, make_event, make_report
 
 NOW = datetime.now(UTC)
-
-
-def test_excerpt_is_plain_text_and_bounded() -> None:
-    assert excerpt("# Title\n\nSome *text* & <script>x</script> [album a-b] end") == "Title Some text & end"
-    long = excerpt("word " * 200, limit=50)
-    assert len(long) <= 51 and long.endswith("…")
-
-
-def test_excerpt_cuts_at_a_word_and_drops_trailing_punctuation() -> None:
-    assert excerpt("") == ""
-    assert excerpt("Short enough.", limit=50) == "Short enough."
-    assert excerpt("Brussels, delegates met, and more followed later", limit=20) == "Brussels, delegates…"
-    assert excerpt("One — two", limit=6) == "One…"
 
 
 def test_paths() -> None:

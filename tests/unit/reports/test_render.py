@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gallery.reports.render import clean_url, render_report
+from gallery.reports.render import clean_url, excerpt, render_report
 from tests.unit.web.conftest import REPORT_BODY
 
 
@@ -84,3 +84,19 @@ def test_render_report_service() -> None:
     html = str(same_origin.segments[0].html)  # type: ignore[union-attr]
     assert html.count("<img") == 1
     assert 'src="/media/derivatives/x/400.jpg"' in html and "evil.example" not in html
+
+
+# --- the one excerpt (feeds, cards, the report page) ------------------------------------------
+
+
+def test_excerpt_is_plain_text_and_bounded() -> None:
+    assert excerpt("# Title\n\nSome *text* & <script>x</script> [album a-b] end") == "Title Some text & end"
+    long = excerpt("word " * 200, limit=50)
+    assert len(long) <= 51 and long.endswith("…")
+
+
+def test_excerpt_cuts_at_a_word_and_drops_trailing_punctuation() -> None:
+    assert excerpt("") == ""
+    assert excerpt("Short enough.", limit=50) == "Short enough."
+    assert excerpt("Brussels, delegates met, and more followed later", limit=20) == "Brussels, delegates…"
+    assert excerpt("One — two", limit=6) == "One…"
