@@ -54,4 +54,6 @@ def test_each_flask_app_gets_its_celery_app_and_its_tasks_run_in_that_apps_conte
         def probe() -> str:
             return str(current_app.name)
 
-        assert probe.apply().get() == app.name
+        # An eager run elsewhere in this process (an upload test) may leave Celery thinking it is inside a
+        # task; this test only asks which app context the task ran in, so joining is allowed here.
+        assert probe.apply().get(disable_sync_subtasks=False) == app.name
