@@ -87,3 +87,10 @@ class DecoderBusy(ServiceUnavailable):
             f"try again in {retry_after} s (Retry-After)"
         )
         self.retry_after = retry_after
+
+
+class BadCursor(GalleryError):
+    """A page link's cursor that is broken, out of date or from another list."""
+
+    status = 400
+    code = "bad_cursor"

@@ -19,18 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from gallery.core.errors import GalleryError, ValidationError
+from gallery.core.errors import BadCursor, ValidationError
 
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_CURSOR_LENGTH = 400
-
-
-class BadCursor(GalleryError):
-    status = 400
-    code = "bad_cursor"
 
 
 @dataclass(frozen=True)

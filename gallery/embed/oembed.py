@@ -19,15 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
-from gallery.catalog.visibility import (
-    MediaRight,
-    Viewer,
-    can_view_album,
-    media_right,
-    presented_token,
-    shown_photo_filter,
-    visible_album,
-)
+from gallery.catalog.media_access import MediaRight, media_right
+from gallery.catalog.visibility import Viewer, can_view_album, presented_token, shown_photo_filter, visible_album
 from gallery.core.errors import GalleryError, NotFoundError
 from gallery.http.media_urls import derivative_url
 from gallery.http.urls import absolute, external_url, site_path

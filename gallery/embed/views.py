@@ -9,14 +9,8 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gallery.catalog.visibility import (
-    Viewer,
-    can_view_album,
-    media_right,
-    presented,
-    presented_token,
-    shareable_token,
-)
+from gallery.catalog.media_access import media_right
+from gallery.catalog.visibility import Viewer, can_view_album, presented, presented_token, shareable_token
 from gallery.embed import oembed
 from gallery.embed.blueprint import bp
 from gallery.http import context

@@ -1,6 +1,6 @@
 """The URLs of derivatives, built in one place.
 
-Each URL carries the viewer's right to it, as :func:`gallery.catalog.visibility.media_right` says
+Each URL carries the viewer's right to it, as :func:`gallery.catalog.media_access.media_right` says
 for the photo's album and the viewer: a public album's URLs are plain and immutable, and point at
 the CDN or public bucket when ``GALLERY_PUBLIC_MEDIA_URL`` is set (the store builds them); the
 others point at the ``web.derivative`` route, which checks the visibility rule, and an unlisted
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from flask import url_for
 
-from gallery.catalog.visibility import MediaRight
+from gallery.catalog.media_access import MediaRight
 from gallery.http import context
 
 

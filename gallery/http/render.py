@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from gallery.catalog.visibility import MediaRight
+from gallery.catalog.media_access import MediaRight
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.urls import absolute
 from gallery.models import Event, Photo
@@ -115,7 +115,7 @@ def image_set(
 def image_sets(photos: Iterable[Any], rights: Mapping[int, MediaRight], **kwargs: Any) -> dict[int, ImageSet]:
     """Image sets of page photos (:class:`gallery.photos.pages.PhotoCard`), by photo id; ``rights``
     maps the id of each photo's album to the viewer's right to its media
-    (:func:`gallery.catalog.visibility.media_rights`)."""
+    (:func:`gallery.catalog.media_access.media_rights`)."""
     urls: dict[MediaRight, DerivativeUrls] = {}
     result: dict[int, ImageSet] = {}
     for photo in photos:

@@ -11,7 +11,8 @@ from wtforms.fields.choices import SelectChoice
 
 from gallery.catalog import albums
 from gallery.catalog import events as catalog
-from gallery.catalog.visibility import Viewer, media_right, share_token_for, shareable_token
+from gallery.catalog.media_access import media_right
+from gallery.catalog.visibility import Viewer, share_token_for, shareable_token
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.http import context

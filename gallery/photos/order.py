@@ -29,15 +29,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, tuple_, union_all
 
 from gallery.catalog.visibility import live_photo_filter, shown_photo_filter
-from gallery.core.errors import GalleryError
+from gallery.core.errors import BadCursor
 from gallery.models import Album, Photo, SortMode
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
-
-
-class BadCursor(GalleryError):
-    status = 400
-    code = "bad_cursor"
 
 
 def listed_in(album_id: Any, *, include_unready: bool = False) -> ColumnElement[bool]:

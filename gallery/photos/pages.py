@@ -18,11 +18,10 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from gallery.core.errors import NotFoundError
+from gallery.core.errors import BadCursor, NotFoundError
 from gallery.models import Album, Derivative, Photo
 from gallery.photos.capture import event_day, event_zone
 from gallery.photos.order import (
-    BadCursor,
     beyond,
     decode_cursor,
     encode_cursor,

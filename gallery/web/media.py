@@ -3,7 +3,7 @@
 With ``GALLERY_PUBLIC_MEDIA_URL`` a public album's URLs point at a CDN or public bucket and Flask
 is not in the path at all; otherwise Flask streams them from the store with year-long immutable
 caching.  A derivative is served only while some photo using it is visible to the viewer
-(:func:`gallery.catalog.visibility.derivative_access`): a public album's to everyone, an unlisted
+(:func:`gallery.catalog.media_access.derivative_access`): a public album's to everyone, an unlisted
 one's to those whose URL carries the signature of its share link (``?sig=``), a private one's to
 staff (and their own uploads to photographers).  Only public ones may be cached by shared caches."""
 
@@ -13,7 +13,7 @@ import re
 
 from flask import Response, abort, request, send_file, stream_with_context
 
-from gallery.catalog.visibility import MEDIA_SIGNATURE_PARAM, derivative_access
+from gallery.catalog.media_access import MEDIA_SIGNATURE_PARAM, derivative_access
 from gallery.http import context
 from gallery.http.viewer import current_viewer
 from gallery.models import Visibility

@@ -10,17 +10,10 @@ from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from gallery.archive.readiness import check_readiness
 from gallery.catalog import listings
-from gallery.catalog.visibility import (
-    ANONYMOUS,
-    can_read_report,
-    is_public,
-    media_right,
-    media_rights,
-    presented_token,
-    shareable,
-    visible_album,
-)
+from gallery.catalog.media_access import media_right, media_rights
+from gallery.catalog.visibility import ANONYMOUS, can_read_report, is_public, presented_token, shareable, visible_album
 from gallery.http import context
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
@@ -189,3 +182,10 @@ def healthz() -> tuple[Response, int]:
     """Liveness and database readiness for load balancers."""
     context.db_session().execute(text("SELECT 1"))
     return jsonify({"status": "ok"}), 200
+
+
+@bp.route("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Readiness: database, storage and broker, each named; 503 when one of them fails."""
+    result = check_readiness(context.db_session(), context.storage(), broker_url=context.settings().celery_broker_url)
+    return jsonify(result.as_dict()), 200 if result.ok else 503

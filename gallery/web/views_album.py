@@ -23,7 +23,8 @@ from urllib.parse import urlencode
 from flask import url_for
 from markupsafe import Markup, escape
 
-from gallery.catalog.visibility import Viewer, is_public, media_right, presented_token, shareable
+from gallery.catalog.media_access import media_right
+from gallery.catalog.visibility import Viewer, is_public, presented_token, shareable
 from gallery.http.render import (
     ImageSet,
     Sharing,

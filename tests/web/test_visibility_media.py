@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gallery.catalog.visibility import media_signature
+from gallery.catalog.media_access import media_signature
 from gallery.extensions import db
 from gallery.models import Photo, User
 from tests.conftest import login, make_token

@@ -18,7 +18,7 @@ from gallery.api.schemas.base import (
     only_for,
 )
 from gallery.api.schemas.events import AlbumSchema
-from gallery.catalog.visibility import media_right
+from gallery.catalog.media_access import media_right
 from gallery.core.permissions import Permission
 from gallery.http.media_urls import derivative_url
 from gallery.http.viewer import current_viewer

@@ -46,7 +46,7 @@ def test_status_and_code(cls: type[GalleryError], status: int, code: str) -> Non
 
 def test_every_error_of_the_module_is_a_gallery_error_with_a_status_and_code() -> None:
     classes = [v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception)]
-    assert len(classes) == 12
+    assert len(classes) == 13
     for cls in classes:
         assert issubclass(cls, GalleryError), cls
         assert 400 <= cls.status < 600 and cls.code and cls.code == cls.code.lower(), cls

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from gallery.catalog.visibility import PUBLIC_MEDIA, MediaRight, media_signature
+from gallery.catalog.media_access import PUBLIC_MEDIA, MediaRight, media_signature
 from gallery.http.media_urls import DerivativeUrls, derivative_url
 from gallery.models import Derivative
 from tests.conftest import make_app

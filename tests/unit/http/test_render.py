@@ -10,7 +10,7 @@ import flask_babel
 import pytest
 from flask import Flask
 
-from gallery.catalog.visibility import PUBLIC_MEDIA, MediaRight
+from gallery.catalog.media_access import PUBLIC_MEDIA, MediaRight
 from gallery.http import render
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import Rendition, Sharing

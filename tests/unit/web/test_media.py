@@ -9,7 +9,7 @@ import io
 import pytest
 from flask import Flask
 
-from gallery.catalog.visibility import media_signature
+from gallery.catalog.media_access import media_signature
 from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Album, Photo, User

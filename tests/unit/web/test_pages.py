@@ -402,7 +402,7 @@ def test_public_media_url_points_images_at_the_cdn(tmp_path: object, database_ur
 
 
 def test_fast_derivative_urls_equal_the_media_route(app: Flask, world: World) -> None:
-    from gallery.catalog.visibility import PUBLIC_MEDIA, MediaRight
+    from gallery.catalog.media_access import PUBLIC_MEDIA, MediaRight
     from gallery.http.media_urls import DerivativeUrls, derivative_url
     from gallery.models import Derivative
 
