@@ -92,6 +92,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/", "GET"): Case(everyone(200)),
     ("/healthz", "GET"): Case(everyone(200)),
     ("/readyz", "GET"): Case(everyone(200)),
+    ("/privacy", "GET"): Case(everyone(200)),
     ("/feed.atom", "GET"): Case(everyone(200)),
     ("/sitemap.xml", "GET"): Case(everyone(200)),
     ("/language/<code>", "GET"): Case(everyone(302), path="/language/pl?next=/", location=dict.fromkeys(ROLES, "/")),

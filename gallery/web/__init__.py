@@ -3,7 +3,7 @@ view modules."""
 
 from __future__ import annotations
 
-from gallery.web import auth, downloads, feeds, media, pages
+from gallery.web import auth, downloads, feeds, media, pages, privacy
 from gallery.web.blueprint import bp
 
-__all__ = ["auth", "bp", "downloads", "feeds", "media", "pages"]
+__all__ = ["auth", "bp", "downloads", "feeds", "media", "pages", "privacy"]
