@@ -74,7 +74,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     overrides = dict(overrides or {})
     env = {**os.environ, **{k: str(v) for k, v in overrides.items() if k.startswith("GALLERY_")}}
     settings = load_settings(env)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     decode_budget.configure(
         settings.decode_budget_mp, settings.decode_wait_seconds
     )  # per process: -w N makes N budgets

@@ -50,6 +50,7 @@ class Settings:
     derivative_sizes: tuple[int, ...]
     embed_allowed_origins: tuple[str, ...]
     log_level: str
+    log_format: str = "text"  # GALLERY_LOG_FORMAT: text | json
     secret_key_generated: bool = field(default=False, compare=False)
     # Redis broker: a task not acknowledged within this many seconds (its worker died)
     # is handed to another worker (tasks are acknowledged late).
@@ -425,6 +426,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     log_level = (_str(env, "GALLERY_LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"GALLERY_LOG_LEVEL={log_level!r}: use DEBUG, INFO, WARNING or ERROR")
+    log_format = (_str(env, "GALLERY_LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"GALLERY_LOG_FORMAT={log_format!r}: use text or json")
 
     secret_key, generated = _secret_key(env_name, _str(env, "GALLERY_SECRET_KEY"), instance_path)
     base_url = parse_base_url(_str(env, "GALLERY_BASE_URL"), env_name)
@@ -456,6 +460,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         derivative_sizes=parse_sizes(_str(env, "GALLERY_DERIVATIVE_SIZES")),
         embed_allowed_origins=parse_origins(_str(env, "GALLERY_EMBED_ALLOWED_ORIGINS")),
         log_level=log_level,
+        log_format=log_format,
         celery_visibility_timeout=_int(
             env, "GALLERY_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1, maximum=7 * 24 * 3600
         ),

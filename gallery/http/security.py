@@ -24,6 +24,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _user_id() -> int | None:
+    """The id of the user this request was made by, as far as it is already known (an API token's
+    user, or the session's user Flask-Login has loaded); never a database query of its own."""
+    user = g.get("api_user") or g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    user_id = getattr(user, "id", None)
+    return user_id if isinstance(user_id, int) else None
+
+
 def embeddable(view: F) -> F:
     """Mark a view as one that other sites may put in an iframe."""
     view.embeddable = True  # type: ignore[attr-defined]
@@ -115,7 +125,14 @@ def init_app(app: Flask) -> None:
             status,
             elapsed_ms,
             g.get("request_id", "-"),
-            extra={"request_id": g.get("request_id")},
+            extra={
+                "request_id": g.get("request_id"),
+                "user_id": _user_id(),
+                "method": request.method,
+                "path": request.path,
+                "status": status if isinstance(status, int) else None,
+                "duration_ms": round(elapsed_ms, 1),
+            },
         )
 
     @app.after_request

@@ -319,6 +319,14 @@ def test_log_level(base_env: dict[str, str]) -> None:
     assert "GALLERY_LOG_LEVEL" in config_error(base_env, GALLERY_LOG_LEVEL="chatty")
 
 
+def test_log_format(base_env: dict[str, str]) -> None:
+    assert load(base_env).log_format == "text"
+    assert load(base_env, GALLERY_LOG_FORMAT="JSON").log_format == "json"
+    assert load(base_env, GALLERY_LOG_FORMAT="text").log_format == "text"
+    message = config_error(base_env, GALLERY_LOG_FORMAT="xml")
+    assert "GALLERY_LOG_FORMAT" in message and "json" in message
+
+
 def test_only_config_reads_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """load_settings() without an argument reads os.environ (and nothing else does)."""
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))

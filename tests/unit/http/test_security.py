@@ -3,9 +3,11 @@ request log line, embeddable views, session cookies."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, abort
@@ -242,3 +244,27 @@ def test_one_log_line_per_request_with_the_request_id(
     message = lines[0].getMessage()
     assert rid in message and path in message and method in message and str(status) in message
     assert getattr(lines[0], "request_id", None) == rid
+
+
+@pytest.mark.app_config(GALLERY_LOG_FORMAT="json")
+def test_the_request_line_in_json_names_request_user_method_path_status_and_duration(
+    app: Flask, gallery_logs: pytest.LogCaptureFixture, tokens: dict[str, str], users: dict[str, Any]
+) -> None:
+    from gallery.logs import gallery_handler
+
+    client = app.test_client()
+    gallery_logs.clear()
+    anonymous = client.get("/no-such-page")
+    with_token = client.get("/api/v1/events", headers={"Authorization": f"Bearer {tokens['editor']}"})
+    handler = gallery_handler()
+    assert handler is not None
+    parsed = [json.loads(handler.format(record)) for record in request_lines(gallery_logs)]
+    assert len(parsed) == 2
+    keys = {"request_id", "user_id", "method", "path", "status", "duration_ms"}
+    assert all(keys <= set(line) for line in parsed), parsed
+    first, second = parsed
+    assert first["request_id"] == anonymous.headers["X-Request-ID"]
+    assert (first["method"], first["path"], first["status"], first["user_id"]) == ("GET", "/no-such-page", 404, None)
+    assert isinstance(first["duration_ms"], float) and first["duration_ms"] >= 0
+    assert second["request_id"] == with_token.headers["X-Request-ID"]
+    assert (second["path"], second["status"], second["user_id"]) == ("/api/v1/events", 200, users["editor"].id)
