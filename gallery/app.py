@@ -20,6 +20,7 @@ from gallery.config import Settings, load_settings
 from gallery.db import configure_sqlite, engine_options
 from gallery.extensions import babel, csrf, db, limiter, login_manager, migrate
 from gallery.http import context, errorpages, security, templating
+from gallery.http import metrics as http_metrics
 from gallery.http.locale import DEFAULT_LANGUAGE, select_locale
 from gallery.http.request import may_write, request_class
 from gallery.logs import configure_logging
@@ -109,6 +110,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     storage_deadline.init_app(app, settings.s3_total_timeout)
     celery_init_app(app)
     security.init_app(app)
+    http_metrics.init_app(app, settings)
 
     app.register_blueprint(web.bp)
     app.register_blueprint(manage.bp, url_prefix="/manage")

@@ -51,6 +51,9 @@ class Settings:
     embed_allowed_origins: tuple[str, ...]
     log_level: str
     log_format: str = "text"  # GALLERY_LOG_FORMAT: text | json
+    metrics: bool = False  # GALLERY_METRICS: /metrics answers (loopback, or GALLERY_METRICS_TOKEN)
+    metrics_token: str | None = None
+    metrics_multiproc_dir: Path | None = None  # PROMETHEUS_MULTIPROC_DIR: one folder for all gunicorn workers
     secret_key_generated: bool = field(default=False, compare=False)
     # Redis broker: a task not acknowledged within this many seconds (its worker died)
     # is handed to another worker (tasks are acknowledged late).
@@ -429,6 +432,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     log_format = (_str(env, "GALLERY_LOG_FORMAT") or "text").lower()
     if log_format not in ("text", "json"):
         raise ConfigError(f"GALLERY_LOG_FORMAT={log_format!r}: use text or json")
+    metrics_flag = (_str(env, "GALLERY_METRICS") or "false").lower()
+    if metrics_flag not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"GALLERY_METRICS={metrics_flag!r}: use true or false")
+    multiproc = _str(env, "PROMETHEUS_MULTIPROC_DIR")
 
     secret_key, generated = _secret_key(env_name, _str(env, "GALLERY_SECRET_KEY"), instance_path)
     base_url = parse_base_url(_str(env, "GALLERY_BASE_URL"), env_name)
@@ -461,6 +468,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         embed_allowed_origins=parse_origins(_str(env, "GALLERY_EMBED_ALLOWED_ORIGINS")),
         log_level=log_level,
         log_format=log_format,
+        metrics=metrics_flag in ("true", "1", "yes"),
+        metrics_token=_str(env, "GALLERY_METRICS_TOKEN"),
+        metrics_multiproc_dir=Path(multiproc) if multiproc else None,
         celery_visibility_timeout=_int(
             env, "GALLERY_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1, maximum=7 * 24 * 3600
         ),

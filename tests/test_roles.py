@@ -92,6 +92,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/", "GET"): Case(everyone(200)),
     ("/healthz", "GET"): Case(everyone(200)),
     ("/readyz", "GET"): Case(everyone(200)),
+    ("/metrics", "GET"): Case(everyone(404)),  # off unless GALLERY_METRICS (tests/unit/http/test_metrics.py)
     ("/privacy", "GET"): Case(everyone(200)),
     ("/feed.atom", "GET"): Case(everyone(200)),
     ("/sitemap.xml", "GET"): Case(everyone(200)),

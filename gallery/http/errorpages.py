@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from gallery.core import metrics
 from gallery.core.errors import DecoderBusy, GalleryError
 from gallery.http import context
 from gallery.http.guard import ApiAuthError
@@ -115,6 +116,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StorageError)
     def _storage(exc: StorageError) -> ResponseReturnValue:
         log.error("storage unavailable: %s rid=%s", exc, g.get("request_id"))
+        metrics.count_storage_error("request")
         message = _("Photo storage is unavailable right now; nothing was saved. Please try again in a moment.")
         if wants_json():
             return _json(503, "storage_unavailable", message)

@@ -10,6 +10,7 @@ upgrade a stale read snapshot (which SQLite refuses without waiting)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -17,6 +18,7 @@ from io import BytesIO
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from gallery.core import metrics
 from gallery.media import images, sniff
 from gallery.media.derivatives import derivative_key, render_derivatives
 from gallery.models import Derivative, Photo, PhotoStatus
@@ -108,15 +110,19 @@ def process_photo(
         return "missing"
     source = Source(photo.id, photo.sha256, photo.original_key, photo.credit, photo.copyright)
     session.rollback()  # no transaction stays open while we render
+    started = time.perf_counter()
     try:
         rows = render_and_store(storage, source, sizes=sizes, max_pixels=max_pixels)
     except StorageError as exc:
+        metrics.count_storage_error("derivatives")
+        metrics.observe_derivatives("failed", time.perf_counter() - started)
         reason = f"derivatives could not be stored: {exc}"[:2000]
         if retry_follows:
             log.warning("photo %s: %s; retrying", photo_id, reason)
             raise
         return _fail(session, photo_id, reason, logging.ERROR)
     except Exception as exc:  # noqa: BLE001 - the image cannot be rendered: keep the original, say why
+        metrics.observe_derivatives("failed", time.perf_counter() - started)
         return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
     # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
     # the first still renders) replace each other's derivative rows one after the other.
@@ -124,6 +130,7 @@ def process_photo(
     session.execute(delete(Derivative).where(Derivative.photo_id == photo_id))
     session.add_all(rows)
     session.commit()
+    metrics.observe_derivatives("ready", time.perf_counter() - started)
     return PhotoStatus.ready.value
 
 

@@ -26,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from gallery.catalog.visibility import Viewer, can_view_photo
 from gallery.config import Settings
+from gallery.core import metrics
 from gallery.core.audit import Actor
 from gallery.core.errors import EmptyFile, GalleryError, NotFoundError, PhotoDeleted, ValidationError
 from gallery.models import Album, IdempotencyKey, Photo, PhotoStatus, max_length
 from gallery.photos.ingest import ingest
 from gallery.photos.received import Received, check_size
 from gallery.photos.stuck import restart_processing
-from gallery.storage import Storage
+from gallery.storage import Storage, StorageError
 
 IDEMPOTENCY_KEY_MAX = max_length(IdempotencyKey.key)
 
@@ -138,6 +139,7 @@ def receive(
             replayed = idempotency.replay(session, album, received.sha256)
             if replayed is not None:
                 photo, status_code = replayed
+                metrics.count_upload("duplicate")
                 return Receipt(photo, False, status_code, may_show=_may_see(photo, actor))
         outcome = ingest(
             session,
@@ -154,6 +156,13 @@ def receive(
         session.rollback()  # end this transaction: the derivative work commits in its own
     except GalleryError:
         session.rollback()  # the caller may go on (the next file of a form): nothing half-done stays
+        metrics.count_upload("rejected")
+        raise
+    except StorageError:
+        metrics.count_upload("storage_error")
+        raise
+    except Exception:
+        metrics.count_upload("error")
         raise
     finally:
         received.cleanup()
@@ -161,6 +170,7 @@ def receive(
         idempotency.remember(
             session, album_id=album_id, photo_id=photo_id, sha256=received.sha256, status_code=status_code
         )
+    metrics.count_upload("created" if outcome.created else "duplicate")
     if outcome.created or requeued:
         derivatives(photo_id)
     stored = session.get(Photo, photo_id)

@@ -327,6 +327,14 @@ def test_log_format(base_env: dict[str, str]) -> None:
     assert "GALLERY_LOG_FORMAT" in message and "json" in message
 
 
+def test_metrics(base_env: dict[str, str], tmp_path: Path) -> None:
+    off = load(base_env)
+    assert (off.metrics, off.metrics_token, off.metrics_multiproc_dir) == (False, None, None)
+    on = load(base_env, GALLERY_METRICS="true", GALLERY_METRICS_TOKEN="t0ken", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert (on.metrics, on.metrics_token, on.metrics_multiproc_dir) == (True, "t0ken", tmp_path)
+    assert "GALLERY_METRICS" in config_error(base_env, GALLERY_METRICS="maybe")
+
+
 def test_only_config_reads_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """load_settings() without an argument reads os.environ (and nothing else does)."""
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
