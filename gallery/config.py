@@ -71,6 +71,8 @@ class Settings:
     # and how long an upload waits for room before it is answered 503 with Retry-After.
     decode_budget_mp: float = DEFAULT_BUDGET_MP
     decode_wait_seconds: float = DEFAULT_WAIT_SECONDS
+    # Seconds an unlisted or private album's signed media URL works (GALLERY_PRIVATE_MEDIA_TTL).
+    private_media_ttl: int = 3600
 
     @property
     def production(self) -> bool:
@@ -108,6 +110,7 @@ class Settings:
             "GALLERY_TRUSTED_PROXIES": str(self.trusted_proxies),
             "GALLERY_DECODE_BUDGET_MP": f"{self.decode_budget_mp:g}",
             "GALLERY_DECODE_WAIT_SECONDS": f"{self.decode_wait_seconds:g}",
+            "GALLERY_PRIVATE_MEDIA_TTL": str(self.private_media_ttl),
         }
 
 
@@ -477,4 +480,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         test_task_delay=_test_task_delay(env, env_name),
         base_url=base_url,
         trusted_proxies=_int(env, "GALLERY_TRUSTED_PROXIES", 0, minimum=0, maximum=10),
+        private_media_ttl=_int(env, "GALLERY_PRIVATE_MEDIA_TTL", 3600, minimum=1, maximum=10**9),
     )

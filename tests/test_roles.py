@@ -103,7 +103,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/albums/<album>/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO),
     ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/download"),
     ("/albums/<album>/download.zip", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/download.zip"),
-    ("/media/derivatives/<sha256>/<name>", "GET"): Case(STAFF_ONLY, path="/media/derivatives/{private_derivative}"),
+    # A private album's media answer expiring signed URLs only, whoever asks: the plain URL is 404.
+    ("/media/derivatives/<sha256>/<name>", "GET"): Case(everyone(404), path="/media/derivatives/{private_derivative}"),
     # --- embeds and oEmbed: public artefacts, the same for every role ------------------------
     ("/embed/albums/<album>", "GET"): Case(everyone(200), path="/embed/albums/matrix-public"),
     ("/embed/photos/<int:photo_id>", "GET"): Case(everyone(200), path="/embed/photos/{public_photo}"),

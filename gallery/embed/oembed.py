@@ -132,8 +132,8 @@ def _jpegs(photo: Any) -> list[_Rendition]:
 def _thumbnail(photo: Any, maxwidth: int | None, maxheight: int | None, right: MediaRight) -> dict[str, Any]:
     """The smallest JPEG derivative as the thumbnail, when it respects the limits."""
     jpegs = _jpegs(photo) if photo is not None else []
-    if not jpegs or not _fits(jpegs[0].width, jpegs[0].height, maxwidth, maxheight):
-        return {}
+    if not right.public or not jpegs or not _fits(jpegs[0].width, jpegs[0].height, maxwidth, maxheight):
+        return {}  # an unlisted album's media URLs are signed, and oEmbed JSON carries no signature
     thumb = jpegs[0]
     return {
         "thumbnail_url": absolute(derivative_url(thumb, right)),
@@ -177,6 +177,9 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) ->
         "provider_url": external_url("web.home"),
         "cache_age": CACHE_AGE,
     }
+    # oEmbed answers are public artefacts: their media URLs never carry signatures (an unlisted
+    # album's photo is answered as an iframe, like an album, and without a thumbnail).
+    right = right.unsigned()
     if endpoint == "web.photo":
         try:
             ctx = albums.photo_in_album(session, album, int(values["photo_id"]))
@@ -187,6 +190,25 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) ->
         if not fitting:
             raise OEmbedError(404, "not_found", "no rendition of this photo fits maxwidth/maxheight")
         chosen = fitting[-1]
+        if not right.public:
+            width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
+            height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)
+            src = external_url("embed.photo", photo_id=photo.id, token=token)
+            title = photo.title or photo.caption.split("\n", 1)[0][:200] or album.title
+            return {
+                **common,
+                "type": "rich",
+                "title": title,
+                "html": iframe_html(
+                    src=src,
+                    width=width,
+                    height=height,
+                    title=title,
+                    script_src=external_url("static", filename="js/embed.js"),
+                ),
+                "width": width,
+                "height": height,
+            }
         result = {
             **common,
             "type": "photo",

@@ -4,16 +4,17 @@ Each URL carries the viewer's right to it, as :func:`gallery.catalog.media_acces
 for the photo's album and the viewer: a public album's URLs are plain and immutable, and point at
 the CDN or public bucket when ``GALLERY_PUBLIC_MEDIA_URL`` is set (the store builds them); the
 others point at the ``web.derivative`` route, which checks the visibility rule, and an unlisted
-album's carry the signature of its share link (``?sig=``) for viewers who came with it or may
-share it."""
+album's and a private album's carry an expiring signature (``?exp=…&sig=…``, see
+:mod:`gallery.catalog.media_access`) for viewers the rule lets see them."""
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 from flask import url_for
 
-from gallery.catalog.media_access import MediaRight
+from gallery.catalog.media_access import MediaClock, MediaRight
 from gallery.http import context
 
 
@@ -31,14 +32,20 @@ class _Key:
         self.key = key
 
 
-def derivative_url(derivative: Keyed, right: MediaRight) -> str:
+def media_clock() -> MediaClock:
+    """The secret key, ``GALLERY_PRIVATE_MEDIA_TTL`` and the time now, for signing and checking."""
+    settings = context.settings()
+    return MediaClock(secret=settings.secret_key, ttl=settings.private_media_ttl, now=time.time())
+
+
+def derivative_url(derivative: Keyed, right: MediaRight, clock: MediaClock | None = None) -> str:
     """The URL a browser loads the derivative from, carrying ``right``."""
     if right.public and context.settings().public_media_url:
         url = context.storage().url(derivative.key, public=True)
         if url:
             return str(url)
     sha, name = derivative.key.split("/")[1:3]
-    return url_for("web.derivative", sha256=sha, name=name) + right.query(derivative.key)
+    return url_for("web.derivative", sha256=sha, name=name) + right.query(derivative.key, clock or media_clock())
 
 
 class DerivativeUrls:
@@ -50,6 +57,7 @@ class DerivativeUrls:
 
     def __init__(self, right: MediaRight) -> None:
         self.right = right
+        self.clock = media_clock()  # one expiry for the whole page
         self._prefix: str | None = None
         if not (right.public and context.settings().public_media_url):
             probe_sha, probe_name = "0" * 64, "1.jpg"
@@ -63,5 +71,5 @@ class DerivativeUrls:
 
     def for_key(self, key: str) -> str:
         if self._prefix is not None and key.startswith("derivatives/"):
-            return self._prefix + key[12:] + self.right.query(key)
-        return derivative_url(_Key(key), self.right)
+            return self._prefix + key[12:] + self.right.query(key, self.clock)
+        return derivative_url(_Key(key), self.right, self.clock)

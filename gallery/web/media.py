@@ -13,15 +13,15 @@ import re
 
 from flask import Response, abort, request, send_file, stream_with_context
 
-from gallery.catalog.media_access import MEDIA_SIGNATURE_PARAM, derivative_access
+from gallery.catalog.media_access import MEDIA_EXPIRY_PARAM, MEDIA_SIGNATURE_PARAM, derivative_access
 from gallery.http import context
-from gallery.http.viewer import current_viewer
+from gallery.http.media_urls import media_clock
 from gallery.models import Visibility
 from gallery.storage import NotFound
 from gallery.web.blueprint import bp
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
+PRIVATE_NO_STORE = "private, no-store"
 _NAME_RE = re.compile(r"^(\d{1,5})\.(jpg|webp)$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -31,8 +31,8 @@ def derivative(sha256: str, name: str) -> Response:
     if not _SHA_RE.match(sha256) or not _NAME_RE.match(name):
         abort(404)
     key = f"derivatives/{sha256}/{name}"
-    signature = request.args.get(MEDIA_SIGNATURE_PARAM)
-    seen_as = derivative_access(context.db_session(), current_viewer(), key, signature)
+    expires, signature = request.args.get(MEDIA_EXPIRY_PARAM), request.args.get(MEDIA_SIGNATURE_PARAM)
+    seen_as = derivative_access(context.db_session(), key, expires, signature, media_clock())
     if seen_as is None:
         abort(404)
     storage = context.storage()
@@ -49,7 +49,9 @@ def derivative(sha256: str, name: str) -> Response:
             response.set_etag(sha256 + name)
     except NotFound:
         abort(404)
-    # Only a public album's media may be kept by shared caches (CDN, proxies); the rest answer
-    # for one viewer (their session, or the signature of their share link).
-    response.headers["Cache-Control"] = IMMUTABLE if seen_as == Visibility.public else PRIVATE_IMMUTABLE
+    # Only a public album's media may be kept by caches (CDN, proxies); the rest answer an
+    # expiring signed URL and are kept by no one.
+    response.headers["Cache-Control"] = IMMUTABLE if seen_as == Visibility.public else PRIVATE_NO_STORE
+    if seen_as != Visibility.public:
+        response.headers.pop("Expires", None)
     return response

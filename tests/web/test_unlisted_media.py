@@ -1,6 +1,7 @@
 """An unlisted album's web sizes, end to end: the media URLs that its pages, embeds, oEmbed answers
 and API answers hand to someone who came with the share link work (for anyone who has them); the
-same URLs without their signature are 404, and a new share link voids them.  Public albums keep
+same URLs without their signature are 404, they expire (tests/unit/web/test_media.py), and a new
+share link voids them.  Public albums keep
 plain, publicly cacheable URLs."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.web.download_world import World, build_world
 pytestmark = pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="200,400")
 
 MEDIA_URL = re.compile(
-    r"""(?:https?://[^/"'\s]+)?/media/derivatives/[0-9a-f]{64}/\d+\.(?:jpg|webp)(?:\?sig=[0-9a-f]+)?"""
+    r"""(?:https?://[^/"'\s]+)?/media/derivatives/[0-9a-f]{64}/\d+\.(?:jpg|webp)(?:\?exp=\d+&sig=[0-9a-f]+)?"""
 )
 
 
@@ -58,9 +59,6 @@ def test_unlisted_media_urls_work_with_their_signature_and_not_without(app: Flas
         "photo page": visitor.get(f"/albums/{album.slug}/photos/{photo_id}?token={token}").get_data(as_text=True),
         "embed": visitor.get(f"/embed/albums/{album.slug}?token={token}").get_data(as_text=True),
         "embedded photo": visitor.get(f"/embed/photos/{photo_id}?token={token}").get_data(as_text=True),
-        "oEmbed": visitor.get(
-            "/oembed?url=" + quote(f"http://localhost/albums/{album.slug}/photos/{photo_id}?token={token}", safe="")
-        ).get_data(as_text=True),
         "API": visitor.get(f"/api/v1/albums/{album.slug}?token={token}").get_data(as_text=True),
     }
     seen: set[str] = set()
@@ -68,13 +66,19 @@ def test_unlisted_media_urls_work_with_their_signature_and_not_without(app: Flas
         urls = media_urls(text)
         assert str(token) not in " ".join(urls), f"{where}: media URLs must not carry the share token itself"
         for url in urls:
-            assert "?sig=" in url, (where, url)
-            assert fetch(app, url) == (200, "private, max-age=31536000, immutable"), (where, url)
+            assert "?exp=" in url and "&sig=" in url, (where, url)
+            assert fetch(app, url) == (200, "private, no-store"), (where, url)
             bare = path_of(url).split("?", 1)[0]
             assert fetch(app, bare)[0] == 404, (where, bare)
             assert fetch(app, bare + "?sig=" + "0" * 32)[0] == 404, (where, bare)
         seen |= urls
     assert 'property="og:image" content="http://localhost/media/derivatives/' in answers["photo page"]
+    # oEmbed JSON is a public artefact: no media signature in it (the iframe carries the share token).
+    oembed = visitor.get(
+        "/oembed?url=" + quote(f"http://localhost/albums/{album.slug}/photos/{photo_id}?token={token}", safe="")
+    )
+    assert oembed.status_code == 200 and "sig=" not in oembed.get_data(as_text=True)
+    assert f"token={token}" in oembed.get_json()["html"]
 
     # A new share link: the old one, and every media URL made for it, stop working.
     editor = app.test_client()
@@ -108,7 +112,7 @@ def test_editors_pages_of_unlisted_albums_carry_signed_media_urls(
     body = app.test_client().get(f"/api/v1/albums/{album.slug}", headers=bearer).get_data(as_text=True)
     for url in media_urls(body):
         assert fetch(app, url)[0] == 200, url
-    # A photographer (who may not hand out the link) gets URLs that work for staff sessions only.
+    # A photographer (who may not hand out the link) cannot open the album at all.
     photographer = app.test_client()
     login(photographer, users["photographer"].email)
     assert photographer.get(f"/albums/{album.slug}").status_code == 404

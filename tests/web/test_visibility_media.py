@@ -4,6 +4,8 @@ GPS never leaks from any of them (all albums here use the default ``off`` downlo
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -27,16 +29,19 @@ DOWNLOADS: dict[tuple[str, str], dict[str, int]] = {
     ("private", "none"): {"anonymous": 404, "photographer": 404, "editor": 200},
     ("private", "right"): {"anonymous": 404, "photographer": 404, "editor": 200},  # tokens do not open private albums
 }
-# Derivative URLs follow the same rule: an unlisted album's are served only with the signature its
-# pages put on them for those who came with the share link (``?sig=``), a private album's to staff.
+# Derivative URLs: a public album's are plain; the others answer expiring signed URLs only --
+# bound to the share token for an unlisted album's visitors (``token``), or made for staff
+# (``staff``) -- and work for whoever holds them; the session does not count.
 # (album visibility, URL) -> role -> status
 MEDIA: dict[tuple[str, str], dict[str, int]] = {
     ("public", "plain"): {"anonymous": 200, "photographer": 200, "editor": 200},
-    ("unlisted", "plain"): {"anonymous": 404, "photographer": 404, "editor": 200},
-    ("unlisted", "signed"): {"anonymous": 200, "photographer": 200, "editor": 200},
-    ("unlisted", "wrong"): {"anonymous": 404, "photographer": 404, "editor": 200},
-    ("private", "plain"): {"anonymous": 404, "photographer": 404, "editor": 200},
-    ("private", "signed"): {"anonymous": 404, "photographer": 404, "editor": 200},  # links never open private albums
+    ("unlisted", "plain"): {"anonymous": 404, "photographer": 404, "editor": 404},
+    ("unlisted", "token"): {"anonymous": 200, "photographer": 200, "editor": 200},
+    ("unlisted", "wrong"): {"anonymous": 404, "photographer": 404, "editor": 404},
+    ("unlisted", "staff"): {"anonymous": 200, "photographer": 200, "editor": 200},
+    ("private", "plain"): {"anonymous": 404, "photographer": 404, "editor": 404},
+    ("private", "token"): {"anonymous": 404, "photographer": 404, "editor": 404},  # links never open private albums
+    ("private", "staff"): {"anonymous": 200, "photographer": 200, "editor": 200},
 }
 
 
@@ -47,14 +52,19 @@ def client_for(app: Flask, role: str, users: dict[str, User]) -> FlaskClient:
     return client
 
 
-def derivative_urls(photo_id: int, signed_with: str | None = None) -> list[str]:
+def derivative_urls(app: Flask, photo_id: int, kind: str, token: str | None) -> list[str]:
     photo = db.session.get(Photo, photo_id)
     assert photo is not None and photo.derivatives
-    return [
-        f"/media/derivatives/{d.key.split('/', 1)[1]}"
-        + (f"?sig={media_signature(signed_with, d.key)}" if signed_with else "")
-        for d in photo.derivatives
-    ]
+    expires = int(time.time()) + 60
+    secret = app.config["SECRET_KEY"]
+    urls = []
+    for d in photo.derivatives:
+        query = ""
+        if kind != "plain":
+            bound = None if kind == "staff" else token if kind == "token" else "not-the-token"
+            query = f"?exp={expires}&sig={media_signature(secret, d.key, expires, bound)}"
+        urls.append(f"/media/derivatives/{d.key.split('/', 1)[1]}{query}")
+    return urls
 
 
 @pytest.fixture
@@ -95,14 +105,13 @@ def test_downloads_and_media_urls_follow_album_visibility(
     for (visibility, kind), expected in MEDIA.items():
         album = world.albums[visibility]
         photo_id = world.photos[album.slug][0]
-        signed_with = {"plain": None, "signed": album.share_token, "wrong": "not-the-token"}[kind]
-        for url in derivative_urls(photo_id, signed_with):
+        for url in derivative_urls(app, photo_id, kind, album.share_token):
             response = client.get(url)
             assert response.status_code == expected[role], f"{url} ({visibility}, {kind}) as {role}"
             if response.status_code == 200:
-                # only a public album's media may be kept by shared caches
-                public = "public" if visibility == "public" else "private"
-                assert response.headers["Cache-Control"] == f"{public}, max-age=31536000, immutable"
+                # only a public album's media may be kept by caches
+                cache = "public, max-age=31536000, immutable" if visibility == "public" else "private, no-store"
+                assert response.headers["Cache-Control"] == cache
                 if url.endswith(".jpg"):
                     assert location_leaks(response.get_data()) == []
 
@@ -116,6 +125,7 @@ def test_feed_and_sitemap_never_list_unlisted_or_private_albums(
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     for text in (feed, sitemap):
         assert "/albums/pub" in text
+        assert "sig=" not in text and "exp=" not in text  # public artefacts carry no media signature
         for hidden in ("unl", "priv"):
             assert f"/albums/{hidden}" not in text
             assert str(world.albums["unlisted"].share_token) not in text
@@ -126,7 +136,7 @@ def test_feed_and_sitemap_never_list_unlisted_or_private_albums(
 def test_deleted_photos_disappear_from_downloads_and_media(app: Flask, world: World, users: dict[str, User]) -> None:
     client = app.test_client()
     photo_id = world.photos["pub"][0]
-    urls = derivative_urls(photo_id)
+    urls = derivative_urls(app, photo_id, "plain", None)
     assert client.get(urls[0]).status_code == 200
     token = make_token(users["admin"])
     assert client.delete(f"/api/v1/photos/{photo_id}", headers={"Authorization": f"Bearer {token}"}).status_code == 204

@@ -121,7 +121,10 @@ def test_unlisted_needs_its_token(served: dict[str, Any]) -> None:
     assert data["type"] == "rich" and f"/embed/albums/oembed-unlisted?token={token}" in data["html"]
     photo_id = served["ids"]["unlisted"][0]
     data = registry.request(f"{base}/albums/oembed-unlisted/photos/{photo_id}?token={token}", maxwidth=500)
-    assert data["type"] == "photo" and data["width"] <= 500
+    # Its media URLs are signed, and oEmbed JSON carries no signature: an iframe, without a thumbnail.
+    assert data["type"] == "rich" and data["width"] <= 500
+    assert f"/embed/photos/{photo_id}?token={token}" in data["html"]
+    assert "sig=" not in json.dumps(data) and "thumbnail_url" not in data
     with pytest.raises(ProviderHTTPException) as caught:
         registry.request(f"{base}/albums/oembed-unlisted")
     assert caught.value.status == 401

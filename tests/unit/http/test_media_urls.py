@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from gallery.catalog.media_access import PUBLIC_MEDIA, MediaRight, media_signature
-from gallery.http.media_urls import DerivativeUrls, derivative_url
+from gallery.config import ConfigError, load_settings
+from gallery.http.media_urls import DerivativeUrls, derivative_url, media_clock
 from gallery.models import Derivative
 from tests.conftest import make_app
 
@@ -37,11 +39,25 @@ def test_other_albums_media_go_through_the_route_and_unlisted_ones_are_signed(tm
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'g.db'}", GALLERY_PUBLIC_MEDIA_URL="https://cdn.example.org/m")
     key = f"derivatives/{SHA}/1024.jpg"
     derivative = Derivative(key=key)
-    signed = MediaRight(public=False, share_token="the-share-token")
+    signed = MediaRight(signed=True, share_token="the-share-token")
     with app.test_request_context("/"):
         assert derivative_url(derivative, MediaRight()) == f"/media/derivatives/{SHA}/1024.jpg"
-        url = derivative_url(derivative, signed)
-        assert url == f"/media/derivatives/{SHA}/1024.jpg?sig={media_signature('the-share-token', key)}"
+        clock = media_clock()
+        assert clock.ttl == 3600 and clock.secret == app.config["SECRET_KEY"]
+        url = derivative_url(derivative, signed, clock)
+        sig = media_signature(clock.secret, key, clock.expires, "the-share-token")
+        assert url == f"/media/derivatives/{SHA}/1024.jpg?exp={clock.expires}&sig={sig}"
         assert "the-share-token" not in url
-        assert DerivativeUrls(signed)(derivative) == url
+        urls = DerivativeUrls(signed)
+        assert urls(derivative) == derivative_url(derivative, signed, urls.clock)
         assert DerivativeUrls(MediaRight())(derivative) == derivative_url(derivative, MediaRight())
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "soon", "1.5"])
+def test_the_private_media_ttl_is_a_positive_number_of_seconds(tmp_path: Path, raw: str) -> None:
+    env = {"GALLERY_INSTANCE_PATH": str(tmp_path)}
+    with pytest.raises(ConfigError, match="GALLERY_PRIVATE_MEDIA_TTL"):
+        load_settings({**env, "GALLERY_PRIVATE_MEDIA_TTL": raw})
+    assert load_settings({**env, "GALLERY_PRIVATE_MEDIA_TTL": "5"}).private_media_ttl == 5
+    assert load_settings(env).private_media_ttl == 3600
+    assert load_settings(env).describe()["GALLERY_PRIVATE_MEDIA_TTL"] == "3600"

@@ -70,7 +70,7 @@ def test_image_set_edges(english: None) -> None:
 
 
 def test_image_sets_carry_each_albums_right(english: None) -> None:
-    unlisted = MediaRight(public=False, share_token="s3cret")
+    unlisted = MediaRight(signed=True, share_token="s3cret")
     cards = [
         type("Card", (), {"id": 1, "album_id": 10, "derivatives": _derivatives((400, 300))})(),
         type("Card", (), {"id": 2, "album_id": 20, "derivatives": _derivatives((400, 300))})(),
@@ -79,7 +79,8 @@ def test_image_sets_carry_each_albums_right(english: None) -> None:
     sets = render.image_sets(cards, {10: PUBLIC_MEDIA, 20: unlisted})
     assert set(sets) == {1, 2}  # no derivative yet: no image set
     assert "?" not in sets[1].src.url
-    assert sets[2].src.url.startswith(f"/media/derivatives/{SHA}/400.jpg?sig=")
+    assert sets[2].src.url.startswith(f"/media/derivatives/{SHA}/400.jpg?exp=")
+    assert "&sig=" in sets[2].src.url and "s3cret" not in sets[2].src.url
 
 
 # --- text -------------------------------------------------------------------------------------------

@@ -5,20 +5,23 @@ media, across every surface: tests/web/test_visibility_media.py and test_unliste
 from __future__ import annotations
 
 import io
+import re
+import time
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
-from gallery.catalog.media_access import media_signature
 from gallery.extensions import db
 from gallery.http import context
-from gallery.models import Album, Photo, User
+from gallery.models import Photo, User
 from gallery.storage import MemoryStorage, sha256_hex
-from gallery.web.media import IMMUTABLE, PRIVATE_IMMUTABLE
+from gallery.web.media import IMMUTABLE, PRIVATE_NO_STORE
 from tests.conftest import login, make_token
 from tests.web.download_world import World, build_world, stored
 
 pytestmark = pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="200,400")
+MEDIA_RE = re.compile(r"/media/derivatives/[0-9a-f]{64}/[0-9]+\.(?:jpg|webp)[^\"\s,]*")
 
 
 @pytest.fixture
@@ -50,17 +53,60 @@ def test_a_public_derivative_is_served_as_stored_and_cached_by_anyone(app: Flask
         assert again.status_code == 304
 
 
-def test_an_unlisted_or_private_derivative_is_cached_for_one_viewer_only(
+def page_media(client: FlaskClient, path: str) -> list[str]:
+    """The media URLs of a page, as the browser would request them."""
+    html = client.get(path).get_data(as_text=True)
+    return sorted({u.replace("&amp;", "&") for u in MEDIA_RE.findall(html)})
+
+
+def test_unlisted_and_private_media_answer_signed_urls_only_and_are_stored_by_no_one(
     app: Flask, world: World, users: dict[str, User]
 ) -> None:
-    album = db.session.query(Album).filter_by(slug="unl").one()
-    key = keys(world.photos["unl"][0])[0]
-    signed = app.test_client().get(url(key), query_string={"sig": media_signature(album.share_token or "", key)})
-    assert signed.status_code == 200 and signed.headers["Cache-Control"] == PRIVATE_IMMUTABLE
     editor = app.test_client()
     login(editor, users["editor"].email)
-    private = editor.get(url(keys(world.photos["priv"][0])[0]))
-    assert private.status_code == 200 and private.headers["Cache-Control"] == PRIVATE_IMMUTABLE
+    anonymous = app.test_client()
+    for slug in ("unl", "priv"):
+        urls = page_media(editor, f"/albums/{slug}")
+        assert urls, slug
+        for signed in urls:
+            assert "?exp=" in signed and "&sig=" in signed, signed
+            # A signed URL works for whoever holds it (here: an anonymous visitor), until it expires.
+            response = anonymous.get(signed)
+            assert response.status_code == 200, signed
+            assert response.headers["Cache-Control"] == PRIVATE_NO_STORE
+            assert "Expires" not in response.headers
+            plain = signed.split("?", 1)[0]
+            assert editor.get(plain).status_code == 404  # the session does not count, the signature does
+            assert anonymous.get(plain).status_code == 404
+        # Anonymous visitors never get a signed URL of a private album (they get no page at all).
+        assert anonymous.get(f"/albums/{slug}").status_code == 404
+
+
+@pytest.mark.app_config(GALLERY_PRIVATE_MEDIA_TTL="1")
+def test_signed_media_urls_expire(app: Flask, world: World, users: dict[str, User]) -> None:
+    editor = app.test_client()
+    login(editor, users["editor"].email)
+    urls = page_media(editor, "/albums/priv") + page_media(editor, "/albums/unl")
+    started = time.time()
+    assert all(app.test_client().get(u).status_code == 200 for u in urls)
+    expires = max(int(u.split("exp=", 1)[1].split("&", 1)[0]) for u in urls)
+    assert expires - started <= 2
+    time.sleep(max(0.0, expires - time.time()) + 1.1)
+    assert all(app.test_client().get(u).status_code == 404 for u in urls)
+
+
+def test_tampered_and_borrowed_signatures_are_404(app: Flask, world: World, users: dict[str, User]) -> None:
+    editor = app.test_client()
+    login(editor, users["editor"].email)
+    for slug in ("unl", "priv"):
+        first, second = page_media(editor, f"/albums/{slug}")[:2]
+        assert editor.get(first).status_code == 200
+        last = first[-1]
+        assert editor.get(first[:-1] + ("0" if last != "0" else "1")).status_code == 404
+        # The signature of one image does not open another.
+        assert editor.get(second.split("?", 1)[0] + "?" + first.split("?", 1)[1]).status_code == 404
+        exp = first.split("exp=", 1)[1].split("&", 1)[0]
+        assert editor.get(first.replace(f"exp={exp}", f"exp={int(exp) + 3600}")).status_code == 404
 
 
 @pytest.mark.parametrize(
