@@ -16,6 +16,7 @@ from gallery.accounts import users as accounts
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import AuditLog, User
+from tests.archive.faults import private_redis_db
 from tests.conftest import PASSWORD, csrf_from, login, make_app
 from tests.unit.web.conftest import failed_login
 
@@ -35,9 +36,6 @@ def test_login_form_error_keeps_the_email_and_says_why(client: FlaskClient, user
     assert users["editor"].email in html
     assert "nope" not in html  # the password is never echoed back
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "user.login")) is None
-
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def test_csrf_is_on(app: Flask) -> None:
@@ -105,18 +103,26 @@ def redis_up() -> bool:
 
 
 @pytest.fixture
-def redis_client() -> Iterator[object]:
+def redis_url() -> Iterator[str]:
+    """An empty Redis database of this test's own, emptied afterwards: the per-address counters of
+    127.0.0.1 must not pile up across runs (or count against other tests)."""
     if not redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
+    with private_redis_db() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[object]:
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
 
 
-def test_login_rate_limit_in_redis(tmp_path: Path, redis_client: object) -> None:
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=REDIS_URL)
+def test_login_rate_limit_in_redis(tmp_path: Path, redis_url: str, redis_client: object) -> None:
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=redis_url)
     email = f"rl-{uuid.uuid4().hex[:12]}@example.org"
     with app.app_context():
         db.create_all()
@@ -126,7 +132,7 @@ def test_login_rate_limit_in_redis(tmp_path: Path, redis_client: object) -> None
             assert_sixth_attempt_is_limited(app.test_client(), email)
             # The counter lives in Redis: a second app (another gunicorn worker) sees it.
             other = make_app(
-                tmp_path / "other", f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=REDIS_URL
+                tmp_path / "other", f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=redis_url
             )
             assert failed_login(other.test_client(), email).status_code == 429
             keys = [k.decode() for k in redis_client.keys(f"*{email}*")]  # type: ignore[attr-defined]
