@@ -225,8 +225,9 @@ def celery_worker(env: dict[str, str]) -> Child:
 
 
 # Runs the real upload path (the API, through create_app) in a child process and stops, for a
-# SIGKILL, right after the original reached the store and before the row is committed.
-KILL_AFTER_STORE = r"""
+# SIGKILL, right after the first object under a prefix reached the store: "originals/" (before
+# the row is committed) or "derivatives/" (the row is committed, its derivative work dies).
+_KILL_AFTER_PUT = r"""
 import io, os, sys, time
 from pathlib import Path
 from gallery.app import create_app
@@ -237,7 +238,7 @@ real_put = storage.put
 
 def put(key, stream, **kwargs):
     result = real_put(key, stream, **kwargs)
-    if key.startswith("originals/"):
+    if key.startswith(PREFIX):
         Path(os.environ["KILL_MARKER"]).write_text(key)
         time.sleep(120)  # the test kills us here
     return result
@@ -252,3 +253,11 @@ response = app.test_client().post(
 )
 print("finished", response.status_code)
 """
+
+
+def kill_after_put(prefix: str) -> str:
+    """The child script of :data:`_KILL_AFTER_PUT` for objects under ``prefix``."""
+    return _KILL_AFTER_PUT.replace("PREFIX", repr(prefix))
+
+
+KILL_AFTER_STORE = kill_after_put("originals/")

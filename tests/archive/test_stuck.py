@@ -21,38 +21,13 @@ from sqlalchemy import func, select
 from gallery.extensions import db
 from gallery.models import Derivative, Photo, PhotoStatus, Role
 from tests.archive.conftest import cli, consistency_problems, jpeg, make_album, upload
-from tests.archive.faults import Child, child_env
+from tests.archive.faults import Child, child_env, kill_after_put
 from tests.conftest import make_token, make_user
 
 # The real upload path (the API through create_app, derivatives made in-process as without a
 # broker) in a child process that stops, for a SIGKILL, once the first derivative is stored:
 # the photo row is committed as `processing` and its derivative work dies with the process.
-KILL_DURING_DERIVATIVES = r"""
-import io, os, sys, time
-from pathlib import Path
-from gallery.app import create_app
-
-app = create_app()
-storage = app.extensions["gallery_storage"]
-real_put = storage.put
-
-def put(key, stream, **kwargs):
-    result = real_put(key, stream, **kwargs)
-    if key.startswith("derivatives/"):
-        Path(os.environ["KILL_MARKER"]).write_text(key)
-        time.sleep(120)  # the test kills us here
-    return result
-
-storage.put = put
-data = Path(sys.argv[1]).read_bytes()
-response = app.test_client().post(
-    f"/api/v1/albums/{sys.argv[2]}/photos",
-    data={"file": (io.BytesIO(data), "killed.jpg")},
-    headers={"Authorization": f"Bearer {sys.argv[3]}"},
-    content_type="multipart/form-data",
-)
-print("finished", response.status_code)
-"""
+KILL_DURING_DERIVATIVES = kill_after_put("derivatives/")
 
 # The same upload, run where the media folder is a tmpfs just big enough for the original.
 UPLOAD = r"""

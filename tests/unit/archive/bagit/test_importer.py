@@ -31,46 +31,15 @@ from tests.archive.conftest import (
     storage_of,
     stored_keys,
 )
+from tests.archive.test_bag_limits import photo_entry
 
 LIMITS = PhotoLimits(max_pixels=10_000_000, max_bytes=10 << 20)
 
 
 def _entry(path: str, data: bytes, **changes: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "path": path,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": len(data),
-        "content_type": "image/jpeg",
-        "original_filename": path.rsplit("/", 1)[-1],
-        "width": 320,
-        "height": 240,
-        "orientation": None,
-        "taken_at": None,
-        "taken_at_offset_minutes": None,
-        "taken_at_source": "upload",
-        "taken_at_raw": None,
-        "taken_at_flags": "",
-        "clock_offset_seconds": 0,
-        "camera": {
-            "make": None,
-            "model": None,
-            "serial": None,
-            "lens": None,
-            "focal_length_mm": None,
-            "aperture": None,
-            "exposure_time": None,
-            "iso": None,
-        },
-        "metadata_error": None,
-        "title": "",
-        "caption": "From another tool",
-        "alt_text": "",
-        "credit": "",
-        "copyright": "",
-        "keywords": [],
-        "position": None,
-        "private": {"gps_latitude": None, "gps_longitude": None, "gps_altitude": None},
-    }
+    """A complete metadata.json photo entry for ``data`` (as another BagIt tool might write it)."""
+    entry: dict[str, Any] = photo_entry(path, hashlib.sha256(data).hexdigest(), len(data))
+    entry["caption"] = "From another tool"
     entry.update(changes)
     return entry
 
