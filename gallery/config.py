@@ -111,6 +111,19 @@ class Settings:
             "GALLERY_DECODE_BUDGET_MP": f"{self.decode_budget_mp:g}",
             "GALLERY_DECODE_WAIT_SECONDS": f"{self.decode_wait_seconds:g}",
             "GALLERY_PRIVATE_MEDIA_TTL": str(self.private_media_ttl),
+            "GALLERY_SECRET_KEY": "(generated in the instance folder)" if self.secret_key_generated else "***",
+            "GALLERY_RATELIMIT_STORAGE_URL": _mask_password(self.ratelimit_storage_url),
+            "GALLERY_S3_REQUEST_CHECKSUM": self.s3_checksum_mode,
+            "GALLERY_S3_CONNECT_TIMEOUT": f"{self.s3_connect_timeout:g}",
+            "GALLERY_S3_READ_TIMEOUT": f"{self.s3_read_timeout:g}",
+            "GALLERY_S3_MAX_ATTEMPTS": str(self.s3_max_attempts),
+            "GALLERY_S3_TOTAL_TIMEOUT": f"{self.s3_total_timeout:g}",
+            "GALLERY_CELERY_VISIBILITY_TIMEOUT": str(self.celery_visibility_timeout),
+            "GALLERY_LOG_LEVEL": self.log_level,
+            "GALLERY_LOG_FORMAT": self.log_format,
+            "GALLERY_METRICS": "true" if self.metrics else "false",
+            "GALLERY_METRICS_TOKEN": "***" if self.metrics_token else "",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_multiproc_dir or ""),
         }
 
 

@@ -4,11 +4,13 @@ and a bad value stops the application with a message a person can act on."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 import pytest
 
+from gallery import config as config_module
 from gallery.app import create_app
 from gallery.config import ConfigError, load_settings
 
@@ -489,3 +491,19 @@ def test_production_refuses_to_start_without_a_base_url(tmp_path: Path) -> None:
 def test_bad_base_urls_are_refused(tmp_path: Path, value: str) -> None:
     message = settings_error(tmp_path, GALLERY_BASE_URL=value)
     assert "GALLERY_BASE_URL" in message and "https://" in message
+
+
+def test_describe_shows_every_setting_the_environment_may_set(base_env: dict[str, str]) -> None:
+    """`gallery config` lists every variable config.py reads (test hooks aside), secrets masked."""
+    source = Path(config_module.__file__).read_text()
+    read = set(re.findall(r'"((?:GALLERY|PROMETHEUS)_[A-Z0-9_]+)"', source)) - {"GALLERY_TEST_TASK_DELAY"}
+    s = load(
+        base_env,
+        GALLERY_SECRET_KEY="s" * 40,
+        GALLERY_METRICS_TOKEN="metrics-token-secret",
+        GALLERY_RATELIMIT_STORAGE_URL="redis://:ratelimitpw@redis:6379/1",
+    )
+    shown = s.describe()
+    assert read <= set(shown), sorted(read - set(shown))
+    for secret in ("s" * 40, "metrics-token-secret", "ratelimitpw"):
+        assert secret not in repr(shown)
