@@ -71,6 +71,10 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
         click.echo(f"deleted earlier, not restored: {len(summary.deleted)} (an editor can restore them from the bin)")
     for result in summary.deleted:
         click.echo(f"  deleted earlier: {result.path}")
+    if summary.skipped:
+        click.echo(f"skipped, not photos: {len(summary.skipped)}")
+    for result in summary.skipped:
+        click.echo(f"  skipped: {result.path} ({result.reason})")
     for result in summary.rejected:
         click.echo(f"  rejected: {result.path}: {result.reason}")
     if summary.rejected:

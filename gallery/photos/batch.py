@@ -16,6 +16,7 @@ from gallery.config import Settings
 from gallery.core.audit import Actor
 from gallery.core.errors import GalleryError, PhotoDeleted
 from gallery.extensions import db
+from gallery.media import sniff
 from gallery.media.budget import waiting_without_limit
 from gallery.models import Album, Photo, User
 from gallery.photos.process import process_photo
@@ -29,7 +30,9 @@ log = logging.getLogger("gallery.import")
 @dataclass(frozen=True)
 class FileResult:
     path: Path
-    outcome: str  # added | exists | deleted (deleted from the album earlier, not restored) | rejected
+    # added | exists | deleted (deleted from the album earlier, not restored) | rejected |
+    # skipped (not a photo: a video, raw file, sidecar, system file ... that a card holds beside them)
+    outcome: str
     photo_id: int | None = None
     reason: str = ""
     status: str = ""
@@ -41,13 +44,40 @@ class ImportSummary:
     exists: list[FileResult] = field(default_factory=list)
     deleted: list[FileResult] = field(default_factory=list)
     rejected: list[FileResult] = field(default_factory=list)
+    skipped: list[FileResult] = field(default_factory=list)
 
     def add(self, result: FileResult) -> None:
         getattr(self, result.outcome).append(result)
 
     @property
     def total(self) -> int:
-        return len(self.added) + len(self.exists) + len(self.deleted) + len(self.rejected)
+        return len(self.added) + len(self.exists) + len(self.deleted) + len(self.rejected) + len(self.skipped)
+
+
+#: What a camera card or a photographer's folder holds beside photos: listed as skipped, never a
+#: failure.  Judged from the bytes (the name never decides a type); other images (GIF, BMP, ...),
+#: documents and unrecognised files are rejected, since someone meant them as photos.
+SKIPPED_FAMILIES = frozenset({"raw", "video", "audio", "sidecar"})
+#: Files operating systems leave in folders (hidden ones such as .DS_Store are never collected).
+SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
+
+
+def skipped_kind(path: Path) -> str | None:
+    """Why ``path`` is not imported at all (e.g. "QuickTime video"), or None to try it as a photo."""
+    if path.name.casefold() in SYSTEM_FILES:
+        return "system file"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(sniff.SNIFF_BYTES)
+    except OSError:
+        return None  # receiving it reports why it cannot be read
+    detected = sniff.detect(head)
+    if detected.mime == "application/xml" and (b"<x:xmpmeta" in head or b"<?xpacket" in head):
+        return "XMP sidecar"
+    media_type = sniff.MEDIA_TYPES.get(detected.mime)
+    if not detected.accepted and media_type is not None and media_type.family in SKIPPED_FAMILIES:
+        return detected.label
+    return None
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -87,6 +117,9 @@ def import_one(
     """Receive one file in its own context and session (safe in a thread).  New photos, and
     those an interrupted run left ``processing``, get their derivatives: queued with ``queue``
     when a broker takes them, else rendered here."""
+    kind = skipped_kind(path)
+    if kind is not None:
+        return FileResult(path, "skipped", reason=kind)
     with context():
         session = db.session()
 

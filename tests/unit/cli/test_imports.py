@@ -74,3 +74,28 @@ def test_import_errors_are_clear(app, album, tmp_path):
     assert nothing.exit_code != 0 and "no files found" in nothing.output
     nonexistent = runner.invoke(args=["gallery", "import", str(tmp_path / "nowhere"), "--album", album.slug])
     assert nonexistent.exit_code != 0 and "does not exist" in nonexistent.output
+
+
+def test_videos_raw_files_sidecars_and_system_files_are_skipped_not_failures(app, album, folder):
+    # What a camera card holds beside its JPEGs, judged by the bytes: named misleadingly on purpose.
+    (folder / "DCIM" / "100CANON" / "MVI_0004.MOV").write_bytes(b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  " * 4)
+    (folder / "DCIM" / "100CANON" / "IMG_0005.CR2").write_bytes(b"II*\x00\x10\x00\x00\x00CR\x02\x00" + b"\x00" * 64)
+    (folder / "DCIM" / "100CANON" / "IMG_0001.xmp").write_text(
+        '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>'
+    )
+    (folder / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    (folder / "clip.jpg").write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" * 4)  # an MP4 named .jpg
+    result = app.test_cli_runner().invoke(args=["gallery", "import", str(folder), "--album", album.slug])
+    assert result.exit_code == 0, result.output
+    assert "added: 4, already there: 0, rejected: 0" in result.output
+    assert "skipped, not photos: 5" in result.output
+    for name, kind in [
+        ("MVI_0004.MOV", "QuickTime video"),
+        ("IMG_0005.CR2", "Canon CR2 raw image"),
+        ("IMG_0001.xmp", "XMP sidecar"),
+        ("Thumbs.db", "system file"),
+        ("clip.jpg", "MP4 video"),
+    ]:
+        assert f"{name} ({kind})" in result.output, result.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Photo.id))) == 4

@@ -14,7 +14,7 @@ from PIL import Image
 from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Photo, PhotoStatus
-from gallery.photos.batch import FileResult, ImportSummary, collect_files, photo_count, run_import
+from gallery.photos.batch import FileResult, ImportSummary, collect_files, photo_count, run_import, skipped_kind
 from tests.ingest.conftest import make_album
 
 
@@ -137,3 +137,19 @@ def test_a_file_that_cannot_be_read_is_rejected_with_the_reason(app: Flask, tmp_
         "cannot read the file: No such file or directory",
         "cannot read the file: Is a directory",
     ]
+
+
+def test_skipped_kind_is_judged_from_the_bytes(tmp_path: Path) -> None:
+    movie = tmp_path / "IMG_0001.JPG"  # a video named like a photo: skipped as a video
+    movie.write_bytes(b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  " * 4)
+    photo = tmp_path / "clip.mov"  # a JPEG named like a video: tried as a photo
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    text = tmp_path / "notes.txt"  # meant as a photo or not, it is reported (rejected), not skipped
+    text.write_text("not a photo")
+    system = tmp_path / "Desktop.ini"
+    system.write_text("[.ShellClassInfo]")
+    assert skipped_kind(movie) == "QuickTime video"
+    assert skipped_kind(photo) is None
+    assert skipped_kind(text) is None
+    assert skipped_kind(system) == "system file"
+    assert skipped_kind(tmp_path / "gone.jpg") is None  # unreadable: receiving it says why
