@@ -6,6 +6,7 @@ their field; the commit is the caller's.  Albums are :mod:`gallery.catalog.album
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -100,15 +101,20 @@ def clean_text(value: object, field: str, *, max_length: int, required: bool = F
     return value
 
 
-def unique_slug(session: Session, model: type[Event] | type[Album], base: str) -> str:
-    """``base``, or ``base-2``, ``base-3``, … : the first slug no ``model`` row has yet."""
+def first_free_slug(base: str, taken: Callable[[str], bool]) -> str:
+    """``base``, or ``base-2``, ``base-3``, … (cut to fit ``SLUG_MAX``): the first one not ``taken``."""
     slug = base
     n = 2
-    while session.scalar(select(model.id).where(model.slug == slug)) is not None:
+    while taken(slug):
         suffix = f"-{n}"
         slug = base[: SLUG_MAX - len(suffix)] + suffix
         n += 1
     return slug
+
+
+def unique_slug(session: Session, model: type[Event] | type[Album], base: str) -> str:
+    """The first slug from ``base`` that no ``model`` row has yet (see :func:`first_free_slug`)."""
+    return first_free_slug(base, lambda slug: session.scalar(select(model.id).where(model.slug == slug)) is not None)
 
 
 def get_event(session: Session, slug: str) -> Event:

@@ -169,12 +169,7 @@ def create_report(
         if slug_s in taken:
             raise _taken(slug_s)
     else:
-        base = catalog.make_slug(values["title"], field="title")
-        slug_s, n = base, 2
-        while slug_s in taken:
-            suffix = f"-{n}"
-            slug_s = base[: catalog.SLUG_MAX - len(suffix)] + suffix
-            n += 1
+        slug_s = catalog.first_free_slug(catalog.make_slug(values["title"], field="title"), taken.__contains__)
     report = Report(event_id=event.id, slug=slug_s, author_id=actor.user_id, **values)
     _publish(report)
     try:
