@@ -83,10 +83,9 @@ class Installed:
     site: Path
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    base = tmp_path_factory.mktemp("package")
-    build = subprocess.run(
+def build_wheel(source: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    """``pip wheel`` of ``source`` into ``folder/wheelhouse`` (the build backend is installed: no isolation)."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -95,15 +94,21 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             "--no-deps",
             "--no-build-isolation",
             "--wheel-dir",
-            str(base / "wheelhouse"),
-            str(ROOT),
+            str(folder / "wheelhouse"),
+            str(source),
         ],
-        cwd=base,
+        cwd=folder,
         env=clean_env(),
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    base = tmp_path_factory.mktemp("package")
+    build = build_wheel(ROOT, base)
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = (base / "wheelhouse").glob("gallery-*.whl")
 
@@ -373,24 +378,7 @@ def test_wheel_build_without_vendor_files_fails_clearly(tmp_path: Path) -> None:
         shutil.copy2(ROOT / name, source / name)
     for folder in ("gallery", "templates", "scripts"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--wheel-dir",
-            str(tmp_path / "wheelhouse"),
-            str(source),
-        ],
-        cwd=tmp_path,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    build = build_wheel(source, tmp_path)
     output = build.stdout + build.stderr
     assert build.returncode != 0, output
     assert "gallery/static/vendor" in output and "make assets" in output, output
