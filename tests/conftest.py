@@ -207,3 +207,22 @@ def csrf_from(html: str) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "app_config(**overrides): GALLERY_* overrides for the app fixture")
+
+
+@pytest.fixture
+def redis_db_url() -> Iterator[str]:
+    """An empty Redis database of the test's own (``tests.archive.faults.private_redis_db``), emptied
+    afterwards; the test is skipped when Redis is not running, except in CI."""
+    import socket
+
+    from tests.archive.faults import private_redis_db
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            pass
+    except OSError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    with private_redis_db() as url:
+        yield url

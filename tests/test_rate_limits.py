@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from gallery.config import ConfigError, load_settings
 from gallery.extensions import db
 from gallery.models import AuditLog, Role
-from tests.archive.faults import Child, child_env, private_redis_db
+from tests.archive.faults import Child, child_env
 from tests.conftest import PASSWORD, csrf_from, make_app, make_user
 
 PROXY = "10.0.0.1"  # the reverse proxy, the only peer Gallery sees
@@ -176,19 +176,6 @@ def test_workers_without_a_shared_store_warn_at_start(tmp_path: Path) -> None:
         assert "GALLERY_RATELIMIT_STORAGE_URL" in next(line for line in child.lines if UNSHARED in line)
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """An empty Redis database of this test's own (its per-address counters of 127.0.0.1 must
-    not count against other tests), emptied afterwards."""
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            pass
-    except OSError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    with private_redis_db() as url:
-        yield url
-
-
 def _occupy_one_worker(base: str) -> socket.socket:
     """A connection that sent half a request: a sync worker reads it and serves nobody else
     until the rest arrives, so the next connections go to the other worker."""
@@ -205,12 +192,12 @@ def _release(blocker: socket.socket) -> None:
     blocker.close()
 
 
-def test_with_redis_the_limit_holds_across_two_workers(tmp_path: Path, redis_url: str) -> None:
+def test_with_redis_the_limit_holds_across_two_workers(tmp_path: Path, redis_db_url: str) -> None:
     """The kernel may hand every connection to one worker, so the test steers them: while one
     worker is held by a half-sent request, the attempts go to the other; it re-rolls which
     worker is held until both have answered attempts (each re-roll is a coin toss)."""
     email = f"workers-{uuid.uuid4().hex[:12]}@example.org"
-    with gunicorn_with_two_workers(tmp_path, redis_url) as (child, base):
+    with gunicorn_with_two_workers(tmp_path, redis_db_url) as (child, base):
         statuses: list[int] = []
         for _round in range(20):
             blocker = _occupy_one_worker(base)

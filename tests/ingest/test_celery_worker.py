@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,25 +20,12 @@ from tests.conftest import make_app
 from tests.ingest.conftest import make_album, upload
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DB = 14
-
-
-def redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not redis_up() and os.environ.get("CI") != "true", reason="Redis is not running")
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_worker_process_makes_derivatives(tmp_path, database_url):
-    import redis
-
-    broker = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    redis.Redis.from_url(broker).flushdb()
+def test_worker_process_makes_derivatives(tmp_path, database_url, redis_db_url):
+    broker = redis_db_url
     settings = {
         "GALLERY_ENV": "testing",
         "GALLERY_INSTANCE_PATH": str(tmp_path / "instance"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,6 @@ from gallery.accounts import users as accounts
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import AuditLog, User
-from tests.archive.faults import private_redis_db
 from tests.conftest import PASSWORD, csrf_from, login, make_app
 from tests.unit.web.conftest import failed_login
 
@@ -94,35 +92,17 @@ def test_sixth_failed_login_for_one_email_is_429(client: FlaskClient, users: dic
     assert failed_login(client, users["admin"].email).status_code == 401
 
 
-def redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """An empty Redis database of this test's own, emptied afterwards: the per-address counters of
-    127.0.0.1 must not pile up across runs (or count against other tests)."""
-    if not redis_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    with private_redis_db() as url:
-        yield url
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[object]:
+def redis_client(redis_db_url: str) -> Iterator[object]:
     import redis
 
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_db_url)
     yield client
     client.close()
 
 
-def test_login_rate_limit_in_redis(tmp_path: Path, redis_url: str, redis_client: object) -> None:
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=redis_url)
+def test_login_rate_limit_in_redis(tmp_path: Path, redis_db_url: str, redis_client: object) -> None:
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=redis_db_url)
     email = f"rl-{uuid.uuid4().hex[:12]}@example.org"
     with app.app_context():
         db.create_all()
@@ -132,7 +112,7 @@ def test_login_rate_limit_in_redis(tmp_path: Path, redis_url: str, redis_client:
             assert_sixth_attempt_is_limited(app.test_client(), email)
             # The counter lives in Redis: a second app (another gunicorn worker) sees it.
             other = make_app(
-                tmp_path / "other", f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=redis_url
+                tmp_path / "other", f"sqlite:///{tmp_path / 'rl.db'}", GALLERY_RATELIMIT_STORAGE_URL=redis_db_url
             )
             assert failed_login(other.test_client(), email).status_code == 429
             keys = [k.decode() for k in redis_client.keys(f"*{email}*")]  # type: ignore[attr-defined]
