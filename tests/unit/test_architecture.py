@@ -18,7 +18,22 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "gallery"
 
 #: Domain packages (and modules): what the rules are made of.
-DOMAIN = ("core", "accounts", "catalog", "photos", "reports", "archive", "media", "storage", "demo")
+DOMAIN = (
+    "core",
+    "config",
+    "accounts",
+    "catalog",
+    "photos",
+    "reports",
+    "archive",
+    "media",
+    "storage",
+    "consent",
+    "schedule",
+    "search",
+    "uploads",
+    "demo",
+)
 #: View packages: parse input, call the domain, render.  ``http`` is what they share.
 VIEWS = ("web", "manage", "api", "embed", "cli", "http")
 #: Process entry points and wiring: they import everything, so nothing below them may import them.

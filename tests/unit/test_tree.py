@@ -1,8 +1,8 @@
 """The unit tests mirror gallery/: every module with logic has ``tests/unit/<package>/test_<module>.py``,
 and every unit test file mirrors a module.
 
-``gallery/photos/order.py`` → ``tests/unit/photos/test_order.py``; ``gallery/config.py`` →
-``tests/unit/test_config.py``; a package's ``__init__.py`` is the module named by its folder
+``gallery/photos/order.py`` → ``tests/unit/photos/test_order.py``; ``gallery/app.py`` →
+``tests/unit/test_app.py``; a package's ``__init__.py`` is the module named by its folder
 (``gallery/api/schemas/__init__.py`` → ``tests/unit/api/test_schemas.py``).  Migrations and translations
 are aside.  A module "has logic" when it defines a function or a class with a method; one holding only
 a Blueprint object, constants, dataclass fields or re-exports (a lazy module ``__getattr__`` included)
@@ -119,7 +119,8 @@ def test_has_logic(source: str, expected: bool) -> None:
     ("module", "test_file"),
     [
         ("photos/order.py", "photos/test_order.py"),
-        ("config.py", "test_config.py"),
+        ("app.py", "test_app.py"),
+        ("config/settings.py", "config/test_settings.py"),
         ("http/render.py", "http/test_render.py"),
         ("archive/bagit/format.py", "archive/bagit/test_format.py"),
         ("api/schemas/__init__.py", "api/test_schemas.py"),
@@ -135,7 +136,8 @@ def test_mirror(module: str, test_file: str) -> None:
     ("test_file", "module"),
     [
         ("photos/test_order.py", "photos/order.py"),
-        ("test_config.py", "config.py"),
+        ("test_app.py", "app.py"),
+        ("config/test_settings.py", "config/settings.py"),
         ("archive/bagit/test_format.py", "archive/bagit/format.py"),
         ("api/test_schemas.py", "api/schemas/__init__.py"),
         ("test_gallery.py", "__init__.py"),
@@ -149,7 +151,7 @@ def test_mirrored_module(test_file: str, module: str | None) -> None:
 
 def test_the_real_tree_has_modules_with_and_without_logic() -> None:
     found = set(modules_with_logic())
-    assert Path("photos/order.py") in found and Path("config.py") in found
+    assert Path("photos/order.py") in found and Path("config/settings.py") in found
     assert Path("web/blueprint.py") not in found  # a Blueprint object only
     assert Path("web/__init__.py") not in found  # re-exports only
     assert not any(module.parts[0] in ASIDE for module in modules())
