@@ -75,8 +75,28 @@ export default __require("./index");
 writeFileSync(join(jlDst, "justified-layout.esm.js"), wrapped);
 copyFileSync(need(join(jlSrc, "LICENSE")), join(jlDst, "LICENSE"));
 
+// Inter (variable, self-hosted: nothing is fetched from a font CDN). Only the upright
+// weight axis, in the two subsets Polish and English need; gallery.css declares the
+// @font-face rules with their unicode-range, so a page downloads only what it shows.
+const interSrc = join(modules, "@fontsource-variable", "inter");
+const interDst = join(vendor, "inter");
+mkdirSync(interDst, { recursive: true });
+for (const subset of ["latin", "latin-ext"]) {
+  const file = `inter-${subset}-wght-normal.woff2`;
+  copyFileSync(need(join(interSrc, "files", file)), join(interDst, file));
+}
+copyFileSync(need(join(interSrc, "LICENSE")), join(interDst, "LICENSE"));
+
 writeFileSync(
   join(vendor, "VERSIONS.json"),
-  JSON.stringify({ photoswipe: version("photoswipe"), "justified-layout": version("justified-layout") }, null, 2) + "\n",
+  JSON.stringify(
+    {
+      photoswipe: version("photoswipe"),
+      "justified-layout": version("justified-layout"),
+      "@fontsource-variable/inter": version("@fontsource-variable/inter"),
+    },
+    null,
+    2,
+  ) + "\n",
 );
 console.log(`copy-vendor: photoswipe ${version("photoswipe")}, justified-layout ${version("justified-layout")} -> gallery/static/vendor/`);
