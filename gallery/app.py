@@ -17,6 +17,7 @@ from gallery import api, embed, manage, web
 from gallery.accounts.sessions import LIFETIME as LOGIN_LIFETIME
 from gallery.cli import gallery_cli
 from gallery.config import Settings, load_settings
+from gallery.consent import models as consent_models  # noqa: F401  (the metadata knows the tables)
 from gallery.db import configure_sqlite, engine_options
 from gallery.extensions import babel, csrf, db, limiter, login_manager, migrate
 from gallery.http import context, errorpages, security, templating
@@ -25,6 +26,7 @@ from gallery.http.locale import DEFAULT_LANGUAGE, select_locale
 from gallery.http.request import may_write, request_class
 from gallery.logs import configure_logging
 from gallery.media import budget as decode_budget
+from gallery.schedule import models as schedule_models  # noqa: F401  (the metadata knows the table)
 from gallery.storage import deadline as storage_deadline
 from gallery.storage.factory import build_storage
 from gallery.tasks import celery_config, celery_init_app

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,12 @@ else:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_media_version() -> str:
+    """A fresh media version (``Photo.media_version``): 64 random bits in hex, so that no two photo
+    rows -- not even two holding the same bytes in different albums -- ever share one."""
+    return secrets.token_hex(8)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -97,6 +104,14 @@ class PhotoStatus(StrEnum):
     processing = "processing"
     ready = "ready"
     failed = "failed"
+
+
+class HiddenReason(StrEnum):
+    """Why a photo is hidden from everyone without the ``edit_content`` permission."""
+
+    takedown = "takedown"  # pending a takedown request
+    editor = "editor"  # an editor's decision or hide
+    review = "review"  # waiting for release under "publish only after review"
 
 
 class TakenAtSource(StrEnum):
@@ -207,6 +222,8 @@ class Event(TimestampMixin, Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     location: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", info={"max_length": 20_000})
+    # "Publish only after review": new uploads stay hidden (HiddenReason.review) until released.
+    review_uploads: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     albums: Mapped[list[Album]] = relationship(back_populates="event", order_by="Album.id")
     reports: Mapped[list[Report]] = relationship(back_populates="event", order_by="Report.id")
@@ -236,6 +253,8 @@ class Report(TimestampMixin, Model):
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The report this one translates (same event, other language): the original of its topic.
+    translation_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id", ondelete="SET NULL"), index=True)
 
     event: Mapped[Event] = relationship(back_populates="reports")
     albums: Mapped[list[Album]] = relationship(secondary=report_albums, order_by=report_albums.c.position)
@@ -330,7 +349,15 @@ class Photo(TimestampMixin, Model):
     position: Mapped[int | None] = mapped_column(sa.Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Hidden from everyone without ``edit_content`` (catalog/visibility.py); None: not hidden.
+    hidden_reason: Mapped[HiddenReason | None] = mapped_column(_enum(HiddenReason, "photo_hidden_reason"))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Derivative keys are derivatives/<sha256>/<media_version>/<width>.<ext>; a new version on hide,
+    # blur, restore and an album's change away from public retires the old URLs (photos/versions.py).
+    media_version: Mapped[str] = mapped_column(sa.String(32), nullable=False, default=new_media_version)
+    # Blurred areas in fractions of the upright original ({"x", "y", "w", "h"}); None: not blurred.
+    blur_boxes: Mapped[list[dict[str, float]] | None] = mapped_column(sa.JSON)
 
     album: Mapped[Album] = relationship(foreign_keys=[album_id])
     derivatives: Mapped[list[Derivative]] = relationship(

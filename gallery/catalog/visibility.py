@@ -16,8 +16,10 @@ In words:
 * only public albums are **listed** to visitors (home, event pages, reports, feed, sitemap): an
   unlisted album is reached by its link alone;
 * a **photo** is seen when it is not deleted, is ``ready`` (staff, who upload, see unfinished ones
-  too), and its album is seen -- or they uploaded it themselves.  Visitor surfaces show only
-  ready, non-deleted photos, whoever looks (:func:`shown_photo_filter`);
+  too), is not **hidden** (``hidden_reason``: a takedown pending, an editor's decision, awaiting
+  review; only roles that edit content see hidden photos -- not even their uploader), and its album
+  is seen -- or they uploaded it themselves.  Visitor surfaces show only ready, non-deleted,
+  unhidden photos, whoever looks (:func:`shown_photo_filter`);
 * a **report** is read by everyone once published; drafts by those who edit content;
 * an **event** is seen when it has an album listed to the viewer or a report they may read
   (roles that see private albums see every event);
@@ -108,6 +110,11 @@ class Viewer:
         return self.may(Permission.upload)
 
     @property
+    def sees_hidden(self) -> bool:
+        """Hidden photos (takedowns pending or decided, awaiting review): those who edit content."""
+        return self.may(Permission.edit_content)
+
+    @property
     def reads_drafts(self) -> bool:
         """Draft reports (those who edit content)."""
         return self.may(Permission.edit_content)
@@ -147,6 +154,7 @@ class _Terms(Protocol[T]):
     def album_token_in(self, tokens: tuple[str, ...]) -> T: ...
     def photo_live(self) -> T: ...
     def photo_ready(self) -> T: ...
+    def photo_unhidden(self) -> T: ...
     def photo_uploaded_by(self, user_id: int) -> T: ...
     def photo_album(self, rule: T) -> T: ...
     def report_published(self) -> T: ...
@@ -166,7 +174,11 @@ def _listed_album_rule(t: _Terms[T], viewer: Viewer) -> T:
 
 
 def _photo_state_rule(t: _Terms[T], viewer: Viewer) -> T:
-    return t.all(t.photo_live(), t.any(t.photo_ready(), t.const(viewer.sees_unready)))
+    return t.all(
+        t.photo_live(),
+        t.any(t.photo_ready(), t.const(viewer.sees_unready)),
+        t.any(t.photo_unhidden(), t.const(viewer.sees_hidden)),
+    )
 
 
 def _photo_rule(t: _Terms[T], viewer: Viewer) -> T:
@@ -212,6 +224,10 @@ class _Check:
         assert self.photo is not None
         return self.photo.status == PhotoStatus.ready
 
+    def photo_unhidden(self) -> bool:
+        assert self.photo is not None
+        return self.photo.hidden_reason is None
+
     def photo_uploaded_by(self, user_id: int) -> bool:
         assert self.photo is not None
         return self.photo.uploaded_by_id == user_id
@@ -255,6 +271,9 @@ class _Sql:
 
     def photo_ready(self) -> ColumnElement[bool]:
         return Photo.status == PhotoStatus.ready
+
+    def photo_unhidden(self) -> ColumnElement[bool]:
+        return Photo.hidden_reason.is_(None)
 
     def photo_uploaded_by(self, user_id: int) -> ColumnElement[bool]:
         return Photo.uploaded_by_id == user_id
@@ -350,7 +369,7 @@ def live_photo_filter() -> ColumnElement[bool]:
 
 def is_shown(photo: Photo) -> bool:
     """Whether visitor surfaces show ``photo`` (pages, strips, covers, ZIP, embeds, feed,
-    sitemap): not deleted and ready, whoever looks."""
+    sitemap): not deleted, ready and not hidden, whoever looks."""
     return _photo_state_rule(_Check(photo=photo), ANONYMOUS)
 
 

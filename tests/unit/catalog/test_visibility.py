@@ -1,6 +1,7 @@
 """The visibility rule (gallery/catalog/visibility.py): the Python checks and the SQL filters give
 the same answer over the whole matrix -- album visibility × deleted × status × uploader × viewer
 kind (anonymous, right/wrong share token, photographer with own and others' photos, editor, admin,
+hidden (a takedown pending) or not,
 deactivated user) × surface (page or public artefact) -- on SQLite and PostgreSQL, and both give
 the answers written out here by hand."""
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from gallery.catalog import visibility as v
 from gallery.extensions import db
-from gallery.models import Album, Event, Photo, PhotoStatus, Report, Role, User, Visibility
+from gallery.models import Album, Event, HiddenReason, Photo, PhotoStatus, Report, Role, User, Visibility
 from tests.conftest import make_user
 from tests.web.helpers import add_photos, make_album, make_event, make_report
 
@@ -50,8 +51,13 @@ def matrix(app: Flask) -> Matrix:
     albums = {vis: make_album(db.session, event, f"album-{vis.value}", visibility=vis.value) for vis in Visibility}
     uploaders = ("photographer", "editor", "gone_photographer")
     for album in albums.values():
-        for deleted, status, uploader in itertools.product((False, True), STATUSES, uploaders):
-            extra = {"uploaded_by_id": users[uploader].id, "deleted_at": DELETED_AT if deleted else None}
+        for deleted, status, uploader, hidden in itertools.product((False, True), STATUSES, uploaders, (False, True)):
+            extra = {
+                "uploaded_by_id": users[uploader].id,
+                "deleted_at": DELETED_AT if deleted else None,
+                "hidden_reason": HiddenReason.takedown if hidden else None,
+                "hidden_at": DELETED_AT if hidden else None,
+            }
             add_photos(db.session, album, 1, status=status, extra=extra)
     # Events: one with only a public album, one with only an unlisted one, one with only a private
     # one, one with only a published report, one with only a draft, one with nothing.
@@ -108,6 +114,7 @@ OPENS = {
     "deactivated photographer": {PUBLIC},
 }
 STAFF = {"photographer", "photographer with token", "editor", "admin"}  # see unfinished photos
+EDITORS = {"editor", "admin"}  # see hidden photos (not even a photographer sees their own)
 OWNER = {"photographer": "photographer", "photographer with token": "photographer"}
 
 
@@ -128,6 +135,8 @@ def expected_photo(m: Matrix, kind: str, photo: Photo) -> bool:
         return False
     staff = base in STAFF and not surface
     if photo.status != PhotoStatus.ready and not staff:
+        return False
+    if photo.hidden_reason is not None and not (base in EDITORS and not surface):
         return False
     owner = OWNER.get(base) if not surface else None
     if owner is not None and photo.uploaded_by_id == m.users[owner].id:
@@ -154,7 +163,7 @@ def test_album_check_and_filter_agree_with_each_other_and_with_the_table(matrix:
 
 
 def test_photo_check_and_filter_agree_with_each_other_and_with_the_table(matrix: Matrix) -> None:
-    assert len(matrix.photos) == 3 * 2 * 3 * 3
+    assert len(matrix.photos) == 3 * 2 * 3 * 3 * 2
     for kind, viewer in viewers(matrix).items():
         by_check = {p.id for p in matrix.photos if v.can_view_photo(p, viewer)}
         by_sql = ids(select(Photo.id).where(v.photo_filter(viewer)))
@@ -173,8 +182,16 @@ def test_photographers_see_their_own_photos_in_albums_they_cannot_open(matrix: M
         if p.album.visibility == PRIVATE
         and p.uploaded_by_id == matrix.users["photographer"].id
         and p.deleted_at is None
+        and p.hidden_reason is None
     ]
     assert own_private and all(v.can_view_photo(p, viewer) for p in own_private)
+    # ... but not once hidden: only those who edit content see hidden photos.
+    own_hidden = [
+        p for p in matrix.photos if p.uploaded_by_id == matrix.users["photographer"].id and p.hidden_reason is not None
+    ]
+    assert own_hidden and not any(v.can_view_photo(p, viewer) for p in own_hidden)
+    editor = v.Viewer.of(matrix.users["editor"])
+    assert all(v.can_view_photo(p, editor) for p in own_hidden if p.deleted_at is None)
     assert {p.status for p in own_private} == set(STATUSES)  # unfinished ones too: they upload
     others = [
         p
@@ -190,8 +207,12 @@ def test_photographers_see_their_own_photos_in_albums_they_cannot_open(matrix: M
 def test_shown_photos_are_ready_and_not_deleted_whoever_looks(matrix: Matrix) -> None:
     by_check = {p.id for p in matrix.photos if v.is_shown(p)}
     assert by_check == ids(select(Photo.id).where(v.shown_photo_filter()))
-    assert by_check == {p.id for p in matrix.photos if p.deleted_at is None and p.status == PhotoStatus.ready}
-    assert len(by_check) == 3 * 3  # per album: ready × three uploaders
+    assert by_check == {
+        p.id
+        for p in matrix.photos
+        if p.deleted_at is None and p.status == PhotoStatus.ready and p.hidden_reason is None
+    }
+    assert len(by_check) == 3 * 3  # per album: ready, not hidden × three uploaders
 
 
 def test_photo_state_filter_is_the_photo_rule_inside_an_album_the_viewer_opens(matrix: Matrix) -> None:
