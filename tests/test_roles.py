@@ -97,6 +97,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/feed.atom", "GET"): Case(everyone(200)),
     ("/sitemap.xml", "GET"): Case(everyone(200)),
     ("/language/<code>", "GET"): Case(everyone(302), path="/language/pl?next=/", location=dict.fromkeys(ROLES, "/")),
+    ("/theme/<choice>", "GET"): Case(everyone(302), path="/theme/dark?next=/", location=dict.fromkeys(ROLES, "/")),
     ("/events/<event>", "GET"): Case(STAFF_ONLY, path="/events/matrix-hidden"),
     ("/events/<event>/reports/<report>", "GET"): Case(STAFF_ONLY, path="/events/matrix-hidden/reports/draft-report"),
     ("/albums/<album>", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private"),

@@ -13,7 +13,7 @@ from gallery.catalog.media_access import media_right
 from gallery.catalog.visibility import Viewer, can_view_album, presented, presented_token, shareable_token
 from gallery.embed import oembed
 from gallery.embed.blueprint import bp
-from gallery.http import context
+from gallery.http import context, theme
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.render import (
     credit_labels,
@@ -48,6 +48,7 @@ def album(album: str) -> Response:
             album_url=url_for("web.album", album=found.slug, token=token),
             day_label=day_label,
             event_dates=event_dates,
+            embed_theme=theme.embed_theme(request.args.get("theme")),
             **album_ctx,
         )
     )
@@ -71,6 +72,7 @@ def photo(photo_id: int) -> Response:
             credit_label=credit_labels(),
             photo_url=url_for("web.photo", album=ctx.album.slug, photo_id=ctx.photo.id, token=token),
             album_url=url_for("web.album", album=ctx.album.slug, token=token),
+            embed_theme=theme.embed_theme(request.args.get("theme")),
         )
     )
 

@@ -1,6 +1,8 @@
-"""Login, logout and the language switch."""
+"""Login, logout, the language switch and the theme toggle."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +14,7 @@ from gallery.accounts import users as accounts
 from gallery.core.audit import Actor, record
 from gallery.extensions import limiter, login_manager
 from gallery.http import context
+from gallery.http import theme as themes
 from gallery.http.locale import LANGUAGES
 from gallery.http.safety import safe_next
 from gallery.models import User
@@ -84,4 +87,24 @@ def language(code: str) -> Response:
     response = make_response(redirect(target))
     if code in LANGUAGES:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.app_context_processor
+def _theme() -> dict[str, Any]:
+    """Every page (error pages and embeds too): ``theme_choice``, the visitor's, and
+    ``page_theme(choice, photo_page=...)``, the ``<html data-theme>`` it leads to."""
+    return {"theme_choice": themes.chosen(request.cookies), "page_theme": themes.page_theme}
+
+
+@bp.route("/theme/<choice>")
+def theme(choice: str) -> Response:
+    """The theme toggle in the site header: plain links, so it works without JavaScript.
+    ``auto`` forgets the choice (the browser's preference and the pages' defaults apply)."""
+    target = safe_next(request.args.get("next"), url_for("web.home"))
+    response = make_response(redirect(target))
+    if choice in themes.THEMES:
+        response.set_cookie(themes.COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    elif choice == "auto":
+        response.delete_cookie(themes.COOKIE, samesite="Lax", httponly=True)
     return response

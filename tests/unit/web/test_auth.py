@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import AuditLog, User
 from tests.conftest import PASSWORD, csrf_from, login, make_app
-from tests.unit.web.conftest import failed_login
+from tests.unit.web.conftest import World, failed_login
 
 
 def test_login_form_records_the_login(client: FlaskClient, users: dict[str, User]) -> None:
@@ -122,3 +123,40 @@ def test_login_rate_limit_in_redis(tmp_path: Path, redis_db_url: str, redis_clie
                 redis_client.delete(key)  # type: ignore[attr-defined]
             db.session.remove()
             db.engine.dispose()
+
+
+def _html_theme(client: FlaskClient, path: str) -> str | None:
+    match = re.search(r'<html[^>]* data-theme="([a-z]+)"', client.get(path).get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def test_the_theme_toggle_is_a_cookie_and_photo_pages_default_to_dark(client: FlaskClient, world: World) -> None:
+    album = f"/albums/{world.public.slug}"
+    photo = f"{album}/photos/{world.photos['opening']}"
+    assert _html_theme(client, "/") == "auto"  # prefers-color-scheme
+    assert _html_theme(client, album) == "dark"
+    assert _html_theme(client, photo) == "dark"
+    assert _html_theme(client, f"/embed/albums/{world.public.slug}") == "dark"
+    assert _html_theme(client, f"/embed/albums/{world.public.slug}?theme=light") == "light"
+    assert _html_theme(client, "/no/such/page") == "auto"
+
+    response = client.get("/theme/light?next=" + album)
+    assert response.status_code == 302 and response.headers["Location"] == album
+    assert "theme=light" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    assert _html_theme(client, "/") == "light"
+    assert _html_theme(client, album) == "light"  # the visitor's choice wins everywhere
+    assert _html_theme(client, "/no/such/page") == "light"
+    assert _html_theme(client, f"/embed/albums/{world.public.slug}") == "dark"  # embeds carry no cookies
+
+    client.get("/theme/dark")
+    assert _html_theme(client, "/") == "dark"
+    client.get("/theme/auto")
+    assert _html_theme(client, "/") == "auto" and _html_theme(client, album) == "dark"
+    client.get("/theme/<script>")  # unknown: ignored
+    assert _html_theme(client, "/") == "auto"
+    assert client.get("/theme/dark?next=https://evil.example/").headers["Location"] == "/"
+
+
+def test_error_pages_keep_the_site_header(client: FlaskClient) -> None:
+    html = client.get("/no/such/page").get_data(as_text=True)
+    assert 'class="site-header"' in html and "<nav" in html and "/language/pl" in html and 'class="site-footer"' in html
