@@ -16,20 +16,26 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task, shared_task
+from celery.schedules import crontab
 from flask import Flask, current_app
 
+from gallery.archive import fixity
 from gallery.config import Settings
+from gallery.core import metrics
 from gallery.extensions import db
 from gallery.http import context
-from gallery.photos import process
+from gallery.photos import process, stuck
 from gallery.storage import StorageError
 
 log = logging.getLogger("gallery.tasks")
 QUEUE = "gallery"
 MAKE_DERIVATIVES = "gallery.make_derivatives"
+SWEEP_STUCK = "gallery.sweep_stuck"
+FIXITY_AUDIT = "gallery.fixity_audit"
 
 
 def _transport_options(visibility_timeout: int) -> dict[str, int]:
@@ -59,6 +65,26 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_transport_options": _transport_options(settings.celery_visibility_timeout),
         "task_serializer": "json",
         "accept_content": ["json"],
+        "beat_schedule": beat_schedule(settings),
+    }
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """What Celery beat (``celery -A gallery.worker beat``; run exactly one) starts: the stuck-photo
+    sweeper every ``GALLERY_SWEEP_INTERVAL_SECONDS`` and the fixity audit each night at
+    ``GALLERY_FIXITY_HOUR`` UTC.  Each expires before its next run, so a backlog never piles up."""
+    ops = settings.operations
+    return {
+        "sweep-stuck-photos": {
+            "task": SWEEP_STUCK,
+            "schedule": float(ops.sweep_interval_seconds),
+            "options": {"queue": QUEUE, "expires": float(ops.sweep_interval_seconds)},
+        },
+        "nightly-fixity-audit": {
+            "task": FIXITY_AUDIT,
+            "schedule": crontab(minute=0, hour=ops.fixity_hour),
+            "options": {"queue": QUEUE, "expires": 20 * 3600.0},
+        },
     }
 
 
@@ -102,6 +128,36 @@ def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) 
         )
     except StorageError as exc:
         raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
+    finally:
+        db.session.remove()
+
+
+@shared_task(name=SWEEP_STUCK, acks_late=True)
+def sweep_stuck_photos() -> list[int]:
+    """Hand photos stuck in ``processing`` (their task was lost with a dead process or broker) to
+    the renderer again; derivative work is idempotent, so a slow task swept by mistake costs only time."""
+    settings = context.settings()
+    try:
+        ids = stuck.sweep_stuck(
+            context.db_session(), stuck_after=timedelta(minutes=settings.operations.stuck_after_minutes)
+        )
+        for photo_id in ids:
+            enqueue_derivatives(photo_id)
+        metrics.count_stuck_requeued(len(ids))
+        return ids
+    finally:
+        db.session.remove()
+
+
+@shared_task(name=FIXITY_AUDIT, acks_late=True)
+def fixity_audit() -> str:
+    """Tonight's share of the fixity audit (see :mod:`gallery.archive.fixity`)."""
+    settings = context.settings()
+    try:
+        run = fixity.run_fixity_audit(
+            context.db_session(), context.storage(), cycle_days=settings.operations.fixity_cycle_days
+        )
+        return run.summary()
     finally:
         db.session.remove()
 

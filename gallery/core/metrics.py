@@ -9,21 +9,39 @@ each process's values in files there, and :func:`exposition` sums them across pr
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 __all__ = [
     "DERIVATIVE_SECONDS",
+    "FIXITY_CHECKED",
+    "FIXITY_LAST_RUN",
+    "FIXITY_PROBLEMS",
     "REQUEST_SECONDS",
     "STORAGE_ERRORS",
+    "STUCK_REQUEUED",
     "UPLOADS",
     "count_storage_error",
+    "count_stuck_requeued",
     "count_upload",
     "exposition",
     "observe_derivatives",
+    "observe_fixity",
     "observe_request",
+    "queue_depth_exposition",
 ]
 
 REQUEST_SECONDS = Histogram(
@@ -48,6 +66,25 @@ STORAGE_ERRORS = Counter(
     ["where"],
 )
 
+FIXITY_CHECKED = Counter(
+    "gallery_fixity_checked_total",
+    "Photos whose original the scheduled fixity audit re-hashed.",
+)
+FIXITY_PROBLEMS = Counter(
+    "gallery_fixity_problems_total",
+    "Originals the scheduled fixity audit found missing or changed, by kind.",
+    ["kind"],
+)
+FIXITY_LAST_RUN = Gauge(
+    "gallery_fixity_last_run_timestamp_seconds",
+    "When the scheduled fixity audit last finished (Unix time).",
+    multiprocess_mode="max",
+)
+STUCK_REQUEUED = Counter(
+    "gallery_stuck_requeued_total",
+    "Photos the periodic sweeper found stuck in processing and handed to the renderer again.",
+)
+
 
 def observe_request(route: str, method: str, seconds: float) -> None:
     REQUEST_SECONDS.labels(route=route, method=method).observe(seconds)
@@ -63,6 +100,39 @@ def observe_derivatives(result: str, seconds: float) -> None:
 
 def count_storage_error(where: str) -> None:
     STORAGE_ERRORS.labels(where=where).inc()
+
+
+def observe_fixity(*, checked: int, problems: Mapping[str, int]) -> None:
+    FIXITY_CHECKED.inc(checked)
+    for kind, count in problems.items():
+        FIXITY_PROBLEMS.labels(kind=kind).inc(count)
+    FIXITY_LAST_RUN.set_to_current_time()
+
+
+def count_stuck_requeued(count: int) -> None:
+    STUCK_REQUEUED.inc(count)
+
+
+def queue_depth_exposition(queue: str, depth: int | None) -> bytes:
+    """``gallery_queue_depth`` for one queue, measured at scrape time (not stored per process): the
+    tasks waiting in the broker.  ``None`` (no broker, or it did not answer) leaves it out."""
+    if depth is None:
+        return b""
+    family = GaugeMetricFamily("gallery_queue_depth", "Tasks waiting in the broker's queue.", labels=["queue"])
+    family.add_metric([queue], depth)
+    registry = CollectorRegistry()
+    registry.register(_Fixed([family]))  # a family, not a Gauge: no per-process value file
+    return generate_latest(registry)
+
+
+class _Fixed(Collector):
+    """Metric families measured at scrape time."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families
 
 
 def exposition(multiprocess_dir: Path | None) -> tuple[bytes, str]:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import time
+from typing import Any
 
 from flask import Flask, Response, abort, g, request
 
 from gallery.config import Settings
 from gallery.core import metrics
 
-__all__ = ["allowed", "init_app"]
+__all__ = ["allowed", "init_app", "queue_depth"]
+
+log = logging.getLogger("gallery.metrics")
 
 
 def allowed(remote_addr: str | None, authorization: str | None, token: str | None) -> bool:
@@ -34,6 +38,25 @@ def allowed(remote_addr: str | None, authorization: str | None, token: str | Non
     return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
 
 
+def queue_depth(celery_app: Any) -> int | None:
+    """Tasks waiting in the broker's queue (Redis: the list's length), asked at scrape time; ``None``
+    without a broker (tasks run in-process) or when the broker does not answer within 2 s."""
+    if celery_app is None or celery_app.conf.task_always_eager:
+        return None
+    queue = celery_app.conf.task_default_queue
+    try:
+        with celery_app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            try:
+                declared = conn.default_channel.queue_declare(queue=queue, passive=True)
+            except conn.channel_errors:
+                return 0  # never declared: nothing was ever queued there
+            return int(declared.message_count)
+    except Exception as exc:  # noqa: BLE001 - kombu/redis connection errors, whatever their class
+        log.warning("metrics: the broker did not say how many tasks wait: %s", exc)
+        return None
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     """Register ``/metrics`` (404 while off) and, when on, time every request."""
 
@@ -43,6 +66,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         if not allowed(request.remote_addr, request.headers.get("Authorization"), settings.metrics_token):
             abort(403)
         body, content_type = metrics.exposition(settings.metrics_multiproc_dir)
+        celery_app = app.extensions.get("celery")
+        if celery_app is not None:
+            depth = queue_depth(celery_app)
+            body += metrics.queue_depth_exposition(celery_app.conf.task_default_queue, depth)
         return Response(body, content_type=content_type)
 
     app.add_url_rule("/metrics", "metrics", metrics_view)

@@ -82,3 +82,17 @@ def restart_processing(session: Session, photo_ids: Iterable[int]) -> None:
         log.info(
             "re-queued derivatives of photo(s) %s", ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
         )
+
+
+def sweep_stuck(session: Session, *, stuck_after: timedelta, now: datetime | None = None) -> list[int]:
+    """The periodic sweeper's step: every photo stuck in ``processing`` longer than ``stuck_after``
+    is handed to the renderer again (``processing_since`` restarts, so it is not swept again before
+    another ``stuck_after``).  Commits; returns the photo ids for the caller to queue."""
+    found = stuck_photos(session, stuck_after=stuck_after, now=now)
+    if not found:
+        return []
+    for photo in found:
+        log.warning("sweeper: %s — queued again", photo.describe(now))
+    ids = [photo.photo_id for photo in found]
+    restart_processing(session, ids)
+    return ids

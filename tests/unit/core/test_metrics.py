@@ -56,3 +56,18 @@ def test_storage_errors_are_counted_by_where_they_happened() -> None:
     metrics.count_storage_error("request")
     after = metrics.exposition(None)[0].decode()
     assert _value(after, key) == (_value(before, key) if key in before else 0.0) + 1
+
+
+def test_fixity_runs_are_counted_and_timestamped() -> None:
+    checked = metrics.FIXITY_CHECKED._value.get()  # type: ignore[attr-defined]
+    changed = metrics.FIXITY_PROBLEMS.labels(kind="changed")._value.get()  # type: ignore[attr-defined]
+    metrics.observe_fixity(checked=7, problems={"missing": 0, "changed": 2})
+    assert metrics.FIXITY_CHECKED._value.get() == checked + 7  # type: ignore[attr-defined]
+    assert metrics.FIXITY_PROBLEMS.labels(kind="changed")._value.get() == changed + 2  # type: ignore[attr-defined]
+    assert metrics.FIXITY_LAST_RUN._value.get() > 1.7e9  # type: ignore[attr-defined]
+
+
+def test_queue_depth_is_a_gauge_or_nothing() -> None:
+    text = metrics.queue_depth_exposition("gallery", 42).decode()
+    assert "# TYPE gallery_queue_depth gauge" in text and 'gallery_queue_depth{queue="gallery"} 42.0' in text
+    assert metrics.queue_depth_exposition("gallery", None) == b""

@@ -63,3 +63,42 @@ def test_without_a_token_other_addresses_are_refused(app: Flask) -> None:
         "/metrics", environ_base={"REMOTE_ADDR": "198.51.100.7"}, headers={"Authorization": "Bearer "}
     )
     assert response.status_code == 403
+
+
+def test_queue_depth_is_read_from_the_broker_at_scrape_time(tmp_path, redis_db_url: str) -> None:
+    from gallery.app import create_app
+    from gallery.tasks import MAKE_DERIVATIVES
+
+    app = create_app(
+        {
+            "GALLERY_INSTANCE_PATH": str(tmp_path),
+            "GALLERY_ENV": "testing",
+            "GALLERY_METRICS": "true",
+            "GALLERY_CELERY_BROKER_URL": redis_db_url,
+        }
+    )
+    client = app.test_client()
+    depth = 'gallery_queue_depth{queue="gallery"}'
+    assert _value(client.get("/metrics").get_data(as_text=True), depth) == 0  # nothing queued yet
+    task = app.extensions["celery"].tasks[MAKE_DERIVATIVES]
+    for photo_id in (1, 2, 3):
+        task.delay(photo_id)  # no worker runs: they wait in Redis
+    text = client.get("/metrics").get_data(as_text=True)
+    assert _value(text, depth) == 3
+    assert "# TYPE gallery_queue_depth gauge" in text
+
+
+def test_queue_depth_is_left_out_when_the_broker_is_down(tmp_path) -> None:
+    from gallery.app import create_app
+
+    app = create_app(
+        {
+            "GALLERY_INSTANCE_PATH": str(tmp_path),
+            "GALLERY_ENV": "testing",
+            "GALLERY_METRICS": "true",
+            "GALLERY_CELERY_BROKER_URL": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+        }
+    )
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200  # the other metrics still answer
+    assert "gallery_queue_depth" not in response.get_data(as_text=True)

@@ -11,7 +11,7 @@ from flask import Flask
 
 from gallery.extensions import db
 from gallery.models import Photo, PhotoStatus
-from gallery.photos.stuck import DEFAULT_STUCK_AFTER, StuckPhoto, restart_processing, stuck_photos
+from gallery.photos.stuck import DEFAULT_STUCK_AFTER, StuckPhoto, restart_processing, stuck_photos, sweep_stuck
 from tests.unit.manage.conftest import World, add_photo, world
 
 __all__ = ["world"]  # the management tests' world: two events, three albums, photos by two people
@@ -90,3 +90,18 @@ def test_restart_processing_in_chunks(app: Flask, world: World, count: int) -> N
     restart_processing(db.session, ids)
     remaining = db.session.scalar(sa.select(sa.func.count()).where(Photo.status == PhotoStatus.failed))
     assert remaining == 0
+
+
+def test_sweep_restarts_the_stuck_ones_once(app: Flask, world: World) -> None:
+    """The periodic sweeper: stuck photos are handed over again and not swept again before another limit."""
+    recent = processing(world, 5)
+    stuck = processing(world, 45)
+    assert sweep_stuck(db.session, stuck_after=timedelta(minutes=30), now=NOW) == [stuck]
+    db.session.expire_all()
+    photo = db.session.get(Photo, stuck)
+    assert photo is not None and photo.status == PhotoStatus.processing
+    assert photo.processing_since is not None and photo.processing_since.replace(tzinfo=UTC) > NOW
+    # the next sweep, ten minutes later: the restarted one waits for the work just queued, the recent one
+    # is not stuck yet
+    assert sweep_stuck(db.session, stuck_after=timedelta(minutes=30), now=NOW + timedelta(minutes=10)) == []
+    assert sweep_stuck(db.session, stuck_after=timedelta(minutes=30), now=NOW + timedelta(minutes=26)) == [recent]
