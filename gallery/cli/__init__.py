@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gallery.cli import archive, catalog, clock, config, imports, users
+from gallery.cli import archive, catalog, clock, config, imports, schedule, users
 from gallery.cli.group import gallery_cli
 
-__all__ = ["archive", "catalog", "clock", "config", "gallery_cli", "imports", "users"]
+__all__ = ["archive", "catalog", "clock", "config", "gallery_cli", "imports", "schedule", "users"]
