@@ -281,6 +281,8 @@ class Album(TimestampMixin, Model):
     original_downloads: Mapped[OriginalDownloads] = mapped_column(
         _enum(OriginalDownloads, "album_original_downloads"), nullable=False, default=OriginalDownloads.off
     )
+    # Whether uploads may be camera raw files (the original stays the raw file; web sizes via libraw).
+    accepts_raw: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship(back_populates="albums")
@@ -293,6 +295,8 @@ class Photo(TimestampMixin, Model):
         sa.UniqueConstraint("album_id", "sha256"),
         sa.Index("ix_photos_album_order", "album_id", "taken_at", "id"),
         sa.Index("ix_photos_sha256", "sha256"),
+        # Counting what an album lists reads this index only (migration 0011).
+        sa.Index("ix_photos_album_state", "album_id", "status", "deleted_at", "hidden_reason", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -345,6 +349,8 @@ class Photo(TimestampMixin, Model):
     # When the photo last entered `processing` (upload, re-queue): one that stays there longer
     # than `gallery verify --stuck-after` lost its derivative work (services/processing.py).
     processing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    # `ready` with its smallest web size while the larger ones are still being made (photos/process.py).
+    sizes_pending: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     error: Mapped[str | None] = mapped_column(sa.Text)
     position: Mapped[int | None] = mapped_column(sa.Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)

@@ -26,13 +26,19 @@ from gallery.tasks import enqueue_derivatives
 @click.option("--album", "album_slug", required=True, help="Slug of the album to add the photos to.")
 @click.option("--jobs", type=click.IntRange(1, 32), default=1, show_default=True, help="Files processed at once.")
 @click.option("--as", "as_email", default=None, help="Record the photos as uploaded by this user.")
+@click.option(
+    "--raw", "raw", is_flag=True, help="Import camera raw files that have no JPEG twin as photos of their own."
+)
 @with_appcontext
 @handle_errors
-def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: str | None) -> None:
+def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: str | None, raw: bool) -> None:
     """Import photos from files and folders (recursively) into an album.
 
     Safe to run again after an interruption: files already in the album are
-    recognised by their SHA-256 and skipped."""
+    recognised by their SHA-256 and skipped.  Videos, sidecars, system files and
+    (without --raw) camera raw files are listed as skipped; an XMP sidecar's caption,
+    credit and keywords go to the photo of the same name.  Exits 1 only when a file
+    meant as a photo was rejected."""
     album = albums.get_album(context.db_session(), album_slug)
     user_id = None
     if as_email:
@@ -40,14 +46,17 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
         if user is None:
             raise click.ClickException(f"no user with the e-mail {as_email!r}")
         user_id = user.id
-    files = collect_files(paths)
-    if not files:
+    hidden: list[Path] = []
+    files = collect_files(paths, hidden=hidden)
+    if not files and not hidden:
         raise click.ClickException("no files found")
     context.db_session().commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = context.settings()
-    click.echo(f"importing {len(files)} file(s) into {album.slug} with {jobs} job(s)")
-    with click.progressbar(length=len(files), label="importing", show_pos=True, show_eta=True, file=sys.stderr) as bar:
+    click.echo(f"importing {len(files) + len(hidden)} file(s) into {album.slug} with {jobs} job(s)")
+    with click.progressbar(
+        length=len(files) + len(hidden), label="importing", show_pos=True, show_eta=True, file=sys.stderr
+    ) as bar:
 
         def advance(result: FileResult) -> None:
             bar.update(1)
@@ -62,8 +71,13 @@ def import_files(paths: tuple[Path, ...], album_slug: str, jobs: int, as_email: 
             queue=None if settings.celery_broker_url is None else enqueue_derivatives,
             jobs=jobs,
             on_result=advance,
+            raw=raw,
+            hidden=hidden,
         )
-    click.echo(f"added: {len(summary.added)}, already there: {len(summary.exists)}, rejected: {len(summary.rejected)}")
+    click.echo(
+        f"added: {len(summary.added)}, already there: {len(summary.exists)}, "
+        f"rejected: {len(summary.rejected)}, skipped: {len(summary.skipped)}"
+    )
     failed = [r for r in summary.added + summary.exists if r.status == "failed"]
     for result in failed:
         click.echo(f"  derivatives failed: {result.path} (photo {result.photo_id}); retry with `gallery reprocess`")

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from gallery.media import raw_sniff
+
 __all__ = [
     "ACCEPTED_KINDS",
     "MEDIA_TYPES",
@@ -254,7 +256,7 @@ def _classify_isobmff(major: bytes, compatible: list[bytes]) -> Detected:
         if major in _HEIF_GENERIC_BRANDS:
             return _d("heif", "image/heif", "HEIF image")
     if major == b"crx ":
-        return _d("cr3", "image/x-canon-cr3", "Canon CR3 raw image")
+        return _d(*raw_sniff.CR3)
     if major == b"jp2 ":
         return _d("jpeg2000", "image/jp2", "JPEG 2000 image")
     if major == b"jpx ":
@@ -274,31 +276,11 @@ def _classify_isobmff(major: bytes, compatible: list[bytes]) -> Detected:
     return _d("isobmff", "application/octet-stream", f"ISO media file (brand '{printable}')")
 
 
-def _tiff_ifd0_tags(head: bytes) -> set[int]:
-    """Tag numbers in the first IFD of a classic TIFF, as far as ``head`` reaches."""
-    endian = "<" if head[:2] == b"II" else ">"
-    try:
-        (offset,) = struct.unpack(endian + "I", head[4:8])
-        (count,) = struct.unpack(endian + "H", head[offset : offset + 2])
-    except (struct.error, ValueError):
-        return set()
-    tags: set[int] = set()
-    for i in range(min(count, 512)):
-        pos = offset + 2 + 12 * i
-        if pos + 2 > len(head):
-            break
-        tags.add(struct.unpack(endian + "H", head[pos : pos + 2])[0])
-    return tags
-
-
 def _classify_tiff(head: bytes) -> Detected:
     if head[2:4] in (b"+\x00", b"\x00+"):
         return _BIGTIFF
-    if head[8:10] == b"CR":
-        return _d("cr2", "image/x-canon-cr2", "Canon CR2 raw image")
-    if 0xC612 in _tiff_ifd0_tags(head):  # DNGVersion
-        return _d("dng", "image/x-adobe-dng", "DNG raw image")
-    return _TIFF
+    raw = raw_sniff.classify_tiff_raw(head)
+    return _d(*raw) if raw is not None else _TIFF
 
 
 _HTML_MARKERS: Final = (
@@ -418,10 +400,9 @@ def detect(head: bytes) -> Detected:
         return _d("riff", "application/octet-stream", "RIFF container")
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return _classify_tiff(head)
-    if head[:4] in (b"IIRO", b"IIRS", b"MMOR"):
-        return _d("orf", "image/x-olympus-orf", "Olympus ORF raw image")
-    if head[:4] == b"IIU\x00":
-        return _d("rw2", "image/x-panasonic-rw2", "Panasonic RW2 raw image")
+    raw = raw_sniff.raw_signature(head)
+    if raw is not None:
+        return _d(*raw)
 
     ftyp = _ftyp(head)
     if ftyp is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -16,15 +16,19 @@ from gallery.config import Settings
 from gallery.core.audit import Actor
 from gallery.core.errors import GalleryError, PhotoDeleted
 from gallery.extensions import db
-from gallery.media import sniff
 from gallery.media.budget import waiting_without_limit
 from gallery.models import Album, Photo, User
+from gallery.photos.cards import SKIPPED_FAMILIES, SYSTEM_FILES, plan_card, skipped_kind
 from gallery.photos.process import process_photo
 from gallery.photos.receive import receive
 from gallery.photos.received import hash_local
 from gallery.storage import Storage, StorageError
 
 log = logging.getLogger("gallery.import")
+
+__all__ = ["SKIPPED_FAMILIES", "SYSTEM_FILES", "collect_files", "import_one", "run_import", "skipped_kind"]
+
+HIDDEN_REASON = "hidden system file"
 
 
 @dataclass(frozen=True)
@@ -54,34 +58,10 @@ class ImportSummary:
         return len(self.added) + len(self.exists) + len(self.deleted) + len(self.rejected) + len(self.skipped)
 
 
-#: What a camera card or a photographer's folder holds beside photos: listed as skipped, never a
-#: failure.  Judged from the bytes (the name never decides a type); other images (GIF, BMP, ...),
-#: documents and unrecognised files are rejected, since someone meant them as photos.
-SKIPPED_FAMILIES = frozenset({"raw", "video", "audio", "sidecar"})
-#: Files operating systems leave in folders (hidden ones such as .DS_Store are never collected).
-SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
-
-
-def skipped_kind(path: Path) -> str | None:
-    """Why ``path`` is not imported at all (e.g. "QuickTime video"), or None to try it as a photo."""
-    if path.name.casefold() in SYSTEM_FILES:
-        return "system file"
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(sniff.SNIFF_BYTES)
-    except OSError:
-        return None  # receiving it reports why it cannot be read
-    detected = sniff.detect(head)
-    if detected.mime == "application/xml" and (b"<x:xmpmeta" in head or b"<?xpacket" in head):
-        return "XMP sidecar"
-    media_type = sniff.MEDIA_TYPES.get(detected.mime)
-    if not detected.accepted and media_type is not None and media_type.family in SKIPPED_FAMILIES:
-        return detected.label
-    return None
-
-
-def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Every regular, non-hidden file under the given files and folders, sorted, deduplicated."""
+def collect_files(paths: Iterable[Path], *, hidden: list[Path] | None = None) -> list[Path]:
+    """Every regular, non-hidden file under the given files and folders, sorted, deduplicated.
+    Hidden files and folders met on the way (``.DS_Store``, ``._IMG_1.JPG``, ``.Trashes``) are
+    appended to ``hidden``, when given, for the summary to list."""
     found: dict[Path, None] = {}
     for root in paths:
         if root.is_file():
@@ -90,9 +70,13 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
         if not root.is_dir():
             raise FileNotFoundError(f"{root}: no such file or folder")
         for folder, dirs, files in os.walk(root):
+            if hidden is not None:
+                hidden.extend(Path(folder) / d for d in sorted(dirs) if d.startswith("."))
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if name.startswith("."):
+                    if hidden is not None:
+                        hidden.append(Path(folder) / name)
                     continue
                 path = Path(folder) / name
                 if path.is_file() and not path.is_symlink():
@@ -113,13 +97,16 @@ def import_one(
     storage: Storage,
     context: Context,
     queue: Callable[[int], object] | None,
+    skip_reason: str | None = None,
+    texts: Mapping[str, object] | None = None,
+    allow_raw: bool = False,
 ) -> FileResult:
     """Receive one file in its own context and session (safe in a thread).  New photos, and
     those an interrupted run left ``processing``, get their derivatives: queued with ``queue``
-    when a broker takes them, else rendered here."""
-    kind = skipped_kind(path)
-    if kind is not None:
-        return FileResult(path, "skipped", reason=kind)
+    when a broker takes them, else rendered here.  ``skip_reason``, ``texts`` and ``allow_raw``
+    come from the run's :class:`~gallery.photos.cards.CardPlan`."""
+    if skip_reason is not None:
+        return FileResult(path, "skipped", reason=skip_reason)
     with context():
         session = db.session()
 
@@ -141,6 +128,8 @@ def import_one(
                 actor=Actor(user=user, via="cli"),
                 settings=settings,
                 derivatives=queue if queue is not None else render_now,
+                allow_raw=allow_raw,
+                texts=texts,
             )
             outcome = "added" if receipt.created else "exists"
             return FileResult(path, outcome, photo_id=receipt.photo.id, status=receipt.photo.status.value)
@@ -169,12 +158,23 @@ def run_import(
     queue: Callable[[int], object] | None = None,
     jobs: int = 1,
     on_result: Callable[[FileResult], None] | None = None,
+    raw: bool = False,
+    hidden: Sequence[Path] = (),
 ) -> ImportSummary:
     """Import ``files`` into ``album`` with ``jobs`` workers, each file in its own ``context``.
     Derivatives go to ``queue`` (a broker's workers) or, without one, are rendered here.
-    Storage outages abort the run (re-running resumes); bad files are rejected and reported."""
+    Storage outages abort the run (re-running resumes); bad files are rejected and reported.
+    What is not a photo is skipped and listed with its reason (:func:`gallery.photos.cards.plan_card`:
+    videos, sidecars — whose texts go to their photo —, raw files unless ``raw``, and the
+    ``hidden`` files ``collect_files`` found)."""
     summary = ImportSummary()
     album_id = album.id
+    plan = plan_card(files, raw=raw)
+    for path in hidden:
+        result = FileResult(path, "skipped", reason=HIDDEN_REASON)
+        summary.add(result)
+        if on_result:
+            on_result(result)
 
     def work(path: Path) -> FileResult:
         # Jobs take turns in the decoding budget; nobody is waiting for a 503 here.
@@ -187,6 +187,9 @@ def run_import(
                 storage=storage,
                 context=context,
                 queue=queue,
+                skip_reason=plan.skip.get(path),
+                texts=plan.texts.get(path),
+                allow_raw=path in plan.raw,
             )
 
     results: Iterator[FileResult]

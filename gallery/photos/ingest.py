@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
 from gallery.core.errors import DecoderBusy, UnprocessableImage, UnsupportedMediaType
-from gallery.media import budget, images, sniff
+from gallery.media import budget, images, raw_sniff, sniff
+from gallery.media import raw as raw_images
 from gallery.media.derivatives import original_key
 from gallery.media.metadata.camera import camera_info
 from gallery.media.metadata.captions import extract_captions, read_iptc
@@ -49,6 +50,13 @@ class IngestOutcome:
 
 
 @dataclass(frozen=True)
+class _Probed:
+    width: int  # upright
+    height: int
+    orientation: int
+
+
+@dataclass(frozen=True)
 class Inspection:
     """Everything learnt from the bytes before anything is stored."""
 
@@ -67,20 +75,22 @@ def clean_filename(name: str | None) -> str:
     return name.strip()[:FILENAME_MAX]
 
 
-def inspect(
-    received: Received,
-    *,
-    event_timezone: str,
-    max_pixels: int,
-    clock_corrections: Mapping[tuple[str, str, str], timedelta] | None = None,
-) -> Inspection:
-    """Validate the bytes and read their metadata.  Raises 415/422 errors."""
-    detected = sniff.detect(received.head)
-    if not detected.accepted:
-        raise UnsupportedMediaType(
-            f"unsupported file type: detected {detected.label}; accepted are JPEG, PNG, WebP, TIFF, HEIC/HEIF and AVIF"
-        )
-    formats = sniff.PILLOW_FORMATS[detected.kind]
+def _probe_raw(received: Received, *, max_pixels: int) -> _Probed:
+    """A camera raw file's upright size and orientation (decoding waits for the derivatives)."""
+    try:
+        found = raw_images.probe_raw(received.path, max_pixels=max_pixels)
+    except images.TooManyPixels as exc:
+        raise UnprocessableImage(str(exc), code="too_many_pixels") from None
+    except images.UndecodableImage as exc:
+        raise UnprocessableImage(str(exc), code="undecodable_image") from None
+    return _Probed(found.width, found.height, found.orientation)
+
+
+def _probe_and_decode(received: Received, kind: str, *, max_pixels: int) -> tuple[_Probed, dict[Any, Any] | None]:
+    """The header's size and orientation, after one decoding at the smallest DCT scale proves
+    the pixels are all there; a JPEG's IPTC block too."""
+    formats = sniff.PILLOW_FORMATS[kind]
+    iptc: dict[Any, Any] | None = None
     with received.path.open("rb") as handle:
         try:
             info = images.probe(handle, formats=formats, max_pixels=max_pixels)
@@ -88,12 +98,11 @@ def inspect(
             raise UnprocessableImage(str(exc), code="too_many_pixels") from None
         except images.UndecodableImage as exc:
             raise UnprocessableImage(str(exc), code="undecodable_image") from None
-    iptc: dict[Any, Any] | None = None
     with received.path.open("rb") as handle:
         try:
             img = images.open_image(handle, formats=formats, max_pixels=max_pixels)
             try:
-                if detected.kind == "jpeg":
+                if kind == "jpeg":
                     iptc = read_iptc(img)  # a broken IPTC block never rejects a photo
                     # Decoding at 1/8 scale still reads every byte of entropy data,
                     # so truncation is found at a fraction of the cost.
@@ -107,6 +116,30 @@ def inspect(
             raise UnprocessableImage(str(exc), code="undecodable_image") from None
         except budget.BudgetWaitExceeded as exc:
             raise DecoderBusy(retry_after=exc.retry_after) from None
+
+    return _Probed(info.oriented_width, info.oriented_height, info.orientation), iptc
+
+
+def inspect(
+    received: Received,
+    *,
+    event_timezone: str,
+    max_pixels: int,
+    clock_corrections: Mapping[tuple[str, str, str], timedelta] | None = None,
+    allow_raw: bool = False,
+) -> Inspection:
+    """Validate the bytes and read their metadata.  Raises 415/422 errors."""
+    detected = sniff.detect(received.head)
+    raw_file = allow_raw and detected.kind in raw_sniff.RAW_KINDS
+    if not detected.accepted and not raw_file:
+        accepted = "JPEG, PNG, WebP, TIFF, HEIC/HEIF and AVIF" + (" and camera raw files" if allow_raw else "")
+        hint = " (this album does not accept camera raw files)" if detected.kind in raw_sniff.RAW_KINDS else ""
+        raise UnsupportedMediaType(f"unsupported file type: detected {detected.label}{hint}; accepted are {accepted}")
+    iptc: dict[Any, Any] | None = None
+    if raw_file:
+        info = _probe_raw(received, max_pixels=max_pixels)
+    else:
+        info, iptc = _probe_and_decode(received, detected.kind, max_pixels=max_pixels)
 
     with received.path.open("rb") as handle:
         raw = read_metadata(handle, kind=detected.kind, time_budget=EXIF_TIME_BUDGET)
@@ -134,7 +167,7 @@ def inspect(
         "aperture": camera.aperture,
         "exposure_time": camera.exposure_time,
         "iso": camera.iso,
-        "orientation": camera.orientation or info.orientation,
+        "orientation": info.orientation if raw_file else camera.orientation or info.orientation,
         "metadata_error": None if raw.exif_ok else (raw.exif_error or "EXIF unreadable"),
         "gps_latitude": position.latitude if position else None,
         "gps_longitude": position.longitude if position else None,
@@ -148,8 +181,8 @@ def inspect(
     return Inspection(
         kind=detected.kind,
         mime=detected.mime,
-        width=info.oriented_width,
-        height=info.oriented_height,
+        width=info.width,
+        height=info.height,
         values=values,
     )
 
@@ -182,11 +215,18 @@ def ingest(
     filename: str | None,
     actor: Actor,
     max_pixels: int,
+    allow_raw: bool = False,
+    texts: Mapping[str, Any] | None = None,
 ) -> IngestOutcome:
     """Add one received file to an album, or find the album's row with the same bytes (returned
     with ``created=False``, deleted or not; its transaction is left open for the caller).
     Commits a new row; on any error nothing is committed (the original may stay in storage as an
-    orphan that ``gallery gc`` removes after its grace period)."""
+    orphan that ``gallery gc`` removes after its grace period).
+
+    ``allow_raw`` lets camera raw files in (the original stays the raw file; the web sizes are
+    made from it).  ``texts`` are descriptive fields from outside the file (an XMP sidecar's
+    ``caption``, ``credit``, ``keywords``): non-empty ones replace what the file itself says;
+    the original's bytes are never touched."""
     # Read what we need now: the transaction is ended before the slow part so a
     # SQLite reader snapshot never has to be upgraded to a writer later.
     album_id, album_slug, event_tz = album.id, album.slug, album.event.timezone
@@ -197,7 +237,10 @@ def ingest(
         return IngestOutcome(existing, created=False)
     session.rollback()
 
-    found = inspect(received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections)
+    found = inspect(
+        received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections, allow_raw=allow_raw
+    )
+    values = {**found.values, **{name: value for name, value in (texts or {}).items() if value}}
     key = store_original(storage, received, found.mime)
 
     photo = Photo(
@@ -211,7 +254,7 @@ def ingest(
         height=found.height,
         status=PhotoStatus.processing,
         uploaded_by_id=user_id,
-        **found.values,
+        **values,
     )
     try:
         with session.begin_nested():

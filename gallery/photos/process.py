@@ -19,7 +19,8 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from gallery.core import metrics
-from gallery.media import images, sniff
+from gallery.media import images, raw_sniff, sniff
+from gallery.media import raw as raw_images
 from gallery.media.derivatives import derivative_key, render_derivatives
 from gallery.models import Derivative, Photo, PhotoStatus
 from gallery.photos.received import open_original_path
@@ -44,10 +45,13 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
     try:
         with path.open("rb") as handle:
             detected = sniff.detect(handle.read(sniff.SNIFF_BYTES))
-            if not detected.accepted:
+            if detected.kind in raw_sniff.RAW_KINDS:  # a camera raw original: libraw makes the picture
+                img = raw_images.open_raw(path, long_edge=max(sizes, default=1), max_pixels=max_pixels)
+            elif not detected.accepted:
                 raise images.UndecodableImage(f"stored original is {detected.label}")
-            handle.seek(0)
-            img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
+            else:
+                handle.seek(0)
+                img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
             try:
                 rendered = render_derivatives(
                     img, sizes=sizes, credit=source.credit or None, copyright=source.copyright or None

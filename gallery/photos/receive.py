@@ -16,7 +16,7 @@ key and the row is committed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,8 +123,14 @@ def receive(
     settings: Settings,
     derivatives: DerivativeWork,
     idempotency: IdempotencyKeyUse | None = None,
+    allow_raw: bool = False,
+    texts: Mapping[str, Any] | None = None,
 ) -> Receipt:
     """Receive one uploaded file into ``album`` (see the module's docstring for the steps).
+
+    Camera raw files are accepted when ``allow_raw`` (``gallery import --raw``) or the album
+    accepts them (``Album.accepts_raw``).  ``texts`` (an XMP sidecar's caption, credit, keywords)
+    replace what the file says, where not empty.
 
     ``received`` is removed when it is a temporary file (``owned``), whatever happens.  Raises
     :class:`~gallery.core.errors.GalleryError` subclasses (413 ``PayloadTooLarge``, 400 ``EmptyFile``,
@@ -149,6 +155,8 @@ def receive(
             filename=filename,
             actor=actor,
             max_pixels=settings.max_pixels,
+            allow_raw=allow_raw or album.accepts_raw,
+            texts=texts,
         )
         requeued = False if outcome.created else _already_there(session, outcome.photo, album_slug)
         photo_id = outcome.photo.id

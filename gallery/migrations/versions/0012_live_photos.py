@@ -1,11 +1,15 @@
-"""first photo live (issue 12).
+"""first photo live, camera cards (issue 12).
 
-Reserved in the migration chain so that parallel work lands in a fixed order; a no-op until its
-feature fills it.
+``albums.accepts_raw``: whether uploads to the album may be camera raw files.
+``photos.sizes_pending``: the photo is published with its smallest web size while the larger
+ones are still being made.
 
 Revision ID: 0012
 Revises: 0011
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0012"
 down_revision = "0011"
@@ -14,8 +18,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("albums", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("accepts_raw", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("photos", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sizes_pending", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("photos", schema=None) as batch_op:
+        batch_op.drop_column("sizes_pending")
+    with op.batch_alter_table("albums", schema=None) as batch_op:
+        batch_op.drop_column("accepts_raw")
