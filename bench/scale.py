@@ -1,0 +1,256 @@
+"""Does Gallery stay as fast at a million photos as at a hundred thousand?
+
+Not a test.  Seeds two private PostgreSQL schemas with ``bench/seed.py`` — ``--photos`` (default
+1,000,000) and a tenth of it — each with the largest album holding 2 % of the photos, then asks the
+same pages of each through the app (in-process, Flask's test client: server time only) and prints
+p50 and p95 per page:
+
+* the home page, the largest album's event page,
+* the first and a deep keyset page of the largest album (``?after=`` followed page by page),
+* a photo page in the middle of that album,
+* the API list of the album's photos (first page),
+* search (``/api/v1/search?q=``), when the app has it.
+
+Target: every p95 at the larger size within 1.5x its p95 at the smaller (search within 2x).  For the
+slowest SQL statement of each page the script prints PostgreSQL's ``EXPLAIN`` and flags a sequential
+scan of ``photos`` or ``derivatives``.  Ends with a one-line summary; exits 1 when a target is missed.
+
+Usage::
+
+    python bench/scale.py [--database-url URL] [--photos N] [--repeats 40] [--keep]
+
+The schemas (``bench_scale_<n>_<random>``) are dropped afterwards unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import sqlalchemy as sa  # noqa: E402
+from seed import DEFAULT_URL, Seeded, drop_schema, migrated_schema, seed  # noqa: E402
+
+from gallery.app import create_app  # noqa: E402
+from gallery.config import parse_database_url  # noqa: E402
+from gallery.extensions import db  # noqa: E402
+
+TARGET = 1.5
+SEARCH_TARGET = 2.0
+SLOW_STATEMENT_MS = 2.0
+
+
+@dataclass
+class Measured:
+    times_ms: list[float] = field(default_factory=list)
+    statements: dict[str, float] = field(default_factory=dict)  # SQL -> slowest ms seen
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def percentile_table(results: dict[int, dict[str, Measured]]) -> list[str]:
+    sizes = sorted(results)
+    lines = [f"{'page':<22}" + "".join(f"{f'p50 @{n:,}':>16}{f'p95 @{n:,}':>16}" for n in sizes) + f"{'p95 ratio':>11}"]
+    for page in results[sizes[0]]:
+        row = f"{page:<22}"
+        for n in sizes:
+            m = results[n][page]
+            row += f"{m.p(0.5):>14.1f}ms{m.p(0.95):>14.1f}ms"
+        ratio = results[sizes[-1]][page].p(0.95) / max(results[sizes[0]][page].p(0.95), 0.001)
+        lines.append(row + f"{ratio:>10.2f}x")
+    return lines
+
+
+class Bench:
+    def __init__(self, database_url: str, photos: int, tmp: Path, keep: bool) -> None:
+        self.n = photos
+        self.schema = f"bench_scale_{photos}_{uuid.uuid4().hex[:6]}"
+        self.database_url = database_url
+        self.keep = keep
+        started = time.monotonic()
+        url = migrated_schema(database_url, self.schema)
+        engine = sa.create_engine(parse_database_url(url))
+        albums = max(2, photos // 500)
+        self.seeded: Seeded = seed(engine, photos=photos, albums=albums, events=max(1, albums // 20), say=_quiet)
+        engine.dispose()
+        print(f"  seeded {photos:,} photos in {time.monotonic() - started:.0f} s ({self.schema})")
+        self.app = create_app(
+            {
+                "GALLERY_ENV": "testing",
+                "GALLERY_INSTANCE_PATH": str(tmp / f"instance-{photos}"),
+                "GALLERY_DATABASE_URL": url,
+                "GALLERY_STORAGE_URL": (tmp / f"media-{photos}").as_uri(),
+                "GALLERY_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+                "GALLERY_CELERY_BROKER_URL": "",
+                "GALLERY_RATELIMIT_STORAGE_URL": "memory://",
+                "GALLERY_LOG_LEVEL": "WARNING",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        self.client = self.app.test_client()
+        self.recording: Measured | None = None
+        self.parameters: dict[str, Any] = {}
+        with self.app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", self._before)
+            sa.event.listen(db.engine, "after_cursor_execute", self._after)
+        self.pages = self._pages()
+
+    def close(self) -> None:
+        if not self.keep:
+            with self.app.app_context():
+                db.engine.dispose()
+            drop_schema(self.database_url, self.schema)
+
+    # --- SQL timing ---------------------------------------------------------------------------------
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if self.recording is None:
+            return
+        ms = (time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())) * 1000
+        key = statement
+        if ms > self.recording.statements.get(key, 0.0):
+            self.recording.statements[key] = ms
+            self.parameters[key] = parameters
+
+    # --- pages ----------------------------------------------------------------------------------------
+
+    def _get(self, url: str) -> Any:
+        response = self.client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+        return response
+
+    def _pages(self) -> dict[str, str]:
+        album = self.seeded.largest_album
+        with self.app.app_context():
+            event = db.session.execute(
+                sa.text("SELECT e.slug FROM events e JOIN albums a ON a.event_id = e.id WHERE a.slug = :s"),
+                {"s": album},
+            ).scalar_one()
+            middle = db.session.execute(
+                sa.text(
+                    "SELECT p.id FROM photos p JOIN albums a ON a.id = p.album_id WHERE a.slug = :s "
+                    "ORDER BY p.taken_at, p.id OFFSET :o LIMIT 1"
+                ),
+                {"s": album, "o": self.seeded.largest_photos // 2},
+            ).scalar_one()
+        deep = f"/albums/{album}"
+        for _ in range(min(40, max(1, self.seeded.largest_photos // 200))):  # follow ?after= into the album
+            found = re.search(r'href="([^"]*[?&]after=[^"]+)"', self._get(deep).get_data(as_text=True))
+            if not found:
+                break
+            deep = found.group(1).replace("&amp;", "&")
+        pages = {
+            "home": "/",
+            "event page": f"/events/{event}",
+            "album, first page": f"/albums/{album}",
+            "album, deep page": deep,
+            "photo page": f"/albums/{album}/photos/{middle}",
+            "API photo list": f"/api/v1/albums/{album}/photos",
+        }
+        if self.client.get("/api/v1/search?q=konferencja").status_code == 200:
+            pages["search"] = "/api/v1/search?q=komisarz"
+        return pages
+
+    def measure(self, repeats: int) -> dict[str, Measured]:
+        results: dict[str, Measured] = {}
+        for page, url in self.pages.items():
+            for _ in range(3):
+                self._get(url)  # warm caches
+            measured = Measured()
+            self.recording = measured
+            for _ in range(repeats):
+                started = time.perf_counter()
+                self._get(url)
+                measured.times_ms.append((time.perf_counter() - started) * 1000)
+            self.recording = None
+            results[page] = measured
+        return results
+
+    def explain(self, statement: str) -> list[str]:
+        """PostgreSQL's plan for ``statement`` with the parameters it last ran with."""
+        with self.app.app_context():
+            conn = db.engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                cursor.execute("EXPLAIN " + statement, self.parameters.get(statement) or None)
+                return [row[0] for row in cursor.fetchall()]
+            except Exception as exc:  # noqa: BLE001 - a statement needing parameters we did not keep
+                return [f"(EXPLAIN not available: {str(exc).splitlines()[0]})"]
+            finally:
+                conn.close()
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--photos", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the seeded schemas")
+    args = parser.parse_args(argv)
+    if not parse_database_url(args.database_url).startswith("postgresql"):
+        parser.error("the scale benchmark needs PostgreSQL")
+    sizes = [args.photos // 10, args.photos]
+    results: dict[int, dict[str, Measured]] = {}
+    plans: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            print(f"{n:,} photos:")
+            bench = Bench(args.database_url, n, Path(tmp), args.keep)
+            try:
+                results[n] = bench.measure(args.repeats)
+                if n == sizes[-1]:
+                    for page, measured in results[n].items():
+                        slow = sorted(measured.statements.items(), key=lambda kv: -kv[1])[:1]
+                        for statement, ms in slow:
+                            if ms >= SLOW_STATEMENT_MS:
+                                plans[f"{page} ({ms:.1f} ms)"] = [statement.strip()[:400], *bench.explain(statement)]
+            finally:
+                bench.close()
+    print()
+    for line in percentile_table(results):
+        print(line)
+    seq_scans = []
+    for title, lines in plans.items():
+        print(f"\nslowest statement of {title}:")
+        for line in lines:
+            print("   ", line)
+        if any(re.search(r"Seq Scan on (photos|derivatives)\b", line) for line in lines[1:]):
+            seq_scans.append(title)
+    missed = []
+    for page in results[sizes[0]]:
+        ratio = results[sizes[-1]][page].p(0.95) / max(results[sizes[0]][page].p(0.95), 0.001)
+        limit = SEARCH_TARGET if page == "search" else TARGET
+        if ratio > limit:
+            missed.append(f"{page} {ratio:.2f}x > {limit}x")
+    summary = (
+        f"scale: p95 at {sizes[-1]:,} vs {sizes[0]:,} photos — "
+        + (f"MISSED: {'; '.join(missed)}" if missed else "every page within its target")
+        + (f"; sequential scans in: {', '.join(seq_scans)}" if seq_scans else "; no sequential scan of photos")
+    )
+    print("\n" + summary)
+    return 1 if missed or seq_scans else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
