@@ -27,9 +27,12 @@ from gallery.http.request import may_write, request_class
 from gallery.logs import configure_logging
 from gallery.media import budget as decode_budget
 from gallery.schedule import models as schedule_models  # noqa: F401  (the metadata knows the table)
+from gallery.search import index as search_index  # noqa: F401  (the index is kept current after each flush)
+from gallery.search import models as search_models  # the metadata knows the table; migrations compare it
 from gallery.storage import deadline as storage_deadline
 from gallery.storage.factory import build_storage
 from gallery.tasks import celery_config, celery_init_app
+from gallery.uploads import models as uploads_models  # noqa: F401  (the metadata knows the table)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -101,7 +104,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, begin_immediately=may_write)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PACKAGE_DIR / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_object=search_models.include_object,
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

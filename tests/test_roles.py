@@ -32,10 +32,12 @@ from gallery.accounts import users as accounts
 from gallery.catalog import albums
 from gallery.catalog import events as catalog
 from gallery.config import parse_database_url
+from gallery.consent.models import TakedownRequest, Tombstone
 from gallery.core.audit import SYSTEM
 from gallery.core.permissions import ROLE_PERMISSIONS, Permission
 from gallery.extensions import db
 from gallery.models import ApiToken, Derivative, Photo, Report, ReportStatus, Role, User
+from gallery.schedule.models import EventSession
 from tests.conftest import (
     DATABASES,
     PASSWORD,
@@ -77,6 +79,7 @@ class Case:
     form: dict[str, str] | None = None
     upload: str | None = None  # multipart field that gets a new JPEG
     location: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # sent as they are (e.g. the tus headers)
 
 
 MANAGE_LOGIN = "/login?next=%2Fmanage%2F"  # compared after decoding: see same_url()
@@ -86,6 +89,7 @@ STAFF_ONLY = staff(404, 404, 200, 200)  # private things: editors and admins see
 # The matrix world (see ``world``): event "matrix-event" with the public album "matrix-public";
 # event "matrix-hidden" with only the private album "matrix-private" and a draft report.
 PRIVATE_PHOTO = "/albums/matrix-private/photos/{private_photo}"
+TUS_KEY = "matrix-someone-elses-upload"  # an upload nobody here owns: 404 for everyone allowed to ask
 
 MATRIX: dict[tuple[str, str], Case] = {
     # --- visitors' pages -------------------------------------------------------------------
@@ -94,12 +98,34 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/readyz", "GET"): Case(everyone(200)),
     ("/metrics", "GET"): Case(everyone(404)),  # off unless GALLERY_METRICS (tests/unit/http/test_metrics.py)
     ("/privacy", "GET"): Case(everyone(200)),
+    # takedown requests: about a photo the visitor can see (a private one: staff only); "other" hides nothing
+    ("/albums/<album>/photos/<int:photo_id>/takedown", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/takedown"),
+    ("/albums/<album>/photos/<int:photo_id>/takedown", "POST"): Case(
+        STAFF_ONLY, path=PRIVATE_PHOTO + "/takedown", form={"action": "other", "reason": "Matrix"}
+    ),
+    ("/manage/takedowns", "GET"): Case(EDITORS_PAGE, location={"anonymous": "/login?next=%2Fmanage%2Ftakedowns"}),
+    ("/manage/takedowns/<int:request_id>/decision", "POST"): Case(
+        EDITORS_POST, path="/manage/takedowns/{takedown_web_{role}}/decision", form={"action": "restore"}
+    ),
+    ("/api/v1/photos/<int:photo_id>/takedown-requests", "POST"): Case(
+        staff(404, 404, 202, 202), path="/api/v1/photos/{private_photo}/takedown-requests", json={"action": "other"}
+    ),
+    ("/api/v1/takedown-requests", "GET"): Case(staff(401, 403, 200, 200), path="/api/v1/takedown-requests?status=open"),
+    ("/api/v1/takedown-requests/<int:request_id>/decision", "POST"): Case(
+        staff(401, 403, 200, 200),
+        path="/api/v1/takedown-requests/{takedown_api_{role}}/decision",
+        json={"action": "restore"},
+    ),
+    ("/api/v1/tombstones/<sha256>", "DELETE"): Case(staff(401, 403, 403, 204), path="/api/v1/tombstones/{tombstone}"),
     ("/feed.atom", "GET"): Case(everyone(200)),
     ("/sitemap.xml", "GET"): Case(everyone(200)),
     ("/language/<code>", "GET"): Case(everyone(302), path="/language/pl?next=/", location=dict.fromkeys(ROLES, "/")),
     ("/theme/<choice>", "GET"): Case(everyone(302), path="/theme/dark?next=/", location=dict.fromkeys(ROLES, "/")),
     ("/events/<event>", "GET"): Case(STAFF_ONLY, path="/events/matrix-hidden"),
     ("/events/<event>/reports/<report>", "GET"): Case(STAFF_ONLY, path="/events/matrix-hidden/reports/draft-report"),
+    ("/events/<event>/sessions/<session>", "GET"): Case(
+        STAFF_ONLY, path="/events/matrix-hidden/sessions/matrix-session"
+    ),
     ("/albums/<album>", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private"),
     ("/albums/<album>/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO),
     ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/download"),
@@ -291,6 +317,20 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/events/<event>/reports/<report>", "DELETE"): Case(
         staff(401, 403, 204, 204), path=f"/api/v1/events/{MATRIX_EVENT}/reports/{{report_{{role}}}}"
     ),
+    # --- resumable uploads (tus): whoever may upload starts one; an upload is its owner's only --
+    ("/api/v1/uploads/", "POST"): Case(
+        staff(401, 201, 201, 201),
+        headers={"Tus-Resumable": "1.0.0", "Upload-Length": "100", "Upload-Metadata": "album bWF0cml4LXB1YmxpYw=="},
+    ),
+    ("/api/v1/uploads/<key>", "GET"): Case(staff(401, 404, 404, 404), path=f"/api/v1/uploads/{TUS_KEY}"),
+    ("/api/v1/uploads/<key>", "PATCH"): Case(
+        staff(401, 404, 404, 404),
+        path=f"/api/v1/uploads/{TUS_KEY}",
+        headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    ),
+    ("/api/v1/uploads/<key>", "DELETE"): Case(
+        staff(401, 404, 404, 404), path=f"/api/v1/uploads/{TUS_KEY}", headers={"Tus-Resumable": "1.0.0"}
+    ),
 }
 
 
@@ -369,6 +409,15 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
                 status=ReportStatus.draft,
             )
         )
+        db.session.add(  # the programme of the hidden event: its session pages are staff-only too
+            EventSession(
+                event=hidden,
+                slug="matrix-session",
+                title="Session",
+                starts_at=datetime(2024, 5, 7, 8, tzinfo=UTC),
+                ends_at=datetime(2024, 5, 7, 9, tzinfo=UTC),
+            )
+        )
         for role in ("editor", "admin"):  # for the API's deletes: an empty event, an empty album, a report
             catalog.create_event(
                 db.session,
@@ -414,6 +463,18 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         )
         assert key is not None, "the upload made no derivative"
         ids["private_derivative"] = key.split("/", 1)[1]
+        # Takedown requests ("other": nothing hidden) for the decisions, and a tombstone to lift.
+        photo = db.session.get(Photo, int(ids["public_photo"]))
+        for door in ("web", "api"):
+            for role in ("editor", "admin"):
+                request = TakedownRequest(photo_id=photo.id, sha256=photo.sha256, action="other", history=[])
+                db.session.add(request)
+                db.session.flush()
+                ids[f"takedown_{door}_{role}"] = str(request.id)
+            ids[f"takedown_{door}_anonymous"] = ids[f"takedown_{door}_photographer"] = ids[f"takedown_{door}_editor"]
+        ids["tombstone"] = "ab" * 32
+        db.session.add(Tombstone(sha256=ids["tombstone"]))
+        db.session.commit()
     return ids
 
 
@@ -505,6 +566,7 @@ def call(world: MatrixWorld, rule: str, method: str, case: Case, role: str) -> T
     headers: dict[str, str] = {}
     if is_api(rule) and role != "anonymous":
         headers["Authorization"] = f"Bearer {world.tokens[role]}"
+    headers.update(case.headers)
     kwargs: dict[str, Any] = {"headers": headers}
     if case.json is not None:
         kwargs["json"] = case.json

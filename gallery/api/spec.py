@@ -64,6 +64,8 @@ def generate() -> dict[str, Any]:
     )
     api = DocumentApi(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # The upload page's logged-in session (resumable uploads only), with X-CSRFToken on writes.
+    api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     with warnings.catch_warnings():
         # marshmallow-sqlalchemy's auto schemas pick their columns with Meta.fields; apispec warns
         # about Meta.fields for plain schemas, whose fields it would not see (ours it does).

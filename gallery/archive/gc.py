@@ -22,6 +22,9 @@ Deletion policy, in this order:
    storage but are invisible to listings).
 4. **Temporary upload files** in the instance ``tmp`` folder older than ``grace`` (left by a
    killed web worker) are removed.
+5. **Resumable uploads** (tus) past their expiry (``GALLERY_UPLOAD_EXPIRY_HOURS``, counted from
+   their last chunk) lose their row and spool file; spool files no row knows, older than the
+   expiry, go too (:func:`gallery.uploads.tus.sweep`).
 
 A ``grace`` shorter than the longest upload is only safe while nothing is being uploaded.  Every
 deletion is logged (logger ``gallery.gc``) and reported through ``report`` (one line per deletion
@@ -47,6 +50,8 @@ from gallery.core.audit import SYSTEM, Actor, record
 from gallery.models import Album, Derivative, IdempotencyKey, Photo, utcnow
 from gallery.photos.deletion import RETENTION
 from gallery.storage import NotFound, Storage
+from gallery.uploads import tus
+from gallery.uploads.spool import Spool
 
 log = logging.getLogger("gallery.gc")
 
@@ -64,6 +69,7 @@ class GcReport:
     freed_bytes: int = 0
     aborted_uploads: int = 0
     removed_tmp_files: list[str] = field(default_factory=list)
+    expired_uploads: list[str] = field(default_factory=list)
 
 
 def _say(report: Report | None, message: str, *, dry_run: bool) -> None:
@@ -239,6 +245,8 @@ def collect_garbage(
     tmp_dir: Path | None = None,
     report: Report | None = None,
     now: datetime | None = None,
+    upload_spool: Path | None = None,
+    upload_expiry: timedelta = DEFAULT_GRACE,
 ) -> GcReport:
     """Run every ``gc`` step in order; see the module docstring for the policy."""
     result = GcReport(dry_run=dry_run)
@@ -247,4 +255,8 @@ def collect_garbage(
     abort_stale_uploads(storage, grace=grace, result=result, report=report)
     if tmp_dir is not None:
         remove_stale_tmp_files(tmp_dir, grace=grace, result=result, report=report, now=now)
+    if upload_spool is not None:
+        result.expired_uploads = tus.sweep(
+            session, Spool(upload_spool), stray_after=upload_expiry, now=now, dry_run=dry_run, report=report
+        )
     return result

@@ -24,6 +24,7 @@ from gallery.archive.bagit.limits import PhotoLimits
 from gallery.catalog import albums
 from gallery.cli.group import gallery_cli, handle_errors, make_derivatives
 from gallery.config import ConfigError, parse_sizes
+from gallery.consent import requests as consent_requests
 from gallery.core.audit import SYSTEM
 from gallery.core.errors import ValidationError
 from gallery.http import context
@@ -31,6 +32,7 @@ from gallery.models import Photo
 from gallery.photos import stuck as processing
 from gallery.photos.deletion import RETENTION
 from gallery.storage.check import run_storage_check
+from gallery.uploads import spool as upload_spool
 
 
 def _software() -> str:
@@ -230,7 +232,8 @@ def verify(album_slug: str | None, sample: int | None, stuck_after: str) -> None
 def gc(grace: str, retention: str, dry_run: bool) -> None:
     """Remove what nothing needs any more: photos deleted past the retention period (rows, then
     their objects unless shared), stored objects no row refers to (older than the grace period),
-    stale S3 multipart uploads and stale temporary upload files.  Every deletion is printed."""
+    stale S3 multipart uploads, stale temporary upload files and expired resumable uploads.
+    Every deletion is printed."""
     grace_delta = _duration("--grace", grace)
     retention_delta = _duration("--retention", retention)
     storage = context.storage()
@@ -246,13 +249,21 @@ def gc(grace: str, retention: str, dry_run: bool) -> None:
         dry_run=dry_run,
         tmp_dir=context.settings().instance_path / "tmp",
         report=click.echo,
+        upload_spool=upload_spool.folder(context.settings()),
+        upload_expiry=timedelta(hours=context.settings().uploads.expiry_hours),
     )
     verb = "would free" if dry_run else "freed"
     click.echo(
         f"{'dry run: ' if dry_run else ''}{len(result.purged_photos)} photo(s) purged, "
         f"{len(result.deleted_objects)} object(s) deleted ({verb} {_size(result.freed_bytes)}), "
         f"{result.aborted_uploads} multipart upload(s) aborted, "
-        f"{len(result.removed_tmp_files)} temporary file(s) removed"
+        f"{len(result.removed_tmp_files)} temporary file(s) removed, "
+        f"{len(result.expired_uploads)} expired resumable upload(s) removed"
+    )
+    forgotten = consent_requests.purge_requester_emails(context.db_session(), actor=SYSTEM, dry_run=dry_run)
+    click.echo(
+        f"{'dry run: ' if dry_run else ''}{forgotten} takedown requester e-mail address(es) "
+        f"{'would be ' if dry_run else ''}forgotten (30 days after the decision)"
     )
 
 

@@ -20,7 +20,9 @@ from sqlalchemy.exc import OperationalError
 from gallery.accounts import users as accounts
 from gallery.core.audit import Actor
 from gallery.core.permissions import Permission, has_permission
+from gallery.extensions import csrf
 from gallery.http import context
+from gallery.http.request import may_write
 from gallery.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,10 +78,12 @@ def current_actor() -> Actor:
     return Actor(user=acting_user(), via=via, ip=request.remote_addr, request_id=g.get("request_id"))
 
 
-def requires(permission: Permission) -> Callable[[F], F]:
+def requires(permission: Permission, *, session: bool = False) -> Callable[[F], F]:
     """Route decorator: the user must hold ``permission``.
 
-    API routes: 401 without a valid bearer token, 403 without the permission.
+    API routes: 401 without a valid bearer token, 403 without the permission; with ``session``
+    (the resumable uploads the upload page sends) the logged-in session counts too, and then
+    every request that may write must carry the session's CSRF token (``X-CSRFToken``; 400).
     HTML routes: anonymous visitors go to /login, others get 403."""
 
     def decorator(view: F) -> F:
@@ -87,6 +91,10 @@ def requires(permission: Permission) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if request.blueprint == "api":
                 user = g.get("api_user")
+                if user is None and session and current_user.is_authenticated:
+                    if may_write():
+                        csrf.protect()
+                    user = current_user._get_current_object()
                 if user is None:
                     raise ApiAuthError(
                         401, "unauthorized", "a valid API token is required: Authorization: Bearer TOKEN"
