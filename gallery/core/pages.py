@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -36,10 +37,19 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class SortKey:
-    """One column of a list's order: an ORM attribute that is never NULL."""
+    """One column of a list's order: an ORM attribute, or a labelled expression (a query's
+    computed column, such as a search's relevance), that is never NULL."""
 
-    column: InstrumentedAttribute[Any]
+    column: InstrumentedAttribute[Any] | ColumnElement[Any]
     descending: bool = False
+
+    @property
+    def name(self) -> str:
+        """The column's name in a result row."""
+        name = self.column.key
+        if name is None:
+            raise ValueError("a sort expression needs a label")
+        return name
 
     def order(self) -> ColumnElement[Any]:
         return self.column.desc() if self.descending else self.column.asc()
@@ -67,7 +77,24 @@ def keyset_page(
     if len(rows) <= limit:
         return Page(items=rows, next=None)
     rows = rows[:limit]
-    return Page(items=rows, next=encode_cursor(name, [getattr(rows[-1], k.column.key) for k in order]))
+    return Page(items=rows, next=encode_cursor(name, [getattr(rows[-1], k.name) for k in order]))
+
+
+def keyset_rows(
+    session: Session, query: Select[Any], order: Sequence[SortKey], *, name: str, cursor: str | None, limit: int
+) -> Page[Any]:
+    """As :func:`keyset_page`, for a query of several columns: the items are rows, and each
+    sort key is read from the row by its column's name (label computed columns)."""
+    check_limit(limit)
+    if cursor:
+        key = decode_cursor(name, cursor, order)
+        query = query.where(_after(order, key))
+    rows: list[Any] = list(session.execute(query.order_by(*(k.order() for k in order)).limit(limit + 1)))
+    if len(rows) <= limit:
+        return Page(items=rows, next=None)
+    rows = rows[:limit]
+    last = rows[-1]._mapping
+    return Page(items=rows, next=encode_cursor(name, [last[k.name] for k in order]))
 
 
 def _after(order: Sequence[SortKey], key: Sequence[Any]) -> ColumnElement[bool]:
@@ -79,8 +106,16 @@ def _after(order: Sequence[SortKey], key: Sequence[Any]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def _encoded(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
 def encode_cursor(name: str, values: Sequence[Any]) -> str:
-    encoded = [{"d": v.isoformat()} if isinstance(v, date) else v for v in values]
+    encoded = [_encoded(v) for v in values]
     raw = json.dumps([name, *encoded], separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -105,9 +140,22 @@ def decode_cursor(name: str, token: str, order: Sequence[SortKey]) -> tuple[Any,
     return tuple(key)
 
 
-def _column_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
+def _column_value(column: InstrumentedAttribute[Any] | ColumnElement[Any], value: Any) -> Any:
     """``value`` as a value of ``column``'s type, or None when it cannot be one."""
     kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, sa.DateTime):
+        if not isinstance(value, dict) or not isinstance(value.get("t"), str):
+            return None
+        try:
+            when = datetime.fromisoformat(value["t"])
+        except ValueError:
+            return None
+        return when if when.tzinfo is not None else None
+    if isinstance(kind, sa.Float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return float(value) if ok else None
     if isinstance(kind, sa.Date):
         if not isinstance(value, dict) or not isinstance(value.get("d"), str):
             return None

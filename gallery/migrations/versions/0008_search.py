@@ -1,11 +1,20 @@
 """full-text search indexes (issue 11).
 
-Reserved in the migration chain so that parallel work lands in a fixed order; a no-op until its
-feature fills it.
+The table ``search_documents`` (one folded text per photo, album, report and session) and, per
+database, what indexes it (``gallery/search/models.py`` holds the statements, once, for this
+migration and for ``create_all``): FTS5 with prefix indexes and sync triggers on SQLite; the
+``unaccent`` extension (in ``public``), an IMMUTABLE wrapper, a generated ``tsvector`` column and a
+GIN index on PostgreSQL.  The documents of existing rows are built here.  Downgrading leaves the
+extension in place: other schemas of the database may use it.
 
 Revision ID: 0008
 Revises: 0007
 """
+
+import sqlalchemy as sa
+from alembic import op
+
+from gallery.search import models as search
 
 revision = "0008"
 down_revision = "0007"
@@ -14,8 +23,32 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        for statement in search.POSTGRESQL_EXTENSION:
+            op.execute(statement)
+    op.create_table(
+        "search_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_documents")),
+        sa.UniqueConstraint("kind", "object_id", name="uq_search_documents_object"),
+    )
+    statements = {"sqlite": search.SQLITE_CREATE, "postgresql": search.POSTGRESQL_CREATE}.get(bind.dialect.name, ())
+    for statement in statements:
+        op.execute(statement)
+    from gallery.search.index import rebuild
+
+    rebuild(bind)
 
 
 def downgrade():
-    pass
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for statement in search.SQLITE_DROP:
+            op.execute(statement)
+    op.drop_table("search_documents")
+    if bind.dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION IF EXISTS {search.UNACCENT_FUNCTION}(text)")

@@ -92,3 +92,32 @@ def test_limits_out_of_range_are_422(events: list[Event], limit: int) -> None:
     with pytest.raises(ValidationError) as caught:
         keyset_page(db.session, select(Event), NEWEST_FIRST, name="events", cursor=None, limit=limit)
     assert caught.value.field == "limit"
+
+
+def test_keyset_rows_pages_on_computed_float_and_datetime_columns(events: list[Event]) -> None:
+    """Computed sort columns (a search's relevance, a capture time with a stand-in for NULL) page
+    through :func:`pages.keyset_rows` by their labels; float and aware datetime values survive the cursor."""
+    import sqlalchemy as sa
+
+    from gallery.models import UTCDateTime
+
+    score = (sa.cast(Event.id % 3, sa.Float) / 7.0).label("score")
+    created = sa.type_coerce(Event.created_at, UTCDateTime()).label("made")
+    event_id = Event.id.label("event_id")
+    order = (SortKey(score, descending=True), SortKey(created), SortKey(event_id))
+    query = select(Event.slug, score, created, event_id)
+    expected = [e.slug for e in sorted(events, key=lambda e: (-(e.id % 3) / 7.0, e.created_at, e.id))]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = pages.keyset_rows(db.session, query, order, name="scored", cursor=cursor, limit=4)
+        seen += [row.slug for row in page.items]
+        if page.next is None:
+            break
+        cursor = page.next
+    assert seen == expected
+    with pytest.raises(BadCursor):
+        pages.decode_cursor("scored", pages.encode_cursor("scored", ["high", "x", 1]), order)
+    naive = pages.encode_cursor("scored", [0.5, {"t": "2024-05-07T10:00:00"}, 1])
+    with pytest.raises(BadCursor):
+        pages.decode_cursor("scored", naive, order)

@@ -1,0 +1,122 @@
+"""The search index's table, and the database objects that make it fast on each database.
+
+``search_documents`` holds one row per searchable thing (a photo, an album, a report, a session):
+its ``kind``, its id, and its searchable ``text``, folded by :func:`gallery.search.fold.fold`
+(kept current by :mod:`gallery.search.index`).  Each database indexes that text its own way,
+with objects the ORM does not model and that are created beside the table (by ``create_all``
+through the DDL events below, and by the migration ``0008_search``):
+
+* **SQLite**: an FTS5 table ``search_fts`` over the column (external content, no second copy of
+  the text), with prefix indexes of 2-4 characters, kept in step by three triggers;
+* **PostgreSQL**: the ``unaccent`` extension (created in ``public``, called schema-qualified, so
+  that every schema of the database shares it), an IMMUTABLE wrapper
+  ``gallery_search_unaccent(text)`` in the schema of the table, a stored generated column
+  ``vector`` = ``to_tsvector('simple', gallery_search_unaccent(text))`` and a GIN index on it.
+
+:data:`DATABASE_OBJECTS` names them, so that comparing the models with the migrated schema
+(``gallery.search.schema.include_object``) leaves them out on purpose, not by accident.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gallery.models import Model
+
+FTS_TABLE = "search_fts"
+VECTOR_COLUMN = "vector"
+VECTOR_INDEX = "ix_search_documents_vector"
+UNACCENT_FUNCTION = "gallery_search_unaccent"
+
+#: Names of the database-specific objects that belong to the index (see the module's note).
+DATABASE_OBJECTS = frozenset(
+    {
+        FTS_TABLE,
+        *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
+        VECTOR_COLUMN,
+        VECTOR_INDEX,
+    }
+)
+
+
+class SearchDocument(Model):
+    """One searchable thing: ``kind`` (``photo``, ``album``, ``report``, ``session``) and its id,
+    with its searchable text, folded."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (sa.UniqueConstraint("kind", "object_id", name="uq_search_documents_object"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    object_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"<SearchDocument {self.kind} {self.object_id}>"
+
+
+# --- the objects beside the table, per database -------------------------------------------------------
+
+SQLITE_CREATE = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(text, content='search_documents', content_rowid='id',"
+    " tokenize='unicode61 remove_diacritics 0', prefix='2 3 4')",
+    f"CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN"
+    f" INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.id, new.text); END",
+    f"CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN"
+    f" INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) VALUES ('delete', old.id, old.text); END",
+    f"CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN"
+    f" INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text) VALUES ('delete', old.id, old.text);"
+    f" INSERT INTO {FTS_TABLE}(rowid, text) VALUES (new.id, new.text); END",
+)
+SQLITE_DROP = (f"DROP TABLE IF EXISTS {FTS_TABLE}",)  # the triggers go with search_documents
+
+# One server, many schemas (tests give each process its own): the extension is created once, in
+# ``public``, under a lock so that two schemas being created at once do not race for it.
+POSTGRESQL_EXTENSION = (
+    "SELECT pg_advisory_xact_lock(hashtext('gallery: create extension unaccent'))",
+    "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+    f"CREATE OR REPLACE FUNCTION {UNACCENT_FUNCTION}(text) RETURNS text"
+    " LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE"
+    " AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$",
+)
+POSTGRESQL_CREATE = (
+    f"ALTER TABLE search_documents ADD COLUMN {VECTOR_COLUMN} tsvector"
+    f" GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {UNACCENT_FUNCTION}(text))) STORED",
+    f"CREATE INDEX {VECTOR_INDEX} ON search_documents USING gin ({VECTOR_COLUMN})",
+)
+
+
+def _before_create(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
+    if connection.dialect.name == "postgresql":
+        for statement in POSTGRESQL_EXTENSION:
+            connection.exec_driver_sql(statement)
+
+
+def _after_create(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
+    statements = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}.get(connection.dialect.name, ())
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def _after_drop(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
+
+
+sa.event.listen(SearchDocument.__table__, "before_create", _before_create)
+sa.event.listen(SearchDocument.__table__, "after_create", _after_create)
+sa.event.listen(SearchDocument.__table__, "after_drop", _after_drop)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's ``include_object`` hook: leave the index's database-specific objects
+    (:data:`DATABASE_OBJECTS`, found in the database but not in the models) out of comparisons
+    between the models and the migrated schema; everything else is compared."""
+    if not reflected or compare_to is not None or name not in DATABASE_OBJECTS:
+        return True
+    if type_ == "table":
+        return False
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return table != SearchDocument.__tablename__

@@ -1,0 +1,306 @@
+"""The search itself: photos, albums, reports and sessions matching a query, only what the viewer
+may see, with filters, two orders and keyset pages.
+
+**What is searched**: the documents of :mod:`gallery.search.index`, through the database's own
+index (:mod:`gallery.search.models`): FTS5 ``MATCH`` and ``bm25`` on SQLite, ``@@`` on the GIN-
+indexed ``tsvector`` and ``ts_rank`` on PostgreSQL.  The query is folded by the same function as
+the text (:mod:`gallery.search.query`).
+
+**Who sees what**: the one rule of :mod:`gallery.catalog.visibility`, as SQL filters.  Search
+*finds*, so it follows the rule for listings: a photo is found when the viewer may see it without
+a share token (:func:`~gallery.catalog.visibility.photo_filter` of the viewer without tokens) and
+visitor surfaces show it (:func:`~gallery.catalog.visibility.shown_photo_filter`: ready, not
+deleted); an album when it is listed to the viewer; a report when they may read it; a session
+when they may see its event.  So unlisted albums are found by staff only, and anonymous visitors
+never find a private, unlisted, hidden or deleted photo.
+
+**Filters**: event (slug), day (the calendar day in the event's zone, as
+:func:`gallery.photos.capture.event_day` tells it), session (the one membership rule,
+:func:`gallery.schedule.membership.photo_filter`), credit and camera (exact).  **Order**:
+relevance (best first), or capture time (undated last, as albums).  Photos come a page at a
+time (:func:`gallery.core.pages.keyset_rows`); albums, reports and sessions (at most
+:data:`OTHER_LIMIT` each) with the first page only.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from gallery.catalog.visibility import (
+    Viewer,
+    event_filter,
+    listed_album_filter,
+    photo_filter,
+    report_filter,
+    shown_photo_filter,
+)
+from gallery.core.errors import NotFoundError
+from gallery.core.pages import DEFAULT_LIMIT, Page, SortKey, keyset_rows
+from gallery.models import Album, Event, Photo, Report
+from gallery.photos.capture import event_zone
+from gallery.schedule import membership
+from gallery.schedule.models import EventSession
+from gallery.search.highlight import highlight
+from gallery.search.models import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN, SearchDocument
+from gallery.search.query import Query
+
+OTHER_LIMIT = 10
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Sort(enum.StrEnum):
+    relevance = "relevance"
+    time = "time"
+
+
+@dataclass(frozen=True)
+class Filters:
+    event: str | None = None
+    day: date | None = None
+    session: str | None = None
+    credit: str | None = None
+    camera: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(value not in (None, "") for value in vars(self).values())
+
+
+@dataclass(frozen=True)
+class PhotoHit:
+    photo: Photo  # with its album and event loaded
+    highlight: Markup  # the caption, escaped, matches in <mark>
+
+
+@dataclass(frozen=True)
+class Results:
+    query: Query
+    sort: Sort
+    photos: list[PhotoHit] = field(default_factory=list)
+    next: str | None = None
+    albums: list[Album] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    sessions: list[EventSession] = field(default_factory=list)
+    event: Event | None = None  # the event filter's event
+    session: EventSession | None = None  # the session filter's session, when one event holds it
+
+    @property
+    def empty(self) -> bool:
+        return not (self.photos or self.albums or self.reports or self.sessions)
+
+
+# --- matching documents ------------------------------------------------------------------------------
+
+
+def _hits(dialect: str, query: Query, kind: str) -> sa.Subquery:
+    """``object_id`` and ``rank`` (larger is better) of the documents of ``kind`` that match."""
+    docs: sa.Table = SearchDocument.__table__  # type: ignore[assignment]
+    if dialect == "postgresql":
+        vector: ColumnElement[Any] = sa.literal_column(f"{docs.name}.{VECTOR_COLUMN}")
+        tsquery = func.to_tsquery(
+            sa.literal_column("'simple'::regconfig"), getattr(func, UNACCENT_FUNCTION)(query.tsquery())
+        )
+        match = vector.op("@@")(tsquery)
+        rank: ColumnElement[Any] = sa.cast(func.ts_rank(vector, tsquery), sa.Float)
+        statement = select(docs.c.object_id, rank.label("rank")).where(docs.c.kind == kind, match)
+    else:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        fts_name: ColumnElement[Any] = sa.literal_column(FTS_TABLE)
+        rank = sa.cast(-func.bm25(fts_name), sa.Float)
+        statement = (
+            select(docs.c.object_id, rank.label("rank"))
+            .select_from(fts.join(docs, docs.c.id == fts.c.rowid))
+            .where(docs.c.kind == kind, fts_name.op("MATCH")(query.fts5()))
+        )
+    return statement.subquery(f"{kind}_hits")
+
+
+# --- filters -----------------------------------------------------------------------------------------------
+
+
+def _event(session: Session, slug: str, viewer: Viewer) -> Event:
+    found = session.scalar(select(Event).where(Event.slug == slug, event_filter(viewer)))
+    if found is None:
+        raise NotFoundError(f"no event {slug!r}")
+    return found
+
+
+def day_bounds(day: date, zone: Any) -> tuple[datetime, datetime]:
+    """The instants (UTC) between which a capture falls on ``day`` in ``zone``: local midnight to
+    the next local midnight (23 or 25 hours on days the clocks change)."""
+    start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def _day_clause(session: Session, day: date, event: Event | None) -> ColumnElement[bool]:
+    """SQL over ``Photo`` and ``Event``: the capture falls on ``day`` in its event's zone."""
+    zones = [event.timezone] if event is not None else list(session.scalars(select(Event.timezone).distinct()))
+    clauses = []
+    for name in zones:
+        start, end = day_bounds(day, event_zone(Event(timezone=name)))
+        clauses.append(and_(Event.timezone == name, Photo.taken_at >= start, Photo.taken_at < end))
+    return or_(*clauses) if clauses else false()
+
+
+def _sessions(session: Session, slug: str, event: Event | None, viewer: Viewer) -> list[EventSession]:
+    query = (
+        select(EventSession)
+        .join(Event, Event.id == EventSession.event_id)
+        .where(EventSession.slug == slug, event_filter(viewer))
+    )
+    if event is not None:
+        query = query.where(EventSession.event_id == event.id)
+    found = list(session.scalars(query.order_by(EventSession.id)))
+    if not found:
+        raise NotFoundError(f"no session {slug!r}")
+    return found
+
+
+def _session_clause(found: Sequence[EventSession], margin_minutes: int) -> ColumnElement[bool]:
+    """SQL over ``Photo`` and ``Album``: the photo is from the session's event and belongs to it."""
+    return or_(*(and_(Album.event_id == s.event_id, membership.photo_filter(s, margin_minutes)) for s in found))
+
+
+# --- the search ----------------------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    query: Query,
+    *,
+    viewer: Viewer,
+    filters: Filters = Filters(),
+    sort: Sort | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    margin_minutes: int = membership.DEFAULT_MARGIN_MINUTES,
+) -> Results:
+    """One page of photos matching ``query`` and ``filters`` that ``viewer`` may find, in
+    ``sort`` order (relevance by default; capture time when there are no words), and on the
+    first page the matching albums, reports and sessions.  Nothing at all for an empty query
+    without filters.  :class:`NotFoundError` for an event or session the viewer cannot see;
+    :class:`~gallery.core.errors.BadCursor` for a broken cursor."""
+    sort = Sort.time if query.empty else (sort or Sort.relevance)
+    if query.empty and not filters.any:
+        return Results(query=query, sort=sort)
+    dialect = session.get_bind().dialect.name
+    event = _event(session, filters.event, viewer) if filters.event else None
+    found_sessions = _sessions(session, filters.session, event, viewer) if filters.session else []
+
+    conditions: list[ColumnElement[bool]] = [photo_filter(viewer.without_tokens()), shown_photo_filter()]
+    if event is not None:
+        conditions.append(Album.event_id == event.id)
+    if filters.day is not None:
+        conditions.append(_day_clause(session, filters.day, event))
+    if found_sessions:
+        conditions.append(_session_clause(found_sessions, margin_minutes))
+    if filters.credit:
+        conditions.append(Photo.credit == filters.credit)
+    if filters.camera:
+        conditions.append(Photo.camera_model == filters.camera)
+
+    photos: Select[Any] = (
+        select(Photo)
+        .join(Album, Album.id == Photo.album_id)
+        .join(Event, Event.id == Album.event_id)
+        .where(*conditions)
+        .options(contains_eager(Photo.album).contains_eager(Album.event), selectinload(Photo.derivatives))
+    )
+    photo_id = Photo.id.label("photo_id")
+    if query.empty:
+        order = _time_order(photo_id)
+    else:
+        hits = _hits(dialect, query, "photo")
+        photos = photos.join(hits, hits.c.object_id == Photo.id)
+        if sort == Sort.relevance:
+            order = [SortKey(hits.c.rank, descending=True), SortKey(photo_id)]
+        else:
+            order = _time_order(photo_id)
+    photos = photos.add_columns(*(key.column for key in order))
+    page: Page[Any] = keyset_rows(session, photos, order, name=f"search-{sort.value}", cursor=cursor, limit=limit)
+    hits_list = [PhotoHit(photo=row[0], highlight=highlight(row[0].caption, query)) for row in page.items]
+
+    results = Results(
+        query=query,
+        sort=sort,
+        photos=hits_list,
+        next=page.next,
+        event=event,
+        session=found_sessions[0] if len(found_sessions) == 1 else None,
+    )
+    if cursor or query.empty:
+        return results
+    return Results(
+        **{
+            **vars(results),
+            "albums": _albums(session, dialect, query, viewer, event),
+            "reports": _reports(session, dialect, query, viewer, event),
+            "sessions": _found_sessions(session, dialect, query, viewer, event),
+        }
+    )
+
+
+def _time_order(photo_id: ColumnElement[Any]) -> list[SortKey]:
+    undated = sa.case((Photo.taken_at.is_(None), 1), else_=0).label("undated")
+    captured = func.coalesce(Photo.taken_at, sa.literal(_EPOCH, Photo.taken_at.type)).label("captured")
+    return [SortKey(undated), SortKey(captured), SortKey(photo_id)]
+
+
+def _albums(session: Session, dialect: str, query: Query, viewer: Viewer, event: Event | None) -> list[Album]:
+    hits = _hits(dialect, query, "album")
+    statement = (
+        select(Album)
+        .join(hits, hits.c.object_id == Album.id)
+        .join(Event, Event.id == Album.event_id)
+        .where(listed_album_filter(viewer))
+        .options(contains_eager(Album.event))
+        .order_by(hits.c.rank.desc(), Album.id)
+        .limit(OTHER_LIMIT)
+    )
+    if event is not None:
+        statement = statement.where(Album.event_id == event.id)
+    return list(session.scalars(statement))
+
+
+def _reports(session: Session, dialect: str, query: Query, viewer: Viewer, event: Event | None) -> list[Report]:
+    hits = _hits(dialect, query, "report")
+    statement = (
+        select(Report)
+        .join(hits, hits.c.object_id == Report.id)
+        .join(Event, Event.id == Report.event_id)
+        .where(report_filter(viewer))
+        .options(contains_eager(Report.event))
+        .order_by(hits.c.rank.desc(), Report.id)
+        .limit(OTHER_LIMIT)
+    )
+    if event is not None:
+        statement = statement.where(Report.event_id == event.id)
+    return list(session.scalars(statement))
+
+
+def _found_sessions(
+    session: Session, dialect: str, query: Query, viewer: Viewer, event: Event | None
+) -> list[EventSession]:
+    hits = _hits(dialect, query, "session")
+    statement = (
+        select(EventSession)
+        .join(hits, hits.c.object_id == EventSession.id)
+        .join(Event, Event.id == EventSession.event_id)
+        .where(event_filter(viewer))
+        .options(contains_eager(EventSession.event))
+        .order_by(hits.c.rank.desc(), EventSession.starts_at, EventSession.id)
+        .limit(OTHER_LIMIT)
+    )
+    if event is not None:
+        statement = statement.where(EventSession.event_id == event.id)
+    return list(session.scalars(statement))

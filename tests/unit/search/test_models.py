@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from gallery.extensions import db
+from gallery.search import models as search
+from gallery.search.models import SearchDocument, include_object
+
+
+def test_the_database_indexes_the_text_its_own_way(app: Flask) -> None:
+    db.session.add(SearchDocument(kind="photo", object_id=1, text="zolw na scenie"))
+    db.session.commit()
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            found = conn.exec_driver_sql(f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH 'zo*'")
+        else:
+            found = conn.exec_driver_sql(
+                f"SELECT id FROM search_documents WHERE {search.VECTOR_COLUMN}"
+                f" @@ to_tsquery('simple', {search.UNACCENT_FUNCTION}('zo:*'))"
+            )
+        assert found.scalar_one() == 1
+
+
+def test_the_index_follows_updates_and_deletes(app: Flask) -> None:
+    document = SearchDocument(kind="album", object_id=7, text="stary tytul")
+    db.session.add(document)
+    db.session.commit()
+    document.text = "nowy tytul"
+    db.session.commit()
+
+    def matching(word: str) -> int:
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                sql = f"SELECT count(*) FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH '\"{word}\"'"
+            else:
+                sql = f"SELECT count(*) FROM search_documents WHERE vector @@ to_tsquery('simple', '{word}')"
+            return int(conn.exec_driver_sql(sql).scalar_one())
+
+    assert (matching("stary"), matching("nowy")) == (0, 1)
+    db.session.delete(document)
+    db.session.commit()
+    assert matching("nowy") == 0
+
+
+def test_postgresql_unaccent_wrapper_folds_polish_letters(app: Flask) -> None:
+    with db.engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            return
+        folded = conn.exec_driver_sql(f"SELECT {search.UNACCENT_FUNCTION}('Żółw Łódź')").scalar_one()
+        volatility = conn.exec_driver_sql(
+            f"SELECT provolatile FROM pg_proc WHERE proname = '{search.UNACCENT_FUNCTION}'"
+        ).scalar()
+    assert folded == "Zolw Lodz"
+    assert volatility == "i"  # IMMUTABLE: usable in a generated column and an index
+
+
+class _Obj:
+    def __init__(self, table: str) -> None:
+        self.table = sa.table(table)
+
+
+def test_include_object_leaves_out_only_the_index_objects() -> None:
+    assert not include_object(None, "search_fts", "table", True, None)
+    assert not include_object(None, "search_fts_data", "table", True, None)
+    assert not include_object(_Obj("search_documents"), "vector", "column", True, None)
+    assert not include_object(_Obj("search_documents"), search.VECTOR_INDEX, "index", True, None)
+    # the same names elsewhere, and anything the models declare, are compared
+    assert include_object(_Obj("photos"), "vector", "column", True, None)
+    assert include_object(None, "search_documents", "table", True, None)
+    assert include_object(None, "search_fts", "table", False, None)
+    assert include_object(None, "photos", "table", True, object())
