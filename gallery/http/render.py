@@ -7,27 +7,24 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
-from babel.dates import format_interval
-from babel.numbers import format_decimal
 from flask import current_app, make_response, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from gallery.catalog.media_access import MediaRight
+from gallery.core import formatting as core_formatting
+from gallery.core.formatting import utc_offset_label
+from gallery.http import formatting
+from gallery.http.formatting import locale_name
 from gallery.http.media_urls import DerivativeUrls
 from gallery.http.urls import absolute
 from gallery.models import Event, Photo
 from gallery.photos.capture import event_zone, page_time
 
-DAY_PATTERN = "d MMMM y"  # "7 maja 2024" / "7 May 2024"
-TIME_PATTERN = "d MMMM y, HH:mm"
 OG_IMAGE_EDGE = 1024
 GRID_ROW_PX = 220  # keep in step with --row in gallery.css (desktop)
 GRID_ROW_SMALL_PX = 130  # and on narrow screens
@@ -146,32 +143,16 @@ def credit_labels() -> Callable[[str], str]:
 
 
 # --- dates ----------------------------------------------------------------------------------------
-
-
-def locale_name() -> str:
-    return str(get_locale() or "en")
+# The formats themselves live once, in gallery.core.formatting; gallery.http.formatting binds them
+# to the visitor's locale.
 
 
 def day_label(day: date) -> str:
-    return babel_format_date(day, DAY_PATTERN, locale=locale_name())
+    return formatting.day(day)
 
 
 def event_dates(event: Event) -> str:
-    return _date_range(event.starts_on, event.ends_on, locale_name())
-
-
-@functools.lru_cache(maxsize=512)
-def _date_range(start: date, end: date, locale: str) -> str:
-    if start == end:
-        return babel_format_date(start, DAY_PATTERN, locale=locale)
-    return format_interval(start, end, "yMMMMd", locale=locale)
-
-
-def utc_offset_label(offset: timedelta | None) -> str:
-    minutes = int((offset or timedelta()).total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return formatting.date_range(event.starts_on, event.ends_on)
 
 
 @dataclass(frozen=True)
@@ -180,7 +161,7 @@ class CaptureTime:
     text: str  # "7 maja 2024, 09:31 (UTC+02:00)"
 
 
-def capture_time(photo: Photo, event: Event, pattern: str = TIME_PATTERN) -> CaptureTime | None:
+def capture_time(photo: Photo, event: Event, *, seconds: bool = False) -> CaptureTime | None:
     """The capture time as pages show it (the zone is chosen by :func:`gallery.photos.capture.page_time`):
     on the event's clock with its UTC offset, and the camera's own offset after it when that differs,
     "7 May 2024, 11:46 (UTC+02:00; camera UTC+05:45)"."""
@@ -188,7 +169,7 @@ def capture_time(photo: Photo, event: Event, pattern: str = TIME_PATTERN) -> Cap
     if shown is None:
         return None
     local = shown.local
-    text = babel_format_datetime(local, pattern, tzinfo=local.tzinfo, locale=locale_name())
+    text = core_formatting.moment(local, locale_name(), seconds=seconds, with_zone=False)
     offsets = utc_offset_label(local.utcoffset())
     if shown.camera_offset is not None:
         offsets = _("%(zone)s; camera %(camera)s", zone=offsets, camera=utc_offset_label(shown.camera_offset))
@@ -196,7 +177,7 @@ def capture_time(photo: Photo, event: Event, pattern: str = TIME_PATTERN) -> Cap
 
 
 def _number(value: float) -> str:
-    return format_decimal(value, format="#,##0.#", locale=locale_name())
+    return formatting.number(value)
 
 
 def camera_summary(photo: Photo) -> list[str]:

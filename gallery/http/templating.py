@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from gallery.core.permissions import Permission, has_permission
+from gallery.http import formatting
 from gallery.http.urls import absolute
 
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
@@ -25,17 +25,7 @@ def init_app(app: Flask) -> None:
             "request_id": g.get("request_id"),
         }
 
-    @app.template_filter("date")
-    def _date(value: date | datetime | None, fmt: str = "long") -> str:
-        if value is None:
-            return ""
-        return format_date(value, fmt)
-
-    @app.template_filter("datetime")
-    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-        if value is None:
-            return ""
-        return format_datetime(value, fmt)
+    formatting.init_app(app)  # day, date_range, datetime, number, ngettext
 
     @app.template_global()
     def current_path() -> str:

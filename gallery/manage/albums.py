@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -16,6 +15,7 @@ from gallery.catalog.visibility import Viewer, share_token_for, shareable_token
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.http import context
+from gallery.http.formatting import ngettext
 from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.media_urls import derivative_url
 from gallery.http.urls import external_url

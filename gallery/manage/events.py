@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -16,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from gallery.catalog import events as catalog
 from gallery.core.errors import GalleryError, ValidationError
 from gallery.core.permissions import Permission
-from gallery.http import context
+from gallery.http import context, formatting
+from gallery.http.formatting import ngettext
 from gallery.http.guard import current_actor, requires
 from gallery.manage.blueprint import bp
 from gallery.manage.forms import ClockForm, EventForm, NewEventForm, service_error
@@ -161,7 +161,7 @@ def event_clock(event: str) -> Response | tuple[str, int]:
 
     def when(value: datetime | None) -> str:
         local = event_time(value, zone)
-        return format_datetime(local, "d MMM y, HH:mm:ss", rebase=False) if local is not None else "–"
+        return formatting.moment(local, seconds=True) if local is not None else "–"
 
     posted = request.method == "POST"
     previewing = not posted and ("camera" in request.args or "offset" in request.args)

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -22,6 +21,7 @@ from gallery.core.errors import (
 )
 from gallery.core.permissions import Permission, has_permission
 from gallery.http import context
+from gallery.http.formatting import ngettext
 from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.render import CaptureTime, capture_time
 from gallery.manage.albums import thumbnail
@@ -32,7 +32,6 @@ from gallery.photos import deletion, editing
 from gallery.photos import service as photo_service
 
 GRID_PAGE_SIZE = 100
-GRID_TIME_PATTERN = "y-MM-dd HH:mm:ss"  # "2024-05-07 09:31:55 (UTC+02:00)"
 FIELDS = editing.TEXT_FIELDS  # caption, alt_text, credit
 
 
@@ -79,7 +78,7 @@ def _render_grid(
                 originals={f: originals.get(f, current[f]) for f in FIELDS},
                 errors=(errors or {}).get(photo.id, {}),
                 editable=photo_service.can_edit_photo(photo, user),
-                taken=capture_time(photo, album.event, GRID_TIME_PATTERN),
+                taken=capture_time(photo, album.event, seconds=True),  # "7 May 2024, 09:31:55 (UTC+02:00)"
             )
         )
     editor = has_permission(user, Permission.edit_content)

@@ -13,9 +13,9 @@ from urllib.parse import quote, urlsplit
 
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from gallery.http import context, urls
+from gallery.http.formatting import ngettext
 from gallery.reports import feeds
 from gallery.web.blueprint import bp
 

@@ -17,6 +17,7 @@ from gallery.http.render import Rendition, Sharing
 from gallery.models import Event, Photo
 
 SHA = "ab" * 32
+V = "0123456789abcdef"  # a media version
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def _derivatives(*sizes: tuple[int, int]) -> list[tuple[int, int, str, str]]:
     rows = []
     for width, height in sizes:
         for fmt, ext in (("webp", "webp"), ("jpeg", "jpg")):
-            rows.append((width, height, fmt, f"derivatives/{SHA}/{width}.{ext}"))
+            rows.append((width, height, fmt, f"derivatives/{SHA}/{V}/{width}.{ext}"))
     return rows
 
 
@@ -49,7 +50,7 @@ def _derivatives(*sizes: tuple[int, int]) -> list[tuple[int, int, str, str]]:
 def test_image_set_over_every_width(english: None) -> None:
     found = render.image_set(_derivatives((2048, 1365), (400, 267), (1024, 683)), DerivativeUrls(PUBLIC_MEDIA))
     assert found is not None
-    base = f"/media/derivatives/{SHA}"
+    base = f"/media/derivatives/{SHA}/{V}"
     assert found.jpeg_srcset == f"{base}/400.jpg 400w, {base}/1024.jpg 1024w, {base}/2048.jpg 2048w"
     assert found.webp_srcset == f"{base}/400.webp 400w, {base}/1024.webp 1024w, {base}/2048.webp 2048w"
     assert found.src == Rendition(f"{base}/400.jpg", 400, 267)  # the first with an edge of 400 px
@@ -61,11 +62,11 @@ def test_image_set_over_every_width(english: None) -> None:
 
 def test_image_set_edges(english: None) -> None:
     urls = DerivativeUrls(PUBLIC_MEDIA)
-    assert render.image_set([(400, 267, "webp", f"derivatives/{SHA}/400.webp")], urls) is None  # no JPEG
-    small = render.image_set([(200, 600, "jpeg", f"derivatives/{SHA}/200.jpg")], urls)
+    assert render.image_set([(400, 267, "webp", f"derivatives/{SHA}/{V}/400.webp")], urls) is None  # no JPEG
+    small = render.image_set([(200, 600, "jpeg", f"derivatives/{SHA}/{V}/200.jpg")], urls)
     assert small is not None and small.src.width == 200 and small.share.width == 200
     assert small.aspect_class == "r3" and small.webp_srcset == ""  # tall: the narrowest class
-    huge = render.image_set([(4000, 4000, "jpeg", f"derivatives/{SHA}/4000.jpg")], urls, fallback_edge=5000)
+    huge = render.image_set([(4000, 4000, "jpeg", f"derivatives/{SHA}/{V}/4000.jpg")], urls, fallback_edge=5000)
     assert huge is not None and huge.share.width == 4000  # nothing small enough: the smallest
 
 
@@ -79,7 +80,7 @@ def test_image_sets_carry_each_albums_right(english: None) -> None:
     sets = render.image_sets(cards, {10: PUBLIC_MEDIA, 20: unlisted})
     assert set(sets) == {1, 2}  # no derivative yet: no image set
     assert "?" not in sets[1].src.url
-    assert sets[2].src.url.startswith(f"/media/derivatives/{SHA}/400.jpg?exp=")
+    assert sets[2].src.url.startswith(f"/media/derivatives/{SHA}/{V}/400.jpg?exp=")
     assert "&sig=" in sets[2].src.url and "s3cret" not in sets[2].src.url
 
 
@@ -128,9 +129,9 @@ def test_dates_in_the_visitors_language(app: Flask) -> None:
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         flask_babel.refresh()
         assert render.day_label(date(2024, 5, 7)) == "7 May 2024"
-        assert render.event_dates(two_days).replace("\u2009", " ") == "May 7 – 8, 2024"
+        assert render.event_dates(two_days) == "7–8 May 2024"  # the day pattern, not CLDR's "May 7 – 8, 2024"
     flask_babel.refresh()
-    assert polish_range != "7 maja 2024" and "8" in polish_range
+    assert polish_range == "7–8 maja 2024"
 
 
 def test_capture_time_on_the_events_clock_with_the_cameras_offset(english: None) -> None:
@@ -168,14 +169,14 @@ def test_camera_summary_never_names_the_serial(english: None) -> None:
 
 
 def test_sharing_tags_with_an_image(english: None) -> None:
-    image = Rendition(f"/media/derivatives/{SHA}/1024.jpg", 1024, 683)
+    image = Rendition(f"/media/derivatives/{SHA}/{V}/1024.jpg", 1024, 683)
     tags = Sharing(
         title="Day 1", description="  Both\n days. ", url="http://localhost/albums/a", image=image, image_alt="Speaker"
     ).tags()
     found = {name: content for _, name, content in tags}
     assert found["og:type"] == "website" and found["og:locale"] == "en_GB"
     assert found["og:description"] == "Both days." == found["twitter:description"]
-    assert found["og:image"] == f"http://localhost/media/derivatives/{SHA}/1024.jpg" == found["twitter:image"]
+    assert found["og:image"] == f"http://localhost/media/derivatives/{SHA}/{V}/1024.jpg" == found["twitter:image"]
     assert (found["og:image:width"], found["og:image:height"], found["og:image:alt"]) == ("1024", "683", "Speaker")
     assert found["twitter:card"] == "summary_large_image"
     assert all(attribute == ("name" if name.startswith("twitter:") else "property") for attribute, name, _ in tags)
