@@ -3,7 +3,19 @@
 
 from __future__ import annotations
 
-from gallery.api import albums, clock, event_routes, events, openapi, photo_list, photos, reports, takedowns, uploads
+from gallery.api import (
+    albums,
+    clock,
+    event_routes,
+    events,
+    openapi,
+    photo_list,
+    photos,
+    reports,
+    search,
+    takedowns,
+    uploads,
+)
 from gallery.api.blueprint import bp
 
 __all__ = [
@@ -16,6 +28,7 @@ __all__ = [
     "photo_list",
     "photos",
     "reports",
+    "search",
     "takedowns",
     "uploads",
 ]

@@ -47,7 +47,9 @@ def get_album(args: dict[str, Any], album: str) -> AlbumWithPhotos:
     """An album with its photos in display order"""
     viewer = current_viewer()
     found = visible_album(context.db_session(), album, viewer)
-    return AlbumWithPhotos(found, photos.list_photos(context.db_session(), found, include_unready=viewer.sees_unready))
+    return AlbumWithPhotos(
+        found, photos.list_photos(context.db_session(), found, include_unready=viewer.sees_unready, viewer=viewer)
+    )
 
 
 @bp.route("/albums/<album>/photos", methods=["POST"])

@@ -133,6 +133,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
+        if exc.response is not None:  # the answer was made already (a polite rate-limit page, abort(response))
+            return exc.response
         status = exc.code or 500
         if status == 413:
             message = _("The upload is larger than the limit of %(mb)s MB.", mb=settings.max_upload_mb)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.catalog import albums
-from gallery.catalog.visibility import Viewer, can_view_album
+from gallery.catalog.visibility import Viewer, can_view_album, photo_state_filter
 from gallery.core.errors import NotFoundError
 from gallery.core.pages import DEFAULT_LIMIT, Page, check_limit
 from gallery.models import Photo, PhotoStatus
@@ -30,7 +30,11 @@ def album_photos(
     album = albums.get_album(session, album_slug)
     if not can_view_album(album, viewer):
         raise NotFoundError(f"no album {album_slug!r}")
-    query = ordered_photos(album, include_unready=viewer.sees_unready).options(selectinload(Photo.derivatives))
+    query = (
+        ordered_photos(album, include_unready=viewer.sees_unready)
+        .where(photo_state_filter(viewer))
+        .options(selectinload(Photo.derivatives))
+    )
     if status is not None:
         query = query.where(Photo.status == PhotoStatus(status))
     if credit is not None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from gallery.core.errors import BadCursor, NotFoundError
+from gallery.core.errors import BadCursor, GalleryError, NotFoundError
 from gallery.models import Album, Derivative, Photo
 from gallery.photos.capture import event_day, event_zone
 from gallery.photos.order import (
@@ -176,6 +176,20 @@ def count_ready(session: Session, album: Album) -> int:
     return int(session.scalar(select(func.count()).select_from(Photo).where(listed_in(album.id))) or 0)
 
 
+def album_credits(session: Session, album: Album, *, limit: int = 12) -> list[str]:
+    """The photographers' credits of the photos visitors see in ``album`` (the album header's
+    "Photos: ..."), the most frequent first, at most ``limit``."""
+    credit = func.trim(Photo.credit)
+    rows = session.execute(
+        select(credit, func.count())
+        .where(listed_in(album.id), credit != "")
+        .group_by(credit)
+        .order_by(func.count().desc(), credit)
+        .limit(limit)
+    )
+    return [str(row[0]) for row in rows]
+
+
 def group_by_day(items: Iterable[PagePhoto], zone: tzinfo) -> list[DayGroup]:
     """Consecutive photos of the same day (in the event's zone) form a group; undated
     photos form their own group (last, in capture order)."""
@@ -254,15 +268,33 @@ class PhotoContext:
     page_size: int
 
 
+class PhotoWithdrawn(GalleryError):
+    """The photo was hidden (a takedown request, an editor's decision): 410 on its page."""
+
+    status = 410
+    code = "gone"
+
+
 def photo_in_album(session: Session, album: Album, photo_id: int, *, page_size: int = PAGE_SIZE) -> PhotoContext:
     """A ready photo of the album with its neighbours in display order, its number and the
-    album page that shows it; :class:`NotFoundError` for anything else."""
+    album page that shows it; :class:`PhotoWithdrawn` (410) for a hidden one, :class:`NotFoundError`
+    for anything else."""
     if not 0 < photo_id < 2**31:
         raise NotFoundError(f"no photo {photo_id}")
     photo = session.scalar(
         select(Photo).where(Photo.id == photo_id, listed_in(album.id)).options(selectinload(Photo.derivatives))
     )
     if photo is None:
+        hidden = session.scalar(
+            select(Photo.id).where(
+                Photo.id == photo_id,
+                Photo.album_id == album.id,
+                Photo.deleted_at.is_(None),
+                Photo.hidden_reason.is_not(None),
+            )
+        )
+        if hidden is not None:
+            raise PhotoWithdrawn(f"photo {photo_id} was withdrawn from album {album.slug!r}")
         raise NotFoundError(f"no photo {photo_id} in album {album.slug!r}")
     key = sort_key(album, photo)
     nxt = session.execute(page_query(album, key, forward=True, limit=1, columns=PHOTO_CARD_COLUMNS)).first()

@@ -4,12 +4,12 @@
 The surface delivers a :class:`~gallery.photos.received.Received` file on local disk (spooled and
 hashed) with the client's file name; :func:`receive` does the rest:
 
-size limit (413) → not empty (400) → an Idempotency-Key replay, if one was given → ingest (type,
-pixels, decoding, metadata; 415/422, 503 when the decoders are busy; stores the original and
-commits the row) → bytes already in the album: the existing photo (200), unless it was deleted
-(409: only the bin restores it), and one left ``processing`` is handed to the renderer again →
-the transaction ends → the derivative work is handed over → the :class:`Receipt` says what the
-answer may show the uploader.
+size limit (413) → not empty (400) → not an erased image (409 ``erased``, a tombstone) → an
+Idempotency-Key replay, if one was given → ingest (type, pixels, decoding, metadata; 415/422, 503
+when the decoders are busy; stores the original and commits the row) → bytes already in the album:
+the existing photo (200), unless it was deleted (409: only the bin restores it), and one left
+``processing`` is handed to the renderer again → the transaction ends → the derivative work is
+handed over → the :class:`Receipt` says what the answer may show the uploader.
 
 A 2xx answer built from a receipt means: the original is in storage under its content-addressed
 key and the row is committed."""
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from gallery.catalog.visibility import Viewer, can_view_photo
 from gallery.config import Settings
+from gallery.consent.tombstones import refuse_erased
 from gallery.core import metrics
 from gallery.core.audit import Actor
 from gallery.core.errors import EmptyFile, GalleryError, NotFoundError, PhotoDeleted, ValidationError
@@ -141,6 +142,7 @@ def receive(
         check_size(received.size, max_bytes=settings.max_upload_bytes)
         if received.size == 0:
             raise EmptyFile("the file is empty")
+        refuse_erased(session, received.sha256)  # 409 `erased`: the image was erased site-wide
         if idempotency is not None:
             replayed = idempotency.replay(session, album, received.sha256)
             if replayed is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, selectinload
 
-from gallery.catalog.visibility import Viewer, can_view_photo
+from gallery.catalog.visibility import Viewer, can_view_photo, photo_state_filter
 from gallery.core.audit import Actor, record
 from gallery.core.errors import NotFoundError, PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission
@@ -19,8 +19,12 @@ from gallery.photos.order import ordered_photos
 EDITABLE_TEXT = {name: max_length(getattr(Photo, name)) or 0 for name in ("caption", "alt_text", "credit")}
 
 
-def list_photos(session: Session, album: Album, *, include_unready: bool) -> list[Photo]:
+def list_photos(session: Session, album: Album, *, include_unready: bool, viewer: Viewer | None = None) -> list[Photo]:
+    """The album's photos in display order; with ``viewer``, only those the rule lets them see
+    (a hidden photo only for those who edit content)."""
     query = ordered_photos(album, include_unready=include_unready).options(selectinload(Photo.derivatives))
+    if viewer is not None:
+        query = query.where(photo_state_filter(viewer))
     return list(session.scalars(query))
 
 

@@ -6,7 +6,11 @@ grid and the lightbox on top.  What each viewer may see, and what is listed to t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -36,6 +40,7 @@ from gallery.http.viewer import current_viewer
 from gallery.photos import pages as photo_pages
 from gallery.reports import pages as report_pages
 from gallery.reports import render as reports
+from gallery.schedule import grouping
 from gallery.web.blueprint import bp
 from gallery.web.views_album import album_context
 
@@ -59,7 +64,12 @@ def home() -> Response:
     cards = listings.home_events(context.db_session())
     rights = media_rights(ANONYMOUS, [c.cover_album for c in cards if c.cover_album is not None])
     images = image_sets((c.cover for c in cards if c.cover is not None), rights)
-    return page_response(render_template("web/home.html", cards=cards, images=images, **_template_helpers()))
+    upcoming, recent = listings.upcoming_and_recent(cards, datetime.now(UTC))
+    return page_response(
+        render_template(
+            "web/home.html", cards=cards, upcoming=upcoming, recent=recent, images=images, **_template_helpers()
+        )
+    )
 
 
 @bp.route("/events/<event>")
@@ -80,7 +90,15 @@ def event(event: str) -> Response:
             image=cover_image.share if cover_image else None,
         )
     return page_response(
-        render_template("web/event.html", ctx=ctx, images=images, sharing=sharing, **_template_helpers())
+        render_template(
+            "web/event.html",
+            ctx=ctx,
+            reports=listings.one_per_topic(ctx.reports, str(get_locale() or "en")),
+            cover_image=images.get(ctx.cover.id) if ctx.cover is not None else None,
+            images=images,
+            sharing=sharing,
+            **_template_helpers(),
+        )
     )
 
 
@@ -117,15 +135,24 @@ def report(event: str, report: str) -> Response:
 def album(album: str) -> Response:
     viewer = current_viewer()
     found = visible_album(context.db_session(), album, viewer)
-    page = photo_pages.album_page(
+    grouped = grouping.grouped_album_page(
         context.db_session(),
         found,
+        group=request.args.get("group"),
         after=request.args.get("after") or None,
         before=request.args.get("before") or None,
         page_size=_page_size(),
+        margin_minutes=context.settings().schedule.session_margin_minutes,
     )
     link_token = presented_token(viewer, found)
-    album_ctx = album_context(found, page, viewer=viewer)
+    album_ctx = album_context(
+        found,
+        grouped.page,
+        viewer=viewer,
+        sections=grouped.sections,
+        grouping=grouped.grouping,
+        has_programme=grouped.has_programme,
+    )
     return page_response(
         render_template(
             "web/album.html",
@@ -141,7 +168,12 @@ def album(album: str) -> Response:
 def photo(album: str, photo_id: int) -> Response:
     viewer = current_viewer()
     found = visible_album(context.db_session(), album, viewer)
-    ctx = photo_pages.photo_in_album(context.db_session(), found, photo_id, page_size=_page_size())
+    try:
+        ctx = photo_pages.photo_in_album(context.db_session(), found, photo_id, page_size=_page_size())
+    except photo_pages.PhotoWithdrawn:
+        message = _("This photo was withdrawn from the gallery at the request of a person in it, or by our editors.")
+        body = render_template("errors/generic.html", status=410, title=_("Photo withdrawn"), message=message)
+        return Response(body, status=410, mimetype="text/html")
     link_token = presented_token(viewer, found)
     image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(media_right(viewer, found)), fallback_edge=1024)
     alt = photo_alt(ctx.photo, ctx.number, found.title)

@@ -71,11 +71,12 @@ class PhotoSchema(ModelSchema):
         fields = (
             "id", "filename", "sha256", "taken_at", "taken_at_local", "taken_at_source", "width", "height", "title",
             "caption", "alt_text", "credit", "copyright", "keywords", "status", "position", "camera", "derivatives",
-            "error", "metadata_error", "taken_at_raw", "content_type", "size",
+            "error", "metadata_error", "taken_at_raw", "content_type", "size", "hidden", "hidden_reason",
+            "sizes_pending",
         )  # fmt: skip
         dump_only = (
             "id", "filename", "sha256", "taken_at", "taken_at_source", "width", "height", "title", "copyright",
-            "status", "error", "metadata_error", "taken_at_raw", "content_type", "size",
+            "status", "error", "metadata_error", "taken_at_raw", "content_type", "size", "sizes_pending",
         )  # fmt: skip
 
     filename = auto_field("original_filename")
@@ -92,12 +93,25 @@ class PhotoSchema(ModelSchema):
         validate=validate.Range(0, POSITION_MAX), metadata={"description": "place in a manually ordered album"}
     )
     camera = fields.Nested(CameraSchema, dump_only=True)
-    derivatives = fields.List(fields.Nested(DerivativeSchema), dump_only=True)
+    derivatives = fields.List(
+        fields.Nested(DerivativeSchema), dump_only=True, metadata={"description": "the web sizes made so far"}
+    )
+    sizes_pending = auto_field(
+        dump_only=True, metadata={"description": "true while larger web sizes are still being made (the photo is live)"}
+    )
     error = auto_field(metadata=only_for(STAFF, "why processing failed"))
     metadata_error = auto_field(metadata=only_for(STAFF, "why the file's metadata could not be read"))
     taken_at_raw = auto_field(metadata=only_for(STAFF, "the capture time exactly as found in the file"))
     content_type = auto_field(required=False, metadata=only_for(STAFF, "the file type, from its bytes"))
     size = auto_field(required=False, metadata=only_for(STAFF, "bytes"))
+    hidden = fields.Function(
+        lambda p: p.hidden_reason is not None,
+        dump_only=True,
+        metadata=only_for(Permission.edit_content, "hidden from visitors (takedown pending, decided, or review)"),
+    )
+    hidden_reason = auto_field(
+        dump_only=True, metadata=only_for(Permission.edit_content, "why: takedown, editor or review; null: shown")
+    )
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         if attr == "camera":

@@ -92,9 +92,13 @@ function loadMoreOnScroll(root, relayout) {
       if (!incoming) return;
       let days = root.querySelectorAll("section.day");
       for (const section of incoming.querySelectorAll("section.day")) {
-        const last = days[days.length - 1];
+        // A section goes on where the same one is on screen: a day (the last section), a session
+        // (grouped by session: parallel sessions continue side by side), a gap between sessions.
+        const key = section.dataset.group;
+        const same = key ? Array.from(days).find((shown) => shown.dataset.group === key) : null;
+        const last = same || days[days.length - 1];
         const day = section.querySelector(".day-heading")?.textContent.trim();
-        if (last && last.querySelector(".day-heading")?.textContent.trim() === day) {
+        if (last && (same || (!key && last.querySelector(".day-heading")?.textContent.trim() === day))) {
           last.querySelector(".grid").append(...section.querySelector(".grid").children);
         } else {
           const number = days.length + 1;
@@ -179,6 +183,30 @@ function setupLightbox(root) {
         pswp.on("change", () => fillCaption(el, pswp.currSlide?.data.element));
       },
     });
+    // "Request removal or blurring": the takedown form of the photo on screen.
+    if (labels.labelTakedown) {
+      lightbox.pswp.ui.registerElement({
+        name: "takedown-link",
+        order: 8,
+        isButton: false,
+        tagName: "a",
+        appendTo: "bar",
+        onInit: (el, pswp) => {
+          el.className = "pswp__takedown";
+          el.textContent = labels.labelTakedown;
+          const follow = () => {
+            const link = pswp.currSlide?.data.element;
+            if (!link || !link.href) return;
+            const url = new URL(link.href, location.href);
+            url.pathname = `${url.pathname.replace(/\/$/, "")}/takedown`;
+            url.hash = "";
+            el.href = url.toString();
+          };
+          pswp.on("change", follow);
+          follow();
+        },
+      });
+    }
   });
   lightbox.on("change", () => {
     const link = lightbox.pswp?.currSlide?.data.element;
