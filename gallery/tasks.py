@@ -117,8 +117,11 @@ def make_derivatives(self: Task, photo_id: int, sizes: list[int] | None = None) 
     # then marks the photo `failed` with the reason (logged) for `gallery reprocess`.
     retries_left = self.max_retries is None or self.request.retries < self.max_retries
     retry_follows = not self.app.conf.task_always_eager and retries_left
+    # A new photo (no sizes given) goes live with its smallest size first; a re-render
+    # (`gallery reprocess --sizes`) replaces every size at once.
+    render = process.process_photo if sizes else process.publish_progressively
     try:
-        return process.process_photo(
+        return render(
             context.db_session(),
             context.storage(),
             photo_id,

@@ -19,7 +19,7 @@ from gallery.extensions import db
 from gallery.media.budget import waiting_without_limit
 from gallery.models import Album, Photo, User
 from gallery.photos.cards import SKIPPED_FAMILIES, SYSTEM_FILES, plan_card, skipped_kind
-from gallery.photos.process import process_photo
+from gallery.photos.process import publish_progressively
 from gallery.photos.receive import receive
 from gallery.photos.received import hash_local
 from gallery.storage import Storage, StorageError
@@ -111,7 +111,7 @@ def import_one(
         session = db.session()
 
         def render_now(photo_id: int) -> str:
-            return process_photo(
+            return publish_progressively(
                 session, storage, photo_id, sizes=settings.derivative_sizes, max_pixels=settings.max_pixels
             )
 

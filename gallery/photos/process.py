@@ -14,8 +14,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Literal
 
-from sqlalchemy import delete, update
+from sqlalchemy import Delete, delete, update
 from sqlalchemy.orm import Session
 
 from gallery.core import metrics
@@ -27,6 +28,8 @@ from gallery.photos.received import open_original_path
 from gallery.storage import Storage, StorageError, sha256_hex
 
 log = logging.getLogger("gallery.derivatives")
+
+Stage = Literal["all", "first", "rest"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def process_photo(
     sizes: Sequence[int],
     max_pixels: int,
     retry_follows: bool = False,
+    stage: Stage = "all",
 ) -> str:
     """Render derivatives and mark the photo ready, or failed with the reason.
 
@@ -106,7 +110,12 @@ def process_photo(
     ``failed``.  A storage failure (store unreachable, disk full) is logged; when a retry
     follows (``retry_follows``: the Celery task has retries left) it is re-raised and the
     photo stays ``processing``, else the photo is marked ``failed`` with the reason, for
-    ``gallery reprocess``: never left ``processing`` with nothing to finish it."""
+    ``gallery reprocess``: never left ``processing`` with nothing to finish it.
+
+    ``stage`` (:data:`Stage`): ``all`` renders every size and replaces every derivative row;
+    ``first`` only the smallest size and publishes the photo with ``sizes_pending`` set while
+    larger sizes are to come; ``rest`` the larger sizes, keeping the smallest, and clears
+    ``sizes_pending`` (:func:`publish_progressively` runs the two)."""
     photo = session.get(Photo, photo_id)
     if photo is None:
         log.warning("photo %s vanished before its derivatives were made", photo_id)
@@ -116,7 +125,7 @@ def process_photo(
     session.rollback()  # no transaction stays open while we render
     started = time.perf_counter()
     try:
-        rows = render_and_store(storage, source, sizes=sizes, max_pixels=max_pixels)
+        rows = render_and_store(storage, source, sizes=stage_sizes(sizes, stage), max_pixels=max_pixels)
     except StorageError as exc:
         metrics.count_storage_error("derivatives")
         metrics.observe_derivatives("failed", time.perf_counter() - started)
@@ -130,12 +139,57 @@ def process_photo(
         return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
     # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
     # the first still renders) replace each other's derivative rows one after the other.
-    session.execute(update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None))
-    session.execute(delete(Derivative).where(Derivative.photo_id == photo_id))
+    pending = stage == "first" and bool(stage_sizes(sizes, "rest"))
+    session.execute(
+        update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None, sizes_pending=pending)
+    )
+    session.execute(_replaced(photo_id, rows, stage))
     session.add_all(rows)
     session.commit()
     metrics.observe_derivatives("ready", time.perf_counter() - started)
     return PhotoStatus.ready.value
+
+
+def stage_sizes(sizes: Sequence[int], stage: Stage) -> list[int]:
+    """The sizes a stage renders: ``first`` the smallest, ``rest`` the others, ``all`` every one."""
+    ordered = sorted(set(sizes))
+    if stage == "first":
+        return ordered[:1]
+    if stage == "rest":
+        return ordered[1:]
+    return ordered
+
+
+def _replaced(photo_id: int, rows: Sequence[Derivative], stage: Stage) -> Delete:
+    """The derivative rows a stage's new rows replace: all of them (``all``), or those of the
+    widths just rendered (a stage keeps what the other one made)."""
+    statement = delete(Derivative).where(Derivative.photo_id == photo_id)
+    if stage == "all":
+        return statement
+    return statement.where(Derivative.width.in_({row.width for row in rows}))
+
+
+def publish_progressively(
+    session: Session,
+    storage: Storage,
+    photo_id: int,
+    *,
+    sizes: Sequence[int],
+    max_pixels: int,
+    retry_follows: bool = False,
+) -> str:
+    """A new photo live as soon as its smallest size exists: render that one first (decoded at the
+    smallest DCT scale that serves it), publish the photo (``ready``, ``sizes_pending``), then the
+    larger sizes (``sizes_pending`` cleared).  Idempotent like :func:`process_photo`; a photo whose
+    first stage failed is not rendered further."""
+    status = process_photo(
+        session, storage, photo_id, sizes=sizes, max_pixels=max_pixels, retry_follows=retry_follows, stage="first"
+    )
+    if status != PhotoStatus.ready.value or not stage_sizes(sizes, "rest"):
+        return status
+    return process_photo(
+        session, storage, photo_id, sizes=sizes, max_pixels=max_pixels, retry_follows=retry_follows, stage="rest"
+    )
 
 
 def _fail(session: Session, photo_id: int, reason: str, level: int) -> str:

@@ -71,8 +71,7 @@ class PhotoSchema(ModelSchema):
         fields = (
             "id", "filename", "sha256", "taken_at", "taken_at_local", "taken_at_source", "width", "height", "title",
             "caption", "alt_text", "credit", "copyright", "keywords", "status", "position", "camera", "derivatives",
-            "error", "metadata_error", "taken_at_raw", "content_type", "size", "hidden", "hidden_reason",
-            "sizes_pending",
+            "error", "metadata_error", "taken_at_raw", "content_type", "size", "sizes_pending",
         )  # fmt: skip
         dump_only = (
             "id", "filename", "sha256", "taken_at", "taken_at_source", "width", "height", "title", "copyright",
@@ -104,14 +103,6 @@ class PhotoSchema(ModelSchema):
     taken_at_raw = auto_field(metadata=only_for(STAFF, "the capture time exactly as found in the file"))
     content_type = auto_field(required=False, metadata=only_for(STAFF, "the file type, from its bytes"))
     size = auto_field(required=False, metadata=only_for(STAFF, "bytes"))
-    hidden = fields.Function(
-        lambda p: p.hidden_reason is not None,
-        dump_only=True,
-        metadata=only_for(Permission.edit_content, "hidden from visitors (takedown pending, decided, or review)"),
-    )
-    hidden_reason = auto_field(
-        dump_only=True, metadata=only_for(Permission.edit_content, "why: takedown, editor or review; null: shown")
-    )
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         if attr == "camera":
