@@ -98,6 +98,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/readyz", "GET"): Case(everyone(200)),
     ("/metrics", "GET"): Case(everyone(404)),  # off unless GALLERY_METRICS (tests/unit/http/test_metrics.py)
     ("/privacy", "GET"): Case(everyone(200)),
+    # search: anyone may search; an event only staff may see cannot be searched in by others
+    ("/search", "GET"): Case(STAFF_ONLY, path="/search?q=matrix&event=matrix-hidden"),
     # takedown requests: about a photo the visitor can see (a private one: staff only); "other" hides nothing
     ("/albums/<album>/photos/<int:photo_id>/takedown", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/takedown"),
     ("/albums/<album>/photos/<int:photo_id>/takedown", "POST"): Case(
@@ -299,6 +301,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("/api/v1/albums/<album>", "DELETE"): Case(staff(401, 403, 204, 204), path="/api/v1/albums/{empty_album_{role}}"),
     ("/api/v1/albums/<album>/photos", "GET"): Case(STAFF_ONLY, path="/api/v1/albums/matrix-private/photos"),
+    ("/api/v1/search", "GET"): Case(STAFF_ONLY, path="/api/v1/search?q=matrix&event=matrix-hidden"),
     ("/api/v1/events/<event>/reports", "GET"): Case(STAFF_ONLY, path="/api/v1/events/matrix-hidden/reports"),
     ("/api/v1/events/<event>/reports", "POST"): Case(
         staff(401, 403, 201, 201),

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 
 from gallery.catalog.media_access import media_right
 from gallery.catalog.visibility import Viewer, is_public, presented_token, shareable
+from gallery.http import context
 from gallery.http.render import (
     ImageSet,
     Sharing,
@@ -35,10 +36,12 @@ from gallery.http.render import (
 )
 from gallery.http.urls import external_url
 from gallery.models import Album
-from gallery.photos.pages import AlbumPage, DayGroup, PagePhoto
+from gallery.photos.pages import AlbumPage, PagePhoto, album_credits
+from gallery.schedule.grouping import Grouping, Section, by_day
+from gallery.web.sessions import session_span
 
 EAGER_TILES = 12  # the first rows load at once; the rest when scrolled near
-HIGH_PRIORITY_TILES = 4
+HIGH_PRIORITY_TILES = 1  # the first photo: the page's largest contentful paint
 
 
 def _tile(
@@ -50,8 +53,11 @@ def _tile(
     photo_prefix: str,
     token_query: str,
     credit_label: Callable[[str], str],
+    repeat: bool = False,
 ) -> str:
     photo = item.photo
+    # A photo shown again (under a second parallel session) carries no id: #photo-ID names one tile.
+    anchor = "" if repeat else f' id="photo-{photo.id}"'
     alt = escape(photo_alt(photo, item.number, album_title))
     href = escape(f"{photo_prefix}{photo.id}{token_query}")
     caption = f'<span class="caption">{escape(photo.caption)}</span>' if photo.caption else ""
@@ -59,7 +65,7 @@ def _tile(
     figcaption = f'<figcaption class="tile-caption">{caption}{credit}</figcaption>'
     if image is None:
         return (
-            f'<li class="tile r15"><figure><a class="tile-link" id="photo-{photo.id}" href="{href}">'
+            f'<li class="tile r15"><figure><a class="tile-link"{anchor} href="{href}">'
             f'<span class="tile-missing">{alt}</span></a>{figcaption}</figure></li>'
         )
     if index < HIGH_PRIORITY_TILES:
@@ -75,7 +81,7 @@ def _tile(
     largest = image.largest
     return (
         f'<li class="tile {image.aspect_class}"><figure>'
-        f'<a class="tile-link" id="photo-{photo.id}" href="{href}" data-pswp-src="{escape(largest.url)}"'
+        f'<a class="tile-link"{anchor} href="{href}" data-pswp-src="{escape(largest.url)}"'
         f' data-pswp-width="{largest.width}" data-pswp-height="{largest.height}">'
         f"<picture>{source}"
         f'<img src="{escape(image.src.url)}" srcset="{escape(image.jpeg_srcset)}" sizes="{sizes}"'
@@ -85,18 +91,19 @@ def _tile(
 
 
 def grid_groups(
-    page: AlbumPage,
+    sections: list[Section],
     images: Mapping[int, ImageSet],
     *,
     album_title: str,
     photo_prefix: str,
     token_query: str,
     credit_label: Callable[[str], str],
-) -> list[tuple[DayGroup, Markup]]:
-    """Each day group of the page with the HTML of its tiles (the ``<li>`` elements)."""
-    result: list[tuple[DayGroup, Markup]] = []
+) -> list[tuple[Section, Markup]]:
+    """Each section of the page (a day, a session, ...) with the HTML of its tiles (the ``<li>`` elements)."""
+    result: list[tuple[Section, Markup]] = []
     index = 0
-    for group in page.groups:
+    shown: set[int] = set()
+    for group in sections:
         tiles: list[str] = []
         for item in group.items:
             tiles.append(
@@ -108,17 +115,29 @@ def grid_groups(
                     photo_prefix=photo_prefix,
                     token_query=token_query,
                     credit_label=credit_label,
+                    repeat=item.photo.id in shown,
                 )
             )
+            shown.add(item.photo.id)
             index += 1
         result.append((group, Markup("".join(tiles))))
     return result
 
 
-def album_context(album: Album, page: AlbumPage, *, viewer: Viewer) -> dict[str, Any]:
+def album_context(
+    album: Album,
+    page: AlbumPage,
+    *,
+    viewer: Viewer,
+    sections: list[Section] | None = None,
+    grouping: Grouping = Grouping.day,
+    has_programme: bool = False,
+) -> dict[str, Any]:
     """What ``web/album.html`` needs for one page of ``album`` seen by ``viewer``.  Links within
     the album carry the share token the viewer came with (unlisted albums), media URLs the
-    viewer's right to them."""
+    viewer's right to them, and the grouping (``group=session``) the page is shown in;
+    ``sections`` are the page's headings (default: its days)."""
+    group = grouping.value if grouping is Grouping.session else None
     token = presented_token(viewer, album)
     photos = [item.photo for item in page.photos]
     if page.cover is not None:
@@ -135,13 +154,19 @@ def album_context(album: Album, page: AlbumPage, *, viewer: Viewer) -> dict[str,
             image_alt=photo_alt(page.cover, 1, album.title) if page.cover is not None else "",
         )
     prev_url = (
-        url_for("web.album", album=album.slug, before=page.prev_cursor, token=token) if page.prev_cursor else None
+        url_for("web.album", album=album.slug, before=page.prev_cursor, token=token, group=group)
+        if page.prev_cursor
+        else None
     )
-    next_url = url_for("web.album", album=album.slug, after=page.next_cursor, token=token) if page.next_cursor else None
+    next_url = (
+        url_for("web.album", album=album.slug, after=page.next_cursor, token=token, group=group)
+        if page.next_cursor
+        else None
+    )
     photo_prefix = url_for("web.photo", album=album.slug, photo_id=0)[:-1]
     token_query = "?" + urlencode({"token": token}) if token else ""
     groups = grid_groups(
-        page,
+        sections if sections is not None else by_day(page),
         images,
         album_title=album.title,
         photo_prefix=photo_prefix,
@@ -160,4 +185,13 @@ def album_context(album: Album, page: AlbumPage, *, viewer: Viewer) -> dict[str,
         "public": is_public(album),  # search engines may index it
         "prev_url": prev_url,
         "next_url": next_url,
+        "grouping": grouping.value,
+        "session_span": session_span,
+        "has_programme": has_programme,
+        "cover_image": images.get(page.cover.id) if page.cover is not None else None,
+        "credits": album_credits(context.db_session(), album),
+        "group_urls": {
+            "day": url_for("web.album", album=album.slug, token=token),
+            "session": url_for("web.album", album=album.slug, token=token, group=Grouping.session.value),
+        },
     }
