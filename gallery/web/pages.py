@@ -37,11 +37,15 @@ from gallery.http.render import (
 )
 from gallery.http.urls import external_url
 from gallery.http.viewer import current_viewer
+from gallery.photos import live
 from gallery.photos import pages as photo_pages
 from gallery.reports import pages as report_pages
 from gallery.reports import render as reports
 from gallery.schedule import grouping
+from gallery.schedule import service as schedule_service
+from gallery.web import live as live_view
 from gallery.web.blueprint import bp
+from gallery.web.sessions import session_span
 from gallery.web.views_album import album_context
 
 # The original/ZIP download feature may provide this partial; the album and photo
@@ -97,6 +101,8 @@ def event(event: str) -> Response:
             cover_image=images.get(ctx.cover.id) if ctx.cover is not None else None,
             images=images,
             sharing=sharing,
+            programme=schedule_service.list_sessions(context.db_session(), ctx.event),
+            session_span=session_span,
             **_template_helpers(),
         )
     )
@@ -156,6 +162,9 @@ def album(album: str) -> Response:
     return page_response(
         render_template(
             "web/album.html",
+            live_feed=url_for("web.album_live_feed", album=found.slug, token=link_token),
+            live_cursor=live.newest_id(context.db_session(), found, viewer),
+            live_poll=current_app.config.get("LIVE_POLL_SECONDS", live_view.POLL_SECONDS["album"]),
             downloads=download_links(found.slug, None, link_token),
             downloads_partial=template_exists(DOWNLOADS_PARTIAL),
             **album_ctx,

@@ -184,3 +184,33 @@ def test_session_pages_go_page_by_page(client: FlaskClient, app: Flask) -> None:
         url = match.group(1).replace("&amp;", "&") if match else None
     assert seen == ids  # 65 minutes of photos every 30 s: all within the panel, no gap, no repeat
     assert client.get(f"/events/big/sessions/{SKILLS}?cursor=broken").status_code == 400
+
+
+def test_the_event_page_lists_the_programme(client: FlaskClient, world: dict[str, int]) -> None:
+    html = client.get("/events/ecc").get_data(as_text=True)
+    programme = html[html.index('id="programme-heading"') :]
+    links = re.findall(r'href="/events/ecc/sessions/([^"]+)"', programme)
+    assert links == [
+        OPENING,
+        SKILLS,
+        GREEN,
+        DIGITAL,
+        DINNER,
+        "closing-remarks-and-next-steps-for-the-european-cluster-community",
+    ]
+    assert "Maria Rossi, Jan Kowalski, Élodie Martin, Piotr Wiśniewski" in programme
+    plain = make_event(db.session, "plain")
+    add_photos(db.session, make_album(db.session, plain, "plain-album"), 1)
+    assert 'id="programme-heading"' not in client.get("/events/plain").get_data(as_text=True)
+
+
+def test_in_polish(client: FlaskClient, world: dict[str, int]) -> None:
+    headers = {"Accept-Language": "pl"}
+    html = client.get("/albums/day-one?group=session", headers=headers).get_data(as_text=True)
+    assert "Grupuj według:" in html and ">sesji</a>" in html
+    headings = [text for _, text, _ in sections(html)]
+    assert headings[1] == "Między sesjami"
+    assert headings[6] == "Networking dinner 7 maja 2024, 21:00 – 8 maja 2024, 00:30 · Autoworld"
+    session = client.get(f"/events/ecc/sessions/{SKILLS}", headers=headers).get_data(as_text=True)
+    assert "Prelegenci: Maria Rossi" in session and "W tym samym czasie:" in session
+    assert ">Program</h2>" in client.get("/events/ecc", headers=headers).get_data(as_text=True)
