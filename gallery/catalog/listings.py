@@ -10,7 +10,9 @@ photos, in display order, are :mod:`gallery.photos.pages`'."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -90,6 +92,22 @@ def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard
     ]
 
 
+def upcoming_and_recent(cards: list[EventCard], now: datetime) -> tuple[list[EventCard], list[EventCard]]:
+    """The home page's two rows: events not over yet on their own clock (soonest first), and
+    the others (newest first, as ``home_events`` lists them)."""
+
+    def today(event: Event) -> date:
+        try:
+            return now.astimezone(ZoneInfo(event.timezone)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            return now.astimezone(UTC).date()
+
+    upcoming = [c for c in cards if c.event.ends_on >= today(c.event)]
+    recent = [c for c in cards if c.event.ends_on < today(c.event)]
+    upcoming.sort(key=lambda c: (c.event.starts_on, c.event.id))
+    return upcoming, recent
+
+
 @dataclass(frozen=True)
 class EventContext:
     event: Event
@@ -104,6 +122,18 @@ def event_reports(session: Session, event: Event, viewer: Viewer) -> list[Report
     return list(
         session.scalars(query.order_by(Report.published_at.is_(None), Report.published_at.desc(), Report.id.desc()))
     )
+
+
+def one_per_topic(reports: list[Report], language: str) -> list[Report]:
+    """One report per topic (a report and its translations, ``translation_of``): the one in
+    ``language`` when there is one, else the first listed; topics keep the order of ``reports``."""
+    chosen: dict[int, Report] = {}
+    for report in reports:
+        topic = report.translation_of_id or report.id
+        current = chosen.get(topic)
+        if current is None or (current.language != language and report.language == language):
+            chosen[topic] = report
+    return list(chosen.values())
 
 
 def event_page(session: Session, slug: str, *, viewer: Viewer) -> EventContext:

@@ -1,4 +1,7 @@
-// Photo page: the left and right arrow keys follow the previous/next links.
+// Photo page: the left and right arrow keys follow the previous/next links; the share button.
+import { setupShareButtons } from "./share.js";
+
+setupShareButtons();
 document.addEventListener("keydown", (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) return;
   const target = event.target;

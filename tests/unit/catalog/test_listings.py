@@ -165,3 +165,34 @@ def test_event_reports_newest_first_drafts_for_editors(site: Site) -> None:
     assert [r.slug for r in listings.event_reports(db.session, event, ANONYMOUS)] == ["day-one"]
     assert [r.slug for r in listings.event_reports(db.session, event, Viewer.of(site.photographer))] == ["day-one"]
     assert [r.slug for r in listings.event_reports(db.session, event, Viewer.of(site.editor))] == ["day-one", "day-two"]
+
+
+def test_upcoming_events_come_first_soonest_first_on_their_own_clock() -> None:
+    from datetime import UTC, datetime
+
+    def card(slug: str, starts: date, ends: date, tz: str = "Europe/Warsaw") -> listings.EventCard:
+        event = Event(slug=slug, title=slug, starts_on=starts, ends_on=ends, timezone=tz)
+        return listings.EventCard(event=event, cover=None, album_count=1)
+
+    cards = [
+        card("later", date(2026, 9, 1), date(2026, 9, 2)),
+        card("soon", date(2026, 6, 1), date(2026, 6, 3)),
+        card("ends-today-in-tokyo", date(2026, 5, 1), date(2026, 5, 10), "Asia/Tokyo"),
+        card("ended-yesterday-in-warsaw", date(2026, 5, 8), date(2026, 5, 9)),
+        card("old", date(2024, 5, 7), date(2024, 5, 8), "No/Such_Zone"),
+    ]
+    now = datetime(2026, 5, 9, 23, 30, tzinfo=UTC)  # 10 May in Warsaw (01:30) and in Tokyo (08:30)
+    upcoming, recent = listings.upcoming_and_recent(cards, now)
+    assert [c.event.slug for c in upcoming] == ["ends-today-in-tokyo", "soon", "later"]
+    assert [c.event.slug for c in recent] == ["ended-yesterday-in-warsaw", "old"]
+
+
+def test_one_report_per_topic_in_the_visitors_language() -> None:
+    from gallery.models import Report
+
+    en = Report(id=1, slug="en", title="Report", language="en")
+    pl = Report(id=2, slug="pl", title="Relacja", language="pl", translation_of_id=1)
+    other = Report(id=3, slug="other", title="Only English", language="en")
+    assert listings.one_per_topic([en, other, pl], "pl") == [pl, other]
+    assert listings.one_per_topic([pl, other, en], "en") == [en, other]
+    assert listings.one_per_topic([pl, en], "de") == [pl]

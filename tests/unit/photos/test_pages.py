@@ -18,6 +18,7 @@ from gallery.photos.pages import (
     PagePhoto,
     PhotoCard,
     album_covers,
+    album_credits,
     album_page,
     cards_by_id,
     count_ready,
@@ -127,6 +128,16 @@ def test_count_ready_counts_what_visitors_see(app: Flask) -> None:
     _set(ids[0], status=PhotoStatus.failed)
     _set(ids[1], deleted_at=T0)
     assert count_ready(db.session, album) == 2
+
+
+def test_album_credits_are_the_visible_photos_credits_most_frequent_first(app: Flask) -> None:
+    album = _album()
+    ids = add_photos(db.session, album, 5)
+    for photo_id, credit in zip(ids, ["Ola Kot", " Jan Nowak ", "Jan Nowak", "", "Hidden Person"], strict=True):
+        _set(photo_id, credit=credit)
+    _set(ids[4], deleted_at=T0)
+    assert album_credits(db.session, album) == ["Jan Nowak", "Ola Kot"]
+    assert album_credits(db.session, album, limit=1) == ["Jan Nowak"]
 
 
 # --- photo pages -----------------------------------------------------------------------------------
