@@ -132,6 +132,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/albums/<album>/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO),
     ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/download"),
     ("/albums/<album>/download.zip", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/download.zip"),
+    ("/albums/<album>/live", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/live"),
+    ("/albums/<album>/live.json", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/live.json"),
     # A private album's media answer expiring signed URLs only, whoever asks: the plain URL is 404.
     ("/media/derivatives/<sha256>/<name>", "GET"): Case(everyone(404), path="/media/derivatives/{private_derivative}"),
     # --- embeds and oEmbed: public artefacts, the same for every role ------------------------

@@ -3,7 +3,7 @@ view modules."""
 
 from __future__ import annotations
 
-from gallery.web import auth, downloads, feeds, media, pages, privacy, search, sessions, takedown
+from gallery.web import auth, downloads, feeds, live, media, pages, privacy, search, sessions, takedown
 from gallery.web.blueprint import bp
 
-__all__ = ["auth", "bp", "downloads", "feeds", "media", "pages", "privacy", "search", "sessions", "takedown"]
+__all__ = ["auth", "bp", "downloads", "feeds", "live", "media", "pages", "privacy", "search", "sessions", "takedown"]

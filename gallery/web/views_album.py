@@ -36,7 +36,7 @@ from gallery.http.render import (
 )
 from gallery.http.urls import external_url
 from gallery.models import Album
-from gallery.photos.pages import AlbumPage, PagePhoto, album_credits
+from gallery.photos.pages import AlbumPage, PagePhoto, PhotoCard, album_credits
 from gallery.schedule.grouping import Grouping, Section, by_day
 from gallery.web.sessions import session_span
 
@@ -54,11 +54,12 @@ def _tile(
     token_query: str,
     credit_label: Callable[[str], str],
     repeat: bool = False,
+    alt_text: str | None = None,
 ) -> str:
     photo = item.photo
     # A photo shown again (under a second parallel session) carries no id: #photo-ID names one tile.
     anchor = "" if repeat else f' id="photo-{photo.id}"'
-    alt = escape(photo_alt(photo, item.number, album_title))
+    alt = escape(alt_text if alt_text is not None else photo_alt(photo, item.number, album_title))
     href = escape(f"{photo_prefix}{photo.id}{token_query}")
     caption = f'<span class="caption">{escape(photo.caption)}</span>' if photo.caption else ""
     credit = f'<span class="credit">{escape(credit_label(photo.credit))}</span>' if photo.credit else ""
@@ -87,6 +88,30 @@ def _tile(
         f'<img src="{escape(image.src.url)}" srcset="{escape(image.jpeg_srcset)}" sizes="{sizes}"'
         f' width="{image.src.width}" height="{image.src.height}" alt="{alt}" {loading} decoding="async">'
         f"</picture></a>{figcaption}</figure></li>"
+    )
+
+
+def tile_html(
+    card: PhotoCard,
+    image: ImageSet,
+    *,
+    alt_text: str,
+    photo_prefix: str,
+    token_query: str,
+    credit_label: Callable[[str], str],
+) -> str:
+    """One tile outside the page's grid (a photo uploaded since the page was opened: ``web/live.py``);
+    it carries no ``id`` (the grid may hold the same photo after a reload)."""
+    return _tile(
+        PagePhoto(card, 0),
+        image,
+        index=HIGH_PRIORITY_TILES,
+        album_title="",
+        photo_prefix=photo_prefix,
+        token_query=token_query,
+        credit_label=credit_label,
+        repeat=True,
+        alt_text=alt_text,
     )
 
 
