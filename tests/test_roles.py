@@ -80,6 +80,7 @@ class Case:
     upload: str | None = None  # multipart field that gets a new JPEG
     location: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # sent as they are (e.g. the tus headers)
+    body: bytes | None = None  # sent as the request body (with a Content-Type in ``headers``)
 
 
 MANAGE_LOGIN = "/login?next=%2Fmanage%2F"  # compared after decoding: see same_url()
@@ -322,6 +323,29 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/events/<event>/reports/<report>", "DELETE"): Case(
         staff(401, 403, 204, 204), path=f"/api/v1/events/{MATRIX_EVENT}/reports/{{report_{{role}}}}"
     ),
+    # --- the programme: editors import and edit it; the sessions of a hidden event are staff-only --
+    ("/api/v1/events/<event>/schedule", "POST"): Case(
+        staff(401, 403, 200, 200),
+        path="/api/v1/events/matrix-hidden/schedule",
+        headers={"Content-Type": "text/calendar"},
+        body=b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:matrix\r\nBEGIN:VEVENT\r\nUID:matrix@x\r\n"
+        b"DTSTART:20240507T100000\r\nSUMMARY:Imported\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    ),
+    ("/api/v1/events/<event>/schedule", "GET"): Case(STAFF_ONLY, path="/api/v1/events/matrix-hidden/schedule"),
+    ("/api/v1/events/<event>/sessions", "POST"): Case(
+        staff(401, 403, 201, 201),
+        path="/api/v1/events/matrix-hidden/sessions",
+        json={"title": "Added", "starts_at": "2024-05-07T12:00:00Z", "ends_at": "2024-05-07T13:00:00Z"},
+    ),
+    ("/api/v1/events/<event>/sessions/<session>", "GET"): Case(
+        STAFF_ONLY, path="/api/v1/events/matrix-hidden/sessions/matrix-session"
+    ),
+    ("/api/v1/events/<event>/sessions/<session>", "PATCH"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/events/matrix-hidden/sessions/matrix-session", json={"room": "B"}
+    ),
+    ("/api/v1/events/<event>/sessions/<session>", "DELETE"): Case(
+        staff(401, 403, 204, 204), path="/api/v1/events/matrix-hidden/sessions/matrix-delete-{role}"
+    ),
     # --- resumable uploads (tus): whoever may upload starts one; an upload is its owner's only --
     ("/api/v1/uploads/", "POST"): Case(
         staff(401, 201, 201, 201),
@@ -414,15 +438,16 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
                 status=ReportStatus.draft,
             )
         )
-        db.session.add(  # the programme of the hidden event: its session pages are staff-only too
-            EventSession(
-                event=hidden,
-                slug="matrix-session",
-                title="Session",
-                starts_at=datetime(2024, 5, 7, 8, tzinfo=UTC),
-                ends_at=datetime(2024, 5, 7, 9, tzinfo=UTC),
+        for slug in ("matrix-session", "matrix-delete-editor", "matrix-delete-admin"):
+            db.session.add(  # the programme of the hidden event: its session pages are staff-only too
+                EventSession(
+                    event=hidden,
+                    slug=slug,
+                    title="Session",
+                    starts_at=datetime(2024, 5, 7, 8, tzinfo=UTC),
+                    ends_at=datetime(2024, 5, 7, 9, tzinfo=UTC),
+                )
             )
-        )
         for role in ("editor", "admin"):  # for the API's deletes: an empty event, an empty album, a report
             catalog.create_event(
                 db.session,
@@ -575,6 +600,8 @@ def call(world: MatrixWorld, rule: str, method: str, case: Case, role: str) -> T
     kwargs: dict[str, Any] = {"headers": headers}
     if case.json is not None:
         kwargs["json"] = case.json
+    if case.body is not None:
+        kwargs["data"] = case.body
     if case.form is not None:
 
         def fill(text: str) -> str:

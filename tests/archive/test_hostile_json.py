@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 
 from gallery.extensions import db
 from gallery.models import Album, Event, Photo, Report, Role
+from gallery.schedule.models import EventSession
 from tests.archive.conftest import add_photo, jpeg, make_album
 from tests.conftest import make_token, make_user
 
@@ -28,8 +30,19 @@ def world(app: Flask) -> dict[str, Any]:
     album = make_album("json-album", event_slug="json-event")
     photo_id = add_photo(app.test_client(), token, album.slug, jpeg(7))
     db.session.add(Report(event_id=album.event_id, slug="json-report", title="Report", language="en", body="Text."))
+    start = datetime(2024, 5, 7, 8, tzinfo=UTC)
+    db.session.add(
+        EventSession(event_id=album.event_id, slug="json-session", title="Session", starts_at=start, ends_at=start)
+    )
     db.session.commit()
-    return {"token": token, "event": "json-event", "album": "json-album", "photo_id": photo_id, "report": "json-report"}
+    return {
+        "token": token,
+        "event": "json-event",
+        "album": "json-album",
+        "photo_id": photo_id,
+        "report": "json-report",
+        "session": "json-session",
+    }
 
 
 def _json_operations(client: FlaskClient) -> list[tuple[str, str, dict[str, Any]]]:
@@ -58,6 +71,7 @@ def _valid_example(schema: dict[str, Any]) -> dict[str, Any]:
         "timezone": "Europe/Brussels", "location": "Brussels", "visibility": "public",
         "caption": "Opening", "alt_text": "A stage", "credit": "Anna", "position": 1,
         "make": "NIKON", "model": "Z 6", "serial": "", "offset_seconds": 60, "offset": "+1m",
+        "starts_at": "2024-05-07T10:00:00Z", "ends_at": "2024-05-07T11:00:00Z",
     }  # fmt: skip
     body: dict[str, Any] = {}
     for name in schema.get("properties", {}):
@@ -75,12 +89,13 @@ def _string_fields(schema: dict[str, Any]) -> list[str]:
     return names
 
 
-def _counts() -> tuple[int, int, int, int]:
+def _counts() -> tuple[int, int, int, int, int]:
     return (
         db.session.query(Event).count(),
         db.session.query(Album).count(),
         db.session.query(Photo).count(),
         db.session.query(Report).count(),
+        db.session.query(EventSession).count(),
     )
 
 
