@@ -44,8 +44,9 @@ def derivative_url(derivative: Keyed, right: MediaRight, clock: MediaClock | Non
         url = context.storage().url(derivative.key, public=True)
         if url:
             return str(url)
-    sha, name = derivative.key.split("/")[1:3]
-    return url_for("web.derivative", sha256=sha, name=name) + right.query(derivative.key, clock or media_clock())
+    sha, version, name = derivative.key.split("/")[1:4]
+    url = url_for("web.derivative", sha256=sha, version=version, name=name)
+    return url + right.query(derivative.key, clock or media_clock())
 
 
 class DerivativeUrls:
@@ -60,9 +61,9 @@ class DerivativeUrls:
         self.clock = media_clock()  # one expiry for the whole page
         self._prefix: str | None = None
         if not (right.public and context.settings().public_media_url):
-            probe_sha, probe_name = "0" * 64, "1.jpg"
-            probe = url_for("web.derivative", sha256=probe_sha, name=probe_name)
-            suffix = f"{probe_sha}/{probe_name}"
+            probe_sha, probe_version, probe_name = "0" * 64, "0" * 16, "1.jpg"
+            probe = url_for("web.derivative", sha256=probe_sha, version=probe_version, name=probe_name)
+            suffix = f"{probe_sha}/{probe_version}/{probe_name}"
             if probe.endswith(suffix):
                 self._prefix = probe[: -len(suffix)]
 

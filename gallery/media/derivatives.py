@@ -45,7 +45,8 @@ How it is done, and why
   the smallest size label that reaches them: a 800x600 photo with sizes (400, 1024, 2048)
   yields ``long_edge`` 400 (400x300) and 1024 (800x600), and no 2048.
 
-Storage keys are content addressed: :func:`original_key` and :func:`derivative_key`.
+Storage keys: :func:`original_key` (content addressed) and :func:`derivative_key` (content and
+media version).
 
 Only the standard library and Pillow (with pillow-heif) are imported.
 """
@@ -61,6 +62,7 @@ from typing import BinaryIO, Final, Literal
 
 from PIL import Image, JpegImagePlugin
 
+from gallery.media.blur import Box, obscure
 from gallery.media.encode import credit_exif, encode_jpeg, encode_webp
 from gallery.media.images import (
     ALL_FORMATS,
@@ -84,6 +86,7 @@ __all__ = [
     "PlannedSize",
     "RenderStats",
     "RenderedDerivative",
+    "check_media_version",
     "derivative_key",
     "fitted_box",
     "original_key",
@@ -231,20 +234,29 @@ def original_key(sha256: str) -> str:
     return f"originals/sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
-def derivative_key(sha256: str, long_edge: int, fmt: str) -> str:
-    """Storage key of a derivative: ``derivatives/<sha256>/<long_edge>.<jpg|webp>``.
+def check_media_version(version: str) -> str:
+    """``version`` if it is a media version (8 to 32 lower-case hexadecimal digits), else ``ValueError``."""
+    if not isinstance(version, str) or not 8 <= len(version) <= 32 or not set(version) <= _HEX:
+        raise ValueError(f"invalid media version {version!r}")
+    return version
 
-    ``long_edge`` is the size label (:attr:`RenderedDerivative.long_edge`), not the pixel
-    width: labels are unique per original, widths of very thin images may not be.
+
+def derivative_key(sha256: str, version: str, long_edge: int, fmt: str) -> str:
+    """Storage key of a derivative: ``derivatives/<sha256>/<version>/<long_edge>.<jpg|webp>``.
+
+    ``version`` is the photo's media version (``Photo.media_version``): a new one retires every
+    old URL of the photo.  ``long_edge`` is the number in the name (the pixel width, as
+    :mod:`gallery.photos.process` uses it).
     """
     _check_sha256(sha256)
+    check_media_version(version)
     if not isinstance(long_edge, int) or isinstance(long_edge, bool) or long_edge <= 0:
         raise ValueError(f"invalid derivative size {long_edge!r}")
     try:
         ext = canonical_extension(_FORMAT_MIMES[fmt.lower()])
     except KeyError:
         raise ValueError(f"unknown derivative format {fmt!r}") from None
-    return f"derivatives/{sha256}/{long_edge}.{ext}"
+    return f"derivatives/{sha256}/{version}/{long_edge}.{ext}"
 
 
 # --------------------------------------------------------------------------------------
@@ -262,8 +274,12 @@ def render_derivatives(
     stats: RenderStats | None = None,
     formats: tuple[str, ...] = ALL_FORMATS,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    blur: Sequence[Box] = (),
 ) -> list[RenderedDerivative]:
     """Render every size as JPEG and WebP; smallest first, JPEG before WebP per size.
+
+    ``blur``: areas of the upright image (fractions, :mod:`gallery.media.blur`) obscured beyond
+    recognition in every size -- on the largest size, from which the smaller ones are cascaded.
 
     ``img_or_fp`` is an image from :func:`gallery.media.images.open_image` (pass it
     *unloaded* so that JPEG draft decoding can work), or bytes, a binary file object or a
@@ -287,11 +303,11 @@ def render_derivatives(
 
     try:
         if isinstance(img_or_fp, Image.Image):
-            result = _render(img_or_fp, labels, exif, jpeg_quality, webp_quality, stats, max_pixels)
+            result = _render(img_or_fp, labels, exif, (jpeg_quality, webp_quality), stats, max_pixels, blur)
         else:
             source = io.BytesIO(img_or_fp) if isinstance(img_or_fp, (bytes, bytearray, memoryview)) else img_or_fp
             with open_image(source, formats=formats, max_pixels=max_pixels) as img:
-                result = _render(img, labels, exif, jpeg_quality, webp_quality, stats, max_pixels)
+                result = _render(img, labels, exif, (jpeg_quality, webp_quality), stats, max_pixels, blur)
     except DerivativeError:
         raise
     except ImageError as exc:
@@ -308,10 +324,10 @@ def _render(
     img: Image.Image,
     labels: list[int],
     exif: bytes,
-    jpeg_quality: int,
-    webp_quality: int,
+    qualities: tuple[int, int],
     stats: RenderStats,
     max_pixels: int,
+    blur: Sequence[Box],
 ) -> list[RenderedDerivative]:
     stats.source_format = str(img.format or "")
     stats.source_mode = img.mode
@@ -331,7 +347,7 @@ def _render(
             drafted = True
     working = _working_bytes(img, max(labels))
     with decoded(img, max_pixels=max_pixels, working_bytes=working, priority=True):
-        return _render_decoded(img, source_size, drafted, labels, exif, jpeg_quality, webp_quality, stats)
+        return _render_decoded(img, source_size, drafted, labels, exif, qualities, stats, blur)
 
 
 def _working_bytes(img: Image.Image, largest_label: int) -> int:
@@ -358,9 +374,9 @@ def _render_decoded(  # the steps after decoding, within its reservation
     drafted: bool,
     labels: list[int],
     exif: bytes,
-    jpeg_quality: int,
-    webp_quality: int,
+    qualities: tuple[int, int],
     stats: RenderStats,
+    blur: Sequence[Box],
 ) -> list[RenderedDerivative]:
     stats.decode_size = img.size
     stats.draft_scale = max(1, round(source_size[0] / img.size[0])) if drafted else 1
@@ -383,6 +399,9 @@ def _render_decoded(  # the steps after decoding, within its reservation
     if orientation in TRANSPOSE:
         work = work.transpose(TRANSPOSE[orientation])
     work, stats.color = to_srgb(work, bytes(icc) if isinstance(icc, (bytes, bytearray)) else None)
+    if blur:  # upright now, so the boxes' fractions are those of the photo as displayed
+        work = obscure(work, blur)
+    jpeg_quality, webp_quality = qualities
 
     # 4. Encode, cascading each smaller size from the previous one.
     rendered: list[RenderedDerivative] = []

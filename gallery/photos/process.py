@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gallery.core import metrics
 from gallery.media import images, raw_sniff, sniff
 from gallery.media import raw as raw_images
+from gallery.media.blur import parse_boxes
 from gallery.media.derivatives import derivative_key, render_derivatives
 from gallery.models import Derivative, Photo, PhotoStatus
 from gallery.photos.received import open_original_path
@@ -30,6 +31,7 @@ from gallery.storage import Storage, StorageError, sha256_hex
 log = logging.getLogger("gallery.derivatives")
 
 Stage = Literal["all", "first", "rest"]
+_VERSION_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,20 @@ class Source:
     original_key: str
     credit: str
     copyright: str
+    media_version: str
+    blur_boxes: tuple[dict[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, photo: Photo) -> Source:
+        return cls(
+            photo.id,
+            photo.sha256,
+            photo.original_key,
+            photo.credit,
+            photo.copyright,
+            photo.media_version,
+            tuple(photo.blur_boxes or ()),
+        )
 
 
 def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], max_pixels: int) -> list[Derivative]:
@@ -57,7 +73,11 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
                 img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
             try:
                 rendered = render_derivatives(
-                    img, sizes=sizes, credit=source.credit or None, copyright=source.copyright or None
+                    img,
+                    sizes=sizes,
+                    credit=source.credit or None,
+                    copyright=source.copyright or None,
+                    blur=parse_boxes(list(source.blur_boxes)),
                 )
             finally:
                 img.close()
@@ -68,12 +88,12 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
     rows: list[Derivative] = []
     seen: set[tuple[str, int]] = set()
     # Largest first: when two sizes of a very thin image round to the same pixel
-    # width, the key (derivatives/<sha256>/<width>.<ext>) keeps the larger one.
+    # width, the key (derivatives/<sha256>/<version>/<width>.<ext>) keeps the larger one.
     for item in sorted(rendered, key=lambda r: -r.long_edge):
         if (item.format, item.width) in seen:
             continue
         seen.add((item.format, item.width))
-        key = derivative_key(source.sha256, item.width, item.format)
+        key = derivative_key(source.sha256, source.media_version, item.width, item.format)
         storage.put(
             key,
             BytesIO(item.data),
@@ -116,38 +136,52 @@ def process_photo(
     ``first`` only the smallest size and publishes the photo with ``sizes_pending`` set while
     larger sizes are to come; ``rest`` the larger sizes, keeping the smallest, and clears
     ``sizes_pending`` (:func:`publish_progressively` runs the two)."""
-    photo = session.get(Photo, photo_id)
-    if photo is None:
-        log.warning("photo %s vanished before its derivatives were made", photo_id)
+    for _attempt in range(_VERSION_ATTEMPTS):
+        photo = session.get(Photo, photo_id)
+        if photo is None:
+            log.warning("photo %s vanished before its derivatives were made", photo_id)
+            session.rollback()
+            return "missing"
+        source = Source.of(photo)
+        session.rollback()  # no transaction stays open while we render
+        started = time.perf_counter()
+        try:
+            rows = render_and_store(storage, source, sizes=stage_sizes(sizes, stage), max_pixels=max_pixels)
+        except StorageError as exc:
+            metrics.count_storage_error("derivatives")
+            metrics.observe_derivatives("failed", time.perf_counter() - started)
+            reason = f"derivatives could not be stored: {exc}"[:2000]
+            if retry_follows:
+                log.warning("photo %s: %s; retrying", photo_id, reason)
+                raise
+            return _fail(session, photo_id, reason, logging.ERROR)
+        except Exception as exc:  # noqa: BLE001 - the image cannot be rendered: keep the original, say why
+            metrics.observe_derivatives("failed", time.perf_counter() - started)
+            return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
+        # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
+        # the first still renders) replace each other's derivative rows one after the other.  Only
+        # while its media version is the one rendered for: a hide, restore or blur meanwhile gave it
+        # a new one (photos/versions.py), and what was just stored is already retired.
+        marked = session.execute(
+            update(Photo)
+            .where(Photo.id == photo_id, Photo.media_version == source.media_version)
+            .values(
+                status=PhotoStatus.ready,
+                error=None,
+                sizes_pending=stage == "first" and bool(stage_sizes(sizes, "rest")),
+            )
+        )
+        if marked.rowcount == 1:  # type: ignore[attr-defined]
+            session.execute(_replaced(photo_id, rows, stage))
+            session.add_all(rows)
+            session.commit()
+            metrics.observe_derivatives("ready", time.perf_counter() - started)
+            return PhotoStatus.ready.value
         session.rollback()
-        return "missing"
-    source = Source(photo.id, photo.sha256, photo.original_key, photo.credit, photo.copyright)
-    session.rollback()  # no transaction stays open while we render
-    started = time.perf_counter()
-    try:
-        rows = render_and_store(storage, source, sizes=stage_sizes(sizes, stage), max_pixels=max_pixels)
-    except StorageError as exc:
-        metrics.count_storage_error("derivatives")
-        metrics.observe_derivatives("failed", time.perf_counter() - started)
-        reason = f"derivatives could not be stored: {exc}"[:2000]
-        if retry_follows:
-            log.warning("photo %s: %s; retrying", photo_id, reason)
-            raise
-        return _fail(session, photo_id, reason, logging.ERROR)
-    except Exception as exc:  # noqa: BLE001 - the image cannot be rendered: keep the original, say why
-        metrics.observe_derivatives("failed", time.perf_counter() - started)
-        return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
-    # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
-    # the first still renders) replace each other's derivative rows one after the other.
-    pending = stage == "first" and bool(stage_sizes(sizes, "rest"))
-    session.execute(
-        update(Photo).where(Photo.id == photo_id).values(status=PhotoStatus.ready, error=None, sizes_pending=pending)
-    )
-    session.execute(_replaced(photo_id, rows, stage))
-    session.add_all(rows)
-    session.commit()
-    metrics.observe_derivatives("ready", time.perf_counter() - started)
-    return PhotoStatus.ready.value
+        for row in rows:
+            storage.delete(row.key)
+        log.info("photo %s changed media version while rendering; rendering again", photo_id)
+    return _fail(session, photo_id, "the media version kept changing while rendering", logging.ERROR)
 
 
 def stage_sizes(sizes: Sequence[int], stage: Stage) -> list[int]:

@@ -102,6 +102,7 @@ def add_photos(
                 "album_id": album.id,
                 "sha256": sha,
                 "original_key": f"originals/{sha[:2]}/{sha}",
+                "media_version": sha[:16],
                 "original_filename": f"IMG_{photo_id:05d}.jpg",
                 "content_type": "image/jpeg",
                 "size": 5_000_000,
@@ -125,7 +126,7 @@ def add_photos(
                         "width": w,
                         "height": h,
                         "format": fmt,
-                        "key": f"derivatives/{sha}/{w}.{ext}",
+                        "key": f"derivatives/{sha}/{sha[:16]}/{w}.{ext}",
                         "size": 100_000,
                     }
                 )

@@ -22,7 +22,7 @@ from tests.web.download_world import World, build_world
 pytestmark = pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="200,400")
 
 MEDIA_URL = re.compile(
-    r"""(?:https?://[^/"'\s]+)?/media/derivatives/[0-9a-f]{64}/\d+\.(?:jpg|webp)(?:\?exp=\d+&sig=[0-9a-f]+)?"""
+    r"""(?:https?://[^/"'\s]+)?/media/derivatives/[0-9a-f]{64}/[0-9a-f]{16}/\d+\.(?:jpg|webp)(?:\?exp=\d+&sig=[0-9a-f]+)?"""
 )
 
 

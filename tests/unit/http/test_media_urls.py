@@ -14,22 +14,23 @@ from gallery.models import Derivative
 from tests.conftest import make_app
 
 SHA = "ab" * 32
+V = "0123456789abcdef"  # a media version
 
 
 def test_without_a_public_media_url_the_route_serves_them(app: Flask) -> None:
-    derivative = Derivative(key=f"derivatives/{SHA}/1024.jpg")
+    derivative = Derivative(key=f"derivatives/{SHA}/{V}/1024.jpg")
     with app.test_request_context("/"):
-        assert derivative_url(derivative, PUBLIC_MEDIA) == f"/media/derivatives/{SHA}/1024.jpg"
+        assert derivative_url(derivative, PUBLIC_MEDIA) == f"/media/derivatives/{SHA}/{V}/1024.jpg"
         urls = DerivativeUrls(PUBLIC_MEDIA)
         assert urls(derivative) == derivative_url(derivative, PUBLIC_MEDIA)
-        assert urls.for_key(f"derivatives/{SHA}/400.webp") == f"/media/derivatives/{SHA}/400.webp"
+        assert urls.for_key(f"derivatives/{SHA}/{V}/400.webp") == f"/media/derivatives/{SHA}/{V}/400.webp"
 
 
 def test_with_a_public_media_url_the_cdn_serves_them(tmp_path: Path) -> None:
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'g.db'}", GALLERY_PUBLIC_MEDIA_URL="https://cdn.example.org/m")
-    derivative = Derivative(key=f"derivatives/{SHA}/2048.webp")
+    derivative = Derivative(key=f"derivatives/{SHA}/{V}/2048.webp")
     with app.test_request_context("/"):
-        assert derivative_url(derivative, PUBLIC_MEDIA) == f"https://cdn.example.org/m/derivatives/{SHA}/2048.webp"
+        assert derivative_url(derivative, PUBLIC_MEDIA) == f"https://cdn.example.org/m/derivatives/{SHA}/{V}/2048.webp"
         assert DerivativeUrls(PUBLIC_MEDIA)(derivative) == derivative_url(derivative, PUBLIC_MEDIA)
 
 
@@ -37,16 +38,16 @@ def test_other_albums_media_go_through_the_route_and_unlisted_ones_are_signed(tm
     """Only a public album's media may be served by the CDN; an unlisted album's URLs carry the
     signature of its share link, never the token itself."""
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'g.db'}", GALLERY_PUBLIC_MEDIA_URL="https://cdn.example.org/m")
-    key = f"derivatives/{SHA}/1024.jpg"
+    key = f"derivatives/{SHA}/{V}/1024.jpg"
     derivative = Derivative(key=key)
     signed = MediaRight(signed=True, share_token="the-share-token")
     with app.test_request_context("/"):
-        assert derivative_url(derivative, MediaRight()) == f"/media/derivatives/{SHA}/1024.jpg"
+        assert derivative_url(derivative, MediaRight()) == f"/media/derivatives/{SHA}/{V}/1024.jpg"
         clock = media_clock()
         assert clock.ttl == 3600 and clock.secret == app.config["SECRET_KEY"]
         url = derivative_url(derivative, signed, clock)
         sig = media_signature(clock.secret, key, clock.expires, "the-share-token")
-        assert url == f"/media/derivatives/{SHA}/1024.jpg?exp={clock.expires}&sig={sig}"
+        assert url == f"/media/derivatives/{SHA}/{V}/1024.jpg?exp={clock.expires}&sig={sig}"
         assert "the-share-token" not in url
         urls = DerivativeUrls(signed)
         assert urls(derivative) == derivative_url(derivative, signed, urls.clock)

@@ -80,7 +80,14 @@ def add_photo(
     db.session.add(photo)
     db.session.flush()
     db.session.add(
-        Derivative(photo_id=photo.id, width=400, height=267, format="jpeg", key=f"derivatives/{sha}/400.jpg", size=100)
+        Derivative(
+            photo_id=photo.id,
+            width=400,
+            height=267,
+            format="jpeg",
+            key=f"derivatives/{sha}/{photo.media_version}/400.jpg",
+            size=100,
+        )
     )
     if commit:
         db.session.commit()

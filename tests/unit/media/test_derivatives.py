@@ -29,6 +29,7 @@ from gallery.media.derivatives import (
     PlannedSize,
     RenderedDerivative,
     RenderStats,
+    check_media_version,
     derivative_key,
     fitted_box,
     original_key,
@@ -134,20 +135,27 @@ def test_plan_dedupes_sizes_that_would_be_upscaled() -> None:
         DerivativeSpec(0)
 
 
-def test_keys_are_content_addressed() -> None:
+def test_keys_are_content_addressed_and_derivatives_versioned() -> None:
     sha = "0123456789abcdef" * 4
+    version = "00ff00ff00ff00ff"
     assert original_key(sha) == f"originals/sha256/01/23/{sha}"
-    assert derivative_key(sha, 1024, "jpeg") == f"derivatives/{sha}/1024.jpg"
-    assert derivative_key(sha, 400, "webp") == f"derivatives/{sha}/400.webp"
+    assert derivative_key(sha, version, 1024, "jpeg") == f"derivatives/{sha}/{version}/1024.jpg"
+    assert derivative_key(sha, version, 400, "webp") == f"derivatives/{sha}/{version}/400.webp"
     for bad in ("ABCDEF" * 10 + "ABCD", "../" + "a" * 61, "a" * 63, ""):
         with pytest.raises(ValueError):
             original_key(bad)
         with pytest.raises(ValueError):
-            derivative_key(bad, 400, "jpeg")
+            derivative_key(bad, version, 400, "jpeg")
+    for bad_version in ("", "abc", "ABCDEF0123", "../../../x", "0" * 33, "ghijklmn"):
+        with pytest.raises(ValueError):
+            derivative_key(sha, bad_version, 400, "jpeg")
+        with pytest.raises(ValueError):
+            check_media_version(bad_version)
+    assert check_media_version(version) == version
     with pytest.raises(ValueError):
-        derivative_key(sha, 400, "gif")
+        derivative_key(sha, version, 400, "gif")
     with pytest.raises(ValueError):
-        derivative_key(sha, 0, "jpeg")
+        derivative_key(sha, version, 0, "jpeg")
 
 
 def test_invalid_arguments_are_value_errors() -> None:

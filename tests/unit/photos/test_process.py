@@ -56,7 +56,7 @@ def test_every_size_in_both_formats_stored_and_recorded(app: Flask, tmp_path: Pa
     assert db.session.get(Photo, photo.id).status is PhotoStatus.ready  # type: ignore[union-attr]
     assert derivatives(photo.id) == [("jpeg", 200, 133), ("jpeg", 400, 267), ("webp", 200, 133), ("webp", 400, 267)]
     for fmt, width, _ in derivatives(photo.id):
-        assert storage.exists(derivative_key(photo.sha256, width, fmt))
+        assert storage.exists(derivative_key(photo.sha256, photo.media_version, width, fmt))
     # again: the same keys and rows, not twice as many
     assert process_photo(db.session, storage, photo.id, sizes=(200, 400), max_pixels=10**7) == "ready"
     assert len(derivatives(photo.id)) == 4
@@ -69,7 +69,9 @@ def test_sizes_larger_than_the_original_and_equal_widths_collapse(tmp_path: Path
     data = out.getvalue()
     sha = sha256_hex(data)
     storage.put("originals/thin", io.BytesIO(data), sha256=sha, content_type="image/png")
-    rows = render_and_store(storage, Source(1, sha, "originals/thin", "", ""), sizes=(200, 400, 2048), max_pixels=10**6)
+    rows = render_and_store(
+        storage, Source(1, sha, "originals/thin", "", "", "0123456789abcdef"), sizes=(200, 400, 2048), max_pixels=10**6
+    )
     widths = sorted((row.format, row.width) for row in rows)
     assert len(widths) == len(set(widths))  # one row per (format, width): no key written twice
     assert max(width for _, width in widths) <= 300  # never upscaled
@@ -118,3 +120,35 @@ def test_a_failing_store_is_retried_or_fails_the_photo(app: Flask, tmp_path: Pat
 
 def test_a_vanished_photo_is_missing(app: Flask) -> None:
     assert process_photo(db.session, context.storage(app), 999, sizes=(200,), max_pixels=10**7) == "missing"
+
+
+def test_a_render_overtaken_by_a_new_media_version_is_stored_under_the_new_one(app: Flask, tmp_path: Path) -> None:
+    """A hide or blur while the derivatives render gives the photo a new media version: what the
+    render stored under the old one is deleted and the photo rendered again under the new one."""
+    photo = stored_photo(app, tmp_path)
+    storage = context.storage(app)
+    first, photo_id, sha = photo.media_version, photo.id, photo.sha256
+    db.session.rollback()
+    real = render_and_store
+    calls: list[str] = []
+
+    def racing(store, source, **kwargs):  # type: ignore[no-untyped-def]
+        rows = real(store, source, **kwargs)
+        if not calls:  # the first render: the version changes meanwhile
+            with db.engine.begin() as conn:
+                conn.execute(sa.update(Photo).where(Photo.id == photo_id).values(media_version="feedfacefeedface"))
+        calls.append(source.media_version)
+        return rows
+
+    import gallery.photos.process as process_module
+
+    original = process_module.render_and_store
+    process_module.render_and_store = racing
+    try:
+        assert process_photo(db.session, storage, photo_id, sizes=(200,), max_pixels=10**7) == "ready"
+    finally:
+        process_module.render_and_store = original
+    assert calls == [first, "feedfacefeedface"]
+    keys = {d.key for d in db.session.scalars(sa.select(Derivative).where(Derivative.photo_id == photo_id))}
+    assert keys and all("/feedfacefeedface/" in key for key in keys)
+    assert not list(storage.list(f"derivatives/{sha}/{first}/"))

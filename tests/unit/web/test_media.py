@@ -21,7 +21,7 @@ from tests.conftest import login, make_token
 from tests.web.download_world import World, build_world, stored
 
 pytestmark = pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="200,400")
-MEDIA_RE = re.compile(r"/media/derivatives/[0-9a-f]{64}/[0-9]+\.(?:jpg|webp)[^\"\s,]*")
+MEDIA_RE = re.compile(r"/media/derivatives/[0-9a-f]{64}/[0-9a-f]{16}/[0-9]+\.(?:jpg|webp)[^\"\s,]*")
 
 
 @pytest.fixture
@@ -47,8 +47,8 @@ def test_a_public_derivative_is_served_as_stored_and_cached_by_anyone(app: Flask
         assert response.mimetype == ("image/jpeg" if key.endswith(".jpg") else "image/webp")
         assert response.get_data() == stored(app, key)
         assert response.headers["Cache-Control"] == IMMUTABLE
-        sha, name = key.split("/")[1:3]
-        assert response.headers["ETag"] == f'"{sha}{name}"'
+        sha, version, name = key.split("/")[1:4]
+        assert response.headers["ETag"] == f'"{sha}{version}{name}"'
         again = client.get(url(key), headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304
 
@@ -112,19 +112,22 @@ def test_tampered_and_borrowed_signatures_are_404(app: Flask, world: World, user
 @pytest.mark.parametrize(
     "path",
     [
-        "/media/derivatives/{sha}/400.gif",
-        "/media/derivatives/{sha}/400.JPG",
-        "/media/derivatives/{sha}/123456.jpg",
-        "/media/derivatives/{sha}/x.jpg",
-        "/media/derivatives/{SHA}/400.jpg",  # upper case: not a key
-        "/media/derivatives/{short}/400.jpg",
-        "/media/derivatives/{sha}/999.jpg",  # well formed, but no such derivative
-        "/media/derivatives/{other}/400.jpg",  # no photo uses it
+        "/media/derivatives/{sha}/{v}/400.gif",
+        "/media/derivatives/{sha}/{v}/400.JPG",
+        "/media/derivatives/{sha}/{v}/123456.jpg",
+        "/media/derivatives/{sha}/{v}/x.jpg",
+        "/media/derivatives/{SHA}/{v}/400.jpg",  # upper case: not a key
+        "/media/derivatives/{short}/{v}/400.jpg",
+        "/media/derivatives/{sha}/{V}/400.jpg",  # upper-case version: not a key
+        "/media/derivatives/{sha}/{other_v}/400.jpg",  # another (an old) version
+        "/media/derivatives/{sha}/400.jpg",  # the layout before media versions
+        "/media/derivatives/{sha}/{v}/999.jpg",  # well formed, but no such derivative
+        "/media/derivatives/{other}/{v}/400.jpg",  # no photo uses it
     ],
 )
 def test_anything_else_is_404(app: Flask, world: World, path: str) -> None:
-    sha = keys(world.photos["pub"][0])[0].split("/")[1]
-    filled = path.format(sha=sha, SHA=sha.upper(), short=sha[:63], other="0" * 64)
+    sha, v = keys(world.photos["pub"][0])[0].split("/")[1:3]
+    filled = path.format(sha=sha, SHA=sha.upper(), short=sha[:63], other="0" * 64, v=v, V=v.upper(), other_v="f" * 16)
     assert app.test_client().get(filled).status_code == 404
 
 
@@ -143,5 +146,5 @@ def test_a_store_without_local_files_streams_with_a_length(app: Flask, world: Wo
     response = app.test_client().get(url(key))
     assert response.status_code == 200
     assert response.content_length == len(data) and response.get_data() == data
-    assert response.headers["ETag"].strip('"') == "".join(key.split("/")[1:3])
+    assert response.headers["ETag"].strip('"') == "".join(key.split("/")[1:4])
     assert app.test_client().get(url(keys(world.photos["pub"][0])[1])).status_code == 404  # not in this store
