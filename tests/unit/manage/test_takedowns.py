@@ -26,7 +26,7 @@ def test_queue_and_decisions(app: Flask, client: FlaskClient) -> None:
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f'id="request-{request_id}"' in html and "queued.jpg" in html
-    assert "left: 25.0%; top: 50.0%; width: 25.0%; height: 25.0%" in html  # the box, drawn over the photo
+    assert '<rect class="takedown-box" x="0.25" y="0.5" width="0.25" height="0.25">' in html  # drawn over the photo
     assert "?exp=" in html  # the hidden photo's web size through a signed URL
     assert "filed" in html and "hidden" in html
 
