@@ -86,6 +86,8 @@ class Case:
 MANAGE_LOGIN = "/login?next=%2Fmanage%2F"  # compared after decoding: see same_url()
 EDITORS_PAGE = staff(302, 403, 200, 200)  # management pages for editors (events, albums, reports, clocks)
 EDITORS_POST = staff(302, 403, 302, 302)  # their forms: done, then redirected (post/redirect/get)
+ADMINS_PAGE = staff(302, 403, 403, 200)  # admins' pages (users, audit log)
+ADMINS_POST = staff(302, 403, 403, 302)  # their forms
 STAFF_ONLY = staff(404, 404, 200, 200)  # private things: editors and admins see them, nobody else knows
 # The matrix world (see ``world``): event "matrix-event" with the public album "matrix-public";
 # event "matrix-hidden" with only the private album "matrix-private" and a draft report.
@@ -154,6 +156,39 @@ MATRIX: dict[tuple[str, str], Case] = {
     # --- management area ---------------------------------------------------------------------
     ("/manage/", "GET"): Case(staff(302, 200, 200, 200), location={"anonymous": MANAGE_LOGIN}),
     ("/manage/audit", "GET"): Case(staff(302, 403, 403, 200), location={"anonymous": "/login?next=%2Fmanage%2Faudit"}),
+    # users (admins) and every user's own profile; the target is a photographer no session belongs to
+    ("/manage/users", "GET"): Case(ADMINS_PAGE, location={"anonymous": "/login?next=%2Fmanage%2Fusers"}),
+    ("/manage/users", "POST"): Case(ADMINS_PAGE, form={"email": "matrix-new-{role}@example.org", "role": "editor"}),
+    ("/manage/users/<int:user_id>", "GET"): Case(ADMINS_PAGE, path="/manage/users/{user_target}"),
+    ("/manage/users/<int:user_id>/role", "POST"): Case(
+        ADMINS_POST, path="/manage/users/{user_target}/role", form={"role": "photographer"}
+    ),
+    ("/manage/users/<int:user_id>/active", "POST"): Case(
+        ADMINS_POST, path="/manage/users/{user_target}/active", form={"active": "1"}
+    ),
+    ("/manage/users/<int:user_id>/tokens/revoke", "POST"): Case(
+        ADMINS_POST, path="/manage/users/{user_target}/tokens/revoke", form={"token": "{user_target_token}"}
+    ),
+    ("/manage/users/<int:user_id>/password-link", "POST"): Case(
+        ADMINS_PAGE, path="/manage/users/{user_target}/password-link", form={}
+    ),
+    ("/manage/profile", "GET"): Case(
+        staff(302, 200, 200, 200), location={"anonymous": "/login?next=%2Fmanage%2Fprofile"}
+    ),
+    ("/manage/profile", "POST"): Case(staff(302, 302, 302, 302), form={"name": "Matrix {role}", "default_credit": ""}),
+    # a wrong current password (a right one would end the matrix's shared sessions): 422 for every user
+    ("/manage/profile/password", "POST"): Case(
+        staff(302, 422, 422, 422),
+        form={"current_password": "not it", "new_password": "x", "confirm_password": "x"},
+    ),
+    ("/manage/profile/tokens", "POST"): Case(staff(302, 200, 200, 200), form={"name": "matrix"}),
+    # nobody has token 2147483647: each user may only revoke their own tokens
+    ("/manage/profile/tokens/revoke", "POST"): Case(staff(302, 404, 404, 404), form={"token": "2147483647"}),
+    # a one-time set-password link: an unknown one is 404 for everyone (tests/unit/web/test_account.py)
+    ("/account/set-password/<secret>", "GET"): Case(everyone(404), path="/account/set-password/not-a-link"),
+    ("/account/set-password/<secret>", "POST"): Case(
+        everyone(404), path="/account/set-password/not-a-link", form={"password": "x", "confirm_password": "x"}
+    ),
     ("/manage/albums/<album>/upload", "GET"): Case(
         staff(302, 200, 200, 200),
         path="/manage/albums/matrix-public/upload",
@@ -360,6 +395,17 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/uploads/<key>", "DELETE"): Case(
         staff(401, 404, 404, 404), path=f"/api/v1/uploads/{TUS_KEY}", headers={"Tus-Resumable": "1.0.0"}
     ),
+    # Direct uploads need S3; the matrix world keeps originals in a folder: 409 for whoever may upload.
+    ("/api/v1/albums/<album>/direct-uploads", "POST"): Case(
+        staff(401, 409, 409, 409),
+        path="/api/v1/albums/matrix-public/direct-uploads",
+        json={"filename": "a.jpg", "size": 100, "sha256": "a" * 64},
+    ),
+    ("/api/v1/direct-uploads/<key>/complete", "POST"): Case(
+        staff(401, 409, 409, 409),
+        path=f"/api/v1/direct-uploads/{TUS_KEY}/complete",
+        json={"parts": [{"number": 1, "etag": '"abc"'}]},
+    ),
 }
 
 
@@ -505,6 +551,11 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         ids["tombstone"] = "ab" * 32
         db.session.add(Tombstone(sha256=ids["tombstone"]))
         db.session.commit()
+    with app.app_context():  # the users page's target: a photographer with an API token, logged in nowhere
+        target = make_user(Role.photographer, email="matrix-user-target@example.org")
+        make_token(target)
+        ids["user_target"] = str(target.id)
+        ids["user_target_token"] = str(db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == target.id)))
     return ids
 
 

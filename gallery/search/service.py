@@ -7,10 +7,11 @@ indexed ``tsvector`` and ``ts_rank`` on PostgreSQL.  The query is folded by the 
 the text (:mod:`gallery.search.query`).
 
 **Who sees what**: the one rule of :mod:`gallery.catalog.visibility`, as SQL filters.  Search
-*finds*, so it follows the rule for listings: a photo is found when the viewer may see it without
-a share token (:func:`~gallery.catalog.visibility.photo_filter` of the viewer without tokens) and
-visitor surfaces show it (:func:`~gallery.catalog.visibility.shown_photo_filter`: ready, not
-deleted); an album when it is listed to the viewer; a report when they may read it; a session
+*finds*, so it follows the rule for listings: a photo is found when its album is listed to the
+viewer (:func:`~gallery.catalog.visibility.listed_album_filter`: the album rule without share
+tokens) and visitor surfaces show it (:func:`~gallery.catalog.visibility.shown_photo_filter`:
+ready, not deleted, not hidden) -- exactly the photos whose album pages the viewer opens without a
+token; an album when it is listed to the viewer; a report when they may read it; a session
 when they may see its event.  So unlisted albums are found by staff only, and anonymous visitors
 never find a private, unlisted, hidden or deleted photo.
 
@@ -39,7 +40,6 @@ from gallery.catalog.visibility import (
     Viewer,
     event_filter,
     listed_album_filter,
-    photo_filter,
     report_filter,
     shown_photo_filter,
 )
@@ -51,7 +51,7 @@ from gallery.schedule import membership
 from gallery.schedule.models import EventSession
 from gallery.search.highlight import highlight
 from gallery.search.models import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN, SearchDocument
-from gallery.search.query import Query
+from gallery.search.query import Query, parse
 
 OTHER_LIMIT = 10
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -77,8 +77,14 @@ class Filters:
 
 @dataclass(frozen=True)
 class PhotoHit:
+    """A photo found, read as the photo itself (``hit.caption``, ``hit.album``) plus its
+    ``highlight``: the caption, escaped, matches in ``<mark>``."""
+
     photo: Photo  # with its album and event loaded
-    highlight: Markup  # the caption, escaped, matches in <mark>
+    highlight: Markup
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.photo, name)
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ def _session_clause(found: Sequence[EventSession], margin_minutes: int) -> Colum
 
 def search(
     session: Session,
-    query: Query,
+    query: Query | str | None,
     *,
     viewer: Viewer,
     filters: Filters = Filters(),
@@ -189,7 +195,10 @@ def search(
     ``sort`` order (relevance by default; capture time when there are no words), and on the
     first page the matching albums, reports and sessions.  Nothing at all for an empty query
     without filters.  :class:`NotFoundError` for an event or session the viewer cannot see;
-    :class:`~gallery.core.errors.BadCursor` for a broken cursor."""
+    :class:`~gallery.core.errors.BadCursor` for a broken cursor; ``query`` may be the search
+    box's text (:func:`gallery.search.query.parse`: :class:`ValidationError` when too long)."""
+    if not isinstance(query, Query):
+        query = parse(query)
     sort = Sort.time if query.empty else (sort or Sort.relevance)
     if query.empty and not filters.any:
         return Results(query=query, sort=sort)
@@ -197,7 +206,7 @@ def search(
     event = _event(session, filters.event, viewer) if filters.event else None
     found_sessions = _sessions(session, filters.session, event, viewer) if filters.session else []
 
-    conditions: list[ColumnElement[bool]] = [photo_filter(viewer.without_tokens()), shown_photo_filter()]
+    conditions: list[ColumnElement[bool]] = [listed_album_filter(viewer), shown_photo_filter()]
     if event is not None:
         conditions.append(Album.event_id == event.id)
     if filters.day is not None:
@@ -304,3 +313,32 @@ def _found_sessions(
     if event is not None:
         statement = statement.where(EventSession.event_id == event.id)
     return list(session.scalars(statement))
+
+
+# --- the search page ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """The search page: the results, and what its filters offer (the events the viewer may see;
+    the sessions of the chosen event)."""
+
+    results: Results
+    events: list[Event]
+    sessions: list[EventSession]
+
+
+def search_page(session: Session, query: Query | str | None, *, viewer: Viewer, **kwargs: Any) -> SearchPage:
+    """:func:`search`, with the choices of the page's filters."""
+    results = search(session, query, viewer=viewer, **kwargs)
+    events = list(session.scalars(select(Event).where(event_filter(viewer)).order_by(Event.starts_on.desc(), Event.id)))
+    sessions: list[EventSession] = []
+    if results.event is not None:
+        sessions = list(
+            session.scalars(
+                select(EventSession)
+                .where(EventSession.event_id == results.event.id)
+                .order_by(EventSession.starts_at, EventSession.id)
+            )
+        )
+    return SearchPage(results=results, events=events, sessions=sessions)

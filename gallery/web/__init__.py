@@ -3,7 +3,20 @@ view modules."""
 
 from __future__ import annotations
 
-from gallery.web import auth, downloads, feeds, live, media, pages, privacy, search, sessions, takedown
+from gallery.web import account, auth, downloads, feeds, live, media, pages, privacy, search, sessions, takedown
 from gallery.web.blueprint import bp
 
-__all__ = ["auth", "bp", "downloads", "feeds", "live", "media", "pages", "privacy", "search", "sessions", "takedown"]
+__all__ = [
+    "account",
+    "auth",
+    "bp",
+    "downloads",
+    "feeds",
+    "live",
+    "media",
+    "pages",
+    "privacy",
+    "search",
+    "sessions",
+    "takedown",
+]
