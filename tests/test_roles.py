@@ -226,6 +226,22 @@ MATRIX: dict[tuple[str, str], Case] = {
         EDITORS_POST, path="/manage/events/matrix-hidden/clock", form={"camera": '["", "", ""]', "offset": "+1h"}
     ),
     ("/manage/events/<event>/reports", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/reports"),
+    ("/manage/events/<event>/programme", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/programme"),
+    # a JPEG is no programme: the editors' upload gets as far as reading it (422, nothing written)
+    ("/manage/events/<event>/programme", "POST"): Case(
+        staff(302, 403, 422, 422), path="/manage/events/matrix-hidden/programme", form={}, upload="file"
+    ),
+    ("/manage/events/<event>/programme/<session>/edit", "GET"): Case(
+        EDITORS_PAGE, path="/manage/events/matrix-hidden/programme/matrix-session/edit"
+    ),
+    ("/manage/events/<event>/programme/<session>/edit", "POST"): Case(
+        EDITORS_POST,
+        path="/manage/events/matrix-hidden/programme/matrix-session/edit",
+        form={"title": "Session", "starts_at": "2024-05-07T10:00", "ends_at": "2024-05-07T11:00"},
+    ),
+    ("/manage/events/<event>/programme/<session>/delete", "POST"): Case(
+        EDITORS_POST, path="/manage/events/matrix-hidden/programme/matrix-web-delete-{role}/delete", form={}
+    ),
     ("/manage/events/<event>/reports/new", "GET"): Case(EDITORS_PAGE, path="/manage/events/matrix-hidden/reports/new"),
     ("/manage/events/<event>/reports/new", "POST"): Case(
         EDITORS_POST,
@@ -484,7 +500,8 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
                 status=ReportStatus.draft,
             )
         )
-        for slug in ("matrix-session", "matrix-delete-editor", "matrix-delete-admin"):
+        sessions = ("matrix-session", "matrix-delete-editor", "matrix-delete-admin")
+        for slug in (*sessions, "matrix-web-delete-editor", "matrix-web-delete-admin"):
             db.session.add(  # the programme of the hidden event: its session pages are staff-only too
                 EventSession(
                     event=hidden,

@@ -3,7 +3,19 @@
 
 from __future__ import annotations
 
-from gallery.manage import albums, events, photos, reports, takedowns, upload, views
+from gallery.manage import albums, events, photos, profile, programme, reports, takedowns, upload, users, views
 from gallery.manage.blueprint import bp
 
-__all__ = ["albums", "bp", "events", "photos", "reports", "takedowns", "upload", "views"]
+__all__ = [
+    "albums",
+    "bp",
+    "events",
+    "photos",
+    "profile",
+    "programme",
+    "reports",
+    "takedowns",
+    "upload",
+    "users",
+    "views",
+]
