@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gallery import api, embed, manage, web
+from gallery.accounts import models as account_models  # noqa: F401  (the metadata knows the table)
 from gallery.accounts.sessions import LIFETIME as LOGIN_LIFETIME
 from gallery.cli import gallery_cli
 from gallery.config import Settings, load_settings

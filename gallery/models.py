@@ -145,6 +145,8 @@ class User(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(320), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    # the credit new uploads get; empty means the user's name (gallery.accounts.profile.default_credit)
+    default_credit: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
     role: Mapped[Role] = mapped_column(_enum(Role, "user_role"), nullable=False)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)

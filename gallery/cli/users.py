@@ -1,12 +1,15 @@
 """User and API token commands: create-user, create-token, revoke-token, set-password,
-deactivate-user, activate-user.  A new password or a deactivation ends every login session and
-API token of the user (see ``gallery.accounts.sessions``)."""
+password-link, set-role, deactivate-user, activate-user.  A new password or a deactivation ends
+every login session and API token of the user (see ``gallery.accounts.sessions``).  They call the
+same domain functions as ``/manage/users`` (``gallery.accounts.admin``), so the same rules hold:
+the last active admin is neither demoted nor deactivated."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
+from gallery.accounts import admin
 from gallery.accounts import users as accounts
 from gallery.cli.group import gallery_cli, handle_errors, read_password
 from gallery.core.audit import SYSTEM
@@ -82,7 +85,7 @@ def _ended(ended: accounts.Ended) -> str:
 def set_password(email: str, password_stdin: bool) -> None:
     """Give a user a new password; logs them out everywhere and revokes their API tokens."""
     user = _user(email)
-    ended = accounts.set_password(context.db_session(), user=user, password=read_password(password_stdin), actor=SYSTEM)
+    ended = admin.set_password(context.db_session(), user=user, password=read_password(password_stdin), actor=SYSTEM)
     context.db_session().commit()
     click.echo(f"new password for {user.email}; {_ended(ended)}")
 
@@ -94,7 +97,7 @@ def set_password(email: str, password_stdin: bool) -> None:
 def deactivate_user(email: str) -> None:
     """Stop a user from logging in; logs them out everywhere and revokes their API tokens."""
     user = _user(email)
-    ended = accounts.set_active(context.db_session(), user=user, active=False, actor=SYSTEM)
+    ended = admin.set_active(context.db_session(), user=user, active=False, actor=SYSTEM)
     context.db_session().commit()
     click.echo(f"deactivated {user.email}; {_ended(ended)}")
 
@@ -106,6 +109,38 @@ def deactivate_user(email: str) -> None:
 def activate_user(email: str) -> None:
     """Let a deactivated user log in again (old sessions and tokens stay ended)."""
     user = _user(email)
-    accounts.set_active(context.db_session(), user=user, active=True, actor=SYSTEM)
+    admin.set_active(context.db_session(), user=user, active=True, actor=SYSTEM)
     context.db_session().commit()
     click.echo(f"activated {user.email}")
+
+
+@gallery_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@with_appcontext
+@handle_errors
+def set_role(email: str, role: str) -> None:
+    """Give a user another role (the last active admin keeps theirs)."""
+    user = _user(email)
+    changed = admin.change_role(context.db_session(), user=user, role=role, actor=SYSTEM)
+    context.db_session().commit()
+    click.echo(f"{user.email} is now {user.role.value}" if changed else f"{user.email} already is {role}")
+
+
+@gallery_cli.command("password-link")
+@click.argument("email")
+@with_appcontext
+@handle_errors
+def password_link(email: str) -> None:
+    """Print a one-time link (valid 72 hours) for the user to choose a new password, alone on the
+    last line; their current password keeps working until the link is used."""
+    user = _user(email)
+    issued = admin.reset_link(context.db_session(), user=user, actor=SYSTEM)
+    context.db_session().commit()
+    click.echo(
+        f"set-password link for {user.email}, valid until {issued.link.expires_at:%Y-%m-%d %H:%M} UTC:", err=True
+    )
+    base_url = context.settings().base_url
+    if not base_url:
+        click.echo("(GALLERY_BASE_URL is not set: put the site's address before the path)", err=True)
+    click.echo(f"{base_url or ''}{issued.path}")

@@ -150,3 +150,33 @@ def test_cli_prints_the_reason_and_fails(app: Flask) -> None:
     assert "Traceback" not in result.output
     assert 'Repeats like "aaa" are easy to guess.' in result.output.splitlines()[-1]
     assert count(User) == 0
+
+
+# --- the rules of /manage/users hold for scripts too (gallery.accounts.admin) -------------------
+
+
+def test_set_role_keeps_the_last_active_admin(runner: FlaskCliRunner) -> None:
+    make_user(Role.admin, "only-admin@example.org")
+    make_user(Role.photographer, "pia@example.org")
+    assert_fails(run(runner, "set-role", "only-admin@example.org", "editor"), "last active admin")
+    assert_fails(run(runner, "deactivate-user", "only-admin@example.org"), "last active admin")
+    result = run(runner, "set-role", "pia@example.org", "admin")
+    assert_ok(result)
+    assert "pia@example.org is now admin" in result.output
+    assert_ok(run(runner, "set-role", "only-admin@example.org", "editor"))  # now there is another admin
+    db.session.expire_all()
+    roles = dict(db.session.execute(sa.select(User.email, User.role)).all())
+    assert roles == {"only-admin@example.org": Role.editor, "pia@example.org": Role.admin}
+
+
+def test_password_link_prints_a_one_time_link(runner: FlaskCliRunner, client: FlaskClient) -> None:
+    make_user(Role.editor, "ola@example.org")
+    result = run(runner, "password-link", "ola@example.org")
+    assert_ok(result)
+    path = result.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"/account/set-password/[A-Za-z0-9_-]{40,}", path), result.output
+    assert client.get(path).status_code == 200
+    again = run(runner, "password-link", "ola@example.org")
+    assert client.get(path).status_code == 404  # the newer link replaced it
+    assert client.get(again.output.strip().splitlines()[-1]).status_code == 200
+    assert_fails(run(runner, "password-link", "ghost@example.org"), "no user")
