@@ -18,7 +18,7 @@ from gallery.api.schemas.base import (
     only_for,
 )
 from gallery.api.schemas.events import AlbumSchema
-from gallery.catalog.media_access import media_right
+from gallery.catalog.media_access import MediaRight, media_right
 from gallery.core.permissions import Permission
 from gallery.http.media_urls import derivative_url
 from gallery.http.viewer import current_viewer
@@ -49,6 +49,13 @@ class CameraSchema(ModelSchema):
     model = auto_field("camera_model", dump_only=True)
 
 
+def _right(photo: Photo) -> MediaRight:
+    """The media right for the viewer: a hidden photo (seen by editors only) is never served by a
+    public, cacheable URL, whatever its album."""
+    right = media_right(current_viewer(), photo.album)
+    return MediaRight(signed=True) if photo.hidden_reason is not None and right.public else right
+
+
 class DerivativeSchema(ModelSchema):
     """A web size: progressive JPEG or WebP."""
 
@@ -57,7 +64,7 @@ class DerivativeSchema(ModelSchema):
         fields = ("width", "height", "format", "url")
 
     url = fields.Function(
-        lambda d: derivative_url(d, media_right(current_viewer(), d.photo.album)),
+        lambda d: derivative_url(d, _right(d.photo)),
         dump_only=True,
         metadata={"type": "string"},
     )
@@ -71,7 +78,8 @@ class PhotoSchema(ModelSchema):
         fields = (
             "id", "filename", "sha256", "taken_at", "taken_at_local", "taken_at_source", "width", "height", "title",
             "caption", "alt_text", "credit", "copyright", "keywords", "status", "position", "camera", "derivatives",
-            "error", "metadata_error", "taken_at_raw", "content_type", "size", "sizes_pending",
+            "error", "metadata_error", "taken_at_raw", "content_type", "size", "hidden", "hidden_reason",
+            "sizes_pending",
         )  # fmt: skip
         dump_only = (
             "id", "filename", "sha256", "taken_at", "taken_at_source", "width", "height", "title", "copyright",
@@ -103,6 +111,14 @@ class PhotoSchema(ModelSchema):
     taken_at_raw = auto_field(metadata=only_for(STAFF, "the capture time exactly as found in the file"))
     content_type = auto_field(required=False, metadata=only_for(STAFF, "the file type, from its bytes"))
     size = auto_field(required=False, metadata=only_for(STAFF, "bytes"))
+    hidden = fields.Function(
+        lambda p: p.hidden_reason is not None,
+        dump_only=True,
+        metadata=only_for(Permission.edit_content, "hidden from visitors (takedown pending, decided, or review)"),
+    )
+    hidden_reason = auto_field(
+        dump_only=True, metadata=only_for(Permission.edit_content, "why: takedown, editor or review; null: shown")
+    )
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         if attr == "camera":
