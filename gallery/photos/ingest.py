@@ -196,6 +196,9 @@ def store_original(storage: Storage, received: Received, mime: str) -> str:
         existing = None
     if existing is not None and existing.size == received.size:
         return key
+    if received.stored_key is not None:
+        storage.copy(received.stored_key, key, sha256=received.sha256, content_type=mime, size=received.size)
+        return key
     with received.path.open("rb") as handle:
         storage.put(key, handle, sha256=received.sha256, content_type=mime, size=received.size)
     return key

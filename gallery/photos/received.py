@@ -26,6 +26,9 @@ class Received:
     size: int
     owned: bool = False
     head: bytes = field(default=b"", repr=False)
+    # The same bytes already in the store under this key (a direct upload's staging object): the
+    # original is then copied inside the store instead of written from ``path``.
+    stored_key: str | None = None
 
     def cleanup(self) -> None:
         if self.owned:

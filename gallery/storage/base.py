@@ -210,6 +210,13 @@ class Storage(ABC):
     def _write(self, key: str, stream: BinaryIO, expected: str, content_type: str, size: int | None) -> StoredObject:
         """:meth:`put` after its checks: ``expected`` is the normalised hex digest."""
 
+    def copy(self, source: str, key: str, *, sha256: str, content_type: str, size: int) -> StoredObject:
+        """Store the bytes kept under ``source`` under ``key`` as well, verified like :meth:`put`.
+        Stores that copy inside themselves override it (S3: ``CopyObject``, the bytes never leave
+        the store; the caller vouches for ``sha256``, having read the source)."""
+        with self.open(source) as stream:
+            return self.put(key, stream, sha256=sha256, content_type=content_type, size=size)
+
     @abstractmethod
     def open(self, key: str) -> BinaryIO:
         """A readable, closable binary file object (use it as a context manager)."""

@@ -278,6 +278,29 @@ class S3Storage(Storage):
             )
         return record
 
+    def copy(self, source: str, key: str, *, sha256: str, content_type: str, size: int) -> StoredObject:
+        """``CopyObject`` inside the bucket (up to 5 GB): the bytes never pass through Gallery.  The
+        caller has read ``source`` and vouches for ``sha256``; the copy's size is checked."""
+        expected = normalize_sha256(sha256)
+        full_key = self._full_key(key)
+        self._bucket.call(
+            "copy to",
+            key,
+            self.client.copy_object,
+            Bucket=self.bucket,
+            Key=full_key,
+            CopySource={"Bucket": self.bucket, "Key": self._full_key(source)},
+            MetadataDirective="REPLACE",
+            ContentType=content_type,
+            Metadata={"sha256": expected},
+        )
+        record = self._record_from_head(
+            key, self._bucket.call("check the copy to", key, self.client.head_object, Bucket=self.bucket, Key=full_key)
+        )
+        if record.size != size:
+            raise size_mismatch(key, record.size, size)
+        return record
+
     # -- reads -------------------------------------------------------------------------------------
 
     def _get(self, key: str, range_header: str | None = None) -> dict[str, Any] | None:

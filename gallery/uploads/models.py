@@ -12,7 +12,7 @@ from gallery.models import Model, UTCDateTime, utcnow
 
 
 class Upload(Model):
-    """A resumable upload.
+    """A resumable upload (tus), or a direct upload to S3 (``kind``: ``tus`` | ``direct``).
 
     ``key`` names it in its URL (``/api/v1/uploads/<key>``: random, never guessable) and its spool
     file.  ``offset`` is how many bytes the server holds for sure (committed after every PATCH,
@@ -40,3 +40,10 @@ class Upload(Model):
     photo_id: Mapped[int | None] = mapped_column(sa.ForeignKey("photos.id", ondelete="SET NULL"))
     error_code: Mapped[str | None] = mapped_column(sa.String(64))
     error_message: Mapped[str | None] = mapped_column(sa.String(1000))
+    # Direct uploads to S3 (kind "direct"): the sha256 the client announced, the staging object the
+    # parts are assembled into, the store's multipart upload id and the part size it was given.
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="tus")
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    object_key: Mapped[str | None] = mapped_column(sa.String(512))
+    multipart_id: Mapped[str | None] = mapped_column(sa.String(1024))
+    part_size: Mapped[int | None] = mapped_column(sa.BigInteger)

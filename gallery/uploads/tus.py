@@ -46,6 +46,7 @@ from gallery.storage import Storage
 from gallery.uploads.models import Upload
 from gallery.uploads.spool import CHECKSUMS, Checksum, Spool, SpoolFile, UploadLocked
 
+KIND = "tus"
 VERSION = "1.0.0"
 EXTENSIONS = ("creation", "creation-with-upload", "termination", "expiration", "checksum")
 CHECKSUM_ALGORITHMS = tuple(CHECKSUMS)
@@ -171,6 +172,7 @@ def create(
             album_id=album.id,
             filename=filename,
             metadata_header=(metadata or "").strip(),
+            kind=KIND,
             length=size,
             offset=0,
             expires_at=utcnow() + intake.expiry,
@@ -262,7 +264,9 @@ def _media_type(content_type: str | None) -> str:
 
 
 def _owned(session: Session, key: str, user_id: int) -> Upload:
-    upload = session.scalar(select(Upload).where(Upload.key == key).execution_options(populate_existing=True))
+    upload = session.scalar(
+        select(Upload).where(Upload.key == key, Upload.kind == KIND).execution_options(populate_existing=True)
+    )
     if upload is None or upload.user_id != user_id:
         raise NotFoundError("no such upload")
     return upload
@@ -375,7 +379,9 @@ def sweep(
     keys removed (or, with ``dry_run``, that would be)."""
     moment = now or utcnow()
     expired = list(
-        session.execute(select(Upload.id, Upload.key, Upload.finished_at).where(Upload.expires_at <= moment))
+        session.execute(
+            select(Upload.id, Upload.key, Upload.finished_at).where(Upload.kind == KIND, Upload.expires_at <= moment)
+        )
     )
     known = set(session.scalars(select(Upload.key)))
     session.rollback()

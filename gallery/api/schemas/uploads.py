@@ -1,10 +1,11 @@
-"""Resumable uploads (tus 1.0.0): the request headers the protocol defines.  Read as text: the
-tus rules (:mod:`gallery.uploads.tus`) check them and answer with the protocol's status codes."""
+"""Resumable uploads (tus 1.0.0): the request headers the protocol defines, read as text (the
+tus rules, :mod:`gallery.uploads.tus`, check them and answer with the protocol's status codes);
+direct uploads to S3: what starts one, what it answers, what completes it."""
 
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
 
 def _header(name: str, description: str) -> fields.String:
@@ -24,3 +25,39 @@ class TusHeadersSchema(ma.Schema):
     )
     upload_offset = _header("Upload-Offset", "PATCH: where these bytes start (the offset HEAD answers)")
     upload_checksum = _header("Upload-Checksum", "`sha1|sha256 base64(digest)` of this request's bytes (460 if not)")
+
+
+MAX_PARTS = 10_000  # S3's limit
+
+
+class DirectUploadStartSchema(ma.Schema):
+    """What a direct upload to S3 announces: the file's name, size and SHA-256 (hex)."""
+
+    filename = fields.String(required=True, validate=validate.Length(max=1024))
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**62))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
+
+
+class PartUrlSchema(ma.Schema):
+    number = fields.Integer(required=True, metadata={"description": "the part number, from 1"})
+    url = fields.String(required=True, metadata={"description": "PUT the part's bytes here (presigned)"})
+
+
+class DirectUploadSchema(ma.Schema):
+    """A started direct upload: PUT each part to its URL, then POST the parts' ETags to ``complete_url``."""
+
+    id = fields.String(required=True)
+    part_size = fields.Integer(required=True, metadata={"description": "bytes per part (the last may be shorter)"})
+    parts = fields.List(fields.Nested(PartUrlSchema), required=True)
+    complete_url = fields.String(required=True)
+
+
+class PartEtagSchema(ma.Schema):
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_PARTS))
+    etag = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DirectUploadCompleteSchema(ma.Schema):
+    """The ETag the store answered for each part."""
+
+    parts = fields.List(fields.Nested(PartEtagSchema), required=True, validate=validate.Length(min=1, max=MAX_PARTS))

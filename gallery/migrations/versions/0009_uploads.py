@@ -1,6 +1,7 @@
-"""resumable uploads (issue 12).
+"""resumable and direct uploads (issue 12).
 
-``uploads``: one row per tus upload, from creation until it is finished, terminated or swept.
+``uploads``: one row per tus upload or direct upload to S3, from creation until it is finished,
+terminated or swept.
 
 Revision ID: 0009
 Revises: 0008
@@ -33,6 +34,11 @@ def upgrade():
         sa.Column("photo_id", sa.Integer(), nullable=True),
         sa.Column("error_code", sa.String(length=64), nullable=True),
         sa.Column("error_message", sa.String(length=1000), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("object_key", sa.String(length=512), nullable=True),
+        sa.Column("multipart_id", sa.String(length=1024), nullable=True),
+        sa.Column("part_size", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["album_id"], ["albums.id"], name=op.f("fk_uploads_album_id_albums"), ondelete="CASCADE"
         ),

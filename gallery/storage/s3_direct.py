@@ -1,0 +1,133 @@
+"""Direct uploads to S3: a multipart upload that the client fills itself through presigned
+``UploadPart`` URLs, so the bytes go from the client to the bucket and never through Gallery.
+Gallery starts it, lists the part URLs, completes it with the client's ETags, and aborts it on any
+refusal (:mod:`gallery.uploads.direct` holds the rules)."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gallery.storage.base import StorageError
+from gallery.storage.s3 import S3Storage
+from gallery.storage.s3_client import error_code
+
+MIB = 1024 * 1024
+MIN_DIRECT_PART = 8 * MIB
+MAX_DIRECT_PART = 64 * MIB
+TARGET_PARTS = 16
+MAX_URL_SECONDS = 7 * 24 * 3600  # SigV4's limit
+# S3's answers to a completion whose parts are wrong: the client's fault, not the store's.
+REFUSED_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "NoSuchUpload", "MalformedXML"})
+
+
+class PartsRefused(StorageError):
+    """The store refused to assemble the parts the client named (wrong ETag, missing or too small part)."""
+
+
+def part_size_for(size: int) -> int:
+    """8 MiB parts for files up to 128 MiB, then larger (whole MiB) so a file takes about 16
+    parts, never more than 64 MiB each."""
+    wanted = -(-size // TARGET_PARTS)
+    wanted = -(-wanted // MIB) * MIB
+    return max(MIN_DIRECT_PART, min(MAX_DIRECT_PART, wanted))
+
+
+def part_count(size: int, part_size: int) -> int:
+    return max(1, -(-size // part_size))
+
+
+def start(storage: S3Storage, key: str, *, content_type: str) -> str:
+    """Start a multipart upload to ``key``; its upload id."""
+    response = storage._bucket.call(
+        "start a direct upload to",
+        key,
+        storage.client.create_multipart_upload,
+        Bucket=storage.bucket,
+        Key=storage._full_key(key),
+        ContentType=content_type,
+    )
+    return str(response["UploadId"])
+
+
+def part_urls(storage: S3Storage, key: str, upload_id: str, *, count: int, expires: int) -> list[str]:
+    """Presigned ``UploadPart`` URLs for parts 1..``count`` (no request is made)."""
+    full_key = storage._full_key(key)
+    seconds = max(60, min(expires, MAX_URL_SECONDS))
+    return [
+        storage.client.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": storage.bucket, "Key": full_key, "UploadId": upload_id, "PartNumber": number},
+            ExpiresIn=seconds,
+        )
+        for number in range(1, count + 1)
+    ]
+
+
+def complete(storage: S3Storage, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+    """Assemble the parts (number, ETag); :class:`PartsRefused` when the store will not."""
+    try:
+        storage.client.complete_multipart_upload(
+            Bucket=storage.bucket,
+            Key=storage._full_key(key),
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag} for number, etag in parts]},
+        )
+    except ClientError as exc:
+        if error_code(exc) in REFUSED_CODES:
+            raise PartsRefused(f"the store refused the parts: {error_code(exc)}") from exc
+        raise storage._bucket.error(exc, "complete the direct upload to", key) from exc
+    except BotoCoreError as exc:
+        raise storage._bucket.error(exc, "complete the direct upload to", key) from exc
+
+
+def abort(storage: S3Storage, key: str, upload_id: str) -> None:
+    """Abort the multipart upload (its parts are removed); one already gone is fine."""
+    try:
+        storage.client.abort_multipart_upload(Bucket=storage.bucket, Key=storage._full_key(key), UploadId=upload_id)
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchUpload":
+            raise storage._bucket.error(exc, "abort the direct upload to", key) from exc
+    except BotoCoreError as exc:
+        raise storage._bucket.error(exc, "abort the direct upload to", key) from exc
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A stored object read once: a local copy, its size, SHA-256 and first 4 KiB."""
+
+    path: Path
+    size: int
+    sha256: str
+    head: bytes
+
+
+def fetch(storage: S3Storage, key: str, *, tmp_dir: Path | None, max_bytes: int) -> Fetched:
+    """Stream ``key`` to a temporary file, hashing as it comes (a 2xx from the store says nothing
+    about the whole object's SHA-256: multipart checksums are composite).  Stops past
+    ``max_bytes`` (the copy then holds ``max_bytes + 1`` bytes)."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    handle = tempfile.NamedTemporaryFile(prefix="upload-", suffix=".part", dir=tmp_dir, delete=False)  # noqa: SIM115
+    path = Path(handle.name)
+    try:
+        with handle, storage.open(key) as stream:
+            while piece := stream.read(MIB):
+                if size + len(piece) > max_bytes:
+                    piece = piece[: max_bytes + 1 - size]
+                size += len(piece)
+                digest.update(piece)
+                if len(head) < 4096:
+                    head += piece[: 4096 - len(head)]
+                handle.write(piece)
+                if size > max_bytes:
+                    break
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Fetched(path, size, digest.hexdigest(), head)

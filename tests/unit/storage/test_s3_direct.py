@@ -1,0 +1,83 @@
+"""gallery/storage/s3_direct.py: multipart uploads the client fills through presigned part URLs
+(moto over HTTP; the client side is plain ``requests``)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+import requests
+
+from gallery.storage import ChecksumMismatch, NotFound, S3Storage, Storage
+from gallery.storage.s3_direct import (
+    MAX_DIRECT_PART,
+    MIB,
+    MIN_DIRECT_PART,
+    PartsRefused,
+    abort,
+    complete,
+    fetch,
+    part_count,
+    part_size_for,
+    part_urls,
+    start,
+)
+
+
+def test_part_sizes_follow_the_file_size() -> None:
+    assert part_size_for(1) == MIN_DIRECT_PART and part_size_for(128 * MIB) == MIN_DIRECT_PART
+    assert part_size_for(200 * MIB) == 13 * MIB  # about 16 parts, whole MiB
+    assert part_size_for(10 * 1024 * MIB) == MAX_DIRECT_PART
+    assert part_count(1, MIN_DIRECT_PART) == 1 and part_count(16 * MIB + 1, 8 * MIB) == 3
+
+
+def put(urls: list[str], data: bytes, size: int) -> list[tuple[int, str]]:
+    etags = []
+    for number, url in enumerate(urls, start=1):
+        answer = requests.put(url, data=data[(number - 1) * size : number * size], timeout=60)
+        assert answer.status_code == 200, answer.text
+        etags.append((number, answer.headers["ETag"]))
+    return etags
+
+
+def test_start_put_complete_fetch(s3: S3Storage, big_blob: bytes, tmp_path: Path) -> None:
+    data = big_blob[: 9 * MIB]
+    upload_id = start(s3, "uploads/direct/one", content_type="application/octet-stream")
+    urls = part_urls(s3, "uploads/direct/one", upload_id, count=2, expires=3600)
+    assert all("partNumber=" in url and "X-Amz-Signature=" in url for url in urls)
+    complete(s3, "uploads/direct/one", upload_id, put(urls, data, 8 * MIB))
+    fetched = fetch(s3, "uploads/direct/one", tmp_dir=tmp_path, max_bytes=len(data))
+    assert (fetched.size, fetched.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert fetched.path.read_bytes() == data and fetched.head == data[:4096]
+    short = fetch(s3, "uploads/direct/one", tmp_dir=tmp_path, max_bytes=MIB)  # stops past the limit
+    assert short.size == MIB + 1
+
+
+def test_wrong_etags_are_refused_and_abort_removes_the_parts(s3: S3Storage, big_blob: bytes) -> None:
+    upload_id = start(s3, "uploads/direct/two", content_type="application/octet-stream")
+    urls = part_urls(s3, "uploads/direct/two", upload_id, count=1, expires=10)
+    put(urls, big_blob[:MIB], 8 * MIB)
+    with pytest.raises(PartsRefused):
+        complete(s3, "uploads/direct/two", upload_id, [(1, '"00000000000000000000000000000000"')])
+    abort(s3, "uploads/direct/two", upload_id)
+    abort(s3, "uploads/direct/two", upload_id)  # already gone: fine
+    assert s3.client.list_multipart_uploads(Bucket=s3.bucket).get("Uploads", []) == []
+    with pytest.raises(NotFound):
+        s3.stat("uploads/direct/two")
+
+
+def test_copy_on_every_backend(storage: Storage) -> None:
+    """``copy``: S3 copies inside the bucket, the others read and write (verified like ``put``)."""
+    data = b"a photo's bytes"
+    digest = hashlib.sha256(data).hexdigest()
+    storage.put("uploads/direct/three", io.BytesIO(data), sha256=digest, content_type="image/jpeg")
+    record = storage.copy(
+        "uploads/direct/three", "originals/x", sha256=digest, content_type="image/jpeg", size=len(data)
+    )
+    assert record.size == len(data)
+    with storage.open("originals/x") as copied:
+        assert copied.read() == data
+    with pytest.raises(ChecksumMismatch):
+        storage.copy("uploads/direct/three", "originals/y", sha256=digest, content_type="image/jpeg", size=1)
