@@ -23,6 +23,7 @@ from gallery.consent.tombstones import lift_tombstone
 from gallery.core.permissions import Permission
 from gallery.http import context
 from gallery.http.guard import current_actor
+from gallery.http.media_urls import cdn_purge
 from gallery.http.takedowns import after_decision, after_request_filed, blur_function, takedown_limit
 from gallery.http.viewer import current_viewer
 
@@ -53,6 +54,8 @@ def file_takedown_request(body: dict[str, Any], photo_id: int) -> Response:
         boxes=body.get("boxes"),
         settings=context.settings().consent,
         actor=current_actor(),
+        storage=context.storage(),
+        purge=cdn_purge(),
     )
     after_request_filed(filed)
     response = jsonify(TakedownReceiptSchema().dump({"id": filed.request.id, "status": filed.request.status.value}))
@@ -86,6 +89,7 @@ def decide_takedown_request(body: dict[str, Any], request_id: int) -> TakedownRe
         actor=current_actor(),
         storage=context.storage(),
         blur=blur_function(),
+        purge=cdn_purge(),
     )
     after_decision(decided)
     return decided

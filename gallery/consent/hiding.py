@@ -2,8 +2,9 @@
 
 The visibility rule (:mod:`gallery.catalog.visibility`) reads ``Photo.hidden_reason``; these two
 functions are the only writers of it (takedown requests, editors' decisions, the bulk tools and
-"publish only after review" all call them), and each change is in the audit log.  The caller
-commits."""
+"publish only after review" all call them), and each change is in the audit log.  A photo that
+becomes hidden or shown again gets a new media version (:func:`gallery.photos.versions.retire_media`):
+its old web-size URLs stop answering and the CDN is told, when the caller commits."""
 
 from __future__ import annotations
 
@@ -13,16 +14,29 @@ from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
 from gallery.models import HiddenReason, Photo, utcnow
+from gallery.photos.versions import NO_PURGE, CdnPurge, retire_media
+from gallery.storage import Storage
 
 
-def hide_photos(session: Session, photos: Iterable[Photo], *, reason: HiddenReason, actor: Actor) -> list[Photo]:
+def hide_photos(
+    session: Session,
+    photos: Iterable[Photo],
+    *,
+    reason: HiddenReason,
+    actor: Actor,
+    storage: Storage,
+    purge: CdnPurge = NO_PURGE,
+) -> list[Photo]:
     """Hide ``photos`` for ``reason``; returns those whose state changed (a photo hidden already
     for the same reason is left as it is; one hidden for another reason takes the new one)."""
     changed: list[Photo] = []
+    newly_hidden: list[Photo] = []
     for photo in photos:
         if photo.hidden_reason == reason:
             continue
         before = photo.hidden_reason
+        if before is None:
+            newly_hidden.append(photo)
         photo.hidden_reason = reason
         photo.hidden_at = utcnow()
         changed.append(photo)
@@ -31,10 +45,14 @@ def hide_photos(session: Session, photos: Iterable[Photo], *, reason: HiddenReas
             details["was"] = before.value
         record(session, "photo.hide", actor=actor, obj=photo, details=details)
     session.flush()
+    # Only those that were shown: another reason for a hidden photo changes no URL.
+    retire_media(session, newly_hidden, storage=storage, purge=purge)
     return changed
 
 
-def unhide_photos(session: Session, photos: Iterable[Photo], *, actor: Actor) -> list[Photo]:
+def unhide_photos(
+    session: Session, photos: Iterable[Photo], *, actor: Actor, storage: Storage, purge: CdnPurge = NO_PURGE
+) -> list[Photo]:
     """Show ``photos`` again wherever the rest of the rule allows; returns those that were hidden."""
     changed: list[Photo] = []
     for photo in photos:
@@ -46,4 +64,5 @@ def unhide_photos(session: Session, photos: Iterable[Photo], *, actor: Actor) ->
         changed.append(photo)
         record(session, "photo.unhide", actor=actor, obj=photo, details={"was": was.value, "album_id": photo.album_id})
     session.flush()
+    retire_media(session, changed, storage=storage, purge=purge)
     return changed

@@ -23,6 +23,7 @@ from gallery.consent.models import Decision, TakedownAction, TakedownRequest, Ta
 from gallery.core.audit import Actor, record
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.models import HiddenReason, Photo, max_length, utcnow
+from gallery.photos.versions import NO_PURGE, CdnPurge
 from gallery.storage import Storage
 
 REASON_MAX = max_length(TakedownRequest.reason)
@@ -109,6 +110,8 @@ def file_request(
     boxes: Any,
     settings: ConsentSettings,
     actor: Actor,
+    storage: Storage,
+    purge: CdnPurge = NO_PURGE,
 ) -> Filed:
     """A request about the photo ``photo_id`` from someone who can see it (404 otherwise).  Commits."""
     photo = session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
@@ -138,7 +141,7 @@ def file_request(
     if wanted in HIDING_ACTIONS and settings.takedown_autohide and photo.hidden_reason is None:
         now = utcnow()
         if autohides_in_last_hour(session, now) < settings.takedown_autohide_per_hour:
-            hide_photos(session, [photo], reason=HiddenReason.takedown, actor=actor)
+            hide_photos(session, [photo], reason=HiddenReason.takedown, actor=actor, storage=storage, purge=purge)
             request.autohidden = hidden = True
             _step(request, "hidden", actor)
         else:
@@ -187,6 +190,7 @@ def decide(
     actor: Actor,
     storage: Storage,
     blur: Blur | None = None,
+    purge: CdnPurge = NO_PURGE,
 ) -> TakedownRequest:
     """An editor's decision on an open request (409 when it was decided already).  Commits.
 
@@ -230,13 +234,13 @@ def decide(
     assert photo is not None or decision == Decision.restore
     if photo is not None:
         if decision == Decision.restore:
-            unhide_photos(session, [photo], actor=actor)
+            unhide_photos(session, [photo], actor=actor, storage=storage, purge=purge)
         elif decision == Decision.hide:
-            hide_photos(session, [photo], reason=HiddenReason.editor, actor=actor)
+            hide_photos(session, [photo], reason=HiddenReason.editor, actor=actor, storage=storage, purge=purge)
         elif decision == Decision.blur:
             assert blur is not None
             blur(session, photo, chosen, actor)
-            unhide_photos(session, [photo], actor=actor)
+            unhide_photos(session, [photo], actor=actor, storage=storage, purge=purge)
     record(session, "takedown.decide", actor=actor, obj=request, details={"decision": decision.value})
     session.commit()
     return request

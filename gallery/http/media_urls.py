@@ -12,10 +12,11 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from flask import url_for
+from flask import has_request_context, url_for
 
 from gallery.catalog.media_access import MediaClock, MediaRight
-from gallery.http import context
+from gallery.http import context, urls
+from gallery.photos.versions import NO_PURGE, CdnPurge
 
 
 class Keyed(Protocol):
@@ -74,3 +75,27 @@ class DerivativeUrls:
         if self._prefix is not None and key.startswith("derivatives/"):
             return self._prefix + key[12:] + self.right.query(key, self.clock)
         return derivative_url(_Key(key), self.right, self.clock)
+
+
+def cdn_purge() -> CdnPurge:
+    """Where retired media URLs are purged (``GALLERY_CDN_PURGE_URL``; none: a no-op) and the public
+    URL prefixes of a derivative key: the app's media route and, with ``GALLERY_PUBLIC_MEDIA_URL``,
+    the CDN or public bucket."""
+    settings = context.settings()
+    endpoint = settings.consent.cdn_purge_url
+    if not endpoint:
+        return NO_PURGE
+    prefixes: list[str] = []
+    probe = "derivatives/" + "0" * 64 + "/" + "0" * 16 + "/1.jpg"
+    if has_request_context():
+        sha, version, name = probe.split("/")[1:4]
+        route = urls.absolute(url_for("web.derivative", sha256=sha, version=version, name=name))
+        if route.endswith(probe):
+            prefixes.append(route[: -len(probe)])
+    elif settings.base_url:  # a command or a task: the media route under the base URL
+        prefixes.append(settings.base_url.rstrip("/") + "/media/")
+    if settings.public_media_url:
+        public = context.storage().url(probe, public=True)
+        if public and public.endswith(probe):
+            prefixes.append(public[: -len(probe)])
+    return CdnPurge(endpoint, tuple(prefixes))

@@ -10,13 +10,18 @@ from typing import Any
 from flask import Response, render_template
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
+from sqlalchemy.orm import Session
 
 from gallery.consent import notices
+from gallery.consent.blur import blur_photo
 from gallery.consent.models import TakedownRequest
 from gallery.consent.requests import Blur, Filed
+from gallery.core.audit import Actor
 from gallery.extensions import limiter
 from gallery.http import context
+from gallery.http.media_urls import cdn_purge
 from gallery.http.urls import external_url
+from gallery.models import Photo
 
 #: New takedown requests one client may send in an hour, through the form and the API together.
 REQUESTS_PER_HOUR = 20
@@ -76,5 +81,20 @@ def after_decision(request: TakedownRequest) -> None:
 
 
 def blur_function() -> Blur | None:
-    """How a "blur" decision blurs (:mod:`gallery.consent.blur`)."""
-    return None
+    """How a "blur" decision blurs (:func:`gallery.consent.blur.blur_photo`, with this app's store,
+    web sizes, decoding limit and CDN purge)."""
+    settings, storage, purge = context.settings(), context.storage(), cdn_purge()
+
+    def blur(session: Session, photo: Photo, boxes: list[dict[str, float]], actor: Actor) -> object:
+        return blur_photo(
+            session,
+            photo,
+            boxes,
+            actor=actor,
+            storage=storage,
+            sizes=settings.derivative_sizes,
+            max_pixels=settings.max_pixels,
+            purge=purge,
+        )
+
+    return blur

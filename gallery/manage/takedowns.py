@@ -14,7 +14,7 @@ from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.http import context
 from gallery.http.guard import current_actor, requires
-from gallery.http.media_urls import derivative_url
+from gallery.http.media_urls import cdn_purge, derivative_url
 from gallery.http.takedowns import after_decision, blur_function
 from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
@@ -61,6 +61,7 @@ def takedown_decide(request_id: int) -> Response:
             actor=current_actor(),
             storage=context.storage(),
             blur=blur_function(),
+            purge=cdn_purge(),
         )
     except GalleryError as exc:
         context.db_session().rollback()

@@ -166,13 +166,18 @@ def _web_item(photo: Photo) -> DownloadItem | None:
         content_type="image/jpeg",
         size=derivative.size,
         filename=safe_filename(photo.original_filename, content_type="image/jpeg", fallback_stem=f"photo-{photo.id}"),
-        etag=f"{photo.sha256}-{derivative.width}",
+        etag=f"{photo.sha256}-{photo.media_version}-{derivative.width}",
     )
 
 
 def plan_download(photo: Photo, mode: OriginalDownloads) -> DownloadItem | None:
-    """What downloading ``photo`` gives under ``mode``; ``None`` if there is nothing to give."""
+    """What downloading ``photo`` gives under ``mode``; ``None`` if there is nothing to give.
+
+    A blurred photo (``blur_boxes``) gives its (blurred) web size whatever the album says: its
+    original shows what the blur hides."""
     web = _web_item(photo)
+    if photo.blur_boxes:
+        return web
     if mode == OriginalDownloads.exact:
         return DownloadItem(
             photo_id=photo.id,

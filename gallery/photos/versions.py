@@ -135,9 +135,9 @@ def retire_media(
     """Give every photo a new media version, its derivatives copied to the new keys; the old
     objects are deleted (and purged) when the caller commits.  Returns the old keys.
 
-    A derivative whose object is already missing is dropped and its photo marked ``failed`` for
-    ``gallery reprocess`` (derivatives can always be made again from the original).  A photo still
-    being processed just changes version: its render notices and stores under the new one."""
+    A derivative whose object is already missing stays missing under its new key (logged;
+    ``gallery reprocess --all`` renders it again).  A photo still being processed just changes
+    version: its render notices and stores under the new one."""
     retired: list[str] = []
     touched: set[int] = set()
     for photo in photos:
@@ -148,14 +148,11 @@ def retire_media(
             new = derivative_key(photo.sha256, version, derivative.width, derivative.format)
             try:
                 _copy(storage, old, new)
-            except NotFound:
-                log.warning("photo %s: derivative %s is missing; marked for gallery reprocess", photo.id, old)
-                photo.derivatives.remove(derivative)
-                photo.status = PhotoStatus.failed
-                photo.error = "derivatives missing; run gallery reprocess"
-                continue
+            except NotFound:  # missing before, missing after: `gallery reprocess --all` renders it again
+                log.warning("photo %s: derivative %s is missing from the store", photo.id, old)
+            else:
+                retired.append(old)
             derivative.key = new
-            retired.append(old)
         photo.media_version = version
     session.flush()
     _delete_after_commit(session, storage, _unshared(session, retired, touched), purge)

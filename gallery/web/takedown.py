@@ -15,7 +15,7 @@ from gallery.consent import requests as takedowns
 from gallery.core.errors import ValidationError
 from gallery.http import context
 from gallery.http.guard import current_actor
-from gallery.http.media_urls import DerivativeUrls
+from gallery.http.media_urls import DerivativeUrls, cdn_purge
 from gallery.http.render import derivative_tuples, image_set, photo_alt
 from gallery.http.takedowns import after_request_filed, takedown_form_limit
 from gallery.http.viewer import current_viewer
@@ -56,6 +56,8 @@ def takedown(album: str, photo_id: int) -> Response:
                 boxes=boxes,
                 settings=context.settings().consent,
                 actor=current_actor(),
+                storage=context.storage(),
+                purge=cdn_purge(),
             )
         except (ValueError, ValidationError) as exc:
             context.db_session().rollback()

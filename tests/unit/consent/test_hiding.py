@@ -11,6 +11,7 @@ from gallery.consent.hiding import hide_photos, unhide_photos
 from gallery.core.audit import Actor
 from gallery.extensions import db
 from gallery.models import AuditLog, HiddenReason, Photo, Role
+from gallery.storage import MemoryStorage
 from tests.conftest import make_user
 from tests.web.helpers import add_photos, make_album, make_event
 
@@ -22,8 +23,9 @@ def test_hide_and_unhide_change_what_visitors_see_and_are_audited(app: Flask) ->
     assert first is not None and second is not None
     actor = Actor(user=editor, via="web")
     anonymous, staff = v.Viewer.of(None), v.Viewer.of(editor)
+    store = MemoryStorage()
 
-    changed = hide_photos(db.session, [first, second], reason=HiddenReason.takedown, actor=actor)
+    changed = hide_photos(db.session, [first, second], reason=HiddenReason.takedown, actor=actor, storage=store)
     db.session.commit()
     assert changed == [first, second]
     assert first.hidden_reason == HiddenReason.takedown and first.hidden_at is not None
@@ -31,12 +33,12 @@ def test_hide_and_unhide_change_what_visitors_see_and_are_audited(app: Flask) ->
     assert set(db.session.scalars(select(Photo.id).where(v.shown_photo_filter()))) == set()
 
     # The same reason again changes nothing; another reason replaces it.
-    assert hide_photos(db.session, [first], reason=HiddenReason.takedown, actor=actor) == []
-    assert hide_photos(db.session, [first], reason=HiddenReason.editor, actor=actor) == [first]
+    assert hide_photos(db.session, [first], reason=HiddenReason.takedown, actor=actor, storage=store) == []
+    assert hide_photos(db.session, [first], reason=HiddenReason.editor, actor=actor, storage=store) == [first]
     assert first.hidden_reason == HiddenReason.editor
 
-    assert unhide_photos(db.session, [first, second], actor=actor) == [first, second]
-    assert unhide_photos(db.session, [first], actor=actor) == []
+    assert unhide_photos(db.session, [first, second], actor=actor, storage=store) == [first, second]
+    assert unhide_photos(db.session, [first], actor=actor, storage=store) == []
     db.session.commit()
     assert first.hidden_reason is None and first.hidden_at is None
     assert v.can_view_photo(first, anonymous)

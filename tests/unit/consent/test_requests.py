@@ -16,6 +16,7 @@ from gallery.core.audit import SYSTEM, Actor
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.extensions import db
 from gallery.models import HiddenReason, Photo, Role, utcnow
+from gallery.storage import MemoryStorage
 from tests.conftest import make_user
 from tests.web.helpers import add_photos, make_album, make_event
 
@@ -46,7 +47,7 @@ def test_good_boxes_are_kept_in_fractions() -> None:
 
 
 def file(photo: Photo, action: str, settings: ConsentSettings | None = None, **extra: object) -> r.Filed:
-    values: dict[str, object] = {"reason": "", "email": None, "boxes": None, **extra}
+    values: dict[str, object] = {"reason": "", "email": None, "boxes": None, "storage": MemoryStorage(), **extra}
     return r.file_request(
         db.session, photo.id, viewer=Viewer.of(None), action=action, settings=settings or ConsentSettings(),
         actor=VISITOR, **values,  # type: ignore[arg-type]

@@ -62,3 +62,26 @@ def test_the_private_media_ttl_is_a_positive_number_of_seconds(tmp_path: Path, r
     assert load_settings({**env, "GALLERY_PRIVATE_MEDIA_TTL": "5"}).private_media_ttl == 5
     assert load_settings(env).private_media_ttl == 3600
     assert load_settings(env).describe()["GALLERY_PRIVATE_MEDIA_TTL"] == "3600"
+
+
+def test_the_cdn_purge_names_every_public_url_of_a_key(tmp_path: Path) -> None:
+    from gallery.http.media_urls import cdn_purge
+    from gallery.photos.versions import NO_PURGE
+
+    app = make_app(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'g.db'}",
+        GALLERY_PUBLIC_MEDIA_URL="https://cdn.example.org/m",
+        GALLERY_BASE_URL="https://photos.example.org",
+        GALLERY_CDN_PURGE_URL="https://purge.example.org/hook",
+    )
+    key = f"derivatives/{SHA}/{V}/400.jpg"
+    expected = [f"https://photos.example.org/media/{key}", f"https://cdn.example.org/m/{key}"]
+    with app.test_request_context("/", base_url="https://photos.example.org"):
+        purge = cdn_purge()
+        assert purge.endpoint == "https://purge.example.org/hook"
+        assert purge.urls([key]) == expected
+    with app.app_context():  # a command or a task: from the base URL
+        assert cdn_purge().urls([key]) == expected
+    with make_app(tmp_path, f"sqlite:///{tmp_path / 'g.db'}").test_request_context("/"):
+        assert cdn_purge() is NO_PURGE  # no hook: nothing is sent

@@ -120,16 +120,20 @@ def test_a_failing_purge_hook_is_logged_and_changes_nothing(
     assert CdnPurge(None, ("x/",)).send(["derivatives/a"]) == 0
 
 
-def test_a_missing_derivative_marks_the_photo_for_reprocessing(app: Flask, tokens: dict[str, str]) -> None:
+def test_a_missing_derivative_stays_missing_and_is_logged(
+    app: Flask, tokens: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
     make_album("versions")
     photo_id = add_photo(app.test_client(), tokens["editor"], "versions", jpeg(7))
     lost = sorted(keys_of(photo_id))[0]
     storage_of(app).delete(lost)
     photo = db.session.get(Photo, photo_id)
-    retire_media(db.session, [photo], storage=storage_of(app))
+    with caplog.at_level(logging.WARNING, "gallery.versions"):
+        retired = retire_media(db.session, [photo], storage=storage_of(app))
     db.session.commit()
-    assert photo.status is PhotoStatus.failed and "reprocess" in (photo.error or "")
-    assert len(keys_of(photo_id)) == 3
+    assert lost not in retired and len(retired) == 3 and "is missing from the store" in caplog.text
+    assert photo.status is PhotoStatus.ready
+    assert len(keys_of(photo_id)) == 4 and len(stored_keys(app, "derivatives/")) == 3
 
 
 def test_an_album_retires_every_photo(app: Flask, tokens: dict[str, str]) -> None:
