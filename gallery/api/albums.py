@@ -17,6 +17,7 @@ from gallery.core.pages import Page
 from gallery.core.permissions import Permission
 from gallery.http import context
 from gallery.http.guard import current_actor
+from gallery.http.media_urls import cdn_purge
 from gallery.http.viewer import current_viewer
 from gallery.models import Album
 
@@ -41,7 +42,9 @@ def list_albums(args: dict[str, Any], event: str) -> Page[Album]:
 def update_album(changes: dict[str, Any], album: str) -> Album:
     """Change an album's settings"""
     found = albums.get_album(context.db_session(), album)
-    albums.update_album(context.db_session(), found, **changes, actor=current_actor())
+    albums.update_album(
+        context.db_session(), found, **changes, actor=current_actor(), storage=context.storage(), purge=cdn_purge()
+    )
     context.db_session().commit()
     return found
 

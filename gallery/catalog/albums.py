@@ -32,6 +32,8 @@ from gallery.core.pages import DEFAULT_LIMIT, Page, SortKey, keyset_page
 from gallery.core.permissions import Permission, require_permission
 from gallery.models import Album, Event, OriginalDownloads, Photo, SortMode, Visibility, max_length
 from gallery.photos.order import ordered_photos
+from gallery.photos.versions import NO_PURGE, CdnPurge, retire_album_media
+from gallery.storage import Storage
 
 ALBUM_ORDER = (SortKey(Album.id),)  # as the event page lists them
 COVER_CAPTION_MAX = 60  # characters of a caption in the cover picker's labels
@@ -82,6 +84,13 @@ def _texts(title: object, description: object) -> dict[str, str]:
     }
 
 
+def _flag(value: object, field: str) -> bool:
+    """A yes/no setting (``accepts_raw``: uploads may be camera raw files)."""
+    if not isinstance(value, bool):
+        raise ValidationError(f"{field} must be true or false", field=field)
+    return value
+
+
 def create_album(
     session: Session,
     *,
@@ -92,6 +101,7 @@ def create_album(
     description: object = "",
     sort_mode: object = "capture_time",
     original_downloads: object = "off",
+    accepts_raw: object = False,
     actor: Actor,
 ) -> Album:
     texts = _texts(title, description)
@@ -109,6 +119,7 @@ def create_album(
         slug=slug_s,
         **texts,
         **settings,
+        accepts_raw=_flag(accepts_raw, "accepts_raw"),
         share_token=new_share_token(),
         created_by_id=actor.user_id,
     )
@@ -137,10 +148,19 @@ def update_album(
     sort_mode: object = KEEP,
     original_downloads: object = KEEP,
     cover_photo_id: int | None = KEEP,
+    accepts_raw: object = KEEP,
     actor: Actor,
+    storage: Storage | None = None,
+    purge: CdnPurge = NO_PURGE,
 ) -> list[str]:
-    """Change an album's settings (fields left at :data:`KEEP` stay as they are); returns the changed fields."""
+    """Change an album's settings (fields left at :data:`KEEP` stay as they are); returns the changed fields.
+
+    An album that stops being public gets new media versions for all its photos
+    (:func:`gallery.photos.versions.retire_album_media`): the URLs handed out while it was public --
+    cached by browsers and CDNs, kept by anyone -- stop answering, and the CDN is told when the
+    caller commits.  That needs ``storage`` (and ``purge``)."""
     require_permission(actor.user, Permission.edit_content, "only editors may change albums")
+    was_public = album.visibility == Visibility.public
     settings = _settings(
         kept(visibility, album.visibility),
         kept(sort_mode, album.sort_mode),
@@ -157,6 +177,7 @@ def update_album(
         **_texts(kept(title, album.title), kept(description, album.description)),
         **settings,
         "cover_photo_id": cover_photo_id,
+        "accepts_raw": _flag(kept(accepts_raw, album.accepts_raw), "accepts_raw"),
     }
     changes = apply_changes(album, values)
     if album.share_token is None:
@@ -166,6 +187,10 @@ def update_album(
         if "original_downloads" in changes and settings["original_downloads"] == OriginalDownloads.exact:
             details["warning"] = "originals with location data downloadable by everyone who can see the album"
         record(session, "album.update", actor=actor, obj=album, details=details)
+    if was_public and album.visibility != Visibility.public:
+        if storage is None:
+            raise TypeError("update_album needs the store to retire the media of an album that stops being public")
+        retire_album_media(session, album, storage=storage, purge=purge)
     return sorted(changes)
 
 

@@ -17,7 +17,7 @@ from gallery.core.permissions import Permission
 from gallery.http import context
 from gallery.http.formatting import ngettext
 from gallery.http.guard import acting_user, current_actor, requires
-from gallery.http.media_urls import derivative_url
+from gallery.http.media_urls import cdn_purge, derivative_url
 from gallery.http.urls import external_url
 from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, parse_int, wants_json
@@ -130,6 +130,8 @@ def album_edit(album: str) -> Response | tuple[str, int]:
                 original_downloads=form.original_downloads.data,
                 cover_photo_id=parse_int(cover, field="cover_photo_id", minimum=1) if cover else None,
                 actor=current_actor(),
+                storage=context.storage(),
+                purge=cdn_purge(),
             )
         except GalleryError as exc:
             context.db_session().rollback()

@@ -12,6 +12,7 @@ from gallery.core.audit import SYSTEM, Actor
 from gallery.core.errors import ConflictError, PermissionDenied, ValidationError
 from gallery.extensions import db
 from gallery.models import Album, AuditLog, Event, OriginalDownloads, Photo, Role, SortMode, User, Visibility
+from gallery.storage import MemoryStorage
 from tests.conftest import make_user
 from tests.web.helpers import add_photos
 
@@ -72,10 +73,23 @@ def test_update_album(world: dict[str, Event], editor: User) -> None:
     album = _album("shown-public")
     actor = Actor(user=editor, via="web")
     photo_ids = add_photos(db.session, album, 2)
+    versions = dict(
+        db.session.execute(sa.select(Photo.id, Photo.media_version).where(Photo.album_id == album.id)).all()
+    )
+    with pytest.raises(TypeError):  # it stops being public: its media must be retired, which needs the store
+        albums.update_album(db.session, album, visibility="private", actor=actor)
+    db.session.rollback()
     changed = albums.update_album(
-        db.session, album, visibility="unlisted", cover_photo_id=photo_ids[1], original_downloads="exact", actor=actor
+        db.session,
+        album,
+        visibility="unlisted",
+        cover_photo_id=photo_ids[1],
+        original_downloads="exact",
+        actor=actor,
+        storage=MemoryStorage(),
     )
     assert changed == ["cover_photo_id", "original_downloads", "visibility"]
+    assert all(db.session.get(Photo, i).media_version != v for i, v in versions.items())  # type: ignore[union-attr]
     assert album.title == "Album shown-public" and album.sort_mode == SortMode.capture_time  # kept
     assert albums.update_album(db.session, album, title="Album shown-public", actor=actor) == []
     with pytest.raises(ValidationError) as refused:
