@@ -1,12 +1,15 @@
 // Album page, on top of the server-rendered grid (which works without JavaScript):
 // * justified rows computed by justified-layout, applied through the CSSOM;
 // * a PhotoSwipe 5 lightbox over the photos of this page, read lazily from the DOM
-//   (each tile is <a class="tile-link" data-pswp-src data-pswp-width data-pswp-height>);
+//   (each tile is <a class="tile-link" data-pswp-src data-pswp-width data-pswp-height>),
+//   with download, share, slideshow and fullscreen (lightbox-tools.js), fitted to the
+//   visible part of the frame inside an embed;
 // * #photo-<id> in the URL opens that photo, and the hash follows the lightbox;
 // * arrow keys, Home and End move between the photos of the grid;
 // * the next pages of a big album load by themselves near the end of the page.
 import justifiedLayout from "../vendor/justified-layout/justified-layout.esm.js";
 import PhotoSwipeLightbox from "../vendor/photoswipe/photoswipe-lightbox.esm.js";
+import { addLightboxTools, fitLightboxToVisiblePart } from "./lightbox-tools.js";
 
 const HASH_RE = /^#photo-(\d+)$/;
 const TILE_SELECTOR = "a.tile-link[data-pswp-src]";
@@ -147,7 +150,7 @@ function setupLightbox(root) {
     gallery: root,
     children: TILE_SELECTOR,
     pswpModule: () => import("../vendor/photoswipe/photoswipe.esm.js"),
-    bgOpacity: 0.95,
+    bgOpacity: 1, // opaque: nothing of the page shows through
     preload: [1, 2],
     showHideAnimationType: "zoom",
     returnFocus: false,
@@ -158,6 +161,9 @@ function setupLightbox(root) {
     errorMsg: labels.labelError,
     indexIndicatorSep: labels.labelOf ? ` ${labels.labelOf} ` : " / ",
   });
+
+  addLightboxTools(lightbox, root);
+  fitLightboxToVisiblePart(lightbox);
 
   // The slide's srcset is the tile's WebP <source> (not repeated in data-pswp-srcset,
   // which would make every tile's HTML longer); PhotoSwipe sets `sizes` itself.
