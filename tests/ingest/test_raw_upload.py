@@ -38,3 +38,21 @@ def test_raw_upload_needs_an_album_that_accepts_raw(app: Flask, client, tokens, 
         picture.load()
     assert picture.size == (64, 96)
     assert picture.getpixel((32, 86))[0] > 150  # type: ignore[index]  # turned anticlockwise: red at the bottom
+
+
+def test_editors_switch_raw_on_through_the_api(app: Flask, client, tokens, album, tmp_path: Path) -> None:
+    editor = {"Authorization": f"Bearer {tokens['editor']}"}
+    assert client.get(f"/api/v1/albums/{album.slug}", headers=editor).get_json()["accepts_raw"] is False
+    assert "accepts_raw" not in client.get(f"/api/v1/albums/{album.slug}").get_json()  # editors' setting
+    bad = client.patch(f"/api/v1/albums/{album.slug}", json={"accepts_raw": "maybe"}, headers=editor)
+    assert bad.status_code == 422
+    photographer = {"Authorization": f"Bearer {tokens['photographer']}"}
+    assert client.patch(f"/api/v1/albums/{album.slug}", json={"accepts_raw": True}, headers=photographer).status_code == 403
+    changed = client.patch(f"/api/v1/albums/{album.slug}", json={"accepts_raw": True}, headers=editor)
+    assert changed.status_code == 200 and changed.get_json()["accepts_raw"] is True
+    data = write_dng(tmp_path / "IMG_8.DNG").read_bytes()
+    assert upload(client, tokens["photographer"], album.slug, data, "IMG_8.DNG").status_code == 201
+    created = client.post(
+        f"/api/v1/events/{album.event.slug}/albums", json={"title": "Raw day", "accepts_raw": True}, headers=editor
+    )
+    assert created.status_code == 201 and created.get_json()["accepts_raw"] is True

@@ -46,7 +46,7 @@ class AlbumSchema(ModelSchema):
         model = Album
         fields: tuple[str, ...] = (
             "slug", "event", "title", "description", "visibility", "sort_mode", "original_downloads", "url",
-            "share_url",
+            "share_url", "accepts_raw",
         )  # fmt: skip
 
     slug = auto_field(required=False, validate=Slug(), metadata={"description": "made from the title when left out"})
@@ -56,6 +56,12 @@ class AlbumSchema(ModelSchema):
     description = auto_field(allow_none=True, metadata={"description": "null: none"})
     original_downloads = auto_field(
         metadata=only_for(Permission.edit_content, "`exact` serves originals with their location data (GPS) intact")
+    )
+    accepts_raw = auto_field(
+        required=False,
+        metadata=only_for(
+            Permission.edit_content, "uploads may be camera raw files (CR2, CR3, NEF, ARW, RAF, ORF, DNG)"
+        ),
     )
     url = url_field(lambda album: external_url("web.album", album=album.slug), "the album's page")
     share_url = fields.Function(

@@ -17,6 +17,7 @@ ALBUM_KEYS = {"slug", "event", "title", "description", "visibility", "sort_mode"
 PHOTO_KEYS = {
     "id", "filename", "sha256", "taken_at", "taken_at_local", "taken_at_source", "width", "height", "title",
     "caption", "alt_text", "credit", "copyright", "keywords", "status", "position", "camera", "derivatives",
+    "sizes_pending",
 }  # fmt: skip
 STAFF_KEYS = {"error", "metadata_error", "taken_at_raw", "content_type", "size"}
 
