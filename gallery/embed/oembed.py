@@ -8,7 +8,7 @@ non-deleted photos appear (:func:`gallery.photos.pages.photo_in_album` rules).""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +24,7 @@ from gallery.catalog.visibility import Viewer, can_view_album, presented_token, 
 from gallery.core.errors import GalleryError, NotFoundError
 from gallery.http.media_urls import derivative_url
 from gallery.http.urls import absolute, external_url, site_path
-from gallery.models import Album, Photo
+from gallery.models import Album, Derivative, Photo
 from gallery.photos import pages as albums
 
 CACHE_AGE = 3600
@@ -158,8 +158,15 @@ def _resolve(url: str, adapter: MapAdapter) -> tuple[str, Mapping[str, Any], str
     return endpoint, values, token
 
 
-def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) -> dict[str, Any]:
-    """The oEmbed response for an album (``rich``) or photo (``photo``) URL of this site."""
+MakeRendition = Callable[[Photo, int | None, int | None], Derivative | None]
+
+
+def oembed(
+    session: Session, request_: OEmbedRequest, *, adapter: MapAdapter, make_rendition: MakeRendition | None = None
+) -> dict[str, Any]:
+    """The oEmbed response for an album (``rich``) or photo (``photo``) URL of this site.
+    ``make_rendition(photo, maxwidth, maxheight)`` makes and keeps a photo's JPEG at exactly
+    the bound when every stored size is larger (:func:`gallery.photos.rendition.bounded_rendition`)."""
     endpoint, values, token = _resolve(request_.url, adapter)
     album = session.scalar(select(Album).where(Album.slug == values["album"]).options(joinedload(Album.event)))
     if album is None:
@@ -187,9 +194,14 @@ def oembed(session: Session, request_: OEmbedRequest, *, adapter: MapAdapter) ->
             raise OEmbedError(404, "not_found", "no such photo") from None
         photo = ctx.photo
         fitting = [d for d in _jpegs(photo) if _fits(d.width, d.height, maxwidth, maxheight)]
-        if not fitting:
-            raise OEmbedError(404, "not_found", "no rendition of this photo fits maxwidth/maxheight")
-        chosen = fitting[-1]
+        if fitting:
+            chosen = fitting[-1]
+        else:
+            # Every stored size is larger than asked: one is made at exactly the bound and kept.
+            made = make_rendition(photo, maxwidth, maxheight) if make_rendition is not None else None
+            if made is None or not _fits(made.width, made.height, maxwidth, maxheight):
+                raise OEmbedError(404, "not_found", "no rendition of this photo fits maxwidth/maxheight")
+            chosen = _Rendition(made.width, made.height, made.key)
         if not right.public:
             width = min(DEFAULT_WIDTH, maxwidth or DEFAULT_WIDTH)
             height = min(DEFAULT_HEIGHT, maxheight or DEFAULT_HEIGHT)

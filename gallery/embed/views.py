@@ -29,6 +29,7 @@ from gallery.http.urls import external_url
 from gallery.http.viewer import artefact_viewer, current_viewer
 from gallery.models import Album, Photo
 from gallery.photos import pages as albums
+from gallery.photos.rendition import bounded_rendition
 from gallery.web.views_album import album_context
 
 EMBED_PAGE_SIZE = 48
@@ -84,7 +85,15 @@ def provider() -> tuple[Response, int]:
         parsed = oembed.parse_request(request.args)
         # matches paths only: whether the URL is this site's is decided from GALLERY_BASE_URL
         adapter = current_app.url_map.bind("localhost")
-        body = oembed.oembed(context.db_session(), parsed, adapter=adapter)
+        storage, max_pixels = context.storage(), context.settings().max_pixels
+        body = oembed.oembed(
+            context.db_session(),
+            parsed,
+            adapter=adapter,
+            make_rendition=lambda photo, maxwidth, maxheight: bounded_rendition(
+                context.db_session(), storage, photo, maxwidth=maxwidth, maxheight=maxheight, max_pixels=max_pixels
+            ),
+        )
     except oembed.OEmbedError as error:
         return jsonify(error.to_dict()), error.status
     response = jsonify(body)
