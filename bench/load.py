@@ -1,0 +1,598 @@
+"""A conference day of load on the production shape, with faults.
+
+Not a test.  Starts on this machine what a deployment runs — gunicorn (``--web-workers`` each, one or
+two instances with their own instance folders), nginx (Debian's package: reverse proxy, and the CDN
+stand-in caching immutable web sizes), PostgreSQL (a private schema), Redis (a private database),
+two Celery workers and beat, S3 on loopback (moto's server) — and drives it with locust headless
+(``bench/locustfile.py``): 100 visitors browsing with 1-3 s between clicks and 5 photographers each
+uploading a 10 MB photo every 20 s, for ``--minutes`` (5).
+
+Faults during the run (unless ``--no-faults``): at 40 % one Celery worker is killed with SIGKILL while
+it makes web sizes (and started again 5 s later, as systemd would); at 60 % one gunicorn worker is
+killed with SIGKILL while it receives an upload.
+
+Targets: 0 failed requests (a 503 with Retry-After, or a cut upload, that the client then retries
+successfully is not a failure); page p95 <= 300 ms; upload p95 <= 3 s; every uploaded photo ready with
+all sizes within 60 s of the end; nginx answers repeated public web sizes from its cache (HIT) and never
+caches private ones; afterwards ``gallery verify`` is green (storage and database agree), no photo is
+stuck, and every upload either made its photo or left nothing.  With ``--instances 2`` it also shows the
+web tier keeps no state: a session made on one instance works on the other, the login rate limit counts
+across both.  Prints its tables, ends with a one-line summary, exits 1 when a target is missed.
+
+Usage::
+
+    python bench/load.py [--minutes 5] [--visitors 100] [--photographers 5] [--instances 1|2]
+                         [--web-workers 3] [--database-url URL] [--no-faults]
+
+Needs nginx (``apt-get install nginx-light``) and the bench extra (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import boto3  # noqa: E402
+import psutil  # noqa: E402
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from PIL import Image  # noqa: E402
+from seed import DEFAULT_URL, drop_schema, migrated_schema  # noqa: E402
+
+from gallery.config import parse_database_url  # noqa: E402
+from tests.archive.faults import private_redis_db  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PAGE_P95_MS = 300.0
+UPLOAD_P95_MS = 3000.0
+READY_WITHIN_S = 60.0
+PAGES = ("home", "event page", "album page", "album JSON page (lightbox)", "photo page", "search")
+SECRET = "load-secret-key-" + "k" * 40
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Proc:
+    """A child process in its own process group, its output in a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], logs: Path) -> None:
+        self.name = name
+        self.log = logs / f"{name}.log"
+        self.args, self.env = args, env
+        self.proc = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        out = self.log.open("ab")
+        return subprocess.Popen(
+            self.args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def restart(self) -> None:
+        self.proc = self._start()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def photo_jpeg(seed: int, size: tuple[int, int], quality: int) -> bytes:
+    """A photo-like JPEG (smooth gradients with noise): each seed gives other bytes."""
+    rng = random.Random(seed)
+    small = Image.new("RGB", (64, 48))
+    small.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(64 * 48)])
+    image = small.resize(size, Image.Resampling.BICUBIC)
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    image = Image.blend(image, noise, 0.25)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def ten_megabytes() -> bytes:
+    """A 24 MP JPEG of about 10 MB (a camera's fine JPEG)."""
+    for quality in (95, 92, 90, 88, 85, 80):
+        data = photo_jpeg(7, (6000, 4000), quality)
+        if len(data) <= 11_000_000:
+            return data
+    return data
+
+
+NGINX_CONF = """
+worker_processes 2;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log {tmp}/nginx-access.log;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    proxy_cache_path {tmp}/nginx-cache levels=1:2 keys_zone=gallery_media:50m max_size=2g inactive=1d use_temp_path=off;
+    upstream gallery_web {{
+{servers}
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 200m;
+        proxy_request_buffering off;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Request-ID $request_id;
+        proxy_read_timeout 90s;
+        proxy_send_timeout 90s;
+        proxy_next_upstream error timeout http_502;
+        location = /metrics {{ deny all; }}
+        location /media/derivatives/ {{
+            proxy_pass http://gallery_web;
+            proxy_cache gallery_media;
+            proxy_cache_key $scheme$host$request_uri;
+            proxy_cache_lock on;
+            proxy_cache_use_stale error timeout updating;
+            add_header X-Cache-Status $upstream_cache_status always;
+        }}
+        location / {{
+            proxy_pass http://gallery_web;
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+
+
+class Stack:
+    def __init__(self, args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
+        self.args, self.tmp = args, tmp
+        self.logs = tmp / "logs"
+        self.logs.mkdir()
+        self.procs: list[Proc] = []
+        self.schema = f"bench_load_{uuid.uuid4().hex[:8]}"
+        print(f"  database schema {self.schema}: migrating")
+        self.db_url = migrated_schema(args.database_url, self.schema)
+        self.s3_port = free_port()
+        self.bucket = f"load-{uuid.uuid4().hex[:12]}"
+        self.nginx_port = free_port()
+        self.base = f"http://127.0.0.1:{self.nginx_port}"
+        self.web_ports = [free_port() for _ in range(args.instances)]
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("GALLERY_")},
+            "GALLERY_ENV": "production",
+            "GALLERY_BASE_URL": self.base,
+            "GALLERY_TRUSTED_PROXIES": "2",  # the visitor's address (as a CDN sends it), then nginx
+            "GALLERY_SECRET_KEY": SECRET,
+            "GALLERY_DATABASE_URL": self.db_url,
+            "GALLERY_STORAGE_URL": f"s3://{self.bucket}",
+            "GALLERY_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "GALLERY_CELERY_BROKER_URL": redis_url,
+            "GALLERY_RATELIMIT_STORAGE_URL": redis_url,
+            "GALLERY_CELERY_VISIBILITY_TIMEOUT": "30",  # a killed worker's task is handed out again soon
+            "GALLERY_STUCK_AFTER_MINUTES": "1",
+            "GALLERY_SWEEP_INTERVAL_SECONDS": "20",
+            "GALLERY_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self) -> None:
+        self.procs.append(
+            Proc("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)], self.env, self.logs)
+        )
+        wait_http(f"http://127.0.0.1:{self.s3_port}/")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.s3_port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+        s3.create_bucket(Bucket=self.bucket)
+        for n in (1, 2):
+            self.procs.append(self.worker(n))
+        self.procs.append(
+            Proc(
+                "beat",
+                [str(BIN / "celery"), "-A", "gallery.worker", "beat", "--schedule", str(self.tmp / "beat-schedule")],
+                self.env,
+                self.logs,
+            )
+        )
+        for n, port in enumerate(self.web_ports, 1):
+            env = {**self.env, "GALLERY_INSTANCE_PATH": str(self.tmp / f"instance-{n}")}
+            args = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
+            args += ["-w", str(self.args.web_workers), "-b", f"127.0.0.1:{port}"]
+            self.procs.append(Proc(f"web-{n}", args, env, self.logs))
+        for port in self.web_ports:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+        servers = "\n".join(
+            f"        server 127.0.0.1:{p} max_fails=0;"
+            for p in self.web_ports * (2 if len(self.web_ports) == 1 else 1)
+        )
+        # nginx's workers run as an unprivileged user when it is started as root: let them reach their folders
+        self.tmp.chmod(0o755)
+        for folder in ("nginx-cache", "nginx-body", "nginx-proxy", "nginx-fastcgi", "nginx-uwsgi", "nginx-scgi"):
+            (self.tmp / folder).mkdir(exist_ok=True)
+            (self.tmp / folder).chmod(0o777)
+        (self.tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=self.tmp, servers=servers, port=self.nginx_port))
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.procs.append(
+            Proc("nginx", [nginx, "-c", str(self.tmp / "nginx.conf"), "-g", "daemon off;"], self.env, self.logs)
+        )
+        wait_http(f"{self.base}/healthz")
+
+    def worker(self, n: int) -> Proc:
+        env = {**self.env, "GALLERY_INSTANCE_PATH": str(self.tmp / f"worker-{n}")}
+        args = [str(BIN / "celery"), "-A", "gallery.worker", "worker", "-Q", "gallery", "-c", "1", "-n", f"w{n}@%h"]
+        return Proc(f"worker-{n}", [*args, "--loglevel", "WARNING"], env, self.logs)
+
+    def gallery(self, *cli: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, "GALLERY_INSTANCE_PATH": str(self.tmp / "cli")}
+        return subprocess.run(
+            [str(BIN / "gallery"), *cli], env=env, cwd=ROOT, capture_output=True, text=True, input=input_text
+        )
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+        kept = Path(tempfile.gettempdir()) / "gallery-load-logs"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(self.logs, kept)
+        for name in ("nginx-error.log", "nginx-access.log"):
+            if (self.tmp / name).exists():
+                shutil.copy(self.tmp / name, kept / name)
+        print(f"  logs kept in {kept}")
+        if not self.args.keep:
+            drop_schema(self.args.database_url, self.schema)
+
+    def engine(self) -> sa.Engine:
+        return sa.create_engine(parse_database_url(self.db_url))
+
+
+def setup_catalogue(stack: Stack) -> dict[str, str]:
+    """Users, a token, the event and albums, and 40 + 3 photos uploaded through nginx."""
+
+    def ok(result: subprocess.CompletedProcess[str]) -> str:
+        if result.returncode != 0:
+            raise SystemExit(f"setup failed: {result.stdout}{result.stderr}")
+        return result.stdout
+
+    ok(
+        stack.gallery(
+            "create-user", "editor@load.example.org", "--role", "editor", "--name", "Ewa Edytor", "--no-password"
+        )
+    )
+    token = ok(stack.gallery("create-token", "editor@load.example.org", "--name", "load")).strip().split()[-1]
+    ok(
+        stack.gallery(
+            "create-event", "load-conference", "--title", "European Cluster Conference 2024",
+            "--starts-on", "2024-05-07", "--ends-on", "2024-05-08", "--timezone", "Europe/Brussels",
+        )
+    )  # fmt: skip
+    for slug, title, visibility in (
+        ("plenary", "Opening plenary", "public"),
+        ("live", "Live from the hall", "public"),
+        ("backstage", "Backstage", "private"),
+    ):
+        ok(
+            stack.gallery(
+                "create-album", slug, "--event", "load-conference", "--title", title, "--visibility", visibility
+            )
+        )
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    for album, count in (("plenary", 40), ("backstage", 3)):
+        for i in range(count):
+            data = photo_jpeg(1000 + i + (100 if album == "backstage" else 0), (2400, 1600), 88)
+            response = session.post(
+                f"{stack.base}/api/v1/albums/{album}/photos", files={"file": (f"P{i:03d}.JPG", data, "image/jpeg")}
+            )
+            if response.status_code not in (200, 201):
+                raise SystemExit(f"setup upload failed: {response.status_code} {response.text[:300]}")
+    wait_ready(stack, ("plenary", "backstage"), 120)
+    return {"token": token}
+
+
+def album_state(stack: Stack, slugs: tuple[str, ...]) -> tuple[int, int, int]:
+    """(photos, ready with every size, stuck in processing) in the albums."""
+    with stack.engine().connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT p.status, p.sizes_pending, (SELECT count(*) FROM derivatives d WHERE d.photo_id = p.id) "
+                "FROM photos p JOIN albums a ON a.id = p.album_id WHERE a.slug = ANY(:s) AND p.deleted_at IS NULL"
+            ),
+            {"s": list(slugs)},
+        ).all()
+    full = max((r[2] for r in rows), default=0)
+    ready = sum(1 for r in rows if r[0] == "ready" and not r[1] and r[2] == full)
+    processing = sum(1 for r in rows if r[0] == "processing")
+    return len(rows), ready, processing
+
+
+def wait_ready(stack: Stack, slugs: tuple[str, ...], timeout: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        total, ready, _ = album_state(stack, slugs)
+        if total and ready == total:
+            return time.monotonic() - started
+        time.sleep(1)
+    return None
+
+
+def faults(stack: Stack, seconds: float, record: list[str]) -> None:
+    """Kill a Celery worker mid-task at 40 % of the run and a gunicorn worker mid-upload at 60 %."""
+    time.sleep(seconds * 0.4)
+    worker = next(p for p in stack.procs if p.name == "worker-1")
+    busy_until = time.monotonic() + 30
+    while time.monotonic() < busy_until:  # wait until its pool child is busy (making web sizes)
+        children = psutil.Process(worker.proc.pid).children(recursive=True)
+        if any(c.cpu_percent(interval=0.2) > 20 for c in children):
+            break
+    worker.kill()
+    record.append(f"{time.strftime('%H:%M:%S')} SIGKILL celery worker-1 (pid {worker.proc.pid}) while busy")
+    time.sleep(5)
+    worker.restart()
+    record.append(f"{time.strftime('%H:%M:%S')} celery worker-1 started again")
+    time.sleep(seconds * 0.2)
+    web = next(p for p in stack.procs if p.name == "web-1")
+    busy_until = time.monotonic() + 40
+    victim = None
+    while time.monotonic() < busy_until and victim is None:
+        for child in psutil.Process(web.proc.pid).children():
+            with contextlib.suppress(psutil.Error):
+                if child.cpu_percent(interval=0.1) > 30:  # receiving (and hashing) an upload
+                    victim = child
+                    break
+    victim = victim or psutil.Process(web.proc.pid).children()[0]
+    victim.kill()
+    record.append(f"{time.strftime('%H:%M:%S')} SIGKILL gunicorn worker {victim.pid} of web-1 while busy")
+
+
+def stateless_checks(stack: Stack) -> list[str]:
+    """With two instances: a session made on one works on the other; the login limit counts across both."""
+    problems: list[str] = []
+    password = "Load-bench-passphrase-" + uuid.uuid4().hex
+    result = stack.gallery(
+        "create-user",
+        "admin@load.example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input_text=password + "\n" + password + "\n",
+    )
+    if result.returncode != 0:
+        return [f"could not create the admin: {result.stdout}{result.stderr}"]
+    first, second = (f"http://127.0.0.1:{p}" for p in stack.web_ports[:2])
+    browser = requests.Session()
+    headers = {"Host": f"127.0.0.1:{stack.nginx_port}", "X-Forwarded-For": "203.0.113.50, 127.0.0.1"}
+    page = browser.get(f"{first}/login", headers=headers)
+    token = page.text.split('name="csrf_token" type="hidden" value="')[-1].split('"')[0]
+    browser.post(
+        f"{first}/login",
+        data={"email": "admin@load.example.org", "password": password, "csrf_token": token},
+        headers=headers,
+    )
+    if browser.get(f"{second}/manage/", headers=headers, allow_redirects=False).status_code != 200:
+        problems.append("a session made on instance 1 did not open /manage/ on instance 2")
+    statuses = []
+    for n in range(12):
+        target = first if n % 2 == 0 else second
+        anon = requests.Session()
+        h = {**headers, "X-Forwarded-For": "203.0.113.77, 127.0.0.1"}
+        page = anon.get(f"{target}/login", headers=h)
+        token = page.text.split('name="csrf_token" type="hidden" value="')[-1].split('"')[0]
+        statuses.append(
+            anon.post(
+                f"{target}/login",
+                data={"email": "admin@load.example.org", "password": "wrong", "csrf_token": token},
+                headers=h,
+            ).status_code
+        )
+    if 429 not in statuses:
+        problems.append(f"12 wrong logins alternating the two instances were never limited: {statuses}")
+    return problems
+
+
+def cache_checks(stack: Stack, token: str) -> list[str]:
+    problems: list[str] = []
+    session = requests.Session()
+    items = session.get(f"{stack.base}/api/v1/albums/plenary/photos?limit=1").json()["items"]
+    url = urljoin(stack.base + "/", items[0]["derivatives"][0]["url"])
+    first, second = session.get(url), session.get(url)
+    if second.headers.get("X-Cache-Status") != "HIT":
+        problems.append(
+            "a repeated public web size was not a cache HIT "
+            f"({first.headers.get('X-Cache-Status')}, {second.headers.get('X-Cache-Status')})"
+        )
+    private = session.get(
+        f"{stack.base}/api/v1/albums/backstage/photos?limit=1", headers={"Authorization": f"Bearer {token}"}
+    ).json()["items"]
+    purl = urljoin(stack.base + "/", private[0]["derivatives"][0]["url"])
+    answers = [session.get(purl) for _ in range(2)]
+    if any(a.headers.get("X-Cache-Status") == "HIT" for a in answers) or "private" not in answers[0].headers.get(
+        "Cache-Control", ""
+    ):
+        problems.append(f"a private web size was cached or not marked private: {[dict(a.headers) for a in answers]}")
+    if any(a.status_code != 200 for a in answers):
+        problems.append(f"a signed private web size did not answer 200: {[a.status_code for a in answers]}")
+    return problems
+
+
+def locust_stats(path: Path) -> dict[str, dict[str, float]]:
+    stats: dict[str, dict[str, float]] = {}
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            stats[row["Name"]] = {
+                "requests": float(row["Request Count"]),
+                "failures": float(row["Failure Count"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+            }
+    return stats
+
+
+@contextlib.contextmanager
+def stack_running(args: argparse.Namespace, tmp: Path) -> Iterator[Stack]:
+    with private_redis_db() as redis_url:
+        stack = Stack(args, tmp, redis_url)
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--visitors", type=int, default=100)
+    parser.add_argument("--photographers", type=int, default=5)
+    parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database schema")
+    args = parser.parse_args(argv)
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        parser.error("nginx is missing: apt-get install nginx-light")
+    seconds = args.minutes * 60
+    problems: list[str] = []
+    fault_log: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gallery-load-") as tmpname:
+        tmp = Path(tmpname)
+        print(
+            f"starting the stack ({args.instances} instance(s) x {args.web_workers} gunicorn workers, nginx, "
+            "2 Celery workers, beat, S3, Redis, PostgreSQL)"
+        )
+        with stack_running(args, tmp) as stack:
+            token = setup_catalogue(stack)["token"]
+            print(f"  catalogue ready: 40 public photos, 3 private; nginx on {stack.base}")
+            jpeg = tmp / "ten-mb.jpg"
+            jpeg.write_bytes(ten_megabytes())
+            uploads = tmp / "uploads.jsonl"
+            env = {
+                **os.environ,
+                "LOAD_EVENT": "load-conference",
+                "LOAD_ALBUM": "plenary",
+                "LOAD_UPLOAD_ALBUM": "live",
+                "LOAD_TOKEN": token,
+                "LOAD_JPEG": str(jpeg),
+                "LOAD_UPLOAD_LOG": str(uploads),
+                "LOAD_PHOTOGRAPHERS": str(args.photographers),
+            }
+            if not args.no_faults:
+                threading.Thread(target=faults, args=(stack, seconds, fault_log), daemon=True).start()
+            print(f"  locust: {args.visitors} visitors + {args.photographers} photographers for {args.minutes:g} min "
+                  f"({jpeg.stat().st_size / 1e6:.1f} MB photos)")  # fmt: skip
+            run = subprocess.run(
+                [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+                 "-u", str(args.visitors + args.photographers), "-r", "20", "-t", f"{int(seconds)}s",
+                 "--host", stack.base, "--csv", str(tmp / "stats"), "--only-summary", "--stop-timeout", "30"],
+                env=env, cwd=ROOT, capture_output=True, text=True,
+            )  # fmt: skip
+            ready_after = wait_ready(stack, ("live",), READY_WITHIN_S)
+            total, ready, processing = album_state(stack, ("live",))
+            log = [json.loads(line) for line in uploads.read_text().splitlines()] if uploads.exists() else []
+            created = {entry["photo"] for entry in log if entry["outcome"] == "created"}
+            retried = sum(entry["retried"] for entry in log)
+            if ready_after is None:
+                problems.append(
+                    f"uploaded photos not all ready with every size within {READY_WITHIN_S:.0f} s: {ready}/{total}"
+                )
+            if total != len(created):
+                problems.append(f"the upload album holds {total} photos, the photographers made {len(created)}")
+            problems += cache_checks(stack, token)
+            if args.instances == 2:
+                problems += stateless_checks(stack)
+            verify = stack.gallery("verify")
+            if verify.returncode != 0:
+                problems.append(f"gallery verify exit {verify.returncode}: {verify.stdout[-800:]}")
+            stats = locust_stats(tmp / "stats_stats.csv")
+            failures = {name: s["failures"] for name, s in stats.items() if s["failures"] and name != "Aggregated"}
+            if failures:
+                problems.append(f"failed requests: {failures}")
+            print()
+            print(f"{'request':<32}{'count':>8}{'fail':>6}{'p50 ms':>9}{'p95 ms':>9}")
+            for name, s in stats.items():
+                print(f"{name:<32}{s['requests']:>8.0f}{s['failures']:>6.0f}{s['p50']:>9.0f}{s['p95']:>9.0f}")
+            page_p95 = max((stats[p]["p95"] for p in PAGES if p in stats), default=0.0)
+            upload_p95 = stats.get("upload (10 MB)", {}).get("p95", 0.0)
+            if page_p95 > PAGE_P95_MS:
+                slow = {p: stats[p]["p95"] for p in PAGES if p in stats and stats[p]["p95"] > PAGE_P95_MS}
+                problems.append(f"page p95 over {PAGE_P95_MS:.0f} ms: {slow}")
+            if upload_p95 > UPLOAD_P95_MS:
+                problems.append(f"upload p95 {upload_p95:.0f} ms > {UPLOAD_P95_MS:.0f} ms")
+            if run.returncode not in (0, 1):
+                problems.append(f"locust exited {run.returncode}: {run.stderr[-500:]}")
+            print()
+            for line in fault_log:
+                print("  fault:", line)
+            print(f"  uploads: {len(log)} ({len(created)} photos, {retried} retries after a 503 or a cut connection); "
+                  f"ready with all sizes {ready}/{total}"
+                  + (f", {ready_after:.0f} s after the end" if ready_after is not None else ""))  # fmt: skip
+            print(f"  verify: exit {verify.returncode}; stuck in processing: {processing}")
+    summary = (
+        f"load: page p95 {page_p95:.0f} ms (<= {PAGE_P95_MS:.0f}), "
+        f"upload p95 {upload_p95:.0f} ms (<= {UPLOAD_P95_MS:.0f}), "
+        f"{len(created)} uploads ready, faults {'injected' if fault_log else 'off'}: "
+        + ("OK" if not problems else "MISSED: " + "; ".join(problems))
+    )
+    print("\n" + summary)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
