@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gallery.accounts.profile import default_credit
 from gallery.core.audit import Actor, record
 from gallery.core.errors import DecoderBusy, UnprocessableImage, UnsupportedMediaType
 from gallery.media import budget, images, raw_sniff, sniff
@@ -31,7 +32,7 @@ from gallery.media.metadata.captions import extract_captions, read_iptc
 from gallery.media.metadata.capture_time import apply_clock_offset, capture_time
 from gallery.media.metadata.gps import gps
 from gallery.media.metadata.reading import read_metadata
-from gallery.models import Album, Photo, PhotoStatus, TakenAtSource
+from gallery.models import Album, Photo, PhotoStatus, TakenAtSource, max_length
 from gallery.photos import clock
 from gallery.photos.capture import offset_minutes
 from gallery.photos.received import Received
@@ -41,6 +42,7 @@ log = logging.getLogger("gallery.ingest")
 
 EXIF_TIME_BUDGET = 2.0
 FILENAME_MAX = 255
+CREDIT_MAX = max_length(Photo.credit)
 
 
 @dataclass(frozen=True)
@@ -229,11 +231,13 @@ def ingest(
     ``allow_raw`` lets camera raw files in (the original stays the raw file; the web sizes are
     made from it).  ``texts`` are descriptive fields from outside the file (an XMP sidecar's
     ``caption``, ``credit``, ``keywords``): non-empty ones replace what the file itself says;
-    the original's bytes are never touched."""
+    the original's bytes are never touched.  A photo with no credit from either gets the
+    uploader's default credit (their profile's, else their name)."""
     # Read what we need now: the transaction is ended before the slow part so a
     # SQLite reader snapshot never has to be upgraded to a writer later.
     album_id, album_slug, event_tz = album.id, album.slug, album.event.timezone
     user_id = actor.user_id
+    fallback_credit = default_credit(actor.user) if actor.user is not None else ""
     corrections = clock.corrections_for(session, album.event_id)
     existing = find_existing(session, album_id, received.sha256)
     if existing is not None:
@@ -244,6 +248,8 @@ def ingest(
         received, event_timezone=event_tz, max_pixels=max_pixels, clock_corrections=corrections, allow_raw=allow_raw
     )
     values = {**found.values, **{name: value for name, value in (texts or {}).items() if value}}
+    if not values["credit"]:
+        values["credit"] = fallback_credit[:CREDIT_MAX]
     key = store_original(storage, received, found.mime)
 
     photo = Photo(
