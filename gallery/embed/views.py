@@ -128,6 +128,10 @@ def embed_code(album: Album, photo: Photo | None = None, token: str | None = Non
     )
     return {
         "snippet": snippet,
+        "src": src,  # for the embed dialog's options (embed-dialog.js builds the same snippet)
+        "script": external_url("static", filename="js/embed.js"),
+        "width": str(width),
+        "height": str(height),
         "url": page_url,
         "oembed": external_url("embed.provider", url=page_url, format="json"),
         "title": title,

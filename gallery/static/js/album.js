@@ -10,6 +10,7 @@
 import justifiedLayout from "../vendor/justified-layout/justified-layout.esm.js";
 import PhotoSwipeLightbox from "../vendor/photoswipe/photoswipe-lightbox.esm.js";
 import { addLightboxTools, fitLightboxToVisiblePart } from "./lightbox-tools.js";
+import "./embed-dialog.js";
 
 const HASH_RE = /^#photo-(\d+)$/;
 const TILE_SELECTOR = "a.tile-link[data-pswp-src]";

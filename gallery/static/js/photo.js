@@ -1,5 +1,6 @@
 // Photo page: the left and right arrow keys follow the previous/next links; the share button.
 import { setupShareButtons } from "./share.js";
+import "./embed-dialog.js";
 
 setupShareButtons();
 
