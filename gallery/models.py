@@ -260,6 +260,7 @@ class Report(TimestampMixin, Model):
 
     event: Mapped[Event] = relationship(back_populates="reports")
     albums: Mapped[list[Album]] = relationship(secondary=report_albums, order_by=report_albums.c.position)
+    original: Mapped[Report | None] = relationship(remote_side=[id], foreign_keys=[translation_of_id])
 
 
 class Album(TimestampMixin, Model):

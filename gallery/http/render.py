@@ -137,6 +137,15 @@ def photo_alt(photo: Any, number: int, album_title: str) -> str:
     return _("Photo %(number)s of album %(album)s", number=number, album=album_title)
 
 
+def photo_heading(photo: Any, number: int, album_title: str) -> str:
+    """A photo page's heading and title: the photo's title, else the first line of its caption,
+    else "Photo N of album X"."""
+    first_line = photo.caption.strip().split("\n", 1)[0].strip()[:120]
+    return (
+        photo.title.strip() or first_line or _("Photo %(number)s of album %(album)s", number=number, album=album_title)
+    )
+
+
 def credit_labels() -> Callable[[str], str]:
     """``credit → "Photo: credit"``, translated once per distinct credit (a page repeats them)."""
     return functools.lru_cache(maxsize=256)(lambda credit: _("Photo: %(credit)s", credit=credit))

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     RadioField,
@@ -106,11 +107,26 @@ class AlbumForm(FlaskForm):
     visibility = RadioField(_l("Who can see it"), choices=VISIBILITY_CHOICES)
     sort_mode = RadioField(_l("Order of the photos"), choices=SORT_CHOICES)
     original_downloads = RadioField(_l("Downloading originals"), choices=DOWNLOAD_CHOICES)
+    accepts_raw = BooleanField(
+        _l("Accept camera RAW files"),
+        description=_l(
+            "Uploads may be CR2, CR3, NEF, ARW, RAF, ORF, RW2 or DNG files: the original is kept as it is, "
+            "the web sizes are made from it."
+        ),
+    )
 
 
 class ReportForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)], filters=[_strip])
     language = SelectField(_l("Language of the report"), choices=LANGUAGE_CHOICES)
+    # Choices (the event's other reports) are set by the view; 0: an original.
+    translation_of = SelectField(
+        _l("Translation of"),
+        choices=[],
+        coerce=int,
+        validate_choice=False,  # the report service checks it is an original of this event
+        description=_l("The report of this event that this one translates, if any: readers can switch between them."),
+    )
     status = RadioField(_l("Status"), choices=STATUS_CHOICES, default="draft")
     body = TextAreaField(
         _l("Text (Markdown)"),
@@ -128,6 +144,7 @@ class ReportForm(FlaskForm):
             "language": self.language.data,
             "body": self.body.data or "",
             "status": self.status.data,
+            "translation_of": self.translation_of.data or None,
         }
 
 

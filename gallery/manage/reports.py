@@ -79,6 +79,12 @@ def _render_report_form(
     status: int,
     preview: Markup | None = None,
 ) -> tuple[str, int]:
+    others = [
+        r for r in report_service.event_reports(context.db_session(), event) if report is None or r.id != report.id
+    ]
+    form.translation_of.choices = [(0, _("None: this is an original"))] + [
+        (r.id, f"{r.title} ({r.language})") for r in others if r.translation_of_id is None
+    ]
     return (
         render_template(
             "manage/report_form.html",
@@ -142,7 +148,7 @@ def report_edit(event: str, report: str) -> Response | tuple[str, int]:
     found = report_service.get_report(context.db_session(), found_event, report)
     albums = event_albums(context.db_session(), found_event)
     if request.method == "GET":
-        form = ReportForm(obj=found, status=found.status.value)
+        form = ReportForm(obj=found, status=found.status.value, translation_of=found.translation_of_id or 0)
         current = report_service.report_album_ids(context.db_session(), found)
         return _render_report_form(form, found_event, found, albums, current, 200)
     form = ReportForm()

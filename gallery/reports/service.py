@@ -22,6 +22,7 @@ from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.core.pages import DEFAULT_LIMIT, Page, SortKey, keyset_page
 from gallery.core.permissions import Permission, require_permission
 from gallery.models import Album, Event, Report, ReportStatus, max_length, report_albums, utcnow
+from gallery.reports import links
 
 REPORT_LANGUAGES = ("pl", "en")
 REPORT_ORDER = (SortKey(Report.id),)  # in the order they were written
@@ -155,11 +156,14 @@ def create_report(
     status: object = "draft",
     album_ids: Sequence[int] = (),
     album_slugs: Sequence[str] | None = None,
+    translation_of: object = None,
     actor: Actor,
 ) -> Report:
-    """A new report of ``event``; without a slug one is made from the title (unique in the event)."""
+    """A new report of ``event``; without a slug one is made from the title (unique in the event).
+    ``translation_of``: the report it translates (id or slug; :func:`gallery.reports.links.resolve_original`)."""
     require_permission(actor.user, Permission.edit_content, "only editors may write reports")
     values = _report_values(title, language, body, status)
+    values["translation_of_id"] = links.resolve_original(session, event, translation_of, language=values["language"])
     linked = _event_albums(session, event, list(album_ids), album_slugs)
     taken = set(session.scalars(select(Report.slug).where(Report.event_id == event.id)))
     if slug:
@@ -203,6 +207,7 @@ def update_report(
     status: object = KEEP,
     album_ids: Sequence[int] | None = None,
     album_slugs: Sequence[str] | None = None,
+    translation_of: object = KEEP,
     actor: Actor,
 ) -> list[str]:
     """Change a report (fields left at :data:`KEEP` and albums left at None stay as they are);
@@ -210,6 +215,13 @@ def update_report(
     require_permission(actor.user, Permission.edit_content, "only editors may edit reports")
     values = _report_values(
         kept(title, report.title), kept(language, report.language), kept(body, report.body), kept(status, report.status)
+    )
+    values["translation_of_id"] = links.resolve_original(
+        session,
+        report.event,
+        kept(translation_of, report.translation_of_id),
+        language=values["language"],
+        report=report,
     )
     changes = apply_changes(report, values)
     _publish(report)

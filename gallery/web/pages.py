@@ -33,12 +33,14 @@ from gallery.http.render import (
     image_sets,
     page_response,
     photo_alt,
+    photo_heading,
     template_exists,
 )
 from gallery.http.urls import external_url
 from gallery.http.viewer import current_viewer
 from gallery.photos import live
 from gallery.photos import pages as photo_pages
+from gallery.reports import links as report_links
 from gallery.reports import pages as report_pages
 from gallery.reports import render as reports
 from gallery.schedule import grouping
@@ -57,6 +59,10 @@ DOWNLOADS_PARTIAL = "web/_downloads.html"
 def _page_size() -> int:
     """Photos per album page: Flask config ``ALBUM_PAGE_SIZE`` (tests, benchmarks), else ``photo_pages.PAGE_SIZE``."""
     return int(current_app.config.get("ALBUM_PAGE_SIZE", photo_pages.PAGE_SIZE))
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
 
 
 def _template_helpers() -> dict[str, object]:
@@ -130,9 +136,17 @@ def report(event: str, report: str) -> Response:
             type="article",
             image=first_cover.share if first_cover else None,
         )
+    versions = report_links.versions(context.db_session(), found, viewer)
+    alternates = [(v, external_url("web.report", event=ctx.event.slug, report=v.slug)) for v in versions]
     return page_response(
         render_template(
-            "web/report.html", ctx=ctx, rendered=rendered, images=images, sharing=sharing, **_template_helpers()
+            "web/report.html",
+            ctx=ctx,
+            rendered=rendered,
+            images=images,
+            sharing=sharing,
+            alternates=alternates if len(alternates) > 1 else [],
+            **_template_helpers(),
         )
     )
 
@@ -151,6 +165,7 @@ def album(album: str) -> Response:
         margin_minutes=context.settings().schedule.session_margin_minutes,
     )
     link_token = presented_token(viewer, found)
+    shown_in = listings.one_per_topic(report_links.reports_showing(context.db_session(), found), _language())
     album_ctx = album_context(
         found,
         grouped.page,
@@ -162,6 +177,7 @@ def album(album: str) -> Response:
     return page_response(
         render_template(
             "web/album.html",
+            shown_in=shown_in,
             live_feed=url_for("web.album_live_feed", album=found.slug, token=link_token),
             live_cursor=live.newest_id(context.db_session(), found, viewer),
             live_poll=current_app.config.get("LIVE_POLL_SECONDS", live_view.POLL_SECONDS["album"]),
@@ -186,10 +202,11 @@ def photo(album: str, photo_id: int) -> Response:
     link_token = presented_token(viewer, found)
     image = image_set(derivative_tuples(ctx.photo), DerivativeUrls(media_right(viewer, found)), fallback_edge=1024)
     alt = photo_alt(ctx.photo, ctx.number, found.title)
+    heading = photo_heading(ctx.photo, ctx.number, found.title)
     sharing = None
     if shareable(found):
         sharing = Sharing(
-            title=ctx.photo.title or ctx.photo.caption.split("\n", 1)[0][:120] or alt,
+            title=heading,
             description=ctx.photo.caption or f"{found.title} · {found.event.title}",
             url=external_url("web.photo", album=found.slug, photo_id=ctx.photo.id, token=link_token),
             image=image.share if image else None,
@@ -205,6 +222,8 @@ def photo(album: str, photo_id: int) -> Response:
             photo=ctx.photo,
             image=image,
             alt=alt,
+            heading=heading,
+            shown_in=listings.one_per_topic(report_links.reports_showing(context.db_session(), found), _language()),
             token=link_token,
             sharing=sharing,
             public=is_public(found),

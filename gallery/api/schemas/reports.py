@@ -20,7 +20,9 @@ class ReportSchema(ModelSchema):
 
     class Meta:
         model = Report
-        fields = ("slug", "event", "title", "language", "status", "body", "published_at", "albums", "url")
+        fields = (
+            "slug", "event", "title", "language", "translation_of", "status", "body", "published_at", "albums", "url",
+        )  # fmt: skip
 
     slug = auto_field(
         required=False,
@@ -33,6 +35,12 @@ class ReportSchema(ModelSchema):
         metadata={"type": "string", "description": "slug of the event"},
     )
     language = auto_field(validate=validate.OneOf(REPORT_LANGUAGES))
+    translation_of = fields.String(
+        allow_none=True,
+        validate=Slug(),
+        metadata={"description": "slug of the report of this event that this one translates (another language); "
+                                 "null: an original"},
+    )  # fmt: skip
     body = auto_field(allow_none=True, metadata={"description": "Markdown; null: empty"})
     published_at = UTCDateTime(dump_only=True, allow_none=True, metadata={"description": "when first published"})
     albums = fields.List(
@@ -43,6 +51,8 @@ class ReportSchema(ModelSchema):
     )
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "translation_of":
+            return obj.original.slug if obj.original is not None else None
         if attr == "albums":  # the linked albums this viewer may see listed
             viewer = current_viewer()
             return [album.slug for album in obj.albums if can_list_album(album, viewer)]

@@ -34,8 +34,8 @@ def test_write_a_report(client: FlaskClient, tokens: dict[str, str], event: Even
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert body == {
-        "slug": "opening-day", "event": "ecc", "title": "Opening day", "language": "pl", "status": "draft",
-        "body": "# Hello", "published_at": None, "albums": ["day-1"],
+        "slug": "opening-day", "event": "ecc", "title": "Opening day", "language": "pl", "translation_of": None,
+        "status": "draft", "body": "# Hello", "published_at": None, "albums": ["day-1"],
         "url": "http://localhost/events/ecc/reports/opening-day",
     }  # fmt: skip
     assert response.headers["Location"] == body["url"]

@@ -77,7 +77,16 @@ def test_a_report_form_gives_the_report_service_its_values(request_context: None
         formdata=MultiDict({"title": " Day one ", "language": "pl", "status": "published", "body": "# Hello"})
     )
     assert form.validate(), form.errors
-    assert form.values() == {"title": "Day one", "language": "pl", "body": "# Hello", "status": "published"}
+    assert form.values() == {
+        "title": "Day one",
+        "language": "pl",
+        "body": "# Hello",
+        "status": "published",
+        "translation_of": None,
+    }
+    translation = NewReportForm(formdata=MultiDict({"title": "T", "language": "en", "translation_of": "7"}))
+    assert translation.validate() and translation.values()["translation_of"] == 7
+    assert not NewReportForm(formdata=MultiDict({"title": "T", "language": "en", "translation_of": "x"})).validate()
     draft = NewReportForm(formdata=MultiDict({"title": "T", "language": "en"}))
     assert draft.validate() and draft.values()["status"] == "draft" and draft.values()["body"] == ""
     assert not NewReportForm(formdata=MultiDict({"title": "T", "language": "de"})).validate()
