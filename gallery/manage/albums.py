@@ -128,6 +128,7 @@ def album_edit(album: str) -> Response | tuple[str, int]:
                 visibility=form.visibility.data,
                 sort_mode=form.sort_mode.data,
                 original_downloads=form.original_downloads.data,
+                accepts_raw=bool(form.accepts_raw.data),
                 cover_photo_id=parse_int(cover, field="cover_photo_id", minimum=1) if cover else None,
                 actor=current_actor(),
                 storage=context.storage(),
