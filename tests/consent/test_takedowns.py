@@ -47,6 +47,11 @@ def world(app: Flask, client: FlaskClient) -> dict[str, Any]:
     tokens = {"editor": make_token(editor), "admin": make_token(admin)}
     keep = add_photo(client, tokens["editor"], ALBUM, jpeg(1), "keep.jpg")
     asked = add_photo(client, tokens["editor"], ALBUM, jpeg(2), "asked.jpg")
+    for photo_id in (keep, asked):  # both found by a search for "zebra"
+        edited = client.patch(
+            f"/api/v1/photos/{photo_id}", json={"caption": "Zebra crossing"}, headers=bearer(tokens["editor"])
+        )
+        assert edited.status_code == 200
     return {"tokens": tokens, "keep": keep, "asked": asked, "bytes": jpeg(2)}
 
 
@@ -62,6 +67,7 @@ def surfaces(client: FlaskClient, photo_id: int, filename: str) -> dict[str, boo
     embed_album = client.get(f"/embed/albums/{ALBUM}").get_data(as_text=True)
     oembed = client.get(f"/oembed?url=http%3A%2F%2Flocalhost{photo_path.replace('/', '%2F')}&format=json")
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    found = client.get("/api/v1/search?q=zebra").get_json()
     return {
         "photo page": client.get(photo_path).status_code == 200,
         "album page": f'href="{photo_path}' in album_page,
@@ -73,6 +79,7 @@ def surfaces(client: FlaskClient, photo_id: int, filename: str) -> dict[str, boo
         "embed photo": client.get(f"/embed/photos/{photo_id}").status_code == 200,
         "oembed": oembed.status_code == 200,
         "sitemap": photo_path in sitemap,
+        "search": photo_id in [p["id"] for p in found["photos"]],
     }
 
 
@@ -88,6 +95,11 @@ def feed_says(client: FlaskClient) -> str:
     return "2 photos" if "2 photos" in feed else "1 photo" if "1 photo" in feed else feed
 
 
+def media_urls(client: FlaskClient, photo_id: int) -> list[str]:
+    """The photo's web-size URLs as an anonymous visitor gets them from the API."""
+    return [d["url"] for d in client.get(f"/api/v1/photos/{photo_id}").get_json()["derivatives"]]
+
+
 def test_request_hides_at_once_everywhere_and_restore_brings_it_back(
     app: Flask, client: FlaskClient, world: dict[str, Any]
 ) -> None:
@@ -99,6 +111,8 @@ def test_request_hides_at_once_everywhere_and_restore_brings_it_back(
     assert all(surfaces(client, keep, "keep.jpg").values())
     assert feed_says(client) == "2 photos"
     assert cover_shows(client, asked)
+    old_urls = media_urls(client, asked)
+    assert old_urls and all(client.get(url).status_code == 200 for url in old_urls)
 
     started = time.perf_counter()
     response = ask(client, asked, "hide", reason="I am in it", email="me@example.org")
@@ -108,11 +122,15 @@ def test_request_hides_at_once_everywhere_and_restore_brings_it_back(
     after = surfaces(client, asked, "asked.jpg")
     gone_in = time.perf_counter() - started
     assert not any(after.values()), after
+    assert [client.get(url).status_code for url in old_urls] == [404] * len(old_urls)  # fetched before: dead
     assert client.get(f"/albums/{ALBUM}/photos/{asked}").status_code == 410
     assert client.get(f"/api/v1/photos/{asked}").status_code == 404
     # Editors still get it, marked hidden; the other photo is untouched.
     staff_view = client.get(f"/api/v1/photos/{asked}", headers=bearer(editor)).get_json()
     assert staff_view["hidden"] is True and staff_view["hidden_reason"] == "takedown"
+    signed = [d["url"] for d in staff_view["derivatives"]]
+    assert signed and all("sig=" in url for url in signed)  # never a public, cacheable URL
+    assert all(client.get(url).status_code == 200 for url in signed)
     assert client.get(f"/api/v1/photos/{keep}", headers=bearer(editor)).get_json()["hidden"] is False
     assert all(surfaces(client, keep, "keep.jpg").values())
     # Counts: the album and the feed count one photo now.
@@ -131,6 +149,10 @@ def test_request_hides_at_once_everywhere_and_restore_brings_it_back(
     assert decided.status_code == 200, decided.get_data(as_text=True)
     assert decided.get_json()["status"] == "decided" and decided.get_json()["decision"] == "restore"
     assert all(surfaces(client, asked, "asked.jpg").values())
+    new_urls = media_urls(client, asked)
+    assert not set(new_urls) & set(old_urls)  # back under new URLs; the old ones stay dead
+    assert all(client.get(url).status_code == 200 for url in new_urls)
+    assert all(client.get(url).status_code == 404 for url in old_urls)
     assert feed_says(client) == "2 photos"
     assert cover_shows(client, asked)
     again = decide(client, editor, body["id"], "hide")
@@ -138,6 +160,32 @@ def test_request_hides_at_once_everywhere_and_restore_brings_it_back(
     assert again.get_json()["error"]["code"] == "already_decided"
     actions = set(db.session.scalars(select(AuditLog.action)))
     assert {"takedown.request", "photo.hide", "takedown.decide", "photo.unhide"} <= actions
+
+
+def test_a_blur_decision_blurs_the_requested_boxes_and_shows_the_photo_again(
+    app: Flask, client: FlaskClient, world: dict[str, Any]
+) -> None:
+    asked, editor = world["asked"], world["tokens"]["editor"]
+    before = media_urls(client, asked)
+    boxes = [{"x": 0.25, "y": 0.25, "w": 0.5, "h": 0.5}]
+    filed = ask(client, asked, "blur", boxes=boxes).get_json()["id"]
+    assert client.get(f"/albums/{ALBUM}/photos/{asked}").status_code == 410
+    decided = decide(client, editor, filed, "blur")  # no boxes given: the requested ones
+    assert decided.status_code == 200, decided.get_data(as_text=True)
+    assert decided.get_json()["decision"] == "blur"
+    assert decided.get_json()["history"][-1]["boxes"] == boxes
+    photo = db.session.get(Photo, asked)
+    db.session.refresh(photo)
+    assert photo.hidden_reason is None and photo.blur_boxes
+    assert all(surfaces(client, asked, "asked.jpg").values())  # shown again, blurred
+    after = media_urls(client, asked)
+    assert not set(after) & set(before) and all(client.get(url).status_code == 200 for url in after)
+    assert all(client.get(url).status_code == 404 for url in before)  # the unblurred sizes are gone
+
+    # An editor may draw other boxes than the requester did.
+    second = ask(client, world["keep"], "blur", boxes=boxes).get_json()["id"]
+    edited = [{"x": 0.0, "y": 0.0, "w": 0.2, "h": 0.2}]
+    assert decide(client, editor, second, "blur", boxes=edited).get_json()["history"][-1]["boxes"] == edited
 
 
 def test_requests_are_checked_and_only_editors_decide(app: Flask, client: FlaskClient, world: dict[str, Any]) -> None:
