@@ -119,6 +119,14 @@ class AlbumForm(FlaskForm):
 class ReportForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)], filters=[_strip])
     language = SelectField(_l("Language of the report"), choices=LANGUAGE_CHOICES)
+    # Choices (the event's other reports) are set by the view; 0: an original.
+    translation_of = SelectField(
+        _l("Translation of"),
+        choices=[],
+        coerce=int,
+        validate_choice=False,  # the report service checks it is an original of this event
+        description=_l("The report of this event that this one translates, if any: readers can switch between them."),
+    )
     status = RadioField(_l("Status"), choices=STATUS_CHOICES, default="draft")
     body = TextAreaField(
         _l("Text (Markdown)"),
@@ -136,6 +144,7 @@ class ReportForm(FlaskForm):
             "language": self.language.data,
             "body": self.body.data or "",
             "status": self.status.data,
+            "translation_of": self.translation_of.data or None,
         }
 
 
