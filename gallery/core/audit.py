@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -65,11 +66,16 @@ def list_entries(
     *,
     action: str | None = None,
     user_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     before: int | None = None,
     limit: int = 50,
 ) -> AuditPage:
     """Newest first, ``limit`` entries older than the entry ``before`` (keyset), filtered by
-    action and user; the users come in one extra query, not one per row."""
+    action, user, object (type, and id) and time (``since`` <= at < ``until``, UTC); the users
+    come in one extra query, not one per row."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -78,6 +84,14 @@ def list_entries(
         query = query.where(AuditLog.action == action)
     if user_id is not None:
         query = query.where(AuditLog.user_id == user_id)
+    if object_type:
+        query = query.where(AuditLog.object_type == object_type)
+    if object_id:
+        query = query.where(AuditLog.object_id == object_id)
+    if since is not None:
+        query = query.where(AuditLog.at >= since)
+    if until is not None:
+        query = query.where(AuditLog.at < until)
     if before is not None:
         query = query.where(AuditLog.id < before)
     rows = list(session.scalars(query.limit(limit + 1)))
@@ -90,3 +104,10 @@ def known_actions(session: Session) -> list[str]:
     from sqlalchemy import select
 
     return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+
+
+def known_object_types(session: Session) -> list[str]:
+    from sqlalchemy import select
+
+    query = select(AuditLog.object_type).where(AuditLog.object_type != "").distinct().order_by(AuditLog.object_type)
+    return list(session.scalars(query))

@@ -84,3 +84,30 @@ def test_list_entries_filters_by_action_and_user(app: Flask) -> None:
     assert by_editor.entries[0].user is not None and by_editor.entries[0].user.email == editor.email
     assert list_entries(db.session, action="photo.update", user_id=editor.id).entries[0].id == mine[0]
     assert known_actions(db.session) == ["photo.delete", "photo.update", "user.create"]
+
+
+def test_filters_by_object_and_time(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    editor = make_user(Role.editor)
+    db.session.execute(sa.delete(AuditLog))  # make_user's own entry
+    actor = Actor(user=editor, via="web")
+    for day, (object_type, object_id) in enumerate([("album", "1"), ("album", "2"), ("photo", "1")], start=1):
+        entry = record(db.session, f"{object_type}.update", actor=actor)
+        entry.object_type, entry.object_id = object_type, object_id
+        entry.at = datetime(2024, 5, day, 12, tzinfo=UTC)
+    db.session.commit()
+
+    def actions(**filters: object) -> list[tuple[str, str]]:
+        page = list_entries(db.session, **filters)  # type: ignore[arg-type]
+        return [(e.object_type, e.object_id) for e in page.entries if e.object_type]
+
+    assert actions(object_type="album") == [("album", "2"), ("album", "1")]
+    assert actions(object_type="album", object_id="1") == [("album", "1")]
+    assert actions(object_id="1") == [("photo", "1"), ("album", "1")]
+    assert actions(since=datetime(2024, 5, 2, tzinfo=UTC)) == [("photo", "1"), ("album", "2")]
+    assert actions(until=datetime(2024, 5, 2, tzinfo=UTC)) == [("album", "1")]
+    assert actions(since=datetime(2024, 5, 2, tzinfo=UTC), until=datetime(2024, 5, 3, tzinfo=UTC)) == [("album", "2")]
+    from gallery.core.audit import known_object_types
+
+    assert known_object_types(db.session) == ["album", "photo"]
