@@ -29,6 +29,7 @@ from zipstream import ZipStream
 
 from gallery.catalog import albums
 from gallery.catalog.visibility import Viewer, is_public, is_shown, visible_album
+from gallery.core import formatting
 from gallery.core.errors import NotFoundError
 from gallery.media.location import LocationStripError, strip_location_chunks
 from gallery.media.sniff import extensions, extensions_of
@@ -47,7 +48,9 @@ log = logging.getLogger("gallery.downloads")
 #: Extensions that name a picture: replaced, not kept before the right one ("a.png" -> "a.jpg").
 _IMAGE_EXTENSIONS = extensions_of("photo", "raw", "image")
 CAPTIONS_NAME = "captions.csv"
-CAPTIONS_HEADER = ("file", "caption", "credit", "taken_at")
+# taken_at: ISO 8601 with the offset that applied (for scripts); taken_at_text: the same moment in
+# the downloader's language (gallery.core.formatting), "7 maja 2024, 09:31 (UTC+02:00)"
+CAPTIONS_HEADER = ("file", "caption", "credit", "taken_at", "taken_at_text")
 STEM_MAX_BYTES = 150
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
@@ -81,6 +84,7 @@ class CaptionRow:
     caption: str
     credit: str
     taken_at: str
+    taken_at_text: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,14 +258,17 @@ def captions_csv(rows: Iterable[CaptionRow]) -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CAPTIONS_HEADER)
     for row in rows:
-        writer.writerow([csv_cell(v) for v in (row.filename, row.caption, row.credit, row.taken_at)])
+        values = (row.filename, row.caption, row.credit, row.taken_at, row.taken_at_text)
+        writer.writerow([csv_cell(v) for v in values])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
-def _taken_at(photo: Photo, zone: tzinfo) -> str:
-    """The capture time as the API reports it (``taken_at_local``)."""
+def _taken_at(photo: Photo, zone: tzinfo, locale: str) -> tuple[str, str]:
+    """The capture time as the API reports it (``taken_at_local``), and as people read it."""
     local = reported_local_time(photo, zone)
-    return local.isoformat() if local is not None else ""
+    if local is None:
+        return "", ""
+    return local.isoformat(), formatting.moment(local, locale)
 
 
 @dataclass
@@ -309,13 +316,15 @@ def album_archive(
     *,
     viewer: Viewer,
     open_first: bool = True,
+    locale: str = formatting.DEFAULT_LOCALE,
 ) -> AlbumArchive:
     """The album's ready photos as a stored (uncompressed) ZIP, plus ``captions.csv``.
 
     Sized (exact ``Content-Length``) unless some entry's size is only known after streaming
     (originals stripped of their location).  With ``open_first`` (a GET, not a HEAD) the first
     stored object is opened here, before any header is sent, so a store that is down gives a
-    StorageError (503), not a 200 that breaks off after the first bytes."""
+    StorageError (503), not a 200 that breaks off after the first bytes.  ``captions.csv`` writes
+    capture times for people in ``locale``."""
     album = visible_album(session, album_slug, viewer)
     mode = album.original_downloads
     items: list[DownloadItem] = []
@@ -329,7 +338,7 @@ def album_archive(
     names = dedupe((item.filename for item in items), reserved=[CAPTIONS_NAME])
     zone = event_zone(album.event)
     rows = [
-        CaptionRow(filename=name, caption=photo.caption, credit=photo.credit, taken_at=_taken_at(photo, zone))
+        CaptionRow(name, photo.caption, photo.credit, *_taken_at(photo, zone, locale))
         for name, (photo, _item) in zip(names, captions, strict=True)
     ]
     sized = all(item.size is not None for item in items)

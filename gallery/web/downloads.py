@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from gallery.catalog.visibility import is_public
 from gallery.http import context
+from gallery.http.formatting import locale_name
 from gallery.http.viewer import current_viewer
 from gallery.photos import downloads
 from gallery.storage import Storage, content_disposition
@@ -77,6 +78,7 @@ def album_zip(album: str) -> WerkzeugResponse:
         album,
         viewer=current_viewer(),
         open_first=request.method != "HEAD",  # a HEAD needs only the length, not the bytes
+        locale=locale_name(),  # captions.csv's times for people
     )
     response = Response(archive.chunks, mimetype="application/zip", direct_passthrough=True)
     if archive.size is not None:

@@ -138,7 +138,13 @@ def test_without_location_strips_jpegs_and_gives_other_formats_the_web_size() ->
 def test_captions_csv_is_excel_friendly_and_neutralises_formulas() -> None:
     data = captions_csv(
         [
-            CaptionRow("a.jpg", 'Opening, "live"', '=HYPERLINK("x")', "2024-05-07T09:31:55+02:00"),
+            CaptionRow(
+                "a.jpg",
+                'Opening, "live"',
+                '=HYPERLINK("x")',
+                "2024-05-07T09:31:55+02:00",
+                "7 May 2024, 09:31 (UTC+02:00)",
+            ),
             CaptionRow("b.jpg", "Zażółć\x00", "", ""),
         ]
     )
@@ -146,6 +152,31 @@ def test_captions_csv_is_excel_friendly_and_neutralises_formulas() -> None:
     text = data.decode("utf-8-sig")
     assert text.split("\r\n")[0] == ",".join(CAPTIONS_HEADER)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1] == ["a.jpg", 'Opening, "live"', '\'=HYPERLINK("x")', "2024-05-07T09:31:55+02:00"]
-    assert rows[2] == ["b.jpg", "Zażółć", "", ""]
+    assert rows[1] == [
+        "a.jpg",
+        'Opening, "live"',
+        '\'=HYPERLINK("x")',
+        "2024-05-07T09:31:55+02:00",
+        "7 May 2024, 09:31 (UTC+02:00)",
+    ]
+    assert rows[2] == ["b.jpg", "Zażółć", "", "", ""]
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+
+
+def test_captions_times_for_people_in_their_language() -> None:
+    """captions.csv keeps the machine's ISO time and adds the one format for a time with its zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from gallery.models import Photo, TakenAtSource
+    from gallery.photos.downloads import _taken_at
+
+    photo = Photo(
+        taken_at=datetime(2024, 5, 7, 7, 31, 55, tzinfo=UTC),
+        taken_at_offset_minutes=120,
+        taken_at_source=TakenAtSource.exif_original,
+    )
+    zone = ZoneInfo("Europe/Brussels")
+    assert _taken_at(photo, zone, "pl") == ("2024-05-07T09:31:55+02:00", "7 maja 2024, 09:31 (UTC+02:00)")
+    assert _taken_at(photo, zone, "en")[1] == "7 May 2024, 09:31 (UTC+02:00)"
+    assert _taken_at(Photo(taken_at=None), zone, "pl") == ("", "")

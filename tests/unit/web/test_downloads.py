@@ -115,6 +115,7 @@ def test_zip_in_off_mode_gives_web_sizes_with_safe_unique_names_and_captions(
         assert row["caption"] == "'" + payload and row["credit"] == "'" + payload
     assert rows[5]["caption"] == 'Multi-line\ncaption, with "quotes"'
     assert rows[0]["taken_at"] == "2024-05-07T09:30:00+02:00"  # local time with its offset
+    assert rows[0]["taken_at_text"] == "7 May 2024, 09:30 (UTC+02:00)"  # and for people, in their language
 
 
 def test_zip_in_exact_mode_gives_the_stored_originals_with_their_gps(
