@@ -111,6 +111,15 @@ def media_right(viewer: Viewer, album: Album) -> MediaRight:
     return MediaRight()
 
 
+def photo_media_right(viewer: Viewer, photo: Photo) -> MediaRight:
+    """:func:`media_right` for one photo: a hidden photo (seen by editors only) is never served by
+    a public, cacheable URL, whatever its album -- its web sizes go through signed URLs."""
+    right = media_right(viewer, photo.album)
+    if photo.hidden_reason is not None and right.public:
+        return MediaRight(signed=True) if viewer.sees_hidden else MediaRight()
+    return right
+
+
 def media_rights(viewer: Viewer, albums: Iterable[Album]) -> dict[int, MediaRight]:
     """album id → :func:`media_right`, for pages that show photos of several albums."""
     return {album.id: media_right(viewer, album) for album in albums}

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from gallery.catalog import albums
 from gallery.catalog import events as catalog
-from gallery.catalog.media_access import media_right
+from gallery.catalog.media_access import photo_media_right
 from gallery.catalog.visibility import Viewer, share_token_for, shareable_token
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
@@ -50,7 +50,7 @@ def thumbnail(photo: Photo, edge: int = 200) -> str | None:
     if not jpegs:
         return None
     chosen = next((d for d in jpegs if max(d.width, d.height) >= edge), jpegs[-1])
-    return derivative_url(chosen, media_right(Viewer.of(acting_user()), photo.album))
+    return derivative_url(chosen, photo_media_right(Viewer.of(acting_user()), photo))
 
 
 @bp.route("/events/<event>/albums/new", methods=["GET", "POST"])

@@ -7,20 +7,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from gallery.catalog.media_access import MediaRight
+from gallery.catalog.media_access import photo_media_right
+from gallery.catalog.visibility import Viewer
 from gallery.consent import requests as consent_requests
 from gallery.consent.models import TakedownRequest
 from gallery.core.errors import GalleryError
 from gallery.core.permissions import Permission
 from gallery.http import context
-from gallery.http.guard import current_actor, requires
+from gallery.http.guard import acting_user, current_actor, requires
 from gallery.http.media_urls import cdn_purge, derivative_url
 from gallery.http.takedowns import after_decision, blur_function
 from gallery.manage.blueprint import bp
 from gallery.manage.common import parse_int
-
-#: Hidden photos are seen by editors only: their web sizes go through signed URLs.
-_STAFF_MEDIA = MediaRight(signed=True)
 
 
 def preview(takedown: TakedownRequest, edge: int = 1024) -> str | None:
@@ -32,7 +30,7 @@ def preview(takedown: TakedownRequest, edge: int = 1024) -> str | None:
     if not jpegs:
         return None
     chosen = next((d for d in jpegs if max(d.width, d.height) >= edge), jpegs[-1])
-    return derivative_url(chosen, _STAFF_MEDIA)
+    return derivative_url(chosen, photo_media_right(Viewer.of(acting_user()), photo))
 
 
 @bp.route("/takedowns")

@@ -18,7 +18,7 @@ from gallery.api.schemas.base import (
     only_for,
 )
 from gallery.api.schemas.events import AlbumSchema
-from gallery.catalog.media_access import MediaRight, media_right
+from gallery.catalog.media_access import photo_media_right
 from gallery.core.permissions import Permission
 from gallery.http.media_urls import derivative_url
 from gallery.http.viewer import current_viewer
@@ -49,13 +49,6 @@ class CameraSchema(ModelSchema):
     model = auto_field("camera_model", dump_only=True)
 
 
-def _right(photo: Photo) -> MediaRight:
-    """The media right for the viewer: a hidden photo (seen by editors only) is never served by a
-    public, cacheable URL, whatever its album."""
-    right = media_right(current_viewer(), photo.album)
-    return MediaRight(signed=True) if photo.hidden_reason is not None and right.public else right
-
-
 class DerivativeSchema(ModelSchema):
     """A web size: progressive JPEG or WebP."""
 
@@ -64,7 +57,7 @@ class DerivativeSchema(ModelSchema):
         fields = ("width", "height", "format", "url")
 
     url = fields.Function(
-        lambda d: derivative_url(d, _right(d.photo)),
+        lambda d: derivative_url(d, photo_media_right(current_viewer(), d.photo)),
         dump_only=True,
         metadata={"type": "string"},
     )
@@ -79,7 +72,7 @@ class PhotoSchema(ModelSchema):
             "id", "filename", "sha256", "taken_at", "taken_at_local", "taken_at_source", "width", "height", "title",
             "caption", "alt_text", "credit", "copyright", "keywords", "status", "position", "camera", "derivatives",
             "error", "metadata_error", "taken_at_raw", "content_type", "size", "hidden", "hidden_reason",
-            "sizes_pending",
+            "sizes_pending", "blur_boxes",
         )  # fmt: skip
         dump_only = (
             "id", "filename", "sha256", "taken_at", "taken_at_source", "width", "height", "title", "copyright",
@@ -118,6 +111,16 @@ class PhotoSchema(ModelSchema):
     )
     hidden_reason = auto_field(
         dump_only=True, metadata=only_for(Permission.edit_content, "why: takedown, editor or review; null: shown")
+    )
+    blur_boxes = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.Float()),
+        dump_only=True,
+        allow_none=True,
+        metadata=only_for(
+            Permission.edit_content,
+            "blurred areas, {x, y, w, h} in fractions of the photo as displayed; null: not blurred "
+            "(POST /photos/<id>/blur)",
+        ),
     )
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:

@@ -136,3 +136,16 @@ def test_the_most_open_album_decides_caching_of_shared_bytes(app: Flask, matrix:
     db.session.add(Derivative(photo_id=public_photo.id, width=1, height=1, format="jpeg", key=key, size=1))
     db.session.commit()
     assert _open(key, "") == PUBLIC
+
+
+def test_a_hidden_photo_is_never_served_by_a_public_url(matrix: Matrix) -> None:
+    kinds = viewers(matrix)
+    public = [p for p in matrix.photos if p.album.visibility == PUBLIC and p.deleted_at is None]
+    hidden = next(p for p in public if p.hidden_reason is not None)
+    shown = next(p for p in public if p.hidden_reason is None)
+    assert m.photo_media_right(kinds["anonymous"], shown) == m.PUBLIC_MEDIA
+    assert m.photo_media_right(kinds["editor"], hidden) == m.MediaRight(signed=True)
+    for kind in ("anonymous", "photographer", "editor@artefact"):
+        assert m.photo_media_right(kinds[kind], hidden) == m.MediaRight(), kind
+    private = next(p for p in matrix.photos if p.album.visibility == PRIVATE and p.hidden_reason is not None)
+    assert m.photo_media_right(kinds["editor"], private) == m.MediaRight(signed=True)
