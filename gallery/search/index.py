@@ -2,8 +2,10 @@
 the documents of whatever a flush changed.
 
 A **photo**'s document holds its caption, alt text, credit, title, keywords and camera, and the
-titles and descriptions of its album and event, so that one search can match words from all of
-them at once; an **album**'s its title and description and its event's title; a **report**'s its
+titles of its album and event, so that one search can match words from all of them at once; an
+**album**'s its title and description and its event's title and description (descriptions are
+long and shared by every photo of an album or event: in each photo's document they would make
+every photo match them and slow every search down); a **report**'s its
 title and text; a **session**'s its title, speakers, room and description.  Every text is folded
 by :func:`gallery.search.fold.folded_text`.
 
@@ -70,14 +72,12 @@ def photo_text(photo: Any, album: Any, event: Any) -> str:
         photo.camera_make or "",
         photo.camera_model or "",
         album.title,
-        album.description,
         event.title,
-        event.description,
     )
 
 
 def album_text(album: Any, event: Any) -> str:
-    return folded_text(album.title, album.description, event.title)
+    return folded_text(album.title, album.description, event.title, event.description)
 
 
 def report_text(report: Any) -> str:
@@ -122,9 +122,7 @@ def _photo_rows(connection: sa.Connection, where: Any) -> Iterator[Sequence[tupl
             _photos.c.id,
             *(_photos.c[name] for name in PHOTO_FIELDS if name != "album_id"),
             _albums.c.title.label("album_title"),
-            _albums.c.description.label("album_description"),
             _events.c.title.label("event_title"),
-            _events.c.description.label("event_description"),
         )
         .join(_albums, _albums.c.id == _photos.c.album_id)
         .join(_events, _events.c.id == _albums.c.event_id)
@@ -138,8 +136,8 @@ def _photo_rows(connection: sa.Connection, where: Any) -> Iterator[Sequence[tupl
                 row.id,
                 photo_text(
                     row,
-                    _Titled(row.album_title, row.album_description),
-                    _Titled(row.event_title, row.event_description),
+                    _Titled(row.album_title, ""),
+                    _Titled(row.event_title, ""),
                 ),
             )
             for row in rows
@@ -160,12 +158,18 @@ def index_photos(connection: sa.Connection, where: Any) -> None:
 
 def index_albums(connection: sa.Connection, where: Any) -> None:
     query = (
-        sa.select(_albums.c.id, _albums.c.title, _albums.c.description, _events.c.title.label("event_title"))
+        sa.select(
+            _albums.c.id,
+            _albums.c.title,
+            _albums.c.description,
+            _events.c.title.label("event_title"),
+            _events.c.description.label("event_description"),
+        )
         .join(_events, _events.c.id == _albums.c.event_id)
         .where(where)
     )
     rows = connection.execute(query).all()
-    _replace(connection, "album", [(r.id, album_text(r, _Titled(r.event_title, ""))) for r in rows])
+    _replace(connection, "album", [(r.id, album_text(r, _Titled(r.event_title, r.event_description))) for r in rows])
 
 
 def index_reports(connection: sa.Connection, where: Any) -> None:

@@ -27,8 +27,9 @@ def test_texts_are_folded_and_cover_every_field() -> None:
     class Titled:
         title, description = "Otwarcie", "Dzień pierwszy"
 
-    assert index.photo_text(Row, Titled, Titled) == (
-        "zolw zdjecie anna lecka scena lodz canon eos r5 otwarcie dzien pierwszy otwarcie dzien pierwszy"
+    assert index.album_text(Titled, Titled) == "otwarcie dzien pierwszy otwarcie dzien pierwszy"
+    assert index.photo_text(Row, Titled, Titled) == (  # descriptions are in the album's document
+        "zolw zdjecie anna lecka scena lodz canon eos r5 otwarcie otwarcie"
     )
 
 
