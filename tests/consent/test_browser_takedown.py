@@ -76,6 +76,22 @@ def chromium(site: Site) -> Iterator[Any]:
             browser.close()
 
 
+def test_the_lightbox_offers_the_request(site: Site, chromium: Any) -> None:
+    visitor = Watched(chromium, (1280, 900))
+    page = visitor.page
+    page.goto(f"{site.base_url}/albums/browser-takedown", wait_until="networkidle")
+    page.locator("a.tile-link").first.click()
+    link = page.locator("a.pswp__takedown")
+    link.wait_for(state="visible")
+    assert link.inner_text() == "Request removal or blurring"
+    href = link.get_attribute("href") or ""
+    assert href.endswith(f"/albums/browser-takedown/photos/{site.photo_id}/takedown")
+    link.click()
+    page.wait_for_selector("#takedown-photo")
+    visitor.check_clean()
+    visitor.close()
+
+
 def test_a_visitor_draws_boxes_and_the_editor_sees_them(site: Site, chromium: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     visitor = Watched(chromium, (1280, 900))

@@ -21,7 +21,7 @@ from gallery.consent.models import TakedownRequest, TakedownStatus, Tombstone
 from gallery.extensions import db
 from gallery.models import AuditLog, HiddenReason, Photo, Role, utcnow
 from tests.archive.conftest import add_photo, cli, jpeg, make_album, storage_of, upload
-from tests.conftest import csrf_from, make_token, make_user
+from tests.conftest import csrf_from, login, make_token, make_user
 
 ALBUM = "consent-album"
 
@@ -52,7 +52,7 @@ def world(app: Flask, client: FlaskClient) -> dict[str, Any]:
             f"/api/v1/photos/{photo_id}", json={"caption": "Zebra crossing"}, headers=bearer(tokens["editor"])
         )
         assert edited.status_code == 200
-    return {"tokens": tokens, "keep": keep, "asked": asked, "bytes": jpeg(2)}
+    return {"tokens": tokens, "keep": keep, "asked": asked, "bytes": jpeg(2), "editor_email": editor.email}
 
 
 def surfaces(client: FlaskClient, photo_id: int, filename: str) -> dict[str, bool]:
@@ -326,11 +326,13 @@ def test_beyond_the_hourly_cap_requests_queue_without_hiding(
     assert db.session.get(TakedownRequest, first).autohidden
     queued = db.session.get(TakedownRequest, second)
     assert not queued.autohidden and queued.history[-1]["step"] == "queued"
-    login_page = client.get("/login")
-    assert login_page.status_code == 200
     editor = world["tokens"]["editor"]
     queue = client.get("/api/v1/takedown-requests?status=open", headers=bearer(editor)).get_json()
     assert [r["id"] for r in queue] == [first, second]
+    # The editors are told in the queue (and by e-mail: tests/unit/consent/test_notices.py).
+    login(client, world["editor_email"])
+    page = client.get("/manage/takedowns").get_data(as_text=True)
+    assert "1 request(s) came in after the hourly limit of automatic hides was reached" in page
 
 
 @pytest.mark.app_config(GALLERY_TAKEDOWN_AUTOHIDE="false")
