@@ -154,6 +154,8 @@ def derivative_access(
     if hmac.compare_digest(media_signature(clock.secret, key, until), signature):
         # Signed for a viewer who could see the photo: opens it while the photo is not deleted.
         found = _visibilities(session, key, live_photo_filter())
+        if found and not _visibilities(session, key, and_(live_photo_filter(), Photo.hidden_reason.is_(None))):
+            return Visibility.private  # hidden: for editors only, never kept by shared caches
         return Visibility.private if Visibility.private in found else next(iter(found), None)
     tokens = session.scalars(
         select(Album.share_token)

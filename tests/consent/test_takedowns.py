@@ -130,7 +130,9 @@ def test_request_hides_at_once_everywhere_and_restore_brings_it_back(
     assert staff_view["hidden"] is True and staff_view["hidden_reason"] == "takedown"
     signed = [d["url"] for d in staff_view["derivatives"]]
     assert signed and all("sig=" in url for url in signed)  # never a public, cacheable URL
-    assert all(client.get(url).status_code == 200 for url in signed)
+    for url in signed:
+        served = client.get(url)
+        assert served.status_code == 200 and served.headers["Cache-Control"] == "private, no-store"
     assert client.get(f"/api/v1/photos/{keep}", headers=bearer(editor)).get_json()["hidden"] is False
     assert all(surfaces(client, keep, "keep.jpg").values())
     # Counts: the album and the feed count one photo now.
