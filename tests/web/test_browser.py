@@ -84,6 +84,19 @@ def _paged_album(demo_album: Any) -> list[int]:
     return [p.id for p in list_photos(db.session, album, include_unready=False)]
 
 
+def _programme(event_id: int, paged: list[int]) -> None:
+    """Sessions over the paged album: one across the first page break, one parallel to it, one
+    on the last page (the photos between them are between sessions)."""
+    from gallery.schedule.models import EventSession
+
+    times = [db.session.get_one(Photo, photo_id).taken_at for photo_id in paged]
+    for slug, first, last in (("long-session", 9, 14), ("parallel-session", 10, 13), ("late-session", 20, 25)):
+        start, end = times[first], times[last]
+        assert start is not None and end is not None
+        db.session.add(EventSession(event_id=event_id, slug=slug, title=slug, starts_at=start, ends_at=end))
+    db.session.commit()
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     if not CHROMIUM.exists():
@@ -114,6 +127,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         ]
         assert len(photos) == 12
         paged = _paged_album(album)
+        _programme(album.event_id, paged)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -405,4 +419,48 @@ def test_further_pages_load_while_scrolling(demo: Demo, watched: Any) -> None:
     assert lightbox_state(page)["counter"] == "30 of 30"
     page.page.keyboard.press("Escape")
     page.page.wait_for_function("() => !document.querySelector('.pswp')")
+    page.check_clean()
+
+
+def _sections_by_http(url: str) -> list[tuple[str, list[int]]]:
+    """The album grouped by session as the server pages it (no JavaScript), each section's photos
+    from every page joined under its first heading."""
+    import re
+    import urllib.request
+
+    merged: dict[str, list[int]] = {}
+    next_url: str | None = url
+    while next_url:
+        with urllib.request.urlopen(next_url) as answer:
+            html = answer.read().decode()
+        for key, body in re.findall(r'<section class="day[^"]*"[^>]*data-group="([^"]+)">(.*?)</section>', html, re.S):
+            merged.setdefault(key, []).extend(int(i) for i in re.findall(r'href="[^"]*/photos/(\d+)', body))
+        found = re.search(r'<a href="([^"]+)" rel="next">', html)
+        next_url = url.split("/albums/")[0] + found.group(1).replace("&amp;", "&") if found else None
+    return list(merged.items())
+
+
+def test_grouped_by_session_pages_join_while_scrolling(demo: Demo, watched: Any) -> None:
+    url = f"{demo.base_url}/albums/{PAGED_SLUG}?group=session"
+    expected = _sections_by_http(url)
+    keys = [key for key, _ in expected]
+    assert "session-1" in keys and "session-2" in keys and any(k.startswith("between-") for k in keys)
+    page = watched(VIEWPORTS[1])
+    page.page.goto(url, wait_until="networkidle")
+    for _ in range(20):
+        if page.page.evaluate("document.querySelector('.pager a[rel=next]')") is None:
+            break
+        page.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.page.wait_for_timeout(300)
+    shown = page.page.evaluate(
+        """Array.from(document.querySelectorAll('#album-grid section.day')).map(s => [s.dataset.group,
+           Array.from(s.querySelectorAll('a.tile-link'))
+             .map(a => Number(new URL(a.href).pathname.split('/').pop()))])"""
+    )
+    # One section per session and gap, across pages; a photo of parallel sessions under each.
+    assert [(key, ids) for key, ids in shown] == expected
+    headings = page.page.evaluate("Array.from(document.querySelectorAll('.day-heading')).map(h => h.id)")
+    assert len(headings) == len(set(headings))
+    assert page.page.evaluate(ROWS_FIT) == "ok"
+    page.page.screenshot(path=str(ARTIFACTS / "album-by-session-1440.png"), full_page=True)
     page.check_clean()
