@@ -33,7 +33,7 @@ from gallery.media.metadata.capture_time import apply_clock_offset, capture_time
 from gallery.media.metadata.gps import gps
 from gallery.media.metadata.reading import read_metadata
 from gallery.models import Album, Photo, PhotoStatus, TakenAtSource, max_length
-from gallery.photos import clock
+from gallery.photos import clock, first_decode
 from gallery.photos.capture import offset_minutes
 from gallery.photos.received import Received
 from gallery.storage import NotFound, Storage
@@ -103,6 +103,7 @@ def _probe_and_decode(received: Received, kind: str, *, max_pixels: int) -> tupl
     with received.path.open("rb") as handle:
         try:
             img = images.open_image(handle, formats=formats, max_pixels=max_pixels)
+            kept = False
             try:
                 if kind == "jpeg":
                     iptc = read_iptc(img)  # a broken IPTC block never rejects a photo
@@ -110,8 +111,11 @@ def _probe_and_decode(received: Received, kind: str, *, max_pixels: int) -> tupl
                     # so truncation is found at a fraction of the cost.
                     img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
                 images.decode_check(img, max_pixels=max_pixels)  # waits its turn in the decoding budget
+                # The first web size, made next in this process, starts from this decoding.
+                kept = kind == "jpeg" and first_decode.keep(received.sha256, img)
             finally:
-                img.close()
+                if not kept:
+                    img.close()
         except images.TooManyPixels as exc:
             raise UnprocessableImage(str(exc), code="too_many_pixels") from None
         except images.UndecodableImage as exc:

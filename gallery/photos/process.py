@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Literal
 
+from PIL import Image
 from sqlalchemy import Delete, delete, update
 from sqlalchemy.orm import Session
 
@@ -23,8 +24,9 @@ from gallery.core import metrics
 from gallery.media import images, raw_sniff, sniff
 from gallery.media import raw as raw_images
 from gallery.media.blur import parse_boxes
-from gallery.media.derivatives import derivative_key, render_derivatives
+from gallery.media.derivatives import RenderedDerivative, derivative_key, render_derivatives
 from gallery.models import Derivative, Photo, PhotoStatus
+from gallery.photos import first_decode
 from gallery.photos.received import open_original_path
 from gallery.storage import Storage, StorageError, sha256_hex
 
@@ -57,9 +59,24 @@ class Source:
         )
 
 
-def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], max_pixels: int) -> list[Derivative]:
-    """Make and store every derivative; returns the (unsaved) rows.
+def render_and_store(
+    storage: Storage,
+    source: Source,
+    *,
+    sizes: Sequence[int],
+    max_pixels: int,
+    decoded: Image.Image | None = None,
+) -> list[Derivative]:
+    """Make and store every derivative; returns the (unsaved) rows.  ``decoded``: a picture of
+    the original already decoded (drafted) that serves ``sizes`` (:mod:`gallery.photos.first_decode`),
+    rendered from instead of the stored original, and closed.
     Raises on failure (the caller decides between retry and ``failed``)."""
+    if decoded is not None:
+        try:
+            rendered = _render(decoded, source, sizes)
+        finally:
+            decoded.close()
+        return _store(storage, source, rendered)
     path, temporary = open_original_path(storage, source.original_key)
     try:
         with path.open("rb") as handle:
@@ -72,19 +89,26 @@ def render_and_store(storage: Storage, source: Source, *, sizes: Sequence[int], 
                 handle.seek(0)
                 img = images.open_image(handle, formats=sniff.PILLOW_FORMATS[detected.kind], max_pixels=max_pixels)
             try:
-                rendered = render_derivatives(
-                    img,
-                    sizes=sizes,
-                    credit=source.credit or None,
-                    copyright=source.copyright or None,
-                    blur=parse_boxes(list(source.blur_boxes)),
-                )
+                rendered = _render(img, source, sizes)
             finally:
                 img.close()
     finally:
         if temporary:
             path.unlink(missing_ok=True)
+    return _store(storage, source, rendered)
 
+
+def _render(img: Image.Image, source: Source, sizes: Sequence[int]) -> list[RenderedDerivative]:
+    return render_derivatives(
+        img,
+        sizes=sizes,
+        credit=source.credit or None,
+        copyright=source.copyright or None,
+        blur=parse_boxes(list(source.blur_boxes)),
+    )
+
+
+def _store(storage: Storage, source: Source, rendered: list[RenderedDerivative]) -> list[Derivative]:
     rows: list[Derivative] = []
     seen: set[tuple[str, int]] = set()
     # Largest first: when two sizes of a very thin image round to the same pixel
@@ -146,7 +170,10 @@ def process_photo(
         session.rollback()  # no transaction stays open while we render
         started = time.perf_counter()
         try:
-            rows = render_and_store(storage, source, sizes=stage_sizes(sizes, stage), max_pixels=max_pixels)
+            wanted = stage_sizes(sizes, stage)
+            # The first size starts from the upload check's decoding when this process made it.
+            decoded = first_decode.take(source.sha256, long_edge=min(wanted)) if stage == "first" and wanted else None
+            rows = render_and_store(storage, source, sizes=wanted, max_pixels=max_pixels, decoded=decoded)
         except StorageError as exc:
             metrics.count_storage_error("derivatives")
             metrics.observe_derivatives("failed", time.perf_counter() - started)

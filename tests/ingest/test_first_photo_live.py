@@ -6,6 +6,7 @@ first; idempotent; the upload path and the Celery task take this way, ``gallery 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from PIL import Image
 from gallery.extensions import db
 from gallery.http import context
 from gallery.models import Derivative, Photo, PhotoStatus
-from gallery.photos import process
+from gallery.photos import first_decode, process
 from gallery.photos.process import process_photo, publish_progressively, stage_sizes
 from tests.ingest.conftest import upload
 from tests.unit.photos.test_process import stored_photo
@@ -32,6 +33,14 @@ def big_jpeg() -> bytes:
 def rows(photo_id: int) -> list[tuple[str, int, str]]:
     found = db.session.scalars(sa.select(Derivative).where(Derivative.photo_id == photo_id))
     return sorted((d.format, d.width, d.key) for d in found)
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept() -> Iterator[None]:
+    """Each test starts without a kept decoding (the generated JPEGs are the same bytes)."""
+    first_decode.clear()
+    yield
+    first_decode.clear()
 
 
 @pytest.fixture
@@ -109,16 +118,36 @@ def test_a_single_size_is_published_complete(app: Flask, tmp_path: Path) -> None
 
 def test_a_photo_that_cannot_be_rendered_stops_at_the_first_stage(app: Flask, tmp_path: Path, decoded_sizes) -> None:
     photo = stored_photo(app, tmp_path, big_jpeg())
+    first_decode.clear()  # a worker process: it reads the stored original, which is gone
     storage = context.storage(app)
     storage.delete(photo.original_key)
     status = publish_progressively(db.session, storage, photo.id, sizes=(400, 1024), max_pixels=10**8)
     assert status == "failed" and decoded_sizes == []
 
 
-def test_uploads_take_the_progressive_way(app: Flask, client, tokens, album, decoded_sizes) -> None:
+def test_uploads_take_the_progressive_way(
+    app: Flask, client, tokens, album, decoded_sizes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    originals_opened: list[str] = []
+    opener = process.open_original_path
+
+    def counting(storage: Any, key: str) -> Any:
+        originals_opened.append(key)
+        return opener(storage, key)
+
+    monkeypatch.setattr(process, "open_original_path", counting)
     response = upload(client, tokens["editor"], album.slug, big_jpeg(), "hall.jpg")
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "ready" and body["sizes_pending"] is False
     sizes = context.settings(app).derivative_sizes
     assert [asked for asked, _ in decoded_sizes] == [[min(sizes)], sorted(sizes)[1:]]
+    # The first size came from the upload check's decoding (1/8 scale), not from the file again.
+    assert decoded_sizes[0][1] == (400, 300) and len(originals_opened) == 1
+
+
+def test_a_worker_without_the_kept_decoding_reads_the_original(app: Flask, tmp_path: Path, decoded_sizes) -> None:
+    photo = stored_photo(app, tmp_path, big_jpeg())
+    first_decode.clear()  # another process (a Celery worker) never has it
+    assert publish_progressively(db.session, context.storage(app), photo.id, sizes=(400, 1024), max_pixels=10**8)
+    assert decoded_sizes[0] == ([400], (400, 300))
