@@ -87,6 +87,27 @@ for (const subset of ["latin", "latin-ext"]) {
 }
 copyFileSync(need(join(interSrc, "LICENSE")), join(interDst, "LICENSE"));
 
+// Uppy (the upload page): its packages import CommonJS modules and bare names, so they
+// cannot load as ES modules as they are; esbuild bundles the plugins the page uses
+// (scripts/uppy-entry.mjs) into one minified ES module, with the two style sheets beside it.
+const uppyDst = join(vendor, "uppy");
+mkdirSync(uppyDst, { recursive: true });
+const esbuild = await import("esbuild");
+await esbuild.build({
+  entryPoints: [need(join(root, "scripts", "uppy-entry.mjs"))],
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: ["es2020"],
+  legalComments: "linked",
+  outfile: join(uppyDst, "uppy.esm.js"),
+  logLevel: "warning",
+});
+for (const [name, to] of [["core", "core.css"], ["dashboard", "dashboard.css"]]) {
+  copyFileSync(need(join(modules, "@uppy", name, "dist", "style.min.css")), join(uppyDst, to));
+}
+copyFileSync(need(join(modules, "@uppy", "core", "LICENSE")), join(uppyDst, "LICENSE"));
+
 writeFileSync(
   join(vendor, "VERSIONS.json"),
   JSON.stringify(
@@ -94,6 +115,10 @@ writeFileSync(
       photoswipe: version("photoswipe"),
       "justified-layout": version("justified-layout"),
       "@fontsource-variable/inter": version("@fontsource-variable/inter"),
+      "@uppy/core": version("@uppy/core"),
+      "@uppy/dashboard": version("@uppy/dashboard"),
+      "@uppy/tus": version("@uppy/tus"),
+      "@uppy/golden-retriever": version("@uppy/golden-retriever"),
     },
     null,
     2,

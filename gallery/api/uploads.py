@@ -28,6 +28,8 @@ from gallery.uploads.spool import Spool, folder
 
 ENDPOINTS = frozenset({"api.tus_create", "api.tus_upload", "api.tus_patch", "api.tus_terminate"})
 SESSION = [*BEARER, {"session": []}]
+# A finished upload's photo: `added` (new) or `exists` (the same bytes were already in the album).
+RESULT_HEADER = "Gallery-Upload-Result"
 TUS_ERRORS = (
     (400, "a bad tus header, or a CSRF token missing from a session's request"),
     (401, "no valid token and no logged-in session"),
@@ -58,6 +60,7 @@ def _state_headers(response: Response, state: tus.State) -> Response:
     response.headers["Upload-Offset"] = str(state.offset)
     if state.photo_id is not None:
         response.headers["Gallery-Photo"] = f"/api/v1/photos/{state.photo_id}"
+        response.headers[RESULT_HEADER] = "added" if state.created else "exists"
     else:
         response.headers["Upload-Expires"] = http_date(state.expires_at)
     return response
@@ -139,7 +142,9 @@ def tus_upload(key: str) -> ResponseReturnValue:
         return response
     found = tus.outcome(session, key, user_id=user_id)
     schema = PhotoSchema() if found.may_show else PhotoRefSchema()
-    return jsonify(schema.dump(found.photo))
+    response = jsonify(schema.dump(found.photo))
+    response.headers[RESULT_HEADER] = "added" if found.created else "exists"
+    return response
 
 
 @bp.route("/uploads/<key>", methods=["PATCH"], endpoint="tus_patch")

@@ -100,10 +100,19 @@ class State:
     expires_at: datetime
     metadata: str
     photo_id: int | None = None
+    created: bool = False  # the photo is new (201), not the same bytes already in the album (200)
 
     @classmethod
     def of(cls, upload: Upload) -> State:
-        return cls(upload.key, upload.length, upload.offset, upload.expires_at, upload.metadata_header, upload.photo_id)
+        return cls(
+            upload.key,
+            upload.length,
+            upload.offset,
+            upload.expires_at,
+            upload.metadata_header,
+            upload.photo_id,
+            upload.status_code == 201,
+        )
 
 
 def parse_number(value: str | None, header: str) -> int:
@@ -241,6 +250,7 @@ def terminate(session: Session, spool: Spool, key: str, *, user_id: int) -> None
 class Outcome:
     photo: Photo
     may_show: bool
+    created: bool
 
 
 def outcome(session: Session, key: str, *, user_id: int) -> Outcome:
@@ -256,7 +266,7 @@ def outcome(session: Session, key: str, *, user_id: int) -> Outcome:
     photo = session.get(Photo, upload.photo_id) if upload.photo_id is not None else None
     if photo is None:
         raise NotFoundError("the photo this upload made no longer exists")
-    return Outcome(photo, can_view_photo(photo, Viewer.of(session.get(User, user_id))))
+    return Outcome(photo, can_view_photo(photo, Viewer.of(session.get(User, user_id))), upload.status_code == 201)
 
 
 def _media_type(content_type: str | None) -> str:

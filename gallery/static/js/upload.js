@@ -1,12 +1,125 @@
-// Drag-and-drop upload: three files at a time, a progress bar per file and a
-// result per file. Without JavaScript the form posts all files at once.
+// The upload page.  With the Uppy bundle (gallery/static/vendor/uppy, built by
+// scripts/copy-vendor.mjs): Uppy's dashboard sends every file as a resumable tus upload to
+// /api/v1/uploads/ (5 MB chunks, retried with back-off, paused while the browser is
+// offline, resumed after a reload or a crash by Golden Retriever), then a summary: added,
+// already there, rejected with the server's reason, and a link to the caption grid.
+// Without the bundle: the files go three at a time to the form's own endpoint.
+// Without JavaScript the form posts all files at once.
 const form = document.getElementById("upload-form");
 const input = document.getElementById("upload-files");
 const zone = document.getElementById("dropzone");
 const queue = document.getElementById("upload-queue");
 const labels = document.getElementById("upload-labels").dataset;
+const host = document.getElementById("uppy-upload");
 
-if (form && window.XMLHttpRequest && window.FormData) {
+const CHUNK = 5 * 1024 * 1024;
+const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000];
+
+function summaryText(counts) {
+  return labels.counts.replace("{a}", counts.added).replace("{e}", counts.exists).replace("{r}", counts.rejected);
+}
+
+async function reason(error, response) {
+  // tus-js-client's DetailedError carries the server's answer: {"error": {"message": ...}}
+  const original = error && error.originalResponse;
+  const body = original && typeof original.getBody === "function" ? original.getBody() : response && response.body;
+  try {
+    const parsed = typeof body === "string" ? JSON.parse(body) : body;
+    if (parsed && parsed.error && parsed.error.message) return parsed.error.message;
+  } catch (e) {
+    /* not JSON: the error's own message below */
+  }
+  return (error && error.message) || labels.failed;
+}
+
+async function startUppy() {
+  const { Uppy, Dashboard, Tus, GoldenRetriever, pl_PL } = await import(host.dataset.bundle);
+  const csrf = host.dataset.csrf;
+  const counts = { added: 0, exists: 0, rejected: 0 };
+  const summary = document.getElementById("upload-summary");
+  const countsLine = document.getElementById("upload-counts");
+  const rejectedList = document.getElementById("upload-rejected");
+
+  function show() {
+    summary.hidden = false;
+    countsLine.textContent = summaryText(counts);
+  }
+
+  const uppy = new Uppy({
+    id: "gallery-upload-" + host.dataset.album,
+    autoProceed: true,
+    locale: host.dataset.locale === "pl" ? pl_PL : undefined,
+    meta: { album: host.dataset.album },
+    restrictions: { maxFileSize: Number(host.dataset.maxBytes) || null },
+  });
+  uppy.use(Dashboard, {
+    inline: true,
+    target: "#uppy-dashboard",
+    width: "100%",
+    height: 420,
+    fileManagerSelectionType: "both",
+    showProgressDetails: true,
+    proudlyDisplayPoweredByUppy: false,
+    hideRetryButton: false,
+    hidePauseResumeButton: false,
+    theme: "auto",
+  });
+  uppy.use(Tus, {
+    endpoint: host.dataset.endpoint,
+    headers: { "X-CSRFToken": csrf },
+    chunkSize: CHUNK,
+    retryDelays: RETRY_DELAYS,
+    removeFingerprintOnSuccess: true,
+    limit: 3,
+    allowedMetaFields: ["album", "name", "filename", "type"],
+  });
+  // Files are kept in IndexedDB until they are sent, so a reload or a crash resumes them
+  // (Golden Retriever's default keeps only files up to 10 MB; photos are often larger).
+  const maxBytes = Number(host.dataset.maxBytes) || 200 * 1024 * 1024;
+  uppy.use(GoldenRetriever, {
+    serviceWorker: false,
+    indexedDB: { maxFileSize: maxBytes, maxTotalSize: 2 * 1024 * 1024 * 1024 },
+  });
+  // Restored files go on where they stopped, without asking (tus asks the server for its
+  // offset with HEAD).  Files whose bytes could not be kept show as ghosts: add them again.
+  uppy.on("restored", () => {
+    if (uppy.getFiles().some((file) => !file.progress.uploadComplete && !file.isGhost)) {
+      uppy.emit("restore-confirmed");
+    }
+  });
+
+  uppy.on("file-added", (file) => uppy.setFileMeta(file.id, { filename: file.name }));
+  uppy.on("upload-success", async (file, response) => {
+    // The finished upload's photo, and whether its bytes were new to the album.
+    let outcome = "added";
+    try {
+      const answer = await fetch(response.uploadURL, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      outcome = answer.headers.get("Gallery-Upload-Result") || outcome;
+    } catch (e) {
+      /* the photo is there; only the kind of answer is unknown */
+    }
+    counts[outcome === "exists" ? "exists" : "added"] += 1;
+    show();
+  });
+  uppy.on("upload-error", async (file, error, response) => {
+    const status = error && error.originalResponse ? error.originalResponse.getStatus() : 0;
+    if (status && status >= 500) return; // retried by tus-js-client, or by the retry button
+    counts.rejected += 1;
+    const item = document.createElement("li");
+    item.textContent = `${file.name}: ${await reason(error, response)}`;
+    rejectedList.append(item);
+    show();
+  });
+  uppy.on("complete", show);
+
+  form.hidden = true;
+  queue.hidden = true;
+  host.hidden = false;
+  window.galleryUppy = uppy; // for the browser tests and the curious
+  return uppy;
+}
+
+function startPlain() {
   const parallel = Number(form.dataset.parallel || 3);
   const endpoint = form.dataset.endpoint;
   const csrf = form.querySelector("input[name=csrf_token]").value;
@@ -102,4 +215,15 @@ if (form && window.XMLHttpRequest && window.FormData) {
     event.preventDefault();
     enqueue(Array.from(event.dataTransfer.files));
   });
+}
+
+if (form && host && window.fetch && window.indexedDB) {
+  startUppy().catch((error) => {
+    console.warn("Uppy could not start; the plain upload form is used", error);
+    form.hidden = false;
+    host.hidden = true;
+    startPlain();
+  });
+} else if (form && window.XMLHttpRequest && window.FormData) {
+  startPlain();
 }

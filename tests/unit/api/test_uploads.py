@@ -93,8 +93,13 @@ def test_chunks_then_head_then_the_photo(app: Flask, client: FlaskClient, token:
     assert photo is not None and photo.sha256 == hashlib.sha256(data).hexdigest()
     assert photo.original_filename == "a.jpg"
     assert spool_files(app) == []
+    assert last.headers["Gallery-Upload-Result"] == "added"
     answer = client.get(url, headers=auth(token))
     assert answer.status_code == 200 and answer.get_json()["id"] == photo.id
+    assert answer.headers["Gallery-Upload-Result"] == "added"
+    same = create(client, token, data)  # the same bytes again: the photo that is there
+    repeated = patch(client, token, same, 0, data)
+    assert repeated.headers["Gallery-Photo"] == photo_path and repeated.headers["Gallery-Upload-Result"] == "exists"
     again = patch(client, token, url, len(data), b"")  # the final PATCH repeated (its answer was lost)
     assert again.status_code == 204 and again.headers["Gallery-Photo"] == photo_path
 
