@@ -67,5 +67,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_takedown_requests_photo_id"))
     op.drop_table("takedown_requests")
     with op.batch_alter_table("photos", schema=None) as batch_op:
+        # The enum's CHECK constraint first: SQLite's table copy would keep it, naming a dropped column.
+        batch_op.drop_constraint(batch_op.f("ck_photos_photo_hidden_reason"), type_="check")
         batch_op.drop_column("hidden_at")
         batch_op.drop_column("hidden_reason")
