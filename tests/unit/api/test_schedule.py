@@ -72,26 +72,30 @@ def test_import_read_and_reimport(client: FlaskClient, tokens: dict[str, str], e
     error(call(client, "GET", "/events/ecc/sessions/nope"), 404)
 
 
+BROKEN = PROGRAMME.replace(b"DTSTART;TZID=Europe/Brussels:20240508T150000", b"X:1")
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "status", "code"),
+    ("field", "data", "status", "code"),
     [
-        ({"data": {"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n"), "photo.png")}}, 422, "invalid_schedule"),
-        ({"data": {"file": (io.BytesIO(b""), "empty.ics")}}, 422, "invalid_schedule"),
-        ({"data": {"other": (io.BytesIO(PROGRAMME), "programme.ics")}}, 400, "missing_file"),
-        ({"json": {"file": "BEGIN:VCALENDAR"}}, 400, "missing_file"),
-        (
-            {"data": PROGRAMME.replace(b"DTSTART;TZID=Europe/Brussels:20240508T150000", b"X:1")},
-            422,
-            "invalid_schedule",
-        ),
-        ({"data": b"BEGIN:VCALENDAR\r\n" + b"X" * ical.MAX_FILE_BYTES}, 413, "payload_too_large"),
+        ("file", b"\x89PNG\r\n\x1a\n", 422, "invalid_schedule"),
+        ("file", b"", 422, "invalid_schedule"),
+        ("other", PROGRAMME, 400, "missing_file"),
+        ("json", b"", 400, "missing_file"),
+        ("body", BROKEN, 422, "invalid_schedule"),
+        ("body", b"BEGIN:VCALENDAR\r\n" + b"X" * ical.MAX_FILE_BYTES, 413, "payload_too_large"),
     ],
 )
 def test_refusals_change_nothing(
-    client: FlaskClient, tokens: dict[str, str], event: str, kwargs: dict[str, object], status: int, code: str
+    client: FlaskClient, tokens: dict[str, str], event: str, field: str, data: bytes, status: int, code: str
 ) -> None:
-    if isinstance(kwargs.get("data"), bytes):
-        kwargs = {**kwargs, "content_type": "text/calendar"}
+    kwargs: dict[str, object]
+    if field == "json":
+        kwargs = {"json": {"file": "BEGIN:VCALENDAR"}}
+    elif field == "body":
+        kwargs = {"data": data, "content_type": "text/calendar"}
+    else:  # a new file object for every run (a multipart upload closes it)
+        kwargs = {"data": {field: (io.BytesIO(data), "programme.ics")}}
     response = call(client, "POST", "/events/ecc/schedule", tokens["editor"], **kwargs)  # type: ignore[arg-type]
     assert error(response, status)["code"] == code
     assert _count() == 0
