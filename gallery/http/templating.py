@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from gallery.core.permissions import Permission, has_permission
 from gallery.http import formatting
+from gallery.http.accounts import role_label
 from gallery.http.urls import absolute
 
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
@@ -26,6 +27,8 @@ def init_app(app: Flask) -> None:
         }
 
     formatting.init_app(app)  # day, date_range, datetime, number, ngettext
+    # role_label(role): a role's name in the visitor's language (gallery.http.accounts)
+    app.add_template_global(role_label, "role_label")
 
     @app.template_global()
     def current_path() -> str:

@@ -10,7 +10,7 @@ import flask_babel
 from flask import Flask, g, render_template_string
 
 from gallery.http.templating import LANGUAGE_NAMES
-from gallery.models import User
+from gallery.models import Role, User
 from tests.conftest import login
 
 
@@ -101,3 +101,9 @@ def test_can_follows_the_logged_in_users_role(app: Flask, users: dict[str, User]
         login(client, users[role].email)
         seen[role] = "/manage/audit" in client.get("/manage/").get_data(as_text=True)
     assert seen == {"photographer": False, "editor": False, "admin": True}
+
+
+def test_role_names_in_the_visitors_language(app: Flask) -> None:
+    template = "{{ role_label(role) }}"
+    assert _render_in(app, "pl", template, role=Role.photographer) == "fotograf"
+    assert _render_in(app, "en", template, role=Role.photographer) == "photographer"

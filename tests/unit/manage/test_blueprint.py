@@ -33,6 +33,7 @@ def values(world: World) -> dict[str, str]:
         "album": world.album.slug,
         "photo_id": str(world.editor_photos[0]),
         "report": "csrf-report",
+        "user_id": str(world.users["photographer"].id),  # /manage/users/<user_id>/...
     }
 
 
