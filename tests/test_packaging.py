@@ -170,6 +170,8 @@ def test_wheel_holds_templates_static_vendor_catalogues_and_migrations(installed
         "photoswipe/photoswipe.esm.js",
         "photoswipe/photoswipe.css",
         "justified-layout/justified-layout.esm.js",
+        "uppy/uppy.esm.js",
+        "uppy/dashboard.css",
     ):
         assert f"gallery/static/vendor/{vendor}" in names
     catalogues = {
