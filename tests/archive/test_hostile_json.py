@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gallery.consent.models import TakedownRequest
 from gallery.extensions import db
 from gallery.models import Album, Event, Photo, Report, Role
 from gallery.schedule.models import EventSession
@@ -34,9 +35,12 @@ def world(app: Flask) -> dict[str, Any]:
     db.session.add(
         EventSession(event_id=album.event_id, slug="json-session", title="Session", starts_at=start, ends_at=start)
     )
+    takedown = TakedownRequest(photo_id=photo_id, sha256="0" * 64, action="other", history=[])
+    db.session.add(takedown)
     db.session.commit()
     return {
         "token": token,
+        "request_id": takedown.id,
         "event": "json-event",
         "album": "json-album",
         "photo_id": photo_id,
@@ -72,6 +76,7 @@ def _valid_example(schema: dict[str, Any]) -> dict[str, Any]:
         "caption": "Opening", "alt_text": "A stage", "credit": "Anna", "position": 1,
         "make": "NIKON", "model": "Z 6", "serial": "", "offset_seconds": 60, "offset": "+1m",
         "starts_at": "2024-05-07T10:00:00Z", "ends_at": "2024-05-07T11:00:00Z",
+        "action": "hide",  # a takedown request's and a decision's
     }  # fmt: skip
     body: dict[str, Any] = {}
     for name in schema.get("properties", {}):
