@@ -364,7 +364,9 @@ class Photo(TimestampMixin, Model):
     last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Derivative keys are derivatives/<sha256>/<media_version>/<width>.<ext>; a new version on hide,
     # blur, restore and an album's change away from public retires the old URLs (photos/versions.py).
-    media_version: Mapped[str] = mapped_column(sa.String(32), nullable=False, default=new_media_version)
+    media_version: Mapped[str] = mapped_column(
+        sa.String(32), nullable=False, default=new_media_version, server_default="0000000000000000"
+    )
     # Blurred areas in fractions of the upright original ({"x", "y", "w", "h"}); None: not blurred.
     blur_boxes: Mapped[list[dict[str, float]] | None] = mapped_column(sa.JSON)
 

@@ -138,7 +138,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/albums/<album>/live", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/live"),
     ("/albums/<album>/live.json", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/live.json"),
     # A private album's media answer expiring signed URLs only, whoever asks: the plain URL is 404.
-    ("/media/derivatives/<sha256>/<name>", "GET"): Case(everyone(404), path="/media/derivatives/{private_derivative}"),
+    ("/media/derivatives/<sha256>/<version>/<name>", "GET"): Case(
+        everyone(404), path="/media/derivatives/{private_derivative}"
+    ),
     # --- embeds and oEmbed: public artefacts, the same for every role ------------------------
     ("/embed/albums/<album>", "GET"): Case(everyone(200), path="/embed/albums/matrix-public"),
     ("/embed/photos/<int:photo_id>", "GET"): Case(everyone(200), path="/embed/photos/{public_photo}"),
@@ -341,6 +343,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("/api/v1/photos/<int:photo_id>", "DELETE"): Case(
         staff(401, 403, 204, 204), path="/api/v1/photos/{delete_target_{role}}"
+    ),
+    ("/api/v1/photos/<int:photo_id>/blur", "POST"): Case(
+        staff(401, 403, 200, 200),
+        path="/api/v1/photos/{public_photo}/blur",
+        json={"boxes": [{"x": 0.25, "y": 0.25, "w": 0.5, "h": 0.5}]},
     ),
     # the resource API: lists and reads follow the visibility rule, writes need the editor permission
     ("/api/v1/events", "GET"): Case(everyone(200)),

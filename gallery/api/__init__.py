@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gallery.api import (
     albums,
+    blur,
     clock,
     direct_uploads,
     event_routes,
@@ -22,6 +23,7 @@ from gallery.api.blueprint import bp
 
 __all__ = [
     "albums",
+    "blur",
     "bp",
     "clock",
     "direct_uploads",

@@ -36,6 +36,9 @@ log = logging.getLogger("alembic.runtime.migration")
 
 STORAGE_KEY = "gallery_storage"  # gallery.http.context.STORAGE_KEY (the app's store)
 _CHUNK = 500
+#: The column's server default: rows inserted without a version (raw SQL) get this one; the app
+#: always gives a random one (gallery.models.new_media_version).
+PLACEHOLDER = "0000000000000000"
 
 
 def _storage():
@@ -112,22 +115,26 @@ def _unversioned(sha256: str, version: str, key: str):
 
 def upgrade():
     conn = op.get_bind()
+    # Plain ADD COLUMNs (NOT NULL with a default), never a batch: on SQLite a batch that copies a
+    # table drops the old one, and with foreign keys on that deletes every child row (events →
+    # albums → photos → derivatives).
     columns = {c["name"] for c in sa.inspect(conn).get_columns("photos")}
-    with op.batch_alter_table("photos", schema=None) as batch_op:
-        if "media_version" not in columns:
-            batch_op.add_column(sa.Column("media_version", sa.String(length=32), nullable=True))
-        if "blur_boxes" not in columns:
-            batch_op.add_column(sa.Column("blur_boxes", sa.JSON(), nullable=True))
+    if "media_version" not in columns:
+        op.add_column(
+            "photos", sa.Column("media_version", sa.String(length=32), nullable=False, server_default=PLACEHOLDER)
+        )
+    if "blur_boxes" not in columns:
+        op.add_column("photos", sa.Column("blur_boxes", sa.JSON(), nullable=True))
     if "review_uploads" not in {c["name"] for c in sa.inspect(conn).get_columns("events")}:
-        with op.batch_alter_table("events", schema=None) as batch_op:
-            batch_op.add_column(sa.Column("review_uploads", sa.Boolean(), nullable=False, server_default=sa.false()))
+        op.add_column("events", sa.Column("review_uploads", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     # A random version per photo row: two rows holding the same bytes no longer share objects.
     while True:
-        ids = conn.execute(
-            sa.text("SELECT id FROM photos WHERE media_version IS NULL LIMIT :n"), {"n": _CHUNK}
-        ).scalars()
-        ids = list(ids)
+        ids = list(
+            conn.execute(
+                sa.text("SELECT id FROM photos WHERE media_version = :p LIMIT :n"), {"p": PLACEHOLDER, "n": _CHUNK}
+            ).scalars()
+        )
         if not ids:
             break
         for photo_id in ids:
@@ -136,16 +143,13 @@ def upgrade():
                 {"v": secrets.token_hex(8), "id": photo_id},
             )
     _rekey(conn, _versioned)
-    with op.batch_alter_table("photos", schema=None) as batch_op:
-        batch_op.alter_column("media_version", existing_type=sa.String(length=32), nullable=False)
 
 
 def downgrade():
     conn = op.get_bind()
     # Photos holding the same bytes share the unversioned keys again (same renders, same bytes).
     _rekey(conn, _unversioned)
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_column("review_uploads")
-    with op.batch_alter_table("photos", schema=None) as batch_op:
-        batch_op.drop_column("blur_boxes")
-        batch_op.drop_column("media_version")
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+, PostgreSQL): no table copy, no cascade.
+    op.drop_column("events", "review_uploads")
+    op.drop_column("photos", "blur_boxes")
+    op.drop_column("photos", "media_version")
