@@ -31,6 +31,21 @@ _ACTIONS = {
     "erase": "erase the photo",
     "other": "something else (copyright, caption, ...)",
 }
+_ACTIONS_PL = {
+    "hide": "ukrycie zdjęcia",
+    "blur": "rozmycie osoby na zdjęciu",
+    "erase": "usunięcie zdjęcia",
+    "other": "coś innego (prawa autorskie, podpis, …)",
+}
+_DECISIONS_PL = {
+    "restore": "Zdjęcie pozostaje opublikowane: nie znaleźliśmy powodu, by je usunąć.",
+    "blur": (
+        "Zaznaczone obszary (Twoje lub wybrane przez redaktorów) są teraz rozmyte "
+        "we wszystkich publikowanych rozmiarach."
+    ),
+    "hide": "Zdjęcie nie jest już nigdzie publikowane w galerii.",
+    "erase": "Zdjęcie zostało usunięte z galerii i tego samego obrazu nie można już przesłać ponownie.",
+}
 _DECISIONS = {
     "restore": "The photo stays published: we found no reason to remove it.",
     "blur": "The areas you marked (or that our editors chose) are now blurred in every published size.",
@@ -80,7 +95,8 @@ def new_request_messages(
 
 
 def decision_message(request: TakedownRequest, *, privacy_url: str) -> EmailMessage | None:
-    """The message to the requester about the decision, or None when they left no address."""
+    """The message to the requester about the decision (in English and Polish: the request left no
+    language), or None when they left no address."""
     if not request.email or request.decision is None:
         return None
     body = "\n".join(
@@ -93,9 +109,22 @@ def decision_message(request: TakedownRequest, *, privacy_url: str) -> EmailMess
             "",
             "Your e-mail address is deleted from our records 30 days after this decision.",
             f"How removal works: {privacy_url}",
+            "",
+            "---",
+            "",
+            "Dzień dobry,",
+            "",
+            f"prosiłeś(-aś) o: {_ACTIONS_PL.get(request.action.value, request.action.value)} "
+            f"(zgłoszenie nr {request.id}).",
+            "",
+            _DECISIONS_PL[request.decision.value],
+            "",
+            "Twój adres e-mail usuniemy z naszych danych 30 dni po tej decyzji.",
+            f"Jak działa usuwanie: {privacy_url}",
         ]
     )
-    return _message(request.email, f"Your request #{request.id} was decided", body)
+    subject = f"Your request #{request.id} was decided / Zgłoszenie nr {request.id} zostało rozpatrzone"
+    return _message(request.email, subject, body)
 
 
 def _message(to: str, subject: str, body: str) -> EmailMessage:

@@ -38,6 +38,7 @@ def test_decision_message_only_with_an_address() -> None:
     )
     assert message is not None and message["To"] == "me@example.org"
     assert "erased" in message.get_content() and "30 days" in message.get_content()
+    assert "zostało usunięte z galerii" in message.get_content() and "30 dni" in message.get_content()
 
 
 def test_send_delivers_through_smtp_and_never_raises(caplog: pytest.LogCaptureFixture) -> None:
