@@ -9,7 +9,7 @@ bounded (:data:`LIVE_LIMIT`), so a client polling all day keeps a fixed amount o
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from gallery.catalog.visibility import Viewer, photo_filter
@@ -34,9 +34,3 @@ def newest_photos(
     if after > 0:
         query = query.where(Photo.id > after)
     return load_cards(session, query)
-
-
-def newest_id(session: Session, album: Album, viewer: Viewer) -> int:
-    """The id of the newest photo the viewer may see in the album (0: none yet): where an album
-    page starts asking for new ones."""
-    return int(session.scalar(select(func.max(Photo.id)).where(_visible(album, viewer))) or 0)

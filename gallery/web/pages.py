@@ -38,7 +38,6 @@ from gallery.http.render import (
 )
 from gallery.http.urls import external_url
 from gallery.http.viewer import current_viewer
-from gallery.photos import live
 from gallery.photos import pages as photo_pages
 from gallery.reports import links as report_links
 from gallery.reports import pages as report_pages
@@ -179,7 +178,6 @@ def album(album: str) -> Response:
             "web/album.html",
             shown_in=shown_in,
             live_feed=url_for("web.album_live_feed", album=found.slug, token=link_token),
-            live_cursor=live.newest_id(context.db_session(), found, viewer),
             live_poll=current_app.config.get("LIVE_POLL_SECONDS", live_view.POLL_SECONDS["album"]),
             downloads=download_links(found.slug, None, link_token),
             downloads_partial=template_exists(DOWNLOADS_PARTIAL),
