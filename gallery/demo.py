@@ -1,6 +1,7 @@
 """The demo event: "European Cluster Conference 2024" (Brussels, 7–8 May 2024),
-a report in Polish and in English, and an album of generated photos whose EXIF
-capture times fall on both days.  The photos go through the real ingest path.
+a report in English and its Polish translation, the programme (imported from an iCalendar file,
+with parallel rooms), and an album of generated photos whose EXIF capture times fall on both days
+and in and between the sessions.  The photos go through the real ingest path.
 
 This module sits at the top of the domain layer: it uses the catalog and the upload path, and
 only the ``gallery demo`` command (and tests) import it."""
@@ -27,6 +28,7 @@ from gallery.core.audit import Actor
 from gallery.models import Album, Event, Report, ReportStatus, report_albums
 from gallery.photos.ingest import ingest
 from gallery.photos.received import spool
+from gallery.schedule.service import import_schedule
 from gallery.storage import Storage
 
 EVENT_SLUG = "european-cluster-conference-2024"
@@ -75,6 +77,35 @@ class DemoShot:
     palette: tuple[tuple[int, int, int], tuple[int, int, int]]
     portrait: bool = False
     camera: tuple[str, str] = ("Canon", "Canon EOS R6")
+
+
+# The programme as a conference tool exports it: floating times (read in the event's zone).
+_SESSIONS = (
+    ("opening", "20240507T090000", "20240507T100000", "Opening plenary", "Hemicycle", "Anna Nowak, Jan Kowalski"),
+    ("policy", "20240507T100000", "20240507T113000", "Panel: Cluster policy after 2024", "Room A", "Maria Rossi"),
+    ("toolbox", "20240507T100000", "20240507T110000", "Workshop: the cluster manager's toolbox", "Room B", ""),
+    ("skills", "20240507T140000", "20240507T153000", "Skills for industrial ecosystems", "Room A", "Élodie Martin"),
+    ("supply", "20240507T154500", "20240507T170000", "Resilient supply chains", "Room B", ""),
+    ("dinner", "20240507T190000", "20240507T223000", "Networking dinner", "Autoworld", ""),
+    ("welcome", "20240508T090000", "20240508T094500", "Day two welcome", "Hemicycle", ""),
+    ("pitch", "20240508T103000", "20240508T113000", "Young innovators pitch", "Room A", ""),
+    ("regions", "20240508T120000", "20240508T130000", "Interregional partnerships", "Room B", ""),
+    ("declaration", "20240508T151500", "20240508T155000", "Podpisanie deklaracji / Signing the declaration",
+     "Hemicycle", "Zofia Żółkiewska"),
+)  # fmt: skip
+
+
+def programme_ics() -> bytes:
+    """The demo event's programme as an iCalendar file."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Gallery demo//EN"]
+    for uid, start, end, title, room, speakers in _SESSIONS:
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@ecc-2024.example", f"DTSTART:{start}", f"DTEND:{end}"]
+        lines += [f"SUMMARY:{title}", f"LOCATION:{room}"]
+        if speakers:
+            lines.append(f"DESCRIPTION:Speakers: {speakers.replace(',', chr(92) + ',')}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 SHOTS: tuple[DemoShot, ...] = (
@@ -242,6 +273,7 @@ def load_demo(
         actor=actor,
     )
     published = datetime(2024, 5, 9, 8, 0, tzinfo=UTC)  # the morning after the conference
+    original: Report | None = None
     for language, slug, title, body in (
         ("en", "conference-report", "700 delegates at the European Cluster Conference 2024", REPORT_EN),
         ("pl", "relacja-z-konferencji", "700 delegatów na Europejskiej Konferencji Klastrów 2024", REPORT_PL),
@@ -255,10 +287,13 @@ def load_demo(
             status=ReportStatus.published,
             published_at=published,
             author_id=actor.user_id,
+            translation_of_id=original.id if original is not None else None,
         )
         session.add(report)
         session.flush()
+        original = original or report  # the Polish report translates the English one
         session.execute(report_albums.insert().values(report_id=report.id, album_id=album.id, position=0))
+    import_schedule(session, event, programme_ics(), actor=actor)
     session.commit()
 
     photo_ids: list[int] = []

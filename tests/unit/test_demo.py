@@ -15,6 +15,7 @@ from gallery import demo
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
 from gallery.models import Album, Photo, Report, ReportStatus, TakenAtSource, Visibility
+from gallery.schedule import membership, service
 
 
 def _exif(data: bytes) -> Image.Exif:
@@ -72,4 +73,15 @@ def test_load_demo_creates_event_reports_and_album_through_the_upload_path(app: 
     reports = db.session.scalars(select(Report).order_by(Report.language)).all()
     assert [(r.language, r.status) for r in reports] == [("en", ReportStatus.published), ("pl", ReportStatus.published)]
     assert all([a.slug for a in r.albums] == [demo.ALBUM_SLUG] for r in reports)
+    assert reports[1].translation_of_id == reports[0].id  # the Polish report translates the English one
+    sessions = service.list_sessions(db.session, event)
+    assert len(sessions) == 10 and sessions[0].speakers == ["Anna Nowak", "Jan Kowalski"]
+    # The shots fall in sessions and between them (registration at 08:42).
+    held = [[s.slug for s in membership.sessions_of(p, sessions)] for p in sorted(photos, key=lambda p: p.taken_at)]
+    assert held[0] == [] and held[1] == ["opening-plenary"]
+    assert held[2] == [  # 10:05: the parallel rooms, and the opening's ten-minute margin
+        "opening-plenary",
+        "panel-cluster-policy-after-2024",
+        "workshop-the-cluster-manager-s-toolbox",
+    ]
     assert list(tmp_path.glob("upload-*")) == []  # every spooled upload was removed

@@ -444,7 +444,7 @@ def test_grouped_by_session_pages_join_while_scrolling(demo: Demo, watched: Any)
     url = f"{demo.base_url}/albums/{PAGED_SLUG}?group=session"
     expected = _sections_by_http(url)
     keys = [key for key, _ in expected]
-    assert "session-1" in keys and "session-2" in keys and any(k.startswith("between-") for k in keys)
+    assert sum(k.startswith("session-") for k in keys) >= 3 and any(k.startswith("between-") for k in keys)
     page = watched(VIEWPORTS[1])
     page.page.goto(url, wait_until="networkidle")
     for _ in range(20):
