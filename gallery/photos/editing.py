@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from gallery.catalog.visibility import Viewer, photo_state_filter
 from gallery.core.audit import Actor, record
 from gallery.core.errors import PermissionDenied, ValidationError
 from gallery.core.permissions import Permission, has_permission, require_permission
@@ -41,7 +42,8 @@ class GridPage:
 
 def grid_page(session: Session, album: Album, *, user: User | None, after: str | None, limit: int) -> GridPage:
     """A page of the album's photos for captioning, in display order (keyset: ``after`` is
-    the cursor of the previous page's last photo).  Photographers get their own uploads only."""
+    the cursor of the previous page's last photo).  Photographers get their own uploads only
+    (not those hidden by a takedown or an editor)."""
     own_only = not has_permission(user, Permission.edit_content)
     query = ordered_photos(album, include_unready=True).options(
         selectinload(Photo.derivatives), selectinload(Photo.uploaded_by)
@@ -49,8 +51,10 @@ def grid_page(session: Session, album: Album, *, user: User | None, after: str |
     count = select(func.count(Photo.id)).where(Photo.album_id == album.id, Photo.deleted_at.is_(None))
     if own_only:
         uid = user.id if user is not None else -1
-        query = query.where(Photo.uploaded_by_id == uid)
-        count = count.where(Photo.uploaded_by_id == uid)
+        # Their own uploads, as the rule shows them to them: not a hidden one (editors only).
+        theirs = (Photo.uploaded_by_id == uid, photo_state_filter(Viewer.of(user)))
+        query = query.where(*theirs)
+        count = count.where(*theirs)
     number = 0
     if after:
         cursor = decode_cursor(album, after)

@@ -14,7 +14,7 @@ from flask import Flask
 from gallery.core.audit import Actor
 from gallery.core.errors import PermissionDenied, ValidationError
 from gallery.extensions import db
-from gallery.models import Album, Photo, Role, User
+from gallery.models import Album, HiddenReason, Photo, Role, User
 from gallery.photos.editing import (
     MAX_BULK,
     RowEdit,
@@ -67,6 +67,12 @@ def test_grid_pages_in_display_order(albums: dict[str, Album], users: dict[str, 
     assert [p.id for p in mine.photos] == own and mine.total == 2 and mine.own_only
     nobody = grid_page(db.session, albums["main"], user=None, after=None, limit=4)
     assert nobody.photos == [] and nobody.total == 0
+    # A hidden photo (a takedown request) leaves the photographer's grid; editors keep it.
+    _photo(own[0]).hidden_reason = HiddenReason.takedown
+    db.session.commit()
+    mine = grid_page(db.session, albums["main"], user=users["photographer"], after=None, limit=4)
+    assert [p.id for p in mine.photos] == own[1:] and mine.total == 1
+    assert grid_page(db.session, albums["main"], user=users["editor"], after=None, limit=10).total == 7
 
 
 def test_check_text_counts_what_is_stored() -> None:
