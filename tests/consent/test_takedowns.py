@@ -70,6 +70,7 @@ def surfaces(client: FlaskClient, photo_id: int, filename: str) -> dict[str, boo
     found = client.get("/api/v1/search?q=zebra").get_json()
     return {
         "photo page": client.get(photo_path).status_code == 200,
+        "photo download": client.get(f"{photo_path}/download").status_code == 200,
         "album page": f'href="{photo_path}' in album_page,
         "api photo": client.get(f"/api/v1/photos/{photo_id}").status_code == 200,
         "api album": photo_id in [p["id"] for p in api_album["photos"]],
