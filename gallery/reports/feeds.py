@@ -19,6 +19,7 @@ from gallery.catalog.visibility import Viewer, listed_album_filter, photo_filter
 from gallery.core.errors import NotFoundError
 from gallery.models import Album, Event, Photo, Report
 from gallery.reports.render import excerpt
+from gallery.schedule.models import EventSession
 
 FEED_LIMIT = 50
 #: The sitemap protocol's limit of URLs per file.
@@ -147,6 +148,13 @@ def _page_urls(session: Session, now: datetime) -> list[SitemapUrl]:
         select(Event.slug, Event.updated_at).where(or_(listed_album, published_report)).order_by(Event.id)
     ):
         urls.append(SitemapUrl(f"/events/{slug}", updated.date()))
+    for event_slug, session_slug, updated in session.execute(  # the programme of those events
+        select(Event.slug, EventSession.slug, EventSession.updated_at)
+        .join(Event, Event.id == EventSession.event_id)
+        .where(or_(listed_album, published_report))
+        .order_by(EventSession.event_id, EventSession.starts_at, EventSession.id)
+    ):
+        urls.append(SitemapUrl(f"/events/{event_slug}/sessions/{session_slug}", updated.date()))
     for event_slug, report_slug, updated in session.execute(
         select(Event.slug, Report.slug, Report.updated_at)
         .join(Event, Event.id == Report.event_id)

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gallery.core.audit import SYSTEM
+from gallery.core.audit import SYSTEM, Actor
 from gallery.extensions import db
 from gallery.models import Role
 from gallery.schedule import service
@@ -214,3 +214,20 @@ def test_in_polish(client: FlaskClient, world: dict[str, int]) -> None:
     session = client.get(f"/events/ecc/sessions/{SKILLS}", headers=headers).get_data(as_text=True)
     assert "Prelegenci: Maria Rossi" in session and "W tym samym czasie:" in session
     assert ">Program</h2>" in client.get("/events/ecc", headers=headers).get_data(as_text=True)
+
+
+def test_the_sitemap_lists_the_session_pages(client: FlaskClient, world: dict[str, int]) -> None:
+    hidden = make_event(db.session, "hidden")
+    make_album(db.session, hidden, "hidden-album", visibility="private")
+    service.create_session(
+        db.session,
+        hidden,
+        title="Closed door",
+        starts_at=utc(8, 0),
+        ends_at=utc(9, 0),
+        actor=Actor(user=make_user(Role.editor), via="api"),
+    )
+    db.session.commit()
+    xml = client.get("/sitemap.xml").get_data(as_text=True)
+    assert f"/events/ecc/sessions/{SKILLS}</loc>" in xml and f"/events/ecc/sessions/{DINNER}</loc>" in xml
+    assert "/events/hidden/sessions/" not in xml
