@@ -434,3 +434,24 @@ def test_the_album_page_is_lean(browser: Any, site: Site) -> None:
     timings.sort()
     print(f"album page LCP, headless Chromium on loopback: {', '.join(f'{t:.0f} ms' for t in timings)}")
     assert timings[1] < LCP_LIMIT_MS, timings
+
+
+def test_the_theme_toggle_applies_at_once_and_is_remembered(browser: Any, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base_url}/albums/{ALBUM_SLUG}", wait_until="load")
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"  # photos: dark by default
+        background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        with page.expect_response(lambda response: "/theme/light" in response.url):  # sets the cookie
+            page.click(".themes a[data-theme-choice=light]")
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'light'")
+        assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") != background
+        assert page.url == f"{site.base_url}/albums/{ALBUM_SLUG}"  # no round trip
+        page.reload(wait_until="load")
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        assert page.get_attribute(".themes a[data-theme-choice=light]", "aria-current") == "true"
+        page.click(".themes a[data-theme-choice=auto]")  # the round trip: back to the page's default
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+    finally:
+        context.close()
