@@ -78,6 +78,7 @@ def surfaces(client: FlaskClient, photo_id: int, filename: str) -> dict[str, boo
         "album zip": zipped,
         "embed album": f"/photos/{photo_id}" in embed_album,
         "embed photo": client.get(f"/embed/photos/{photo_id}").status_code == 200,
+        "live album": photo_id in [p["id"] for p in client.get(f"/albums/{ALBUM}/live.json").get_json()["photos"]],
         "oembed": oembed.status_code == 200,
         "sitemap": photo_path in sitemap,
         "search": photo_id in [p["id"] for p in found["photos"]],
