@@ -278,6 +278,11 @@ def test_form_and_api_share_one_rate_limit(app: Flask, client: FlaskClient, worl
     assert "Please try again in an hour" in polite.get_data(as_text=True)
     assert db.session.scalar(select(TakedownRequest.id).order_by(TakedownRequest.id.desc())) is not None
     assert len(db.session.scalars(select(TakedownRequest.id)).all()) == 20
+    # Per client: another address is not held back by this one's requests.
+    other = client.post(
+        f"/api/v1/photos/{keep}/takedown-requests", json={"action": "other"}, environ_base={"REMOTE_ADDR": "192.0.2.9"}
+    )
+    assert other.status_code == 202
 
 
 def test_form_files_a_request_with_boxes_and_the_honeypot_files_nothing(
