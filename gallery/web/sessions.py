@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery.catalog.media_access import media_rights
+from gallery.catalog.visibility import presented_token
 from gallery.core import formatting
 from gallery.http import context
 from gallery.http.formatting import locale_name
@@ -13,6 +14,7 @@ from gallery.http.render import credit_labels, event_dates, image_sets, page_res
 from gallery.http.viewer import current_viewer
 from gallery.models import Event
 from gallery.photos.capture import event_time, event_zone
+from gallery.photos.pages import PAGE_SIZE
 from gallery.schedule import pages as schedule_pages
 from gallery.schedule.membership import Timed
 from gallery.web.blueprint import bp
@@ -42,10 +44,19 @@ def session(event: str, session: str) -> Response:
         viewer=viewer,
         cursor=request.args.get("cursor") or None,
         margin_minutes=context.settings().schedule.session_margin_minutes,
+        limit=int(current_app.config.get("ALBUM_PAGE_SIZE", PAGE_SIZE)),  # as many as an album page
     )
     images = image_sets(page.photos, media_rights(viewer, page.albums.values()))
+    # Links into an unlisted album carry the share token the viewer came with.
+    tokens = {album.id: presented_token(viewer, album) for album in page.albums.values()}
     next_url = (
-        url_for("web.session", event=page.event.slug, session=page.session.slug, cursor=page.next_cursor)
+        url_for(
+            "web.session",
+            event=page.event.slug,
+            session=page.session.slug,
+            cursor=page.next_cursor,
+            token=viewer.tokens[0] if viewer.tokens else None,
+        )
         if page.next_cursor
         else None
     )
@@ -54,6 +65,7 @@ def session(event: str, session: str) -> Response:
             "web/session.html",
             ctx=page,
             images=images,
+            tokens=tokens,
             next_url=next_url,
             session_span=session_span,
             event_dates=event_dates,

@@ -3,6 +3,7 @@ session page's route (escaping, the next-page link, 404s)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import flask_babel
@@ -60,3 +61,23 @@ def test_session_page(app: Flask, client: FlaskClient) -> None:
     assert "Speaker: " in html  # one speaker
     assert client.get("/events/ecc/sessions/PANEL").status_code == 404
     assert client.get("/events/ecc/sessions/panel?cursor=xyz").status_code == 400
+
+
+def test_a_share_token_opens_the_unlisted_albums_photos(app: Flask, client: FlaskClient) -> None:
+    app.config["ALBUM_PAGE_SIZE"] = 1
+    event = make_event(db.session, "ecc")
+    make_album(db.session, event, "public")  # the event is listed
+    unlisted = make_album(db.session, event, "unlisted", visibility="unlisted")
+    db.session.add(
+        EventSession(event_id=event.id, slug="panel", title="Panel", starts_at=T0, ends_at=T0 + timedelta(hours=1))
+    )
+    db.session.commit()
+    first, second = add_photos(db.session, unlisted, 2, start=T0, step=timedelta(minutes=10))
+    assert 'id="photo-' not in client.get("/events/ecc/sessions/panel").get_data(as_text=True)
+    token = unlisted.share_token
+    html = client.get(f"/events/ecc/sessions/panel?token={token}").get_data(as_text=True)
+    assert f'<li id="photo-{first}"' in html
+    assert f"/albums/unlisted/photos/{first}?token={token}" in html
+    more = re.search(r'<a href="([^"]+)" rel="next">', html)
+    assert more is not None and f"token={token}" in more.group(1)
+    assert f'<li id="photo-{second}"' in client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
