@@ -123,9 +123,11 @@ def _user_args(g: AuditGroup, r: References) -> dict[str, Markup | str]:
     return {"user": user(g, r), "role": role_label(Role(role)) if role in Role.__members__ else str(role or "")}
 
 
-def _request_args(g: AuditGroup) -> dict[str, str]:
+def _request_args(g: AuditGroup) -> dict[str, str | Markup]:
     d = g.details
-    return {"request": g.first.object_id, "decision": str(d.get("decision") or d.get("action") or "")}
+    value = str(d.get("decision") or d.get("action") or "")
+    labels = {"restore": _("restore"), "blur": _("blur"), "hide": _("hide"), "erase": _("erase")}
+    return {"request": g.first.object_id, "decision": labels.get(value, value)}
 
 
 def _moved(g: AuditGroup, r: References, w: Markup) -> Markup:

@@ -101,3 +101,12 @@ def test_the_page_filters_and_keeps_the_raw_details_behind_a_disclosure(app: Fla
     flask_babel.refresh()
     polish = client.get("/manage/audit", headers={"Accept-Language": "pl"}).get_data(as_text=True)
     assert "utworzono album" in polish and "Szczegóły" in polish
+
+
+def test_takedown_decisions_are_named_in_the_visitors_language(app: Flask, anna: User) -> None:
+    db.session.execute(sa.delete(AuditLog))
+    entry = record(db.session, "takedown.decide", actor=Actor(user=anna, via="web"), details={"decision": "hide"})
+    entry.object_type, entry.object_id = "takedownrequest", "7"
+    db.session.commit()
+    assert _sentences(app, "en")[0].endswith("decided the removal request 7: hide")
+    assert _sentences(app, "pl")[0].endswith(": rozpatrzono zgłoszenie usunięcia 7: ukrycie")
