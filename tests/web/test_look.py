@@ -455,3 +455,51 @@ def test_the_theme_toggle_applies_at_once_and_is_remembered(browser: Any, site: 
         page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
     finally:
         context.close()
+
+
+def _tab_to(page: Any, selector: str, limit: int = 120) -> None:
+    """Press Tab until the focused element matches ``selector``; every stop shows a focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => !!document.activeElement && document.activeElement.matches({selector!r})"):
+            ring = page.evaluate(FOCUS_RING)
+            assert (ring["outline"] != "none" and ring["width"] >= 2) or ring["shadow"] != "none", ring
+            return
+    pytest.fail(f"{selector} not reached with the Tab key")
+
+
+def test_keyboard_only_upload_and_caption(browser: Any, site: Site, logged_in: dict[str, Any]) -> None:
+    import io
+
+    from PIL import Image
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", storage_state=logged_in)
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base_url}/manage/albums/{ALBUM_SLUG}/upload", wait_until="networkidle")
+        _tab_to(page, "input[type=file], .uppy-Dashboard-browse")
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 480), (40, 120, 200)).save(buffer, "JPEG")
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Enter")
+        chooser.value.set_files({"name": "keyboard.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()})
+        if page.evaluate("() => document.activeElement.matches('input[type=file]')"):
+            _tab_to(page, "button[type=submit], .uppy-StatusBar-actionBtn--upload")
+            page.keyboard.press("Enter")
+        page.wait_for_function(
+            "async () => (await (await fetch(location.pathname.replace(/upload$/, 'photos'))).text())"
+            ".includes('keyboard.jpg')",
+            timeout=20000,
+        )
+
+        page.goto(f"{site.base_url}/manage/albums/{ALBUM_SLUG}/photos", wait_until="load")
+        _tab_to(page, "textarea[name^=caption-]")
+        name = page.evaluate("() => document.activeElement.name")
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type("Typed without a mouse")
+        page.keyboard.press("Control+Enter")  # saves this photo and moves on
+        page.wait_for_function("() => document.querySelector('.row-status.saved') !== null")
+        page.reload(wait_until="load")
+        assert page.input_value(f"textarea[name={name}]") == "Typed without a mouse"
+    finally:
+        context.close()
