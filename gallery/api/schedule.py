@@ -74,6 +74,7 @@ def import_schedule(event: str) -> dict[str, Any]:
         "updated": result.updated,
         "unchanged": result.unchanged,
         "skipped": result.skipped,
+        "missing": result.missing,
     }
 
 

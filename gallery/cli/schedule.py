@@ -39,3 +39,5 @@ def import_schedule(event_slug: str, path: Path) -> None:
     )
     for skipped in result.skipped:
         click.echo(f"  skipped {skipped.title}: {skipped.reason}")
+    for missing in result.missing:
+        click.echo(f"  not in this file any more (kept; delete it if it was dropped): {missing.slug}")

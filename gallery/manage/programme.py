@@ -114,6 +114,14 @@ def event_programme(event: str) -> Response | tuple[str, int]:
                     ),
                     "info",
                 )
+            if result.missing:
+                flash(
+                    _(
+                        "Not in this file any more (kept; delete them if they were dropped): %(titles)s",
+                        titles=", ".join(s.title for s in result.missing),
+                    ),
+                    "info",
+                )
             return redirect(url_for("manage.event_programme", event=found.slug))
     return _render(found, form, 422)
 

@@ -58,13 +58,17 @@ class ImportResult:
     updated: list[EventSession] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[ical.Skipped] = field(default_factory=list)
+    # Imported earlier from a file (a UID) that this file no longer lists: left alone, for an
+    # editor to delete if the session was dropped from the programme.
+    missing: list[EventSession] = field(default_factory=list)
 
 
 def import_schedule(session: Session, event: Event, data: bytes, *, actor: Actor) -> ImportResult:
     """Import an iCalendar programme into ``event``: a session whose UID is already there is
     updated (its slug, and so its page address, stays), a new one is added.  Sessions the file
-    does not mention are left alone.  :class:`~gallery.schedule.ical.ScheduleFileError` (422) when
-    the file cannot be read -- nothing is written then."""
+    does not mention are left alone (those imported from an earlier file are listed as
+    ``missing``).  :class:`~gallery.schedule.ical.ScheduleFileError` (422) when the file cannot
+    be read -- nothing is written then."""
     programme = ical.parse(data, event_zone(event))
     existing = {
         s.uid: s
@@ -95,6 +99,10 @@ def import_schedule(session: Session, event: Event, data: bytes, *, actor: Actor
             result.updated.append(current)
         else:
             result.unchanged += 1
+    listed = {parsed.uid for parsed in programme.sessions}
+    result.missing = sorted(
+        (s for uid, s in existing.items() if uid not in listed), key=lambda s: (s.starts_at, s.room, s.id)
+    )
     record(
         session,
         "schedule.import",
@@ -106,6 +114,7 @@ def import_schedule(session: Session, event: Event, data: bytes, *, actor: Actor
             "updated": len(result.updated),
             "unchanged": result.unchanged,
             "skipped": len(result.skipped),
+            "missing": [s.slug for s in result.missing],
         },
     )
     return result

@@ -60,14 +60,19 @@ class SkippedSchema(ma.Schema):
 
 
 class ScheduleImportSchema(ma.Schema):
-    """What importing an iCalendar file did: sessions added, updated (same UID), unchanged, and
-    entries that are not sessions (all-day, cancelled, repeating)."""
+    """What importing an iCalendar file did: sessions added, updated (same UID), unchanged,
+    entries that are not sessions (all-day, cancelled, repeating), and earlier sessions the file
+    no longer lists."""
 
     event = fields.String(metadata={"description": "slug of the event"})
     created = fields.List(fields.Nested(SessionSchema))
     updated = fields.List(fields.Nested(SessionSchema))
     unchanged = fields.Integer()
     skipped = fields.List(fields.Nested(SkippedSchema))
+    missing = fields.List(
+        fields.Nested(SessionSchema),
+        metadata={"description": "sessions imported from an earlier file that this one no longer lists (kept)"},
+    )
 
 
 class ScheduleUploadSchema(ma.Schema):

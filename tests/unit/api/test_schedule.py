@@ -60,7 +60,7 @@ def test_import_read_and_reimport(client: FlaskClient, tokens: dict[str, str], e
     again = call(
         client, "POST", "/events/ecc/schedule", tokens["admin"], data=PROGRAMME, content_type="text/calendar"
     ).get_json()
-    assert (again["created"], again["updated"], again["unchanged"]) == ([], [], 6)
+    assert (again["created"], again["updated"], again["unchanged"], again["missing"]) == ([], [], 6, [])
     assert _count() == 6
 
     programme = call(client, "GET", "/events/ecc/schedule").get_json()

@@ -54,12 +54,19 @@ def test_import_then_reimport_updates_by_uid(app: Flask) -> None:
     moved = moved.replace(b"SUMMARY:Workshop: Green cluster strategies", b"SUMMARY:Workshop: Greener clusters")
     third = service.import_schedule(db.session, event, moved, actor=SYSTEM)
     db.session.commit()
-    assert [s.uid for s in third.updated] == ["green@ecc.example"]
+    assert [s.uid for s in third.updated] == ["green@ecc.example"] and third.missing == []
     green = service.get_session(db.session, event, "workshop-green-cluster-strategies")
     assert green.title == "Workshop: Greener clusters"
     assert green.starts_at == datetime(2024, 5, 7, 12, tzinfo=UTC)
     assert _count() == 6
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditLog.action == "schedule.import")) == 3
+
+    # The dinner is dropped from the programme: kept, and reported as missing from the file.
+    start = moved.index(b"BEGIN:VEVENT\r\nUID:dinner@ecc.example")
+    dropped = moved[:start] + moved[moved.index(b"END:VEVENT\r\n", start) + len(b"END:VEVENT\r\n") :]
+    fourth = service.import_schedule(db.session, event, dropped, actor=SYSTEM)
+    assert [s.slug for s in fourth.missing] == ["networking-dinner"] and fourth.unchanged == 5
+    assert _count() == 6
 
 
 def test_same_titles_get_their_own_slugs(app: Flask) -> None:
