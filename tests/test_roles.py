@@ -344,6 +344,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("/api/v1/photos/<int:photo_id>", "DELETE"): Case(
         staff(401, 403, 204, 204), path="/api/v1/photos/{delete_target_{role}}"
     ),
+    ("/api/v1/photos/<int:photo_id>/faces", "GET"): Case(
+        staff(401, 403, 200, 200), path="/api/v1/photos/{public_photo}/faces"
+    ),
     ("/api/v1/photos/<int:photo_id>/blur", "POST"): Case(
         staff(401, 403, 200, 200),
         path="/api/v1/photos/{public_photo}/blur",

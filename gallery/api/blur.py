@@ -1,4 +1,5 @@
-"""Blurring a photo's web sizes (editors): ``POST /api/v1/photos/<id>/blur``."""
+"""Blurring a photo's web sizes (editors): ``POST /api/v1/photos/<id>/blur``, and the face
+suggestions to start from: ``GET /api/v1/photos/<id>/faces``."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 from gallery.api.access import errors, protected
 from gallery.api.blueprint import bp
 from gallery.api.event_routes import BAD_BODY
-from gallery.api.schemas.blur import BlurSchema
+from gallery.api.schemas.blur import BlurSchema, FacesSchema
 from gallery.api.schemas.photos import PhotoSchema
 from gallery.catalog.visibility import Viewer
-from gallery.consent.blur import blur_photo
+from gallery.consent.blur import blur_photo, face_suggestions
 from gallery.core.permissions import Permission
 from gallery.http import context
 from gallery.http.guard import acting_user, current_actor
@@ -48,3 +49,17 @@ def blur(body: dict[str, Any], photo_id: int) -> Photo:
     )
     session.commit()
     return photo
+
+
+@bp.route("/photos/<int:photo_id>/faces", methods=["GET"])
+@protected(Permission.edit_content)
+@bp.response(200, FacesSchema)
+@errors((404, "no such photo"), (409, "the photo has no web size yet"))
+def faces(photo_id: int) -> dict[str, Any]:
+    """Suggested boxes around the faces in a photo
+
+    Found by OpenCV's face detector (the Haar cascades shipped in its wheel; nothing leaves the
+    server), in fractions of the photo as displayed: the blur tool's starting point.  Suggestions
+    only: nothing is blurred until the boxes are POSTed to `/photos/<id>/blur`."""
+    photo = photos.get_photo(context.db_session(), photo_id, viewer=Viewer.of(acting_user()))
+    return {"boxes": face_suggestions(photo, storage=context.storage())}

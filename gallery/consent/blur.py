@@ -1,4 +1,5 @@
-"""Blurring people in a photo: every web size rendered again with the boxes obscured.
+"""Blurring people in a photo: every web size rendered again with the boxes obscured; and the face
+suggestions the blur tool starts from.
 
 :func:`blur_photo` is what an editor's "blur" (a takedown decision, the blur tool on the photo's
 management page, ``POST /api/v1/photos/<id>/blur``, the bulk tool) does:
@@ -17,15 +18,18 @@ new version).  The caller commits."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import replace
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from gallery.core.audit import Actor, record
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.core.permissions import Permission, require_permission
 from gallery.media.blur import BoxError, parse_boxes
+from gallery.media.faces import suggest_faces
 from gallery.models import Photo, new_media_version
 from gallery.photos.process import Source, render_and_store
 from gallery.photos.versions import NO_PURGE, CdnPurge, replace_derivatives
@@ -77,3 +81,24 @@ def blur_photo(
         details={"boxes": stored, "was": was or [], "album_id": photo.album_id},
     )
     return stored
+
+
+def face_suggestions(photo: Photo, *, storage: Storage) -> list[dict[str, float]]:
+    """Boxes around the faces OpenCV finds in the photo (:func:`gallery.media.faces.suggest_faces`),
+    in fractions of the photo as displayed: what the blur tool proposes.  Read from the largest JPEG
+    web size (upright, at most a few megapixels), never from the original; 409 while it has none."""
+    jpegs = [d for d in photo.derivatives if d.format == "jpeg"]
+    if photo.deleted_at is not None:
+        raise NotFoundError(f"no photo {photo.id}")
+    if not jpegs:
+        raise ConflictError(f"photo {photo.id} has no web size yet", code="not_ready")
+    largest = max(jpegs, key=lambda d: d.width * d.height)
+    try:
+        with storage.open(largest.key) as handle:
+            data = handle.read()
+    except NotFound:
+        raise ConflictError(
+            f"the web size of photo {photo.id} is missing; run gallery reprocess", code="not_ready"
+        ) from None
+    with Image.open(io.BytesIO(data)) as img:
+        return [box.as_dict() for box in suggest_faces(img)]

@@ -1,4 +1,4 @@
-"""The body of ``POST /api/v1/photos/<id>/blur``."""
+"""The body of ``POST /api/v1/photos/<id>/blur`` and the answer of ``GET /api/v1/photos/<id>/faces``."""
 
 from __future__ import annotations
 
@@ -19,3 +19,10 @@ class BlurSchema(ma.Schema):
         validate=validate.Length(max=MAX_BOXES),
         metadata={"description": "the boxes to blur; [] removes the blur"},
     )
+
+
+class FacesSchema(ma.Schema):
+    """Suggested boxes around the faces found in the photo (OpenCV's bundled detector), in fractions
+    of the photo as displayed, left to right: a starting point for ``POST /photos/<id>/blur``."""
+
+    boxes = fields.List(fields.Nested(BoxSchema), required=True)

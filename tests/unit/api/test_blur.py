@@ -50,3 +50,28 @@ def test_bad_requests_change_nothing(client: FlaskClient, tokens: dict[str, str]
     db.session.expire_all()
     photo = db.session.get(Photo, photo_id)
     assert photo is not None and photo.media_version == version and photo.blur_boxes is None
+
+
+@pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="1024")
+def test_face_suggestions_for_editors(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> None:
+    import io
+
+    from PIL import Image
+    from skimage import data
+
+    out = io.BytesIO()
+    scene = Image.new("RGB", (900, 600), (80, 120, 90))
+    scene.paste(Image.fromarray(data.astronaut()).resize((500, 500)), (350, 50))
+    scene.save(out, "JPEG", quality=90)
+    make_album("faces-api")
+    photo_id = add_photo(client, tokens["editor"], "faces-api", out.getvalue())
+    answer = call(client, "GET", f"/photos/{photo_id}/faces", tokens["editor"])
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    (box,) = answer.get_json()["boxes"]
+    # the astronaut's face: x 350 + 177/512*500 = 523 px of 900, y 50 + 67/512*500 = 115 px of 600
+    assert box["x"] < 523 / 900 < box["x"] + box["w"] and box["y"] < 115 / 600 < box["y"] + box["h"]
+    assert error(call(client, "GET", f"/photos/{photo_id}/faces"), 401)
+    assert error(call(client, "GET", f"/photos/{photo_id}/faces", tokens["photographer"]), 403)
+    assert error(call(client, "GET", "/photos/99999/faces", tokens["editor"]), 404)
+    plain = add_photo(client, tokens["editor"], "faces-api", jpeg(5))
+    assert call(client, "GET", f"/photos/{plain}/faces", tokens["editor"]).get_json() == {"boxes": []}
