@@ -79,3 +79,4 @@ def test_the_album_page_has_the_live_strip(app: Flask, client, tokens) -> None:
     assert section is not None and "hidden" in section.group(0)
     assert f'data-feed="/albums/{album.slug}/live.json"' in section.group(0)
     assert "js/album-live.js" in html
+    assert f'href="/albums/{album.slug}/live"' in html  # the slideshow, one click away
