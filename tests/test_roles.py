@@ -287,6 +287,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         path="/manage/albums/matrix-public/photos",
         form={"photo": "{public_photo}", "caption-{public_photo}": "Matrix grid caption ({role})"},
     ),
+    ("/manage/photos/<int:photo_id>/blur", "GET"): Case(EDITORS_PAGE, path="/manage/photos/{public_photo}/blur"),
+    ("/manage/photos/<int:photo_id>/blur", "POST"): Case(
+        EDITORS_POST, path="/manage/photos/{public_photo}/blur", form={"boxes": ""}
+    ),
     ("/manage/photos/<int:photo_id>", "POST"): Case(
         EDITORS_POST, path="/manage/photos/{public_photo}", form={"caption": "Matrix caption ({role})"}
     ),

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from gallery.manage import albums, events, photos, profile, programme, reports, takedowns, upload, users, views
+from gallery.manage import albums, blur, events, photos, profile, programme, reports, takedowns, upload, users, views
 from gallery.manage.blueprint import bp
 
 __all__ = [
     "albums",
+    "blur",
     "bp",
     "events",
     "photos",
