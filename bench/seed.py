@@ -192,6 +192,7 @@ def seed(
     events: int,
     largest_share: float = 0.02,
     rng_seed: int = 2024,
+    search: bool = True,
     say: Callable[[str], None] = print,
 ) -> Seeded:
     """Write the catalogue into ``engine``'s (empty, migrated) database."""
@@ -245,8 +246,16 @@ def seed(
         derived = _copy(conn, Derivative.__table__, derivative_rows(), given)
         conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('derivatives', 'id'), :n)"), {"n": derived})
         say(f"  {derived:,} derivative rows written ({time.monotonic() - started:.0f} s)")
+        if search:
+            from gallery.search import index
+
+            index.rebuild(conn)  # COPY bypasses the service that keeps the search documents current
+            say(f"  search documents built ({time.monotonic() - started:.0f} s)")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("ANALYZE"))
+        # this schema's tables only: a bare ANALYZE would lock every schema's tables (the test suite's too)
+        tables = conn.scalars(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).all()
+        for table in tables:
+            conn.execute(sa.text(f'ANALYZE "{table}"'))
     largest = album_rows[0]["slug"]
     return Seeded(written, albums, events, largest, sizes[0], time.monotonic() - started)
 
