@@ -11,7 +11,8 @@ through the DDL events below, and by the migration ``0008_search``):
 * **PostgreSQL**: the ``unaccent`` extension (created in ``public``, called schema-qualified, so
   that every schema of the database shares it), an IMMUTABLE wrapper
   ``gallery_search_unaccent(text)`` in the schema of the table, a stored generated column
-  ``vector`` = ``to_tsvector('simple', gallery_search_unaccent(text))`` and a GIN index on it.
+  ``vector`` = ``to_tsvector('simple', gallery_search_unaccent(text))`` and a partial GIN index on
+  it per kind (finding the albums that match a word does not walk the photos that do).
 
 :data:`DATABASE_OBJECTS` names them, so that comparing the models with the migrated schema
 (``gallery.search.schema.include_object``) leaves them out on purpose, not by accident.
@@ -26,7 +27,9 @@ from gallery.models import Model
 
 FTS_TABLE = "search_fts"
 VECTOR_COLUMN = "vector"
-VECTOR_INDEX = "ix_search_documents_vector"
+VECTOR_INDEX = "ix_search_documents_vector"  # one partial GIN index per kind: <VECTOR_INDEX>_<kind>
+KINDS = ("photo", "album", "report", "session")
+VECTOR_INDEXES = tuple(f"{VECTOR_INDEX}_{kind}" for kind in KINDS)
 UNACCENT_FUNCTION = "gallery_search_unaccent"
 
 #: Names of the database-specific objects that belong to the index (see the module's note).
@@ -35,7 +38,7 @@ DATABASE_OBJECTS = frozenset(
         FTS_TABLE,
         *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
         VECTOR_COLUMN,
-        VECTOR_INDEX,
+        *VECTOR_INDEXES,
     }
 )
 
@@ -83,7 +86,11 @@ POSTGRESQL_EXTENSION = (
 POSTGRESQL_CREATE = (
     f"ALTER TABLE search_documents ADD COLUMN {VECTOR_COLUMN} tsvector"
     f" GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {UNACCENT_FUNCTION}(text))) STORED",
-    f"CREATE INDEX {VECTOR_INDEX} ON search_documents USING gin ({VECTOR_COLUMN})",
+    # Per kind, so that finding albums does not walk the postings of every matching photo.
+    *(
+        f"CREATE INDEX {name} ON search_documents USING gin ({VECTOR_COLUMN}) WHERE kind = '{kind}'"
+        for name, kind in zip(VECTOR_INDEXES, KINDS, strict=True)
+    ),
 )
 
 

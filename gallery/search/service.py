@@ -50,7 +50,7 @@ from gallery.photos.capture import event_zone
 from gallery.schedule import membership
 from gallery.schedule.models import EventSession
 from gallery.search.highlight import highlight
-from gallery.search.models import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN, SearchDocument
+from gallery.search.models import FTS_TABLE, KINDS, UNACCENT_FUNCTION, VECTOR_COLUMN, SearchDocument
 from gallery.search.query import Query, parse
 
 OTHER_LIMIT = 10
@@ -110,6 +110,10 @@ class Results:
 def _hits(dialect: str, query: Query, kind: str) -> sa.Subquery:
     """``object_id`` and ``rank`` (larger is better) of the documents of ``kind`` that match."""
     docs: sa.Table = SearchDocument.__table__  # type: ignore[assignment]
+    assert kind in KINDS
+    # A literal, not a parameter: PostgreSQL's planner picks the kind's partial index only when it
+    # sees the value (a prepared statement's generic plan would not).
+    of_kind = docs.c.kind == sa.literal_column(f"'{kind}'")
     if dialect == "postgresql":
         vector: ColumnElement[Any] = sa.literal_column(f"{docs.name}.{VECTOR_COLUMN}")
         tsquery = func.to_tsquery(
@@ -117,7 +121,7 @@ def _hits(dialect: str, query: Query, kind: str) -> sa.Subquery:
         )
         match = vector.op("@@")(tsquery)
         rank: ColumnElement[Any] = sa.cast(func.ts_rank(vector, tsquery), sa.Float)
-        statement = select(docs.c.object_id, rank.label("rank")).where(docs.c.kind == kind, match)
+        statement = select(docs.c.object_id, rank.label("rank")).where(of_kind, match)
     else:
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
         fts_name: ColumnElement[Any] = sa.literal_column(FTS_TABLE)
@@ -125,7 +129,7 @@ def _hits(dialect: str, query: Query, kind: str) -> sa.Subquery:
         statement = (
             select(docs.c.object_id, rank.label("rank"))
             .select_from(fts.join(docs, docs.c.id == fts.c.rowid))
-            .where(docs.c.kind == kind, fts_name.op("MATCH")(query.fts5()))
+            .where(of_kind, fts_name.op("MATCH")(query.fts5()))
         )
     return statement.subquery(f"{kind}_hits")
 

@@ -53,6 +53,15 @@ def test_postgresql_unaccent_wrapper_folds_polish_letters(app: Flask) -> None:
         ).scalar()
     assert folded == "Zolw Lodz"
     assert volatility == "i"  # IMMUTABLE: usable in a generated column and an index
+    with db.engine.connect() as conn:
+        definitions = dict(
+            conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes"
+                " WHERE schemaname = current_schema() AND tablename = 'search_documents'"
+            ).all()
+        )
+    for name, kind in zip(search.VECTOR_INDEXES, search.KINDS, strict=True):
+        assert "USING gin (vector)" in definitions[name] and f"= '{kind}'" in definitions[name]
 
 
 class _Obj:
@@ -64,7 +73,8 @@ def test_include_object_leaves_out_only_the_index_objects() -> None:
     assert not include_object(None, "search_fts", "table", True, None)
     assert not include_object(None, "search_fts_data", "table", True, None)
     assert not include_object(_Obj("search_documents"), "vector", "column", True, None)
-    assert not include_object(_Obj("search_documents"), search.VECTOR_INDEX, "index", True, None)
+    for name in search.VECTOR_INDEXES:
+        assert not include_object(_Obj("search_documents"), name, "index", True, None)
     # the same names elsewhere, and anything the models declare, are compared
     assert include_object(_Obj("photos"), "vector", "column", True, None)
     assert include_object(None, "search_documents", "table", True, None)
