@@ -133,7 +133,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("/albums/<album>", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private"),
     ("/albums/<album>/photos/<int:photo_id>", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO),
-    ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(STAFF_ONLY, path=PRIVATE_PHOTO + "/download"),
+    # a private album's download: editors are sent to an expiring signed URL
+    ("/albums/<album>/photos/<int:photo_id>/download", "GET"): Case(
+        staff(404, 404, 302, 302), path=PRIVATE_PHOTO + "/download"
+    ),
+    ("/media/downloads/<int:photo_id>/<kind>", "GET"): Case(everyone(403), path="/media/downloads/{private_photo}/web"),
     ("/albums/<album>/download.zip", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/download.zip"),
     ("/albums/<album>/live", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/live"),
     ("/albums/<album>/live.json", "GET"): Case(STAFF_ONLY, path="/albums/matrix-private/live.json"),

@@ -16,6 +16,7 @@ zipstream-ng while they are sent, entry by entry, from the store.
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import logging
 import re
@@ -28,9 +29,10 @@ from sqlalchemy.orm import Session
 from zipstream import ZipStream
 
 from gallery.catalog import albums
+from gallery.catalog.media_access import MediaClock, media_signature
 from gallery.catalog.visibility import Viewer, is_public, is_shown, visible_album
 from gallery.core import formatting
-from gallery.core.errors import NotFoundError
+from gallery.core.errors import NotFoundError, PermissionDenied
 from gallery.media.location import LocationStripError, strip_location_chunks
 from gallery.media.sniff import extensions, extensions_of
 from gallery.models import (
@@ -238,6 +240,37 @@ def photo_download(session: Session, album_slug: str, photo_id: int, *, viewer: 
     if item is None:
         raise NotFoundError("this photo has no downloadable version yet")
     return album, item
+
+
+_SIGNATURE_RE = re.compile(r"^[0-9a-f]{32}$")
+_EXPIRY_RE = re.compile(r"^[0-9]{1,12}$")
+
+
+def download_signature(secret: str, item: DownloadItem, expires: int) -> str:
+    """The signature of the expiring download URL of ``item`` (photo, kind and stored key), the
+    same HMAC as the media URLs' (:func:`gallery.catalog.media_access.media_signature`)."""
+    return media_signature(secret, f"download\n{item.photo_id}\n{item.kind}\n{item.key}", expires)
+
+
+def signed_download(
+    session: Session, photo_id: int, kind: str, *, expires: str | None, signature: str | None, clock: MediaClock
+) -> DownloadItem:
+    """The download an expiring signed URL opens (an unlisted or private album's original): 403 when
+    the signature is missing, malformed, wrong or expired; 404 when the photo is gone, hidden, or its
+    album no longer gives this kind of download."""
+    if not (signature and expires and _SIGNATURE_RE.match(signature) and _EXPIRY_RE.match(expires)):
+        raise PermissionDenied("this download link is not signed")
+    if int(expires) < clock.now:
+        raise PermissionDenied("this download link has expired; open the photo again for a new one")
+    photo = session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
+    if photo is None or not is_shown(photo):
+        raise NotFoundError(f"no photo {photo_id}")
+    item = plan_download(photo, photo.album.original_downloads)
+    if item is None or item.kind != kind:
+        raise NotFoundError("this download is no longer offered")
+    if not hmac.compare_digest(download_signature(clock.secret, item, int(expires)), signature):
+        raise PermissionDenied("this download link is not valid")
+    return item
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ with the right ``Content-Disposition``) or with ``send_file`` (ranges, ETag) fro
 
 from __future__ import annotations
 
-from flask import Response, redirect, request, send_file
+from flask import Response, redirect, request, send_file, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from gallery.catalog.media_access import MEDIA_EXPIRY_PARAM, MEDIA_SIGNATURE_PARAM
 from gallery.catalog.visibility import is_public
 from gallery.http import context
 from gallery.http.formatting import locale_name
+from gallery.http.media_urls import media_clock
 from gallery.http.viewer import current_viewer
 from gallery.photos import downloads
 from gallery.storage import Storage, content_disposition
@@ -37,18 +39,23 @@ def _finish(
     return response
 
 
-def send_item(storage: Storage, item: downloads.DownloadItem, *, public: bool) -> WerkzeugResponse:
-    """Hand one download to the visitor, in the cheapest way the store allows."""
+def send_item(
+    storage: Storage, item: downloads.DownloadItem, *, public: bool, expires: int = PRESIGN_SECONDS
+) -> WerkzeugResponse:
+    """Hand one download to the visitor, in the cheapest way the store allows (a presigned URL
+    lasts ``expires`` seconds).  Only a public album's downloads may be revalidated from a private
+    cache; the others are stored by no one."""
+    cache = REVALIDATE if public else NO_STORE
     if item.kind == "stripped":
         sent, chunks = downloads.open_item(storage, item)
         if sent.kind == "stripped":
             # The length is known only once the whole original has been read.
-            return _finish(Response(chunks, mimetype=sent.content_type), sent.filename, public=public)
+            return _finish(Response(chunks, mimetype=sent.content_type), sent.filename, public=public, cache=cache)
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
         item = sent
-    url = storage.url(item.key, filename=item.filename, content_type=item.content_type, expires=PRESIGN_SECONDS)
+    url = storage.url(item.key, filename=item.filename, content_type=item.content_type, expires=expires)
     if url:
         # The signed URL names the file itself (response-content-disposition); it expires soon.
         return _finish(redirect(url, 302), None, public=public, cache=NO_STORE)
@@ -61,13 +68,43 @@ def send_item(storage: Storage, item: downloads.DownloadItem, *, public: bool) -
             response.content_length = item.size
         response.set_etag(item.etag)
         response.make_conditional(request)
-    return _finish(response, item.filename, public=public)
+    return _finish(response, item.filename, public=public, cache=cache)
 
 
 @bp.get("/albums/<album>/photos/<int:photo_id>/download")
 def photo_download(album: str, photo_id: int) -> WerkzeugResponse:
+    """A public album's download is sent (or presigned) at once.  An unlisted or private album's
+    goes through an expiring URL, ``GALLERY_PRIVATE_MEDIA_TTL`` seconds: a presigned S3 GET of that
+    lifetime, or this app's signed ``/media/downloads/…?exp=&sig=`` -- a link that leaks stops
+    working, the share token or session cookie it was made with never travel in it."""
     found, item = downloads.photo_download(context.db_session(), album, photo_id, viewer=current_viewer())
-    return send_item(context.storage(), item, public=is_public(found))
+    storage = context.storage()
+    if is_public(found):
+        return send_item(storage, item, public=True)
+    clock = media_clock()
+    if item.kind != "stripped" and storage.url(item.key, filename=item.filename, expires=clock.ttl):
+        return send_item(storage, item, public=False, expires=clock.ttl)
+    expires = clock.expires
+    signature = downloads.download_signature(clock.secret, item, expires)
+    signed = url_for("web.signed_download", photo_id=item.photo_id, kind=item.kind)
+    signed += f"?{MEDIA_EXPIRY_PARAM}={expires}&{MEDIA_SIGNATURE_PARAM}={signature}"
+    return _finish(redirect(signed, 302), None, public=False, cache=NO_STORE)
+
+
+@bp.get("/media/downloads/<int:photo_id>/<kind>")
+def signed_download(photo_id: int, kind: str) -> WerkzeugResponse:
+    """The expiring signed download of an unlisted or private album's photo: 403 without a valid,
+    unexpired signature; ``Cache-Control: private, no-store``."""
+    clock = media_clock()
+    item = downloads.signed_download(
+        context.db_session(),
+        photo_id,
+        kind,
+        expires=request.args.get(MEDIA_EXPIRY_PARAM),
+        signature=request.args.get(MEDIA_SIGNATURE_PARAM),
+        clock=clock,
+    )
+    return send_item(context.storage(), item, public=False, expires=clock.ttl)
 
 
 @bp.get("/albums/<album>/download.zip")

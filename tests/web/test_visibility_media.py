@@ -88,6 +88,13 @@ def test_downloads_and_media_urls_follow_album_visibility(
         zipped = client.get(f"/albums/{album.slug}/download.zip{query}")
         assert zipped.status_code == want, where
         single = client.get(f"/albums/{album.slug}/photos/{photo_id}/download{query}")
+        if visibility != "public" and want == 200:
+            # an unlisted or private album's download: through an expiring signed URL, stored by no one
+            assert single.status_code == 302 and single.headers["Cache-Control"] == "private, no-store", where
+            signed = single.headers["Location"]
+            assert "exp=" in signed and "sig=" in signed and "token=" not in signed, where
+            single = client.get(signed)
+            assert single.headers["Cache-Control"] == "private, no-store", where
         assert single.status_code == want, where
         if want == 200:
             files = unzip(zipped.get_data())

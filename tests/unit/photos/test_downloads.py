@@ -96,6 +96,7 @@ def _photo(content_type: str = "image/jpeg", *, derivatives: tuple[tuple[int, in
         original_filename="IMG 1.HEIC",
         content_type=content_type,
         size=5000,
+        media_version="0123456789abcdef",
     )
     photo.derivatives = [
         Derivative(width=w, height=h, format=fmt, key=f"derivatives/ab/{w}.{fmt}", size=w) for w, h, fmt in derivatives
@@ -115,7 +116,7 @@ def test_off_gives_the_largest_jpeg_web_size() -> None:
         "image/jpeg",
         2048,
     )
-    assert (item.filename, item.etag, item.fallback) == ("IMG 1.jpg", "ab" * 32 + "-2048", None)
+    assert (item.filename, item.etag, item.fallback) == ("IMG 1.jpg", "ab" * 32 + "-0123456789abcdef-2048", None)
     assert plan_download(_photo(), OriginalDownloads.off) is None  # no derivative yet: nothing to give
 
 
@@ -180,3 +181,11 @@ def test_captions_times_for_people_in_their_language() -> None:
     assert _taken_at(photo, zone, "pl") == ("2024-05-07T09:31:55+02:00", "7 maja 2024, 09:31 (UTC+02:00)")
     assert _taken_at(photo, zone, "en")[1] == "7 May 2024, 09:31 (UTC+02:00)"
     assert _taken_at(Photo(taken_at=None), zone, "pl") == ("", "")
+
+
+def test_a_blurred_photo_gives_its_web_size_whatever_the_album_says() -> None:
+    photo = _photo(derivatives=SIZES)
+    photo.blur_boxes = [{"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}]
+    for mode in OriginalDownloads:
+        item = plan_download(photo, mode)
+        assert item is not None and item.kind == "web" and item.key == "derivatives/ab/2048.jpeg"

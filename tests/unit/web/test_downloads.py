@@ -361,3 +361,54 @@ def test_album_and_photo_pages_say_what_the_downloads_give(app: Flask, client: F
     assert "original files and captions.csv" in album_page
     set_downloads(album, "off")
     assert "JPEG in the largest web size" in client.get(f"/albums/{album.slug}/photos/{jpeg_id}").get_data(as_text=True)
+
+
+# --- expiring signed downloads of unlisted and private albums ------------------------------------
+
+
+@pytest.mark.app_config(GALLERY_DERIVATIVE_SIZES="200,400", GALLERY_PRIVATE_MEDIA_TTL="2")
+def test_unlisted_downloads_go_through_expiring_signed_urls(app: Flask, client: FlaskClient, editor_token: str) -> None:
+    import time
+
+    from gallery.consent.hiding import hide_photos
+    from gallery.core.audit import SYSTEM
+    from gallery.models import HiddenReason
+
+    album = make_album(make_event(), "unl-dl", visibility="unlisted", downloads="exact")
+    original = located_jpeg(1)
+    photo_id = upload(client, editor_token, album.slug, original, "IMG_1.jpg")["id"]
+    visitor = app.test_client()
+    first = visitor.get(f"/albums/unl-dl/photos/{photo_id}/download?token={album.share_token}")
+    assert first.status_code == 302 and first.headers["Cache-Control"] == "private, no-store"
+    signed = first.headers["Location"]
+    assert signed.startswith(f"/media/downloads/{photo_id}/original?exp=") and album.share_token not in signed
+    got = app.test_client().get(signed)  # anyone holding it, no cookie, no token: until it expires
+    assert got.status_code == 200 and got.get_data() == original
+    assert got.headers["Cache-Control"] == "private, no-store"
+    assert "attachment" in got.headers["Content-Disposition"]
+    # tampered, unsigned, for another photo or kind: 403 / 404
+    sig = signed.split("sig=", 1)[1]
+    tampered = signed.replace(sig, ("0" if sig[0] != "0" else "1") + sig[1:])
+    assert app.test_client().get(tampered).status_code == 403
+    assert app.test_client().get(signed.split("?", 1)[0]).status_code == 403
+    assert app.test_client().get(signed.replace("/original?", "/web?")).status_code == 404
+    # expired: 403
+    time.sleep(3.1)
+    assert app.test_client().get(signed).status_code == 403
+    # a fresh one dies with the photo hidden
+    fresh = visitor.get(f"/albums/unl-dl/photos/{photo_id}/download?token={album.share_token}").headers["Location"]
+    photo = db.session.get(Photo, photo_id)
+    hide_photos(
+        db.session, [photo], reason=HiddenReason.editor, actor=SYSTEM, storage=app.extensions["gallery_storage"]
+    )
+    db.session.commit()
+    assert app.test_client().get(fresh).status_code == 404
+
+
+def test_public_downloads_stay_direct(app: Flask, client: FlaskClient, editor_token: str) -> None:
+    album = make_album(make_event(), "pub-dl", downloads="exact")
+    original = located_jpeg(2)
+    photo_id = upload(client, editor_token, album.slug, original, "IMG_2.jpg")["id"]
+    got = app.test_client().get(f"/albums/pub-dl/photos/{photo_id}/download")
+    assert got.status_code == 200 and got.get_data() == original
+    assert got.headers["Cache-Control"] == "private, no-cache"
