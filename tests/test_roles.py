@@ -83,6 +83,7 @@ class Case:
     body: bytes | None = None  # sent as the request body (with a Content-Type in ``headers``)
 
 
+BULK_ACTIONS = ("bulk_move", "bulk_delete", "bulk_restore", "bulk_hide", "bulk_show", "bulk_blur")
 MANAGE_LOGIN = "/login?next=%2Fmanage%2F"  # compared after decoding: see same_url()
 EDITORS_PAGE = staff(302, 403, 200, 200)  # management pages for editors (events, albums, reports, clocks)
 EDITORS_POST = staff(302, 403, 302, 302)  # their forms: done, then redirected (post/redirect/get)
@@ -307,6 +308,15 @@ MATRIX: dict[tuple[str, str], Case] = {
         EDITORS_POST,
         path="/manage/albums/matrix-public/photos/move",
         form={"selected": "{bulk_move_{role}}", "target": "matrix-other"},
+    ),
+    ("/manage/albums/<album>/photos/hide", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos/hide", form={"selected": "{bulk_hide_{role}}"}
+    ),
+    ("/manage/albums/<album>/photos/show", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos/show", form={"selected": "{bulk_show_{role}}"}
+    ),
+    ("/manage/albums/<album>/photos/blur", "POST"): Case(
+        EDITORS_POST, path="/manage/albums/matrix-public/photos/blur", form={"selected": "{bulk_blur_{role}}"}
     ),
     ("/manage/albums/<album>/photos/delete", "POST"): Case(
         EDITORS_POST, path="/manage/albums/matrix-public/photos/delete", form={"selected": "{bulk_delete_{role}}"}
@@ -550,7 +560,7 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         "delete_target_editor": "matrix-public",
         "delete_target_admin": "matrix-public",
     }
-    for action in ("bulk_move", "bulk_delete", "bulk_restore"):  # the management area's bulk actions
+    for action in BULK_ACTIONS:  # the management area's bulk actions
         targets.update({f"{action}_editor": "matrix-public", f"{action}_admin": "matrix-public"})
     for seed, (name, album) in enumerate(targets.items(), start=1000):
         response = upload_jpeg(client, tokens["editor"], album, seed)
@@ -562,7 +572,7 @@ def _populate(app: Flask, tokens: dict[str, str]) -> dict[str, str]:
         ids[f"report_{role}"] = f"matrix-report-{owner}"
     # roles that are refused before the photo is looked up still need a number in the path
     ids["delete_target_anonymous"] = ids["delete_target_photographer"] = ids["public_photo"]
-    for action in ("bulk_move", "bulk_delete", "bulk_restore"):
+    for action in BULK_ACTIONS:
         ids[f"{action}_anonymous"] = ids[f"{action}_photographer"] = ids["public_photo"]
     with app.app_context():  # the photos to restore are in the bin
         for role in ("editor", "admin"):

@@ -102,3 +102,33 @@ def face_suggestions(photo: Photo, *, storage: Storage) -> list[dict[str, float]
         ) from None
     with Image.open(io.BytesIO(data)) as img:
         return [box.as_dict() for box in suggest_faces(img)]
+
+
+def blur_found_faces(
+    session: Session,
+    photos: Sequence[Photo],
+    *,
+    actor: Actor,
+    storage: Storage,
+    sizes: Sequence[int],
+    max_pixels: int,
+    purge: CdnPurge = NO_PURGE,
+) -> list[Photo]:
+    """The bulk tool: blur the faces OpenCV finds (:func:`face_suggestions`) in each of ``photos``
+    that is not blurred yet and has a web size; returns the photos blurred.  Photos without a face
+    found are left as they are (the editor draws their boxes on the blur tool)."""
+    require_permission(actor.user, Permission.edit_content, "only editors may blur photos")
+    blurred: list[Photo] = []
+    for photo in photos:
+        if photo.blur_boxes or photo.deleted_at is not None:
+            continue
+        try:
+            boxes = face_suggestions(photo, storage=storage)
+        except ConflictError:  # no web size yet
+            continue
+        if boxes:
+            blur_photo(
+                session, photo, boxes, actor=actor, storage=storage, sizes=sizes, max_pixels=max_pixels, purge=purge
+            )
+            blurred.append(photo)
+    return blurred

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery.catalog import albums
+from gallery.consent import blur, hiding
 from gallery.core.errors import (
     ConflictError,
     GalleryError,
@@ -23,11 +24,12 @@ from gallery.core.permissions import Permission, has_permission
 from gallery.http import context
 from gallery.http.formatting import ngettext
 from gallery.http.guard import acting_user, current_actor, requires
+from gallery.http.media_urls import cdn_purge
 from gallery.http.render import CaptureTime, capture_time
 from gallery.manage.albums import thumbnail
 from gallery.manage.blueprint import bp
 from gallery.manage.common import int_list, json_error, wants_json
-from gallery.models import Album, Photo
+from gallery.models import Album, HiddenReason, Photo
 from gallery.photos import deletion, editing
 from gallery.photos import service as photo_service
 
@@ -290,6 +292,37 @@ def _bulk(album: str, action: str) -> Response | tuple[str, int]:
                 ),
                 "success",
             )
+        elif action in ("hide", "show"):
+            change = hiding.hide_photos if action == "hide" else hiding.unhide_photos
+            extra: dict[str, Any] = {"reason": HiddenReason.editor} if action == "hide" else {}
+            changed_photos = change(
+                context.db_session(), selected, actor=actor, storage=context.storage(), purge=cdn_purge(), **extra
+            )
+            done = (
+                ngettext("Hid %(num)d photo from visitors.", "Hid %(num)d photos from visitors.", len(changed_photos))
+                if action == "hide"
+                else ngettext("%(num)d photo is shown again.", "%(num)d photos are shown again.", len(changed_photos))
+            )
+            flash(done, "success")
+        elif action == "blur":
+            settings = context.settings()
+            blurred = blur.blur_found_faces(
+                context.db_session(),
+                selected,
+                actor=actor,
+                storage=context.storage(),
+                sizes=settings.derivative_sizes,
+                max_pixels=settings.max_pixels,
+                purge=cdn_purge(),
+            )
+            flash(
+                ngettext(
+                    "Blurred the faces found in %(num)d photo; check it, and draw boxes on the others.",
+                    "Blurred the faces found in %(num)d photos; check them, and draw boxes on the others.",
+                    len(blurred),
+                ),
+                "success",
+            )
         else:  # pragma: no cover - routes below pass fixed actions
             raise ValueError(action)
     except ValidationError as exc:
@@ -316,6 +349,25 @@ def photos_move(album: str) -> Response | tuple[str, int]:
 @requires(Permission.edit_content)
 def photos_delete(album: str) -> Response | tuple[str, int]:
     return _bulk(album, "delete")
+
+
+@bp.post("/albums/<album>/photos/hide")
+@requires(Permission.edit_content)
+def photos_hide(album: str) -> Response | tuple[str, int]:
+    return _bulk(album, "hide")
+
+
+@bp.post("/albums/<album>/photos/show")
+@requires(Permission.edit_content)
+def photos_show(album: str) -> Response | tuple[str, int]:
+    """Show hidden photos again: also how photos waiting for review are released."""
+    return _bulk(album, "show")
+
+
+@bp.post("/albums/<album>/photos/blur")
+@requires(Permission.edit_content)
+def photos_blur(album: str) -> Response | tuple[str, int]:
+    return _bulk(album, "blur")
 
 
 # --- the bin ---------------------------------------------------------------------------------------
