@@ -131,16 +131,15 @@ def tus_upload(key: str) -> ResponseReturnValue:
 
     HEAD (tus) answers `Upload-Offset`, `Upload-Length` and `Upload-Metadata` instead."""
     session = context.db_session()
-    user_id = current_actor().user_id or 0
     if request.method == "HEAD":
         _require_tus()
-        state = tus.status(session, key, user_id=user_id)
+        state = tus.status(session, _spool(), _intake(), key)
         response = _state_headers(Response(status=200), state)
         response.headers["Upload-Length"] = str(state.length)
         if state.metadata:
             response.headers["Upload-Metadata"] = state.metadata
         return response
-    found = tus.outcome(session, key, user_id=user_id)
+    found = tus.outcome(session, _spool(), _intake(), key)
     schema = PhotoSchema() if found.may_show else PhotoRefSchema()
     response = jsonify(schema.dump(found.photo))
     response.headers[RESULT_HEADER] = "added" if found.created else "exists"

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,20 +116,25 @@ class Spool:
             return None
 
     @contextlib.contextmanager
-    def locked(self, key: str) -> Iterator[SpoolFile]:
+    def locked(self, key: str, *, wait: float = 0) -> Iterator[SpoolFile]:
         """The upload's file, opened and exclusively locked: :class:`UploadLocked` when another
-        process or thread holds it, ``NotFoundError`` when it is gone (terminated, finished or swept,
-        also when that happened while we waited to open it)."""
+        process or thread holds it (for ``wait`` seconds), ``NotFoundError`` when it is gone
+        (terminated, finished or swept, also when that happened while we waited)."""
         path = self.path(key)
         try:
             handle = path.open("r+b")
         except FileNotFoundError:
             raise NotFoundError("no such upload") from None
         try:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise UploadLocked("another request is writing to this upload; try again") from None
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise UploadLocked("another request is writing to this upload; try again") from None
+                    time.sleep(0.05)
             try:
                 current = os.stat(path)
             except FileNotFoundError:

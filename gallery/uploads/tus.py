@@ -53,6 +53,7 @@ CHECKSUM_ALGORITHMS = tuple(CHECKSUMS)
 CHUNK_TYPE = "application/offset+octet-stream"
 METADATA_MAX = 4096
 NUMBER_MAX_DIGITS = 19
+FINISH_WAIT_SECONDS = 60.0  # how long HEAD or GET waits for another request finishing the upload
 
 
 class UploadGone(GalleryError):
@@ -199,11 +200,34 @@ def create(
     return state
 
 
-def status(session: Session, key: str, *, user_id: int) -> State:
-    """HEAD: the committed offset (the length once finished).  404 unknown, 410 expired."""
-    upload = _owned(session, key, user_id)
+def status(session: Session, spool: Spool, intake: Intake, key: str) -> State:
+    """HEAD: the committed offset (the length once finished).  404 unknown, 410 expired.  All
+    bytes in but not finished: the finishing request is waited for (a client that reloaded while
+    its last PATCH was being received must not take the upload for done before it is), or, with
+    nobody at it (a 503 before), the upload is finished here."""
+    upload = _settled(session, spool, intake, key)
     _check_alive(upload)
     return State.of(upload)
+
+
+def _settled(session: Session, spool: Spool, intake: Intake, key: str) -> Upload:
+    upload = _owned(session, key, intake.user_id)
+    if upload.finished_at is not None or upload.offset != upload.length:
+        return upload
+    session.rollback()
+    try:
+        with spool.locked(key, wait=FINISH_WAIT_SECONDS) as file:
+            upload = _owned(session, key, intake.user_id)
+            if upload.finished_at is None and upload.offset == upload.length:
+                try:
+                    _finish(session, file, upload, intake)
+                except ServiceUnavailable:
+                    raise
+                except GalleryError:
+                    pass  # recorded on the upload: GET tells it
+    except NotFoundError:
+        pass  # the request we waited for finished it and removed the file: the row says how it went
+    return _owned(session, key, intake.user_id)
 
 
 def append(
@@ -253,9 +277,10 @@ class Outcome:
     created: bool
 
 
-def outcome(session: Session, key: str, *, user_id: int) -> Outcome:
-    """GET: the photo the upload made, or the error that refused it (409 while unfinished)."""
-    upload = _owned(session, key, user_id)
+def outcome(session: Session, spool: Spool, intake: Intake, key: str) -> Outcome:
+    """GET: the photo the upload made, or the error that refused it (409 while bytes are missing)."""
+    upload = _settled(session, spool, intake, key)
+    user_id = intake.user_id
     if upload.finished_at is None:
         _check_alive(upload)
         raise ConflictError(

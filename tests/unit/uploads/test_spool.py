@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,16 @@ def test_keys_are_checked_and_listed(spool: Spool, tmp_path: Path) -> None:
     assert spool.stored_keys() == [KEY] and spool.exists(KEY)
     assert spool.mtime("m" * 32) is None
     assert Spool(tmp_path / "nowhere").stored_keys() == []
+
+
+def test_waiting_for_the_lock(spool: Spool) -> None:
+    with spool.locked(KEY):
+        started = time.monotonic()
+        with pytest.raises(UploadLocked), spool.locked(KEY, wait=0.2):
+            pass
+        assert time.monotonic() - started >= 0.2
+    holder = spool.locked(KEY)
+    holder.__enter__()
+    threading.Timer(0.2, lambda: holder.__exit__(None, None, None)).start()
+    with spool.locked(KEY, wait=5) as file:  # the other request finished meanwhile
+        assert file.size() == 0

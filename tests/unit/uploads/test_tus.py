@@ -67,7 +67,7 @@ def test_a_patch_while_another_writes_is_423_and_changes_nothing(spool: Spool, i
     state = start(spool, intake, data)
     with spool.locked(state.key), pytest.raises(UploadLocked):
         tus.append(db.session, spool, intake, state.key, offset="0", content_type=tus.CHUNK_TYPE, body=io.BytesIO(data))
-    assert tus.status(db.session, state.key, user_id=intake.user_id).offset == 0
+    assert tus.status(db.session, spool, intake, state.key).offset == 0
 
 
 def test_the_tail_of_a_killed_process_is_cut(spool: Spool, intake: tus.Intake) -> None:
@@ -78,7 +78,7 @@ def test_the_tail_of_a_killed_process_is_cut(spool: Spool, intake: tus.Intake) -
     )
     with spool.path(state.key).open("ab") as tail:  # written by a PATCH whose process was killed
         tail.write(b"\x00" * 500)
-    assert tus.status(db.session, state.key, user_id=intake.user_id).offset == 50
+    assert tus.status(db.session, spool, intake, state.key).offset == 50
     with pytest.raises(ConflictError):
         tus.append(
             db.session, spool, intake, state.key, offset="550", content_type=tus.CHUNK_TYPE, body=io.BytesIO(b"")
@@ -95,7 +95,7 @@ def test_only_the_owner_sees_an_upload(spool: Spool, intake: tus.Intake) -> None
     state = start(spool, intake, jpeg(13))
     other = make_user(Role.editor)
     with pytest.raises(NotFoundError):
-        tus.status(db.session, state.key, user_id=other.id)
+        tus.status(db.session, spool, tus.Intake(intake.storage, intake.settings, Actor(user=other), print), state.key)
     with pytest.raises(NotFoundError):
         tus.terminate(db.session, spool, state.key, user_id=other.id)
     assert spool.exists(state.key)
@@ -127,3 +127,16 @@ def test_sweep(spool: Spool, intake: tus.Intake) -> None:
     assert set(db.session.scalars(sa.select(Upload.key))) == {alive.key, busy.key}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 1  # the photo stays
     assert any("expired unfinished upload" in line for line in seen)
+
+
+def test_head_never_calls_an_unfinished_upload_done(spool: Spool, intake: tus.Intake) -> None:
+    """All bytes in but not through the upload path (its final PATCH got a 503, or is still at
+    it): HEAD waits for the lock and finishes it, so Upload-Offset == Upload-Length means done."""
+    data = jpeg(18)
+    state = start(spool, intake, data)
+    spool.path(state.key).write_bytes(data)
+    db.session.execute(sa.update(Upload).values(offset=len(data)))
+    db.session.commit()
+    head = tus.status(db.session, spool, intake, state.key)
+    assert head.offset == len(data) and head.photo_id is not None and head.created
+    assert db.session.get(Photo, head.photo_id) is not None and not spool.exists(state.key)
