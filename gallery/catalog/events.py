@@ -153,6 +153,7 @@ def create_event(
     location: object = "",
     description: object = "",
     slug: object = None,
+    review_uploads: object = False,
     actor: Actor,
 ) -> Event:
     values = _event_values(
@@ -171,7 +172,7 @@ def create_event(
             raise ConflictError(f"the event slug {slug_s!r} is taken", field="slug")
     else:
         slug_s = unique_slug(session, Event, make_slug(values["title"], field="title"))
-    event = Event(slug=slug_s, **values)
+    event = Event(slug=slug_s, review_uploads=_review_flag(review_uploads), **values)
     try:
         with session.begin_nested():
             session.add(event)
@@ -179,6 +180,13 @@ def create_event(
         raise ConflictError(f"the event slug {slug_s!r} is taken", field="slug") from None
     record(session, "event.create", actor=actor, obj=event, details={"slug": event.slug})
     return event
+
+
+def _review_flag(value: object) -> bool:
+    """ "Publish only after review": new uploads stay hidden until an editor releases them."""
+    if not isinstance(value, bool):
+        raise ValidationError("review_uploads must be true or false", field="review_uploads")
+    return value
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,7 @@ def update_event(
     timezone: object = KEEP,
     location: object = KEEP,
     description: object = KEEP,
+    review_uploads: object = KEEP,
     actor: Actor,
 ) -> EventUpdate:
     """Change an event (fields left at :data:`KEEP` stay as they are).  A new time zone re-reads
@@ -211,6 +220,7 @@ def update_event(
         location=kept(location, event.location),
         description=kept(description, event.description),
     )
+    values["review_uploads"] = _review_flag(kept(review_uploads, event.review_uploads))
     changes = apply_changes(event, values)
     recomputed = 0
     if "timezone" in changes:

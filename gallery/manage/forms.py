@@ -61,6 +61,12 @@ class EventForm(FlaskForm):
     )
     location = StringField(_l("Location"), validators=[Optional(), Length(max=300)], filters=[_strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    review_uploads = BooleanField(
+        _l("Publish only after review"),
+        description=_l(
+            "New uploads stay hidden from visitors until an editor releases them on the album's photo grid."
+        ),
+    )
 
     def values(self) -> dict[str, Any]:
         """What the form says of an event, as the catalogue's create and update take it."""
@@ -71,6 +77,7 @@ class EventForm(FlaskForm):
             "timezone": self.timezone.data,
             "location": self.location.data or "",
             "description": self.description.data or "",
+            "review_uploads": bool(self.review_uploads.data),
         }
 
 

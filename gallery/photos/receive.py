@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 
 from gallery.catalog.visibility import Viewer, can_view_photo
 from gallery.config import Settings
+from gallery.consent.hiding import hide_photos
 from gallery.consent.tombstones import refuse_erased
 from gallery.core import metrics
 from gallery.core.audit import Actor
 from gallery.core.errors import EmptyFile, GalleryError, NotFoundError, PhotoDeleted, ValidationError
-from gallery.models import Album, IdempotencyKey, Photo, PhotoStatus, max_length
+from gallery.models import Album, HiddenReason, IdempotencyKey, Photo, PhotoStatus, max_length
 from gallery.photos.ingest import ingest
 from gallery.photos.received import Received, check_size
 from gallery.photos.stuck import restart_processing
@@ -160,6 +161,10 @@ def receive(
             allow_raw=allow_raw or album.accepts_raw,
             texts=texts,
         )
+        if outcome.created and album.event.review_uploads:
+            # "Publish only after review": hidden until an editor releases it (the grid's "Show again").
+            hide_photos(session, [outcome.photo], reason=HiddenReason.review, actor=actor, storage=storage)
+            session.commit()
         requeued = False if outcome.created else _already_there(session, outcome.photo, album_slug)
         photo_id = outcome.photo.id
         status_code = 201 if outcome.created else 200

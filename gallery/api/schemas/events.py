@@ -20,12 +20,20 @@ class EventSchema(ModelSchema):
 
     class Meta:
         model = Event
-        fields = ("slug", "title", "starts_on", "ends_on", "timezone", "location", "description", "url")
+        fields = (
+            "slug", "title", "starts_on", "ends_on", "timezone", "location", "description", "review_uploads", "url",
+        )  # fmt: skip
 
     slug = auto_field(required=False, validate=Slug(), metadata={"description": "made from the title when left out"})
     timezone = auto_field(metadata={"description": "IANA time zone", "example": "Europe/Brussels"})
     location = auto_field(allow_none=True, metadata={"description": "null: none"})
     description = auto_field(allow_none=True, metadata={"description": "null: none"})
+    review_uploads = auto_field(
+        required=False,
+        metadata=only_for(
+            Permission.edit_content, "publish only after review: new uploads stay hidden until an editor releases them"
+        ),
+    )
     url = url_field(lambda event: external_url("web.event", event=event.slug), "the event's page")
 
 
