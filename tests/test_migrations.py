@@ -156,3 +156,29 @@ def test_migrated_schema_matches_the_models(migrated_app: Flask) -> None:
         )
         diffs = compare_metadata(context, db.metadata)
     assert diffs == [], "the models and the migrations disagree; add a migration:\n" + "\n".join(map(str, diffs))
+
+
+def test_upgrading_a_database_with_photos_keeps_every_row(migrated_app: Flask) -> None:
+    """A migration that copies `photos` (SQLite's batch mode) must not take the rows that refer to it
+    along: with foreign keys on, SQLite's DROP TABLE deletes them first (ON DELETE CASCADE)."""
+    from tests.consent.test_migration_0006 import OTHER, SHA, put
+    from tests.consent.test_migration_0006 import seed as seed_0005
+
+    flask_migrate.upgrade(revision="0004")
+    with db.engine.begin() as conn:
+        seed_0005(conn)  # two albums, three photos, six derivative rows
+    for sha in (SHA, OTHER):  # their objects exist (0006 moves them to versioned keys)
+        put(migrated_app, f"derivatives/{sha}/400.jpg", b"jpg")
+        put(migrated_app, f"derivatives/{sha}/400.webp", b"web")
+    counts = "SELECT (SELECT count(*) FROM photos), (SELECT count(*) FROM derivatives), (SELECT count(*) FROM albums)"
+    with db.engine.connect() as conn:
+        before = tuple(conn.execute(sa.text(counts)).one())
+    assert before == (3, 6, 2)
+
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as conn:
+        assert tuple(conn.execute(sa.text(counts)).one()) == before
+        assert conn.execute(sa.text("SELECT count(*) FROM photos WHERE sha256 = :s"), {"s": SHA}).scalar_one() == 2
+        if conn.dialect.name == "sqlite":  # and the foreign keys are on again for the app
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
