@@ -23,7 +23,7 @@ from gallery.http import context
 from gallery.http.guard import current_actor, requires
 from gallery.http.urls import external_url
 from gallery.tasks import enqueue_derivatives
-from gallery.uploads import tus
+from gallery.uploads import resumable, tus
 from gallery.uploads.spool import Spool, folder
 
 ENDPOINTS = frozenset({"api.tus_create", "api.tus_upload", "api.tus_patch", "api.tus_terminate"})
@@ -101,7 +101,7 @@ def tus_create(headers: dict[str, Any]) -> ResponseReturnValue:
     with sha1 and sha256) and the largest size."""
     _require_tus()
     has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    state = tus.create(
+    state = resumable.create(
         context.db_session(),
         _spool(),
         _intake(),
@@ -133,13 +133,13 @@ def tus_upload(key: str) -> ResponseReturnValue:
     session = context.db_session()
     if request.method == "HEAD":
         _require_tus()
-        state = tus.status(session, _spool(), _intake(), key)
+        state = resumable.status(session, _spool(), _intake(), key)
         response = _state_headers(Response(status=200), state)
         response.headers["Upload-Length"] = str(state.length)
         if state.metadata:
             response.headers["Upload-Metadata"] = state.metadata
         return response
-    found = tus.outcome(session, _spool(), _intake(), key)
+    found = resumable.outcome(session, _spool(), _intake(), key)
     schema = PhotoSchema() if found.may_show else PhotoRefSchema()
     response = jsonify(schema.dump(found.photo))
     response.headers[RESULT_HEADER] = "added" if found.created else "exists"
@@ -165,7 +165,7 @@ def tus_upload(key: str) -> ResponseReturnValue:
 def tus_patch(headers: dict[str, Any], key: str) -> ResponseReturnValue:
     """Send bytes of a resumable upload (tus core, checksum)"""
     _require_tus()
-    state = tus.append(
+    state = resumable.append(
         context.db_session(),
         _spool(),
         _intake(),
@@ -186,5 +186,5 @@ def tus_patch(headers: dict[str, Any], key: str) -> ResponseReturnValue:
 def tus_terminate(key: str) -> ResponseReturnValue:
     """Cancel a resumable upload (tus termination)"""
     _require_tus()
-    tus.terminate(context.db_session(), _spool(), key, user_id=current_actor().user_id or 0)
+    resumable.terminate(context.db_session(), _spool(), _intake(), key)
     return Response(status=204)

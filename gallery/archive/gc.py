@@ -25,7 +25,9 @@ Deletion policy, in this order:
 5. **Resumable uploads** (tus) past their expiry (``GALLERY_UPLOAD_EXPIRY_HOURS``, counted from
    their last chunk) lose their row and spool file; spool files no row knows, older than the
    expiry, go too (:func:`gallery.uploads.tus.sweep`); so do expired direct uploads to S3, with
-   their multipart upload and staging object (:func:`gallery.uploads.direct.sweep`).
+   their multipart upload and staging object (:func:`gallery.uploads.direct.sweep`), and resumable
+   uploads kept in the bucket (``GALLERY_UPLOAD_SPOOL=s3``), with their multipart upload and
+   objects (:func:`gallery.uploads.resumable.sweep`).
 
 A ``grace`` shorter than the longest upload is only safe while nothing is being uploaded.  Every
 deletion is logged (logger ``gallery.gc``) and reported through ``report`` (one line per deletion
@@ -51,7 +53,7 @@ from gallery.core.audit import SYSTEM, Actor, record
 from gallery.models import Album, Derivative, IdempotencyKey, Photo, utcnow
 from gallery.photos.deletion import RETENTION
 from gallery.storage import NotFound, Storage
-from gallery.uploads import direct, tus
+from gallery.uploads import direct, resumable, tus
 from gallery.uploads.spool import Spool
 
 log = logging.getLogger("gallery.gc")
@@ -257,7 +259,11 @@ def collect_garbage(
     if tmp_dir is not None:
         remove_stale_tmp_files(tmp_dir, grace=grace, result=result, report=report, now=now)
     if upload_spool is not None:
-        result.expired_uploads = tus.sweep(
-            session, Spool(upload_spool), stray_after=upload_expiry, now=now, dry_run=dry_run, report=report
-        ) + direct.sweep(session, storage, now=now, dry_run=dry_run, report=report)
+        result.expired_uploads = (
+            resumable.sweep(session, storage, stray_after=upload_expiry, now=now, dry_run=dry_run, report=report)
+            + tus.sweep(
+                session, Spool(upload_spool), stray_after=upload_expiry, now=now, dry_run=dry_run, report=report
+            )
+            + direct.sweep(session, storage, now=now, dry_run=dry_run, report=report)
+        )
     return result

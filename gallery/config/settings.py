@@ -236,7 +236,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=integer(env, "GALLERY_TRUSTED_PROXIES", 0, minimum=0, maximum=10),
         private_media_ttl=integer(env, "GALLERY_PRIVATE_MEDIA_TTL", 3600, minimum=1, maximum=10**9),
         consent=consent_section.load(env),
-        uploads=uploads_section.load(env),
+        uploads=uploads_section.load(env, storage_scheme=urlsplit(storage_url).scheme),
         schedule=schedule_section.load(env),
         operations=operations_section.load(env),
     )

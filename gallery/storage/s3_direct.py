@@ -131,3 +131,59 @@ def fetch(storage: S3Storage, key: str, *, tmp_dir: Path | None, max_bytes: int)
         path.unlink(missing_ok=True)
         raise
     return Fetched(path, size, digest.hexdigest(), head)
+
+
+def upload_part(storage: S3Storage, key: str, upload_id: str, number: int, body: bytes) -> str:
+    """Send one part of a multipart upload from Gallery itself (the tus spool in S3); its ETag."""
+    response = storage._bucket.call(
+        "upload a part to",
+        key,
+        storage.client.upload_part,
+        Bucket=storage.bucket,
+        Key=storage._full_key(key),
+        UploadId=upload_id,
+        PartNumber=number,
+        Body=body,
+        **storage._bucket.transport_checksum(body),
+    )
+    return str(response["ETag"])
+
+
+def uploaded_parts(storage: S3Storage, key: str, upload_id: str) -> list[tuple[int, str, int]]:
+    """The parts the store holds for the multipart upload: (number, ETag, size), by number."""
+    found: list[tuple[int, str, int]] = []
+    marker = 0
+    while True:
+        response = storage._bucket.call(
+            "list the parts of",
+            key,
+            storage.client.list_parts,
+            Bucket=storage.bucket,
+            Key=storage._full_key(key),
+            UploadId=upload_id,
+            PartNumberMarker=marker,
+        )
+        found.extend((int(p["PartNumber"]), str(p["ETag"]), int(p["Size"])) for p in response.get("Parts", ()))
+        if not response.get("IsTruncated"):
+            return sorted(found)
+        marker = int(response["NextPartNumberMarker"])
+
+
+def put_small(storage: S3Storage, key: str, body: bytes) -> None:
+    """Write a small object (a tus upload's unfinished tail) in one request."""
+    storage._bucket.call(
+        "write",
+        key,
+        storage.client.put_object,
+        Bucket=storage.bucket,
+        Key=storage._full_key(key),
+        Body=body,
+        ContentType="application/octet-stream",
+        **storage._bucket.transport_checksum(body),
+    )
+
+
+def read_small(storage: S3Storage, key: str) -> bytes:
+    """A small object's bytes (``NotFound`` when it is not there)."""
+    with storage.open(key) as stream:
+        return bytes(stream.read())

@@ -155,9 +155,12 @@ def create(
     content_type: str | None = None,
     body: IO[bytes] | None = None,
     checksum: str | None = None,
+    begin: Callable[[str, int], dict[str, object]] | None = None,
 ) -> State:
     """POST (creation): a new upload for the album named in the metadata, and with a body
-    (creation-with-upload) its first bytes.  400 bad headers, 404 no such album, 413 too large."""
+    (creation-with-upload) its first bytes.  400 bad headers, 404 no such album, 413 too large.
+    ``begin(key, length)`` keeps the bytes elsewhere than in a spool file (the row's extra
+    columns: :mod:`gallery.uploads.s3spool`)."""
     size = parse_number(length, "Upload-Length")
     check_size(size, max_bytes=intake.settings.max_upload_bytes)
     if size == 0:
@@ -174,7 +177,9 @@ def create(
     check = Checksum.parse(checksum) if has_body else None
     key = secrets.token_urlsafe(24)
     user_id = intake.user_id
-    spool.create(key)
+    extra = begin(key, size) if begin is not None else {}
+    if begin is None:
+        spool.create(key)
     try:
         upload = Upload(
             key=key,
@@ -186,6 +191,7 @@ def create(
             length=size,
             offset=0,
             expires_at=utcnow() + intake.expiry,
+            **extra,
         )
         session.add(upload)
         session.commit()

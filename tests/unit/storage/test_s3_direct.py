@@ -22,7 +22,11 @@ from gallery.storage.s3_direct import (
     part_count,
     part_size_for,
     part_urls,
+    put_small,
+    read_small,
     start,
+    upload_part,
+    uploaded_parts,
 )
 
 
@@ -81,3 +85,18 @@ def test_copy_on_every_backend(storage: Storage) -> None:
         assert copied.read() == data
     with pytest.raises(ChecksumMismatch):
         storage.copy("uploads/direct/three", "originals/y", sha256=digest, content_type="image/jpeg", size=1)
+
+
+def test_parts_sent_by_gallery_listed_and_small_objects(s3: S3Storage, big_blob: bytes) -> None:
+    upload_id = start(s3, "uploads/tus/k/object", content_type="application/octet-stream")
+    first = upload_part(s3, "uploads/tus/k/object", upload_id, 1, big_blob[: 5 * MIB])
+    upload_part(s3, "uploads/tus/k/object", upload_id, 2, b"stale")
+    second = upload_part(s3, "uploads/tus/k/object", upload_id, 2, b"last")  # sent again: the last copy counts
+    assert uploaded_parts(s3, "uploads/tus/k/object", upload_id) == [(1, first, 5 * MIB), (2, second, 4)]
+    complete(s3, "uploads/tus/k/object", upload_id, [(1, first), (2, second)])
+    with s3.open("uploads/tus/k/object") as stream:
+        assert stream.read() == big_blob[: 5 * MIB] + b"last"
+    put_small(s3, "uploads/tus/k/tail-4", b"tail")
+    assert read_small(s3, "uploads/tus/k/tail-4") == b"tail"
+    with pytest.raises(NotFound):
+        read_small(s3, "uploads/tus/k/tail-5")
