@@ -39,7 +39,7 @@ Objects outside ``originals/`` and ``derivatives/`` are never touched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -198,15 +198,23 @@ def remove_unreferenced_objects(
         _delete_object(storage, obj.key, obj.size, "no row refers to it", result, report)
 
 
-def abort_stale_uploads(storage: Storage, *, grace: timedelta, result: GcReport, report: Report | None = None) -> None:
-    """Step 3: S3 multipart uploads started more than ``grace`` ago (stores without them: nothing)."""
+def abort_stale_uploads(
+    storage: Storage,
+    *,
+    grace: timedelta,
+    result: GcReport,
+    report: Report | None = None,
+    keep: Collection[str] = (),
+) -> None:
+    """Step 3: S3 multipart uploads started more than ``grace`` ago (stores without them: nothing),
+    but those of resumable and direct uploads not yet expired (``keep``: their upload ids)."""
     abort = getattr(storage, "abort_stale_multipart_uploads", None)
     if not callable(abort):
         return
     if result.dry_run:
         _say(report, f"would abort multipart uploads started more than {format_duration(grace)} ago", dry_run=True)
         return
-    count = int(abort(grace))
+    count = int(abort(grace, keep))
     result.aborted_uploads = count
     if count:
         _say(report, f"aborted {count} stale multipart upload(s)", dry_run=False)
@@ -255,7 +263,8 @@ def collect_garbage(
     result = GcReport(dry_run=dry_run)
     purge_deleted_photos(session, storage, retention=retention, result=result, report=report, now=now)
     remove_unreferenced_objects(session, storage, grace=grace, result=result, report=report, now=now)
-    abort_stale_uploads(storage, grace=grace, result=result, report=report)
+    live = resumable.live_multipart_ids(session, now=now)
+    abort_stale_uploads(storage, grace=grace, result=result, report=report, keep=live)
     if tmp_dir is not None:
         remove_stale_tmp_files(tmp_dir, grace=grace, result=result, report=report, now=now)
     if upload_spool is not None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import timedelta
 from typing import Any, BinaryIO, Literal, cast
 from urllib.parse import urlsplit
@@ -438,6 +438,7 @@ class S3Storage(Storage):
         """Create the bucket; ``True`` if created, ``False`` if it already existed and is ours."""
         return self._bucket.create()
 
-    def abort_stale_multipart_uploads(self, older_than: timedelta) -> int:
-        """Abort unfinished multipart uploads under the prefix started more than ``older_than`` ago."""
-        return abort_stale_uploads(self._bucket, self._key_prefix, older_than)
+    def abort_stale_multipart_uploads(self, older_than: timedelta, keep: Collection[str] = ()) -> int:
+        """Abort unfinished multipart uploads under the prefix started more than ``older_than`` ago
+        (but the upload ids in ``keep``)."""
+        return abort_stale_uploads(self._bucket, self._key_prefix, older_than, keep)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -150,16 +151,19 @@ def _abort(bucket: BucketClient, full_key: str, upload_id: str) -> None:
         )
 
 
-def abort_stale_uploads(bucket: BucketClient, key_prefix: str, older_than: timedelta) -> int:
+def abort_stale_uploads(
+    bucket: BucketClient, key_prefix: str, older_than: timedelta, keep: Collection[str] = ()
+) -> int:
     """Abort the unfinished multipart uploads under ``key_prefix`` started more than ``older_than``
-    ago; returns how many."""
+    ago, except the upload ids in ``keep`` (resumable and direct uploads still under way); returns
+    how many."""
     cutoff = datetime.now(UTC) - older_than
     paginator = bucket.client.get_paginator("list_multipart_uploads")
     aborted = 0
     try:
         for page in paginator.paginate(Bucket=bucket.name, Prefix=key_prefix):
             for upload in page.get("Uploads", ()):
-                if utc(upload["Initiated"]) >= cutoff:
+                if utc(upload["Initiated"]) >= cutoff or upload["UploadId"] in keep:
                     continue
                 try:
                     bucket.client.abort_multipart_upload(

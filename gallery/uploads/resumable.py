@@ -462,3 +462,16 @@ def _discard(store: S3Storage, key: str, multipart_id: str | None) -> None:
     for stored in list(store.list(f"{PREFIX}{key}/")):
         with contextlib.suppress(NotFound):
             store.delete(stored.key)
+
+
+def live_multipart_ids(session: Session, *, now: datetime | None = None) -> set[str]:
+    """The S3 multipart upload ids of resumable and direct uploads not finished nor expired: what
+    ``gallery gc``'s multipart step must not abort however long ago they started."""
+    ids = session.scalars(
+        select(Upload.multipart_id).where(
+            Upload.multipart_id.is_not(None), Upload.finished_at.is_(None), Upload.expires_at > (now or utcnow())
+        )
+    )
+    found = {str(value) for value in ids}
+    session.rollback()
+    return found

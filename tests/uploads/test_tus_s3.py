@@ -215,3 +215,18 @@ def test_gc_sweeps_an_expired_upload_and_stray_objects(machines: tuple[Flask, Fl
         later = utcnow() + timedelta(hours=25)
         assert resumable.sweep(db.session, store, stray_after=timedelta(hours=24), now=later) == ["x" * 32]
         assert objects(one, "uploads/") == []
+
+
+def test_gc_keeps_the_multipart_upload_of_a_live_upload_however_old(machines: tuple[Flask, Flask]) -> None:
+    one, two = machines
+    data = incompressible_jpeg(6 * MB, 24)
+    with one.app_context():
+        token = make_token(make_user(Role.photographer))
+        make_album("hall")
+    url = create(one, token, data, data[: 5 * MB + 3])
+    with one.app_context():
+        result = cli(one, "gc", "--grace", "1s")  # every multipart upload started over a second ago (moto: 2010) ...
+        assert result.exit_code == 0, result.output
+        assert len(multipart_uploads(one)) == 1  # ... but this upload's: it has not expired
+    done = patch(two, token, url, 5 * MB + 3, data[5 * MB + 3 :])
+    assert done.status_code == 204 and done.headers["Gallery-Photo"]

@@ -74,6 +74,13 @@ def test_abort_stale_multipart_uploads(s3: S3Storage) -> None:
     assert [u["Key"] for u in pending_uploads(s3)] == ["elsewhere/abandoned"]
 
 
+def test_abort_stale_multipart_uploads_keeps_the_named_ones(s3: S3Storage) -> None:
+    live = s3.client.create_multipart_upload(Bucket=s3.bucket, Key="media/live")["UploadId"]
+    s3.client.create_multipart_upload(Bucket=s3.bucket, Key="media/dead")
+    assert s3.abort_stale_multipart_uploads(timedelta(days=1), keep={live}) == 1
+    assert [u["UploadId"] for u in pending_uploads(s3) if u["Key"].startswith("media/")] == [live]
+
+
 def test_very_large_objects_get_larger_parts() -> None:
     assert part_size_for(None, MIN_PART_SIZE) == MIN_PART_SIZE
     assert part_size_for(MIN_PART_SIZE * MAX_PARTS, MIN_PART_SIZE) == MIN_PART_SIZE  # exactly the last part
