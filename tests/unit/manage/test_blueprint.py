@@ -1,20 +1,24 @@
 """The management blueprint (gallery/manage/blueprint.py): every POST route under /manage/
 refuses a request without a valid CSRF token (400) and changes nothing.  The routes come from
 ``app.url_map``, so new ones are covered as soon as they exist; a route with a URL variable this
-test cannot fill fails it (add the variable to ``VALUES``)."""
+test cannot fill fails it (add the variable to ``values()``, and the row it names to the fixtures)."""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from gallery.consent.models import TakedownAction, TakedownRequest
 from gallery.core.audit import Actor
 from gallery.extensions import db
+from gallery.models import Photo
 from gallery.reports import service as report_service
+from gallery.schedule import service as schedule_service
 from tests.test_roles import jpeg
 from tests.unit.manage.conftest import World, token
 
@@ -27,12 +31,12 @@ def manage_post_rules(app: Flask) -> list[str]:
     )
 
 
-def values(world: World) -> dict[str, str]:
+def values(world: World, targets: dict[str, str]) -> dict[str, str]:
     return {
+        **targets,
         "event": world.event.slug,
         "album": world.album.slug,
         "photo_id": str(world.editor_photos[0]),
-        "report": "csrf-report",
         "user_id": str(world.users["photographer"].id),  # /manage/users/<user_id>/...
     }
 
@@ -42,7 +46,7 @@ def fill(rule: str, known: dict[str, str]) -> str:
     for name in list(known):
         for pattern in (f"<{name}>", f"<int:{name}>"):
             path = path.replace(pattern, known[name])
-    assert "<" not in path, f"{rule}: add the URL variable to values() in tests/manage/test_csrf.py"
+    assert "<" not in path, f"{rule}: add the URL variable to values() in tests/unit/manage/test_blueprint.py"
     return path
 
 
@@ -88,10 +92,31 @@ def body(world: World) -> dict[str, Any]:
 
 
 @pytest.fixture
-def report(world: World) -> None:
+def targets(world: World) -> dict[str, str]:
+    """The rows the routes with their own URL variable act on (a report, a programme session, an open
+    takedown request about one of the editor's photos), so that a forged request would have something
+    to change; their URL values."""
     admin = Actor(user=world.users["admin"], via="cli")
     report_service.create_report(db.session, world.event, title="CSRF report", slug="csrf-report", actor=admin)
+    schedule_service.create_session(
+        db.session,
+        world.event,
+        title="CSRF session",
+        starts_at=datetime(2024, 5, 7, 9, 0),
+        ends_at=datetime(2024, 5, 7, 10, 0),
+        slug="csrf-session",
+        actor=admin,
+    )
+    photo = db.session.get(Photo, world.editor_photos[0])
+    assert photo is not None
+    takedown = TakedownRequest(photo_id=photo.id, sha256=photo.sha256, action=TakedownAction.hide, history=[])
+    db.session.add(takedown)
     db.session.commit()
+    return {
+        "report": "csrf-report",
+        "session": "csrf-session",  # /manage/events/<event>/programme/<session>/...
+        "request_id": str(takedown.id),  # /manage/takedowns/<request_id>/decision
+    }
 
 
 def test_the_list_of_post_routes_is_complete(app: Flask) -> None:
@@ -102,14 +127,16 @@ def test_the_list_of_post_routes_is_complete(app: Flask) -> None:
 
 @pytest.mark.parametrize("how", ["missing", "wrong", "other-session"])
 def test_every_manage_post_without_a_valid_token_is_400_and_changes_nothing(
-    app: Flask, world: World, report: None, how: str
+    app: Flask, world: World, targets: dict[str, str], how: str
 ) -> None:
     client = world.client(app, "admin")  # may do everything: only the token is wrong
     other = world.client(app, "editor")
-    known = values(world)
+    known = values(world, targets)
     before = snapshot()
     for rule in manage_post_rules(app):
         data = body(world)
+        if rule.startswith("/manage/takedowns/"):
+            data["action"] = "hide"  # a decision (the forms' "save" is none)
         if how == "wrong":
             data["csrf_token"] = "not-a-token"
         elif how == "other-session":
