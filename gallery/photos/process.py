@@ -147,6 +147,7 @@ def process_photo(
     max_pixels: int,
     retry_follows: bool = False,
     stage: Stage = "all",
+    timed: bool = True,
 ) -> str:
     """Render derivatives and mark the photo ready, or failed with the reason.
 
@@ -159,7 +160,11 @@ def process_photo(
     ``stage`` (:data:`Stage`): ``all`` renders every size and replaces every derivative row;
     ``first`` only the smallest size and publishes the photo with ``sizes_pending`` set while
     larger sizes are to come; ``rest`` the larger sizes, keeping the smallest, and clears
-    ``sizes_pending`` (:func:`publish_progressively` runs the two)."""
+    ``sizes_pending`` (:func:`publish_progressively` runs the two).
+
+    ``timed``: observe the run in ``gallery_derivative_duration_seconds`` (one observation per
+    photo's web sizes: :func:`publish_progressively` times its two stages together, not each)."""
+    observe = metrics.observe_derivatives if timed else _not_observed
     for _attempt in range(_VERSION_ATTEMPTS):
         photo = session.get(Photo, photo_id)
         if photo is None:
@@ -176,14 +181,14 @@ def process_photo(
             rows = render_and_store(storage, source, sizes=wanted, max_pixels=max_pixels, decoded=decoded)
         except StorageError as exc:
             metrics.count_storage_error("derivatives")
-            metrics.observe_derivatives("failed", time.perf_counter() - started)
+            observe("failed", time.perf_counter() - started)
             reason = f"derivatives could not be stored: {exc}"[:2000]
             if retry_follows:
                 log.warning("photo %s: %s; retrying", photo_id, reason)
                 raise
             return _fail(session, photo_id, reason, logging.ERROR)
         except Exception as exc:  # noqa: BLE001 - the image cannot be rendered: keep the original, say why
-            metrics.observe_derivatives("failed", time.perf_counter() - started)
+            observe("failed", time.perf_counter() - started)
             return _fail(session, photo_id, f"derivatives failed: {exc}"[:2000], logging.WARNING)
         # The photo's row first: it locks the row, so two runs for the same photo (a re-queue while
         # the first still renders) replace each other's derivative rows one after the other.  Only
@@ -202,7 +207,7 @@ def process_photo(
             session.execute(_replaced(photo_id, rows, stage))
             session.add_all(rows)
             session.commit()
-            metrics.observe_derivatives("ready", time.perf_counter() - started)
+            observe("ready", time.perf_counter() - started)
             return PhotoStatus.ready.value
         session.rollback()
         for row in rows:
@@ -242,15 +247,42 @@ def publish_progressively(
     """A new photo live as soon as its smallest size exists: render that one first (decoded at the
     smallest DCT scale that serves it), publish the photo (``ready``, ``sizes_pending``), then the
     larger sizes (``sizes_pending`` cleared).  Idempotent like :func:`process_photo`; a photo whose
-    first stage failed is not rendered further."""
-    status = process_photo(
-        session, storage, photo_id, sizes=sizes, max_pixels=max_pixels, retry_follows=retry_follows, stage="first"
-    )
-    if status != PhotoStatus.ready.value or not stage_sizes(sizes, "rest"):
-        return status
-    return process_photo(
-        session, storage, photo_id, sizes=sizes, max_pixels=max_pixels, retry_follows=retry_follows, stage="rest"
-    )
+    first stage failed is not rendered further.  The whole run is one observation of
+    ``gallery_derivative_duration_seconds`` (as one :func:`process_photo` run is), labelled with
+    its final result."""
+    started = time.perf_counter()
+    try:
+        status = process_photo(
+            session,
+            storage,
+            photo_id,
+            sizes=sizes,
+            max_pixels=max_pixels,
+            retry_follows=retry_follows,
+            stage="first",
+            timed=False,
+        )
+        if status == PhotoStatus.ready.value and stage_sizes(sizes, "rest"):
+            status = process_photo(
+                session,
+                storage,
+                photo_id,
+                sizes=sizes,
+                max_pixels=max_pixels,
+                retry_follows=retry_follows,
+                stage="rest",
+                timed=False,
+            )
+    except StorageError:  # a retry follows: this run failed
+        metrics.observe_derivatives("failed", time.perf_counter() - started)
+        raise
+    if status in (PhotoStatus.ready.value, PhotoStatus.failed.value):  # not "missing": nothing was rendered
+        metrics.observe_derivatives(status, time.perf_counter() - started)
+    return status
+
+
+def _not_observed(result: str, seconds: float) -> None:
+    """In place of :func:`metrics.observe_derivatives` for a stage its caller times."""
 
 
 def _fail(session: Session, photo_id: int, reason: str, level: int) -> str:

@@ -40,6 +40,7 @@ def test_counts_an_upload_and_times_requests_by_rule(app: Flask) -> None:
     text = response.get_data(as_text=True)
     assert _value(text, created) == _value(before, created) + 1
     assert _value(text, duplicate) == _value(before, duplicate) + 1
+    # One observation per photo: its smallest size and then the rest are one run (publish_progressively).
     assert _value(text, rendered) == _value(before, rendered) + 1  # web sizes made in-process (eager)
     assert 'gallery_http_request_duration_seconds_count{method="GET",route="/albums/<album>"}' in text
     assert "metrics-album" not in text  # the rule, never the raw path
