@@ -46,6 +46,9 @@ def world(app: Flask) -> dict[str, Any]:
         "photo_id": photo_id,
         "report": "json-report",
         "session": "json-session",
+        # a direct upload's key (POST /direct-uploads/{key}/complete): the body is read and refused
+        # before the upload is looked up, so no upload (nor S3) is needed for a malformed one
+        "key": "json-direct-upload",
     }
 
 
