@@ -21,7 +21,10 @@ from gallery.tasks import enqueue_derivatives
 from gallery.uploads import direct
 from gallery.uploads.tus import Intake
 
-AUTH_ERRORS = ((401, "no valid token and no logged-in session"), (403, "your role may not upload"))
+AUTH_ERRORS = (
+    (401, "no valid token and no logged-in session"),
+    (403, f"your role may not upload (needs {Permission.upload.value})"),
+)
 ALREADY = "the same bytes are already in the album: the photo (or only its id, sha256 and status)"
 
 

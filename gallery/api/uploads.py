@@ -33,7 +33,7 @@ RESULT_HEADER = "Gallery-Upload-Result"
 TUS_ERRORS = (
     (400, "a bad tus header, or a CSRF token missing from a session's request"),
     (401, "no valid token and no logged-in session"),
-    (403, "your role may not upload"),
+    (403, f"your role may not upload (needs {Permission.upload.value})"),
     (412, "Tus-Resumable is not 1.0.0"),
 )
 
