@@ -100,13 +100,12 @@ def reports_showing(session: Session, album: Album, *, now: datetime | None = No
         Report.published_at.is_not(None),
         Report.published_at <= now,
     )
-    linked = select(report_albums.c.report_id).where(report_albums.c.album_id == album.id)
+    linked = Report.id.in_(select(report_albums.c.report_id).where(report_albums.c.album_id == album.id))
     shortcode = f"[album {album.slug}]"
-    candidates = session.scalars(
-        select(Report)
-        .where(*published, or_(Report.id.in_(linked), Report.body.contains(shortcode, autoescape=True)))
+    candidates = session.execute(  # one query: whether a report is linked comes with it
+        select(Report, linked.label("linked"))
+        .where(*published, or_(linked, Report.body.contains(shortcode, autoescape=True)))
         .order_by(Report.published_at.desc(), Report.id.desc())
     ).all()
-    linked_ids = set(session.scalars(linked))
     # A shortcode counts only as a paragraph of its own (as the report page shows it).
-    return [r for r in candidates if r.id in linked_ids or album.slug in render_report(r.body).album_slugs]
+    return [r for r, is_linked in candidates if is_linked or album.slug in render_report(r.body).album_slugs]
