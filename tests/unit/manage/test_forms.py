@@ -43,7 +43,11 @@ def test_an_event_form_gives_the_catalogue_its_values(request_context: None) -> 
         "timezone": "Europe/Brussels",
         "location": "",
         "description": "",
+        "review_uploads": False,  # an unticked checkbox sends nothing
     }
+    ticked = EventForm(formdata=MultiDict({**EVENT, "review_uploads": "y"}))
+    assert ticked.validate(), ticked.errors
+    assert ticked.values()["review_uploads"] is True
 
 
 @pytest.mark.parametrize(
