@@ -7,6 +7,10 @@ model.  Only what no column says is written here: the fields that are not column
 ``path`` in the bag, the album's ``cover``, the nested ``camera`` and ``private`` objects) and
 the bag's own rules (sizes positive, SHA-256 as hex digits, dates and times in ISO 8601).
 
+Format 1 grows only by *optional* fields (``Field.optional``): a bag written before they existed
+lacks them and imports with the column's default, and an older reader ignores them as it ignores
+every key it does not know (``docs/bagit.md``).
+
 The same declaration turns rows into ``metadata.json`` objects (:func:`dump`) and validated
 objects back into column values (:func:`load`), so writing, checking and reading a bag cannot
 disagree either.
@@ -29,6 +33,7 @@ from gallery.archive.bagit.format import (
     InvalidBag,
     iso_utc,
 )
+from gallery.media.blur import BoxError, parse_boxes
 from gallery.models import Album, Event, Model, Photo
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
@@ -60,6 +65,7 @@ class Field:
     items: type | None = None  # for lists: the type of every item
     format: Format | None = None
     nested: tuple[Field, ...] = ()  # for objects: their fields
+    optional: bool = False  # added to format 1 later: an older bag may lack it (read as null)
 
     def describe_type(self) -> str:
         return " or ".join(t.__name__ for t in self.types) + (" or null" if self.nullable else "")
@@ -135,10 +141,16 @@ PHOTO: tuple[Field, ...] = (
     column_field(_photo.keywords, types=(list,), items=str),
     column_field(_photo.position),
     Field("private", (dict,), nullable=False, nested=PRIVATE),
+    # Consent state (optional: absent from bags written before it): a hidden photo travels hidden
+    # (pending takedown, an editor's decision, waiting for review), a blurred one blurred.
+    column_field(_photo.hidden_reason, optional=True),
+    column_field(_photo.hidden_at, optional=True),
+    column_field(_photo.blur_boxes, types=(list,), items=dict, optional=True),  # media.blur.parse_boxes
 )
 
 #: Photo columns deliberately not in the bag: ids and what belongs to one installation (they go to
-#: gallery-instance.json), and what is rebuilt on import (the storage key, processing state).
+#: gallery-instance.json), and what is rebuilt on import (the storage key, processing state, the
+#: media version of the derivative keys).
 PHOTO_COLUMNS_LEFT_OUT = frozenset(
     {
         "id",
@@ -146,14 +158,14 @@ PHOTO_COLUMNS_LEFT_OUT = frozenset(
         "original_key",
         "status",
         "processing_since",
+        "sizes_pending",  # processing state: the import renders every size again
         "error",
         "uploaded_by_id",
         "deleted_at",
         "last_verified_at",
         "created_at",
         "updated_at",
-        "media_version",  # the installation's derivative keys; an import gets new ones
-        "blur_boxes",  # not in bag format 1 yet: an imported photo is not blurred (see docs/architecture.md)
+        "media_version",  # a storage detail (the installation's derivative keys); an import gets new ones
     }
 )
 
@@ -209,7 +221,7 @@ def load(fields: tuple[Field, ...], document: dict[str, Any]) -> dict[str, Any]:
         if field.nested:
             values.update(load(field.nested, document[field.name]))
         elif field.attribute is not None:
-            values[field.attribute] = _load_value(field, document[field.name])
+            values[field.attribute] = _load_value(field, document.get(field.name))  # optional: None
     return values
 
 
@@ -270,12 +282,27 @@ def check_object(fields: tuple[Field, ...], obj: Any, where: str) -> dict[str, A
     """``obj`` must be a JSON object holding every field as declared (other keys are ignored)."""
     if not isinstance(obj, dict):
         raise InvalidBag(f"metadata.json: {where} must be an object")
-    missing = [f.name for f in fields if f.name not in obj]
+    missing = [f.name for f in fields if f.name not in obj and not f.optional]
     if missing:
         raise InvalidBag(f"metadata.json: {where} lacks {', '.join(sorted(missing))}")
     for field in fields:
-        check_value(field, obj[field.name], f"{where}.{field.name}")
+        if field.name in obj:
+            check_value(field, obj[field.name], f"{where}.{field.name}")
     return obj
+
+
+def _check_consent(entry: dict[str, Any], where: str) -> None:
+    """The consent fields beyond their types: boxes as the blur tool accepts them (at least one),
+    and no ``hidden_at`` on a photo that is not hidden."""
+    boxes = entry.get("blur_boxes")
+    if boxes is not None:
+        try:
+            if not parse_boxes(boxes):
+                raise BoxError("give at least one box, or null for a photo that is not blurred")
+        except BoxError as exc:
+            raise _fail(f"{where}.blur_boxes", str(exc)) from None
+    if entry.get("hidden_at") is not None and entry.get("hidden_reason") is None:
+        raise _fail(f"{where}.hidden_at", "is set but hidden_reason is null")
 
 
 def check_metadata(document: Any) -> dict[str, Any]:
@@ -299,6 +326,7 @@ def check_metadata(document: Any) -> dict[str, Any]:
     seen_path: set[str] = set()
     for i, entry in enumerate(photos):
         check_object(PHOTO, entry, f"photos[{i}]")
+        _check_consent(entry, f"photos[{i}]")
         if entry["sha256"] in seen_sha:
             raise InvalidBag(f"metadata.json: photos[{i}] repeats the sha256 of an earlier photo")
         if entry["path"] in seen_path:

@@ -24,6 +24,7 @@ from gallery.archive.bagit.schema import (
 from gallery.models import (
     Album,
     Event,
+    HiddenReason,
     OriginalDownloads,
     Photo,
     SortMode,
@@ -79,6 +80,9 @@ def photo_entry(**changes: Any) -> dict[str, Any]:
         "keywords": ["ecc", "2024"],
         "position": None,
         "private": {"gps_latitude": 50.84, "gps_longitude": 4.38, "gps_altitude": None},
+        "hidden_reason": None,
+        "hidden_at": None,
+        "blur_boxes": None,
     }
     entry.update(changes)
     return entry
@@ -313,6 +317,49 @@ def test_dump_and_load_are_inverse_for_a_photo() -> None:
     assert "path" not in values and "camera" not in values
     photo = Photo(**values)
     assert schema.dump(PHOTO, photo, path="originals/0001-a.jpg") == photo_entry()
+
+
+# --- the consent fields, optional in format 1 ----------------------------------------------------
+
+CONSENT = ("hidden_reason", "hidden_at", "blur_boxes")
+
+
+def test_a_bag_written_before_the_consent_fields_still_reads_as_not_hidden_and_not_blurred() -> None:
+    entry = photo_entry()
+    for name in CONSENT:
+        del entry[name]
+    schema.check_metadata(document(entry))
+    values = schema.load(PHOTO, entry)
+    assert values["hidden_reason"] is None and values["hidden_at"] is None and values["blur_boxes"] is None
+    assert {f.name for f in PHOTO if f.optional} == set(CONSENT)  # every other field stays required
+
+
+def test_hidden_and_blurred_photos_dump_and_load_their_state() -> None:
+    boxes = [{"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.25}]
+    entry = photo_entry(hidden_reason="takedown", hidden_at="2024-05-08T10:00:00Z", blur_boxes=boxes)
+    schema.check_metadata(document(entry))
+    values = schema.load(PHOTO, entry)
+    assert values["hidden_reason"] is HiddenReason.takedown
+    assert values["hidden_at"] == datetime(2024, 5, 8, 10, tzinfo=UTC)
+    assert values["blur_boxes"] == boxes
+    assert schema.dump(PHOTO, Photo(**values), path=entry["path"]) == entry
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"blur_boxes": [{"x": 0.9, "y": 0.0, "w": 0.5, "h": 0.5}]}, "photos[0].blur_boxes box 1 must lie inside"),
+        ({"blur_boxes": [{"x": 0, "y": 0, "w": 0.5}]}, "photos[0].blur_boxes box 1"),
+        ({"blur_boxes": [{"x": 0, "y": 0, "w": 0.5, "h": 0.5, "z": 1}]}, "unknown field 'z'"),
+        ({"blur_boxes": []}, "photos[0].blur_boxes give at least one box"),
+        ({"blur_boxes": [[0, 0, 1, 1]]}, "photos[0].blur_boxes must be a list of dict"),
+        ({"blur_boxes": [{"x": 0, "y": 0, "w": 0.1, "h": 0.1}] * 51}, "photos[0].blur_boxes at most 50 boxes"),
+        ({"hidden_at": "2024-05-08T10:00:00Z"}, "photos[0].hidden_at is set but hidden_reason is null"),
+        ({"hidden_reason": "gone"}, "photos[0].hidden_reason 'gone' is not one of takedown, editor, review"),
+    ],
+)
+def test_consent_fields_are_checked(change: dict[str, Any], message: str) -> None:
+    refused(document(photo_entry(**change)), message)
 
 
 def test_dump_writes_enums_dates_and_extras_as_json() -> None:
