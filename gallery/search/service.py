@@ -44,7 +44,15 @@ from gallery.catalog.visibility import (
     shown_photo_filter,
 )
 from gallery.core.errors import NotFoundError
-from gallery.core.pages import DEFAULT_LIMIT, Page, SortKey, keyset_rows
+from gallery.core.pages import (
+    DEFAULT_LIMIT,
+    Page,
+    SortKey,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    keyset_rows,
+)
 from gallery.models import Album, Event, Photo, Report
 from gallery.photos.capture import event_zone
 from gallery.schedule import membership
@@ -54,6 +62,10 @@ from gallery.search.models import FTS_TABLE, KINDS, UNACCENT_FUNCTION, VECTOR_CO
 from gallery.search.query import Query, parse
 
 OTHER_LIMIT = 10
+#: Relevance pages without filters rank candidates in batches of (page size + 1) x this, growing
+#: by this factor, up to :data:`CANDIDATES_MAX` candidates (then one query joins every match).
+CANDIDATE_FACTOR = 4
+CANDIDATES_MAX = 20_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -230,17 +242,22 @@ def search(
         .options(contains_eager(Photo.album).contains_eager(Album.event), selectinload(Photo.derivatives))
     )
     photo_id = Photo.id.label("photo_id")
-    if query.empty:
-        order = _time_order(photo_id)
-    else:
-        hits = _hits(dialect, query, "photo")
-        photos = photos.join(hits, hits.c.object_id == Photo.id)
-        if sort == Sort.relevance:
-            order = [SortKey(hits.c.rank, descending=True), SortKey(photo_id)]
-        else:
+    name = f"search-{sort.value}"
+    page: Page[Any] | None = None
+    if not query.empty and sort == Sort.relevance and not filters.any:
+        page = _ranked_page(session, dialect, query, conditions, photos, cursor=cursor, limit=limit, name=name)
+    if page is None:
+        if query.empty:
             order = _time_order(photo_id)
-    photos = photos.add_columns(*(key.column for key in order))
-    page: Page[Any] = keyset_rows(session, photos, order, name=f"search-{sort.value}", cursor=cursor, limit=limit)
+        else:
+            hits = _hits(dialect, query, "photo")
+            photos = photos.join(hits, hits.c.object_id == Photo.id)
+            if sort == Sort.relevance:
+                order = [SortKey(hits.c.rank, descending=True), SortKey(photo_id)]
+            else:
+                order = _time_order(photo_id)
+        photos = photos.add_columns(*(key.column for key in order))
+        page = keyset_rows(session, photos, order, name=name, cursor=cursor, limit=limit)
     hits_list = [PhotoHit(photo=row[0], highlight=highlight(row[0].caption, query)) for row in page.items]
 
     results = Results(
@@ -261,6 +278,64 @@ def search(
             "sessions": _found_sessions(session, dialect, query, viewer, event),
         }
     )
+
+
+def _ranked_page(
+    session: Session,
+    dialect: str,
+    query: Query,
+    conditions: Sequence[ColumnElement[bool]],
+    photos: Select[Any],
+    *,
+    cursor: str | None,
+    limit: int,
+    name: str,
+) -> Page[Any] | None:
+    """A relevance page without filters, found by ranking the matching documents alone.
+
+    Joining the photos to every match before ordering sorts all of them in full (PostgreSQL
+    cannot stop early: the join's visibility filter might drop any row), and a prefix such as
+    ``konf`` matches half the collection.  Here the documents are ranked on their own, which
+    is a bounded top-N sort (``ORDER BY rank DESC, object_id LIMIT n``); only those candidates
+    are checked against ``conditions`` (the one visibility rule), in the same order, and the next
+    candidates are taken after the last one until the page is full; then only the page's photos
+    are loaded (``photos``).  The rows and the cursor are exactly those of the single query (same order, same
+    cursor), so pages may mix both ways.  None when the viewer may find too few of the matches
+    for that to pay (:data:`CANDIDATES_MAX` ranked): the caller runs the single query."""
+    check_limit(limit)
+    hits = _hits(dialect, query, "photo")
+    order = [SortKey(hits.c.rank, descending=True), SortKey(hits.c.object_id)]
+    after = decode_cursor(name, cursor, order) if cursor else None
+    batch = (limit + 1) * CANDIDATE_FACTOR
+    found: list[tuple[int, float]] = []  # (photo id, rank) of the findable candidates, in order
+    while True:
+        candidates = select(hits.c.object_id, hits.c.rank).order_by(*(k.order() for k in order)).limit(batch)
+        if after is not None:
+            rank, object_id = after
+            candidates = candidates.where(
+                or_(hits.c.rank < rank, and_(hits.c.rank == rank, hits.c.object_id > object_id))
+            )
+        ranked = session.execute(candidates).all()
+        if ranked:
+            ids = [row.object_id for row in ranked]
+            findable = select(Photo.id).join(Album, Album.id == Photo.album_id).join(Event, Event.id == Album.event_id)
+            shown = set(session.scalars(findable.where(*conditions, Photo.id.in_(ids))))
+            found.extend((row.object_id, row.rank) for row in ranked if row.object_id in shown)
+        if len(found) > limit or len(ranked) < batch:
+            break
+        if batch * CANDIDATE_FACTOR > CANDIDATES_MAX:
+            return None
+        after = (ranked[-1].rank, ranked[-1].object_id)
+        batch *= CANDIDATE_FACTOR
+    page = found[:limit]
+    loaded = {}
+    if page:
+        loaded = {photo.id: photo for photo in session.scalars(photos.where(Photo.id.in_([i for i, _r in page])))}
+    items = [(loaded[photo_id],) for photo_id, _rank in page]
+    if len(found) <= limit:
+        return Page(items=items, next=None)
+    last_id, last_rank = page[-1]
+    return Page(items=items, next=encode_cursor(name, [last_rank, last_id]))
 
 
 def _time_order(photo_id: ColumnElement[Any]) -> list[SortKey]:

@@ -186,3 +186,57 @@ def test_anonymous_visitors_find_only_what_they_may_see(app: Flask) -> None:
     assert run("tajemnica") == [shown.id]
     # a share token opens the unlisted album, but search finds unlisted albums for staff only
     assert run("tajemnica", viewer=Viewer(tokens=(unlisted.share_token or "",))) == [shown.id]
+
+
+def test_relevance_pages_rank_candidates_and_skip_what_the_viewer_may_not_find(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without filters, a relevance page ranks the matching documents alone and joins only the
+    best candidates to the photos, batch after batch: here the best-ranked matches are all in a
+    private album, so the first batches hold nothing an anonymous visitor may find.  The pages
+    are exactly those of the single query that joins every match (the fallback)."""
+    from sqlalchemy import select
+
+    from gallery.models import Photo, Role
+    from gallery.search import service
+    from tests.conftest import make_user
+
+    hidden = make_album("prywatny", visibility="private")
+    public = make_album("publiczny")
+    for i in range(30):
+        make_photo(hidden, f"panel panel panel panel tajny {i}", commit=False)
+    shown = [make_photo(public, "panel " * (1 + i % 3) + f"jawny {i}", commit=False) for i in range(7)]
+    db.session.commit()
+    counts = {p.id: p.caption.count("panel") for p in shown}
+    expected = sorted(counts, key=lambda i: (-counts[i], i))
+
+    ranked_pages: list[object] = []
+    ranked_page = service._ranked_page
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        page = ranked_page(*args, **kwargs)
+        ranked_pages.append(page)
+        return page
+
+    def pages(viewer: Viewer = ANONYMOUS) -> list[int]:
+        seen: list[int] = []
+        cursor = None
+        while True:
+            results = search(db.session, parse("panel"), viewer=viewer, cursor=cursor, limit=2)
+            seen += ids(results)
+            if (cursor := results.next) is None:
+                return seen
+
+    monkeypatch.setattr(service, "_ranked_page", spy)
+    assert pages() == expected
+    assert ranked_pages and all(page is not None for page in ranked_pages)  # 12, then 48 candidates
+    # too few findable matches among the candidates: the single query takes over, same pages
+    monkeypatch.setattr(service, "CANDIDATES_MAX", 20)
+    ranked_pages.clear()
+    assert pages() == expected
+    assert None in ranked_pages
+    # staff find the private album's photos first, with the same paging
+    monkeypatch.undo()
+    editor = Viewer(user=make_user(Role.editor))
+    secret = [p.id for p in db.session.scalars(select(Photo).where(Photo.album_id == hidden.id).order_by(Photo.id))]
+    assert pages(viewer=editor) == secret + expected
