@@ -152,3 +152,27 @@ def test_a_render_overtaken_by_a_new_media_version_is_stored_under_the_new_one(a
     keys = {d.key for d in db.session.scalars(sa.select(Derivative).where(Derivative.photo_id == photo_id))}
     assert keys and all("/feedfacefeedface/" in key for key in keys)
     assert not list(storage.list(f"derivatives/{sha}/{first}/"))
+
+
+def _runs(result: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("gallery_derivative_duration_seconds_count", {"result": result}) or 0.0
+
+
+def test_one_timing_observation_per_photo_whether_its_sizes_come_in_one_or_two_stages(
+    app: Flask, tmp_path: Path
+) -> None:
+    from gallery.photos.process import publish_progressively
+
+    storage = context.storage(app)
+    ready, failed = _runs("ready"), _runs("failed")
+    photo = stored_photo(app, tmp_path)
+    assert publish_progressively(db.session, storage, photo.id, sizes=(200, 400), max_pixels=10**7) == "ready"
+    assert _runs("ready") == ready + 1  # the smallest size, then the rest: one run
+    assert process_photo(db.session, storage, photo.id, sizes=(200, 400), max_pixels=10**7) == "ready"
+    assert _runs("ready") == ready + 2
+    garbage = b"not an image at all"  # the stored original broken: the first stage fails, the rest never runs
+    storage.put(photo.original_key, io.BytesIO(garbage), sha256=sha256_hex(garbage), content_type="image/jpeg")
+    assert publish_progressively(db.session, storage, photo.id, sizes=(200, 400), max_pixels=10**7) == "failed"
+    assert (_runs("ready"), _runs("failed")) == (ready + 2, failed + 1)
