@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 from gallery.http import context
 
@@ -92,6 +92,14 @@ def init_app(app: Flask) -> None:
     # First of all before_request hooks: CSRF (400) and rate limiting (429) hooks registered
     # earlier may end the request, and those responses need a request id and log line too.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
+
+    def _refuse_nul() -> None:
+        """A NUL character means nothing in an address, and PostgreSQL cannot compare or store it
+        (every query with it would fail): such a request is a 400 before any view sees it."""
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400, description="the address contains a NUL character (%00)")
+
+    app.before_request_funcs[None].insert(1, _refuse_nul)
 
     @app.after_request
     def _harden(response: Response) -> Response:

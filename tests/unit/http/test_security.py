@@ -268,3 +268,25 @@ def test_the_request_line_in_json_names_request_user_method_path_status_and_dura
     assert isinstance(first["duration_ms"], float) and first["duration_ms"] >= 0
     assert second["request_id"] == with_token.headers["X-Request-ID"]
     assert (second["path"], second["status"], second["user_id"]) == ("/api/v1/events", 200, users["editor"].id)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/search?credit=a%00b",
+        "/api/v1/search?camera=a%00",
+        "/api/v1/search?session=a%00&event=x",
+        "/api/v1/albums/a%00b/photos",
+        "/search?q=%00",
+        "/albums/a%00b",
+        "/?x%00=1",
+    ],
+)
+def test_a_nul_in_the_address_is_400_before_any_view(client: FlaskClient, url: str) -> None:
+    """PostgreSQL cannot compare text with NUL: every filter with one used to be a 500 (found by fuzzing)."""
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.headers.get("X-Request-ID")  # the request was started and logged
+    if url.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "bad_request"
+        assert "NUL" in response.get_json()["error"]["message"]
