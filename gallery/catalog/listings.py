@@ -63,7 +63,8 @@ def album_cards(session: Session, query: Select[Any]) -> list[AlbumCard]:
 def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard]:
     """Events with at least one album listed to every visitor, newest first, each with its cover:
     the cover of the first such album that has photos.  The same for every viewer (editors find
-    the rest in the management area).  Four queries."""
+    the rest in the management area).  Four queries, none of which counts photos: the home page
+    costs the same at a million photos as at a thousand (``bench/scale.py``)."""
     listed = listed_album_filter(ANONYMOUS)
     has_listed = select(Album.id).where(Album.event_id == Event.id, listed).exists()
     events = list(
@@ -71,22 +72,24 @@ def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard
     )
     if not events:
         return []
-    cards = album_cards(
-        session,
-        select(Album).where(Album.event_id.in_([e.id for e in events]), listed).order_by(Album.event_id, Album.id),
-    )
-    covers: dict[int, AlbumCard] = {}
+    rows = session.execute(
+        select(Album, cover_photo_id())
+        .where(Album.event_id.in_([e.id for e in events]), listed)
+        .order_by(Album.event_id, Album.id)
+    ).all()
     counts: dict[int, int] = {}
-    for card in cards:
-        counts[card.album.event_id] = counts.get(card.album.event_id, 0) + 1
-        if card.cover is not None and card.album.event_id not in covers:
-            covers[card.album.event_id] = card
+    first: dict[int, tuple[Album, int]] = {}
+    for album, cover_id in rows:
+        counts[album.event_id] = counts.get(album.event_id, 0) + 1
+        if cover_id is not None and album.event_id not in first:
+            first[album.event_id] = (album, cover_id)
+    photos = cards_by_id(session, {cover_id for _, cover_id in first.values()})
     return [
         EventCard(
             event=e,
-            cover=covers[e.id].cover if e.id in covers else None,
+            cover=photos.get(first[e.id][1]) if e.id in first else None,
             album_count=counts.get(e.id, 0),
-            cover_album=covers[e.id].album if e.id in covers else None,
+            cover_album=first[e.id][0] if e.id in first else None,
         )
         for e in events
     ]
