@@ -29,7 +29,6 @@ from gallery.core.audit import Actor, record
 from gallery.core.errors import ConflictError, NotFoundError, ValidationError
 from gallery.core.permissions import Permission, require_permission
 from gallery.media.blur import BoxError, parse_boxes
-from gallery.media.faces import suggest_faces
 from gallery.models import Photo, new_media_version
 from gallery.photos.process import Source, render_and_store
 from gallery.photos.versions import NO_PURGE, CdnPurge, replace_derivatives
@@ -100,6 +99,10 @@ def face_suggestions(photo: Photo, *, storage: Storage) -> list[dict[str, float]
         raise ConflictError(
             f"the web size of photo {photo.id} is missing; run gallery reprocess", code="not_ready"
         ) from None
+    # OpenCV only here: importing it costs every process 36 MB of memory (web and Celery workers,
+    # `gallery import`), and only the blur tool asks for faces.
+    from gallery.media.faces import suggest_faces
+
     with Image.open(io.BytesIO(data)) as img:
         return [box.as_dict() for box in suggest_faces(img)]
 

@@ -161,3 +161,14 @@ def test_an_unrenderable_original_is_a_conflict(app: Flask, tokens: dict[str, st
     with pytest.raises(GalleryError) as caught:
         blur(app, photo, [FACE.as_dict()], editor)
     assert caught.value.status in (409, 503)
+
+
+def test_opencv_is_loaded_only_when_faces_are_asked_for() -> None:
+    """Importing OpenCV costs a process about 36 MB: the web and Celery workers and `gallery import` must not
+    pay it until the blur tool asks for face suggestions (bench/ingest.py's peak-memory target)."""
+    import subprocess
+    import sys
+
+    code = "import sys, gallery.app, gallery.tasks, gallery.cli; print('cv2' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
