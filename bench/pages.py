@@ -51,14 +51,19 @@ from tests.web.helpers import add_photos, make_album, make_event  # noqa: E402
 TARGET = 1.5
 
 
-def build_app(tmp: Path, database_url: str | None, page_size: int) -> tuple[Any, Callable[[], None]]:
+def build_app(
+    tmp: Path, database_url: str | None, page_size: int | None = None, *, schema_prefix: str = "bench_pages_"
+) -> tuple[Any, Callable[[], None]]:
+    """An app on SQLite in ``tmp``, or on a new PostgreSQL schema (``schema_prefix`` + random) that
+    ``cleanup`` drops; ``page_size`` sets the album page size (the app's default when None).
+    Also used by ``bench/search.py``."""
     schema = None
     if database_url is None:
         url = f"sqlite:///{tmp / 'bench.db'}"
     else:
         from gallery.config import parse_database_url
 
-        schema = "bench_pages_" + uuid.uuid4().hex[:8]
+        schema = schema_prefix + uuid.uuid4().hex[:8]
         engine = sa.create_engine(parse_database_url(database_url))
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -75,7 +80,7 @@ def build_app(tmp: Path, database_url: str | None, page_size: int) -> tuple[Any,
             "GALLERY_CELERY_BROKER_URL": "",
             "GALLERY_RATELIMIT_STORAGE_URL": "memory://",
             "GALLERY_LOG_LEVEL": "WARNING",
-            "ALBUM_PAGE_SIZE": page_size,
+            **({"ALBUM_PAGE_SIZE": page_size} if page_size is not None else {}),
         }
     )
 

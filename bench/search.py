@@ -40,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 import sqlalchemy as sa  # noqa: E402
+from pages import build_app as pages_app  # noqa: E402
 
-from gallery.app import create_app  # noqa: E402
 from gallery.extensions import db  # noqa: E402
 from gallery.media.derivatives import derivative_key  # noqa: E402
 from gallery.models import Album, Derivative, Event, Photo  # noqa: E402
@@ -112,48 +113,6 @@ QUERIES: dict[str, list[tuple[str, dict[str, str]]]] = {
         ("deklar", {"event": "event-02", "camera": "NIKON Z 6_2"}),
     ],
 }
-
-
-def build_app(tmp: Path, database_url: str | None) -> tuple[Any, Callable[[], None]]:
-    schema = None
-    if database_url is None:
-        url = f"sqlite:///{tmp / 'bench.db'}"
-    else:
-        from gallery.config import parse_database_url
-
-        schema = "bench_search_" + uuid.uuid4().hex[:8]
-        engine = sa.create_engine(parse_database_url(database_url))
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        sep = "&" if "?" in database_url else "?"
-        url = f"{database_url}{sep}options=-csearch_path%3D{schema}"
-    app = create_app(
-        {
-            "GALLERY_ENV": "testing",
-            "GALLERY_INSTANCE_PATH": str(tmp / "instance"),
-            "GALLERY_DATABASE_URL": url,
-            "GALLERY_STORAGE_URL": (tmp / "media").as_uri(),
-            "GALLERY_SECRET_KEY": "bench-secret-key-" + "x" * 32,
-            "GALLERY_CELERY_BROKER_URL": "",
-            "GALLERY_RATELIMIT_STORAGE_URL": "memory://",
-            "GALLERY_LOG_LEVEL": "WARNING",
-        }
-    )
-
-    def cleanup() -> None:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if schema and database_url:
-            from gallery.config import parse_database_url
-
-            engine = sa.create_engine(parse_database_url(database_url))
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            engine.dispose()
-
-    return app, cleanup
 
 
 # --- seeding --------------------------------------------------------------------------------------------
@@ -358,7 +317,7 @@ def main() -> int:
     rng = random.Random(20240507)
     measured: dict[int, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="gallery-bench-search-") as tmp_name:
-        app, cleanup = build_app(Path(tmp_name), args.database_url)
+        app, cleanup = pages_app(Path(tmp_name), args.database_url, schema_prefix="bench_search_")
         try:
             with app.app_context():
                 db.create_all()
