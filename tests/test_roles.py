@@ -98,6 +98,7 @@ TUS_KEY = "matrix-someone-elses-upload"  # an upload nobody here owns: 404 for e
 MATRIX: dict[tuple[str, str], Case] = {
     # --- visitors' pages -------------------------------------------------------------------
     ("/", "GET"): Case(everyone(200)),
+    ("/events", "GET"): Case(everyone(200)),
     ("/healthz", "GET"): Case(everyone(200)),
     ("/readyz", "GET"): Case(everyone(200)),
     ("/metrics", "GET"): Case(everyone(404)),  # off unless GALLERY_METRICS (tests/unit/http/test_metrics.py)

@@ -26,11 +26,18 @@ from gallery.catalog.visibility import (
     report_filter,
 )
 from gallery.core.errors import NotFoundError
+from gallery.core.pages import Page, SortKey, keyset_page
 from gallery.models import Album, Event, Photo, Report
 from gallery.photos.order import listed_in
 from gallery.photos.pages import PhotoCard, cards_by_id, cover_photo_id
 
-HOME_EVENTS = 100
+# The home page shows the newest events (a visitor looks for this season's conference, not one of
+# a decade ago); the archive ``/events`` pages through all of them.  Bounded so that the home page
+# costs the same with a hundred events as with ten (bench/scale.py).
+HOME_EVENTS = 12
+ARCHIVE_PAGE = 24
+ARCHIVE_CURSOR = "events"
+_ARCHIVE_ORDER = (SortKey(Event.starts_on, descending=True), SortKey(Event.id, descending=True))
 
 
 @dataclass(frozen=True)
@@ -60,21 +67,22 @@ def album_cards(session: Session, query: Select[Any]) -> list[AlbumCard]:
     return [AlbumCard(album=row[0], cover=photos.get(row[1]) if row[1] else None, count=int(row[2])) for row in rows]
 
 
-def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard]:
-    """Events with at least one album listed to every visitor, newest first, each with its cover:
-    the cover of the first such album that has photos.  The same for every viewer (editors find
-    the rest in the management area).  Four queries, none of which counts photos: the home page
-    costs the same at a million photos as at a thousand (``bench/scale.py``)."""
+def _listed_events() -> Select[Any]:
+    """Events with at least one album listed to every visitor (the home page's and the archive's:
+    the same for every viewer; editors find the rest in the management area)."""
     listed = listed_album_filter(ANONYMOUS)
-    has_listed = select(Album.id).where(Album.event_id == Event.id, listed).exists()
-    events = list(
-        session.scalars(select(Event).where(has_listed).order_by(Event.starts_on.desc(), Event.id.desc()).limit(limit))
-    )
+    return select(Event).where(select(Album.id).where(Album.event_id == Event.id, listed).exists())
+
+
+def event_cards(session: Session, events: list[Event]) -> list[EventCard]:
+    """Cards of ``events`` (in their order), each with the number of albums listed to every visitor
+    and its cover: the cover of the first such album that has photos.  Three queries, none of which
+    counts photos."""
     if not events:
         return []
     rows = session.execute(
         select(Album, cover_photo_id())
-        .where(Album.event_id.in_([e.id for e in events]), listed)
+        .where(Album.event_id.in_([e.id for e in events]), listed_album_filter(ANONYMOUS))
         .order_by(Album.event_id, Album.id)
     ).all()
     counts: dict[int, int] = {}
@@ -93,6 +101,31 @@ def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard
         )
         for e in events
     ]
+
+
+def home_events(session: Session, *, limit: int = HOME_EVENTS) -> list[EventCard]:
+    """The newest ``limit`` events with an album listed to every visitor, newest first, each with
+    its cover.  Four queries over at most ``limit`` events: the home page costs the same at a
+    million photos as at a thousand (``bench/scale.py``)."""
+    query = _listed_events().order_by(*(k.order() for k in _ARCHIVE_ORDER)).limit(limit)
+    return event_cards(session, list(session.scalars(query)))
+
+
+@dataclass(frozen=True)
+class EventsArchive:
+    cards: list[EventCard]
+    next_cursor: str | None  # ?after=… for the page of older events; None on the last page
+    first_page: bool
+
+
+def events_archive(session: Session, *, after: str | None = None, page_size: int = ARCHIVE_PAGE) -> EventsArchive:
+    """One page of every event the home page would list, newest first (``/events``): keyset pages
+    by (start date, id), so the hundredth page costs what the first does.  A broken cursor is
+    :class:`~gallery.core.errors.BadCursor` (400)."""
+    page: Page[Event] = keyset_page(
+        session, _listed_events(), _ARCHIVE_ORDER, name=ARCHIVE_CURSOR, cursor=after, limit=page_size
+    )
+    return EventsArchive(cards=event_cards(session, page.items), next_cursor=page.next, first_page=not after)
 
 
 def upcoming_and_recent(cards: list[EventCard], now: datetime) -> tuple[list[EventCard], list[EventCard]]:

@@ -143,7 +143,7 @@ def feed_entries(session: Session, *, limit: int = FEED_LIMIT, now: datetime | N
 def _page_urls(session: Session, now: datetime) -> list[SitemapUrl]:
     listed_album = exists().where(Album.event_id == Event.id, listed_album_filter(AUDIENCE))
     published_report = exists().where(Report.event_id == Event.id, *_published_report(now))
-    urls = [SitemapUrl("/")]
+    urls = [SitemapUrl("/"), SitemapUrl("/events")]  # the home page and the events archive
     for slug, updated in session.execute(
         select(Event.slug, Event.updated_at).where(or_(listed_album, published_report)).order_by(Event.id)
     ):

@@ -81,6 +81,25 @@ def home() -> Response:
     )
 
 
+@bp.route("/events")
+def events() -> Response:
+    """Every event the home page would list, newest first, a page at a time (``?after=``)."""
+    archive = listings.events_archive(context.db_session(), after=request.args.get("after") or None)
+    rights = media_rights(ANONYMOUS, [c.cover_album for c in archive.cards if c.cover_album is not None])
+    images = image_sets((c.cover for c in archive.cards if c.cover is not None), rights)
+    next_url = url_for("web.events", after=archive.next_cursor) if archive.next_cursor else None
+    return page_response(
+        render_template(
+            "web/events.html",
+            archive=archive,
+            images=images,
+            next_url=next_url,
+            canonical=external_url("web.events"),
+            **_template_helpers(),
+        )
+    )
+
+
 @bp.route("/events/<event>")
 def event(event: str) -> Response:
     viewer = current_viewer()

@@ -378,6 +378,7 @@ def test_other_pages_are_clean(demo: Demo, watched: Any) -> None:
     page = watched(VIEWPORTS[0])
     for path in (
         "/",
+        "/events",
         "/events/european-cluster-conference-2024",
         "/events/european-cluster-conference-2024/reports/conference-report",
         f"/albums/{ALBUM_SLUG}/photos/{demo.photos[0]['id']}",

@@ -56,6 +56,7 @@ class Site:
         album = f"/albums/{ALBUM_SLUG}"
         return {
             "home": "/",
+            "events": "/events",
             "event": event,
             "report": f"{event}/reports/conference-report",
             "album": album,

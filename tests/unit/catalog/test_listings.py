@@ -110,6 +110,53 @@ def test_home_costs_four_statements_whatever_the_number_of_events(site: Site) ->
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
 
 
+def test_home_shows_only_the_newest_events(site: Site) -> None:
+    for i in range(listings.HOME_EVENTS + 3):
+        more = make_event(db.session, f"past-{i}", starts_on=date(2010, 1, 1 + i).isoformat(), ends_on="2010-02-01")
+        make_album(db.session, more, f"past-{i}-album")
+    cards = listings.home_events(db.session)
+    assert len(cards) == listings.HOME_EVENTS
+    assert [c.event.slug for c in cards[:2]] == ["new", "old"]
+    assert listings.HOME_EVENTS == 12
+    assert cards[-1].event.slug == "past-5"  # new, old, past-14 ... past-5; older ones are in the archive
+
+
+def test_the_archive_pages_through_every_listed_event_newest_first(site: Site) -> None:
+    # same start date for several: the id breaks the tie, so no page repeats or skips one
+    for i in range(7):
+        make_album(
+            db.session, make_event(db.session, f"same-{i}", starts_on="2020-06-01", ends_on="2020-06-02"), f"s{i}"
+        )
+    expected = ["new", "old", *(f"same-{i}" for i in reversed(range(7)))]  # never "hidden" nor the report-only ones
+    seen: list[str] = []
+    after: str | None = None
+    pages = 0
+    while True:
+        with counted() as statements:
+            page = listings.events_archive(db.session, after=after, page_size=2)
+        assert page.first_page == (after is None)
+        # events; their albums with covers; the cover photos; their derivatives
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
+        seen += [c.event.slug for c in page.cards]
+        pages += 1
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == expected and pages == 5
+    new = listings.events_archive(db.session, page_size=2).cards[0]
+    assert new.album_count == 2 and new.cover is not None and new.cover.id == site.photos["new-public"][0]
+
+
+@pytest.mark.parametrize(
+    "cursor", ["x", "bm90IGpzb24", "WyJhbGJ1bXMiLDFd", "WyJldmVudHMiLHsiZCI6IjIwMjAtMTMtMDEifSwxXQ"]
+)
+def test_a_broken_archive_cursor_is_refused(site: Site, cursor: str) -> None:
+    from gallery.core.errors import BadCursor
+
+    with pytest.raises(BadCursor):
+        listings.events_archive(db.session, after=cursor)
+
+
 def test_event_page_lists_what_is_listed_to_the_viewer(site: Site) -> None:
     anonymous = listings.event_page(db.session, "new", viewer=ANONYMOUS)
     assert [c.album.slug for c in anonymous.albums] == ["new-empty", "new-public"]

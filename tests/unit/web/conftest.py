@@ -139,6 +139,7 @@ def page_urls(world: World) -> list[str]:
         f"/events/{world.event}/reports/conference-report",
         "/albums/public-album",
         f"/albums/public-album/photos/{world.photos['opening']}",
+        "/events",  # the events archive
     ]
 
 

@@ -93,6 +93,29 @@ def test_home_lists_events_newest_first_with_covers(client: FlaskClient, world: 
     assert '<source type="image/webp"' in html
 
 
+def test_the_events_archive_pages_through_every_event(client: FlaskClient, world: World) -> None:
+    from gallery.catalog import listings
+
+    for i in range(listings.ARCHIVE_PAGE + 1):
+        past = make_event(db.session, f"past-{i:02d}", title=f"Past event {i:02d}", starts_on=f"2010-01-{i + 1:02d}")
+        make_album(db.session, past, f"past-album-{i:02d}")
+    _, home = get(client, "/")
+    assert 'href="/events"' in home and "All events" in home
+    assert "Past event 24" in home and "Past event 00" not in home  # the home page shows the newest only
+    status, first = get(client, "/events", "pl")
+    assert status == 200 and "Wszystkie wydarzenia" in first and "Starsze wydarzenia" in first
+    assert "European Cluster Conference 2024" in first and "Past event 01" not in first
+    next_url = unescape_href(re.search(r'<a href="([^"]+)" rel="next"', first).group(1))
+    status, second = get(client, next_url)
+    assert status == 200 and "Past event 01" in second and "Past event 00" in second
+    assert "European Cluster Conference 2024" not in second and 'rel="next"' not in second
+    assert '<meta name="robots" content="noindex, follow">' in second and 'href="/events">' in second
+    assert get(client, "/events?after=broken")[0] == 400
+    # the breadcrumb "Events" leads to the archive
+    _, album = get(client, "/albums/public-album")
+    assert '<li><a href="/events">Events</a></li>' in album
+
+
 def test_chosen_cover_wins(client: FlaskClient, world: World) -> None:
     album = db.session.get(Album, world.public.id)
     album.cover_photo_id = world.photos["late"]
@@ -364,7 +387,7 @@ def test_private_and_unlisted_albums_are_never_listed(client: FlaskClient, world
 def test_sharing_tags(client: FlaskClient, world: World) -> None:
     opening_sha = db.session.get(Photo, world.photos["opening"]).sha256
     expected_image = f"http://localhost/media/derivatives/{opening_sha}/{opening_sha[:16]}/1024.jpg"
-    for url, kind in zip(page_urls(world)[1:], ("event", "report", "album", "photo"), strict=True):
+    for url, kind in zip(page_urls(world)[1:5], ("event", "report", "album", "photo"), strict=True):
         meta = outline(get(client, url)[1]).meta
         assert meta["og:image"] == expected_image, url
         assert meta["twitter:card"] == "summary_large_image", url
