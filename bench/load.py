@@ -47,7 +47,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "bench"):
@@ -55,9 +54,10 @@ for path in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(path))
 
 import boto3  # noqa: E402
-import psutil  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from load_checks import CpuMeter, cache_checks, stateless_checks  # noqa: E402
+from load_faults import faults  # noqa: E402
 from PIL import Image  # noqa: E402
 from seed import DEFAULT_URL, drop_schema, migrated_schema  # noqa: E402
 
@@ -227,6 +227,8 @@ class Stack:
             "GALLERY_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
+        if args.instances > 1:  # two machines share no folder: unfinished tus uploads wait in the bucket
+            self.env["GALLERY_UPLOAD_SPOOL"] = "s3"
 
     def start(self) -> None:
         self.procs.append(
@@ -372,105 +374,6 @@ def wait_ready(stack: Stack, slugs: tuple[str, ...], timeout: float) -> float | 
     return None
 
 
-def faults(stack: Stack, seconds: float, record: list[str]) -> None:
-    """Kill a Celery worker mid-task at 40 % of the run and a gunicorn worker mid-upload at 60 %."""
-    time.sleep(seconds * 0.4)
-    worker = next(p for p in stack.procs if p.name == "worker-1")
-    busy_until = time.monotonic() + 30
-    while time.monotonic() < busy_until:  # wait until its pool child is busy (making web sizes)
-        children = psutil.Process(worker.proc.pid).children(recursive=True)
-        if any(c.cpu_percent(interval=0.2) > 20 for c in children):
-            break
-    worker.kill()
-    record.append(f"{time.strftime('%H:%M:%S')} SIGKILL celery worker-1 (pid {worker.proc.pid}) while busy")
-    time.sleep(5)
-    worker.restart()
-    record.append(f"{time.strftime('%H:%M:%S')} celery worker-1 started again")
-    time.sleep(seconds * 0.2)
-    web = next(p for p in stack.procs if p.name == "web-1")
-    busy_until = time.monotonic() + 40
-    victim = None
-    while time.monotonic() < busy_until and victim is None:
-        for child in psutil.Process(web.proc.pid).children():
-            with contextlib.suppress(psutil.Error):
-                if child.cpu_percent(interval=0.1) > 30:  # receiving (and hashing) an upload
-                    victim = child
-                    break
-    victim = victim or psutil.Process(web.proc.pid).children()[0]
-    victim.kill()
-    record.append(f"{time.strftime('%H:%M:%S')} SIGKILL gunicorn worker {victim.pid} of web-1 while busy")
-
-
-def stateless_checks(stack: Stack) -> list[str]:
-    """With two instances: a session made on one works on the other; the login limit counts across both."""
-    problems: list[str] = []
-    password = "Load-bench-passphrase-" + uuid.uuid4().hex
-    result = stack.gallery(
-        "create-user",
-        "admin@load.example.org",
-        "--role",
-        "admin",
-        "--password-stdin",
-        input_text=password + "\n" + password + "\n",
-    )
-    if result.returncode != 0:
-        return [f"could not create the admin: {result.stdout}{result.stderr}"]
-    first, second = (f"http://127.0.0.1:{p}" for p in stack.web_ports[:2])
-    browser = requests.Session()
-    headers = {"Host": f"127.0.0.1:{stack.nginx_port}", "X-Forwarded-For": "203.0.113.50, 127.0.0.1"}
-    page = browser.get(f"{first}/login", headers=headers)
-    token = page.text.split('name="csrf_token" type="hidden" value="')[-1].split('"')[0]
-    browser.post(
-        f"{first}/login",
-        data={"email": "admin@load.example.org", "password": password, "csrf_token": token},
-        headers=headers,
-    )
-    if browser.get(f"{second}/manage/", headers=headers, allow_redirects=False).status_code != 200:
-        problems.append("a session made on instance 1 did not open /manage/ on instance 2")
-    statuses = []
-    for n in range(12):
-        target = first if n % 2 == 0 else second
-        anon = requests.Session()
-        h = {**headers, "X-Forwarded-For": "203.0.113.77, 127.0.0.1"}
-        page = anon.get(f"{target}/login", headers=h)
-        token = page.text.split('name="csrf_token" type="hidden" value="')[-1].split('"')[0]
-        statuses.append(
-            anon.post(
-                f"{target}/login",
-                data={"email": "admin@load.example.org", "password": "wrong", "csrf_token": token},
-                headers=h,
-            ).status_code
-        )
-    if 429 not in statuses:
-        problems.append(f"12 wrong logins alternating the two instances were never limited: {statuses}")
-    return problems
-
-
-def cache_checks(stack: Stack, token: str) -> list[str]:
-    problems: list[str] = []
-    session = requests.Session()
-    items = session.get(f"{stack.base}/api/v1/albums/plenary/photos?limit=1").json()["items"]
-    url = urljoin(stack.base + "/", items[0]["derivatives"][0]["url"])
-    first, second = session.get(url), session.get(url)
-    if second.headers.get("X-Cache-Status") != "HIT":
-        problems.append(
-            "a repeated public web size was not a cache HIT "
-            f"({first.headers.get('X-Cache-Status')}, {second.headers.get('X-Cache-Status')})"
-        )
-    private = session.get(
-        f"{stack.base}/api/v1/albums/backstage/photos?limit=1", headers={"Authorization": f"Bearer {token}"}
-    ).json()["items"]
-    purl = urljoin(stack.base + "/", private[0]["derivatives"][0]["url"])
-    answers = [session.get(purl) for _ in range(2)]
-    if any(a.headers.get("X-Cache-Status") == "HIT" for a in answers) or "private" not in answers[0].headers.get(
-        "Cache-Control", ""
-    ):
-        problems.append(f"a private web size was cached or not marked private: {[dict(a.headers) for a in answers]}")
-    if any(a.status_code != 200 for a in answers):
-        problems.append(f"a signed private web size did not answer 200: {[a.status_code for a in answers]}")
-    return problems
-
-
 def locust_stats(path: Path) -> dict[str, dict[str, float]]:
     stats: dict[str, dict[str, float]] = {}
     with path.open() as handle:
@@ -537,12 +440,14 @@ def main(argv: list[str] | None = None) -> int:
                 threading.Thread(target=faults, args=(stack, seconds, fault_log), daemon=True).start()
             print(f"  locust: {args.visitors} visitors + {args.photographers} photographers for {args.minutes:g} min "
                   f"({jpeg.stat().st_size / 1e6:.1f} MB photos)")  # fmt: skip
+            meter = CpuMeter(stack)
             run = subprocess.run(
                 [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
                  "-u", str(args.visitors + args.photographers), "-r", "20", "-t", f"{int(seconds)}s",
                  "--host", stack.base, "--csv", str(tmp / "stats"), "--only-summary", "--stop-timeout", "30"],
                 env=env, cwd=ROOT, capture_output=True, text=True,
             )  # fmt: skip
+            cpu = meter.report()
             ready_after = wait_ready(stack, ("live",), READY_WITHIN_S)
             total, ready, processing = album_state(stack, ("live",))
             log = [json.loads(line) for line in uploads.read_text().splitlines()] if uploads.exists() else []
@@ -556,7 +461,9 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"the upload album holds {total} photos, the photographers made {len(created)}")
             problems += cache_checks(stack, token)
             if args.instances == 2:
-                problems += stateless_checks(stack)
+                problems += stateless_checks(stack, token, jpeg.read_bytes())
+                if wait_ready(stack, ("handover",), READY_WITHIN_S) is None:
+                    problems.append("the photo of the tus upload across the instances was not ready in time")
             verify = stack.gallery("verify")
             if verify.returncode != 0:
                 problems.append(f"gallery verify exit {verify.returncode}: {verify.stdout[-800:]}")
@@ -584,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"ready with all sizes {ready}/{total}"
                   + (f", {ready_after:.0f} s after the end" if ready_after is not None else ""))  # fmt: skip
             print(f"  verify: exit {verify.returncode}; stuck in processing: {processing}")
+            print(f"  {cpu}")
     summary = (
         f"load: page p95 {page_p95:.0f} ms (<= {PAGE_P95_MS:.0f}), "
         f"upload p95 {upload_p95:.0f} ms (<= {UPLOAD_P95_MS:.0f}), "
