@@ -146,6 +146,7 @@ def test_sitemap_lists_public_pages_only(app: Flask, client: FlaskClient, users:
     photos = world["pub_photos"]
     expected = {
         "http://localhost/",
+        "http://localhost/events",  # the events archive
         "http://localhost/events/ecc-2024",
         "http://localhost/events/ecc-2024/reports/day-one",
         "http://localhost/albums/pub",
@@ -179,6 +180,7 @@ def test_big_sitemaps_become_an_index_of_bounded_parts(app: Flask, client: Flask
     assert len(found) == len(set(found))
     assert set(found) == {
         "http://localhost/",
+        "http://localhost/events",
         "http://localhost/events/ecc-2024",
         "http://localhost/albums/big",
         *(f"http://localhost/albums/big/photos/{i}" for i in ids),
