@@ -118,6 +118,7 @@ writeFileSync(
       "@uppy/core": version("@uppy/core"),
       "@uppy/dashboard": version("@uppy/dashboard"),
       "@uppy/tus": version("@uppy/tus"),
+      "@uppy/aws-s3": version("@uppy/aws-s3"),
       "@uppy/golden-retriever": version("@uppy/golden-retriever"),
     },
     null,

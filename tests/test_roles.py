@@ -446,6 +446,11 @@ MATRIX: dict[tuple[str, str], Case] = {
         path="/api/v1/albums/matrix-public/direct-uploads",
         json={"filename": "a.jpg", "size": 100, "sha256": "a" * 64},
     ),
+    ("/api/v1/direct-uploads/<key>/sign", "POST"): Case(
+        staff(401, 409, 409, 409),
+        path=f"/api/v1/direct-uploads/{TUS_KEY}/sign",
+        json={"method": "PUT", "upload_id": "abc", "part_number": 1},
+    ),
     ("/api/v1/direct-uploads/<key>/complete", "POST"): Case(
         staff(401, 409, 409, 409),
         path=f"/api/v1/direct-uploads/{TUS_KEY}/complete",

@@ -47,7 +47,20 @@ def _is_embeddable() -> bool:
     return bool(getattr(view, "embeddable", False))
 
 
-def content_security_policy(*, frame_ancestors: str, media_origin: str | None) -> str:
+_ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+
+
+def allow_connect(origin: str | None) -> None:
+    """Let the page of this response connect to ``origin`` too (``connect-src``), e.g. the upload
+    page to the bucket it sends bytes to; every other page keeps ``connect-src 'self'``."""
+    if origin is None:
+        return
+    if not _ORIGIN_RE.fullmatch(origin):
+        raise ValueError(f"not an origin for a Content-Security-Policy: {origin!r}")
+    g.setdefault("csp_connect", []).append(origin)
+
+
+def content_security_policy(*, frame_ancestors: str, media_origin: str | None, connect: tuple[str, ...] = ()) -> str:
     img = "'self' data: blob:"
     if media_origin:
         img += f" {media_origin}"
@@ -58,7 +71,7 @@ def content_security_policy(*, frame_ancestors: str, media_origin: str | None) -
             "style-src 'self'",
             "script-src 'self'",
             "font-src 'self'",
-            "connect-src 'self'",
+            " ".join(["connect-src 'self'", *connect]),
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -111,6 +124,14 @@ def init_app(app: Flask) -> None:
         if _is_embeddable():
             headers["Content-Security-Policy"] = embed_csp
             headers.pop("X-Frame-Options", None)
+        elif g.get("csp_connect"):
+            headers.setdefault(
+                "Content-Security-Policy",
+                content_security_policy(
+                    frame_ancestors="'self'", media_origin=media_origin, connect=tuple(g.csp_connect)
+                ),
+            )
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         else:
             headers.setdefault("Content-Security-Policy", default_csp)
             headers.setdefault("X-Frame-Options", "SAMEORIGIN")

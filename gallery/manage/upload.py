@@ -1,6 +1,8 @@
 """The album upload page: drag-and-drop with per-file progress (JS), and a plain
 multi-file form that works without JavaScript.  Each file goes through
-:func:`gallery.photos.receive.receive`; the page words its answer per file."""
+:func:`gallery.photos.receive.receive`; the page words its answer per file.  With JavaScript the
+page's Uppy sends the bytes with tus, or straight to the bucket when originals live in S3 (the
+page's Content-Security-Policy then lets it connect to the bucket's origin)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,13 @@ from gallery.core.permissions import Permission
 from gallery.http import context
 from gallery.http.guard import current_actor, requires
 from gallery.http.request import received_from
+from gallery.http.security import allow_connect
 from gallery.manage.blueprint import bp
+from gallery.models import Album
 from gallery.photos.receive import receive
 from gallery.photos.received import spool
 from gallery.tasks import enqueue_derivatives
+from gallery.uploads import direct
 
 MAX_FILES_PER_FORM = 500
 
@@ -94,27 +99,36 @@ def _json_status(outcomes: set[str]) -> int:
     return 200
 
 
+def _page(target: Album, results: list[UploadResult] | None, error: str | None = None) -> str:
+    """The page; when originals live in S3 its Uppy sends the bytes straight to the bucket."""
+    bucket = direct.page_origin(context.storage())
+    allow_connect(bucket)
+    return render_template(
+        "manage/upload.html",
+        album=target,
+        max_mb=context.settings().max_upload_mb,
+        results=results,
+        error=error,
+        direct=bucket is not None,
+    )
+
+
 @bp.route("/albums/<album>/upload", methods=["GET", "POST"])
 @requires(Permission.upload)
 def upload(album: str) -> Response | str | tuple[str, int] | tuple[Response, int]:
     target = albums.get_album(context.db_session(), album)
-    settings = context.settings()
     if request.method == "GET":
-        return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None)
+        return _page(target, None)
     files = [f for f in request.files.getlist("files") if f and (f.filename or f.content_length)]
     wants_json = request.accept_mimetypes.best == "application/json"
     if not files:
         message = _("Choose at least one photo.")
         if wants_json:
             return jsonify({"error": {"code": "missing_file", "message": message}}), 400
-        return render_template(
-            "manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message
-        ), 400
+        return _page(target, None, message), 400
     if len(files) > MAX_FILES_PER_FORM:
         message = _("At most %(n)d files per upload.", n=MAX_FILES_PER_FORM)
-        return render_template(
-            "manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=None, error=message
-        ), 400
+        return _page(target, None, message), 400
     slug = target.slug
     results = [_receive_one(slug, f) for f in files]
     if wants_json:
@@ -125,4 +139,4 @@ def upload(album: str) -> Response | str | tuple[str, int] | tuple[Response, int
             response.headers["Retry-After"] = str(max(busy))
         return response
     target = albums.get_album(context.db_session(), slug)
-    return render_template("manage/upload.html", album=target, max_mb=settings.max_upload_mb, results=results)
+    return _page(target, results)

@@ -9,6 +9,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -66,6 +67,42 @@ def part_urls(storage: S3Storage, key: str, upload_id: str, *, count: int, expir
         )
         for number in range(1, count + 1)
     ]
+
+
+# What a browser may be allowed to ask the store about a multipart upload Gallery started: the
+# boto3 operation for each (the upload page's @uppy/aws-s3 signs every request it makes).
+BROWSER_OPERATIONS = {
+    "upload_part": "upload_part",
+    "list_parts": "list_parts",
+    "complete": "complete_multipart_upload",
+    "abort": "abort_multipart_upload",
+}
+
+
+def presign(
+    storage: S3Storage, key: str, upload_id: str, operation: str, *, part_number: int | None = None, expires: int
+) -> str:
+    """A presigned URL for one request on the multipart upload ``upload_id`` of ``key``: a part
+    (``part_number``), the list of parts, the completion or the abort (no request is made)."""
+    params: dict[str, object] = {"Bucket": storage.bucket, "Key": storage._full_key(key), "UploadId": upload_id}
+    if operation == "upload_part":
+        params["PartNumber"] = part_number
+    return str(
+        storage.client.generate_presigned_url(
+            BROWSER_OPERATIONS[operation], Params=params, ExpiresIn=max(60, min(expires, MAX_URL_SECONDS))
+        )
+    )
+
+
+def browser_origin(storage: S3Storage) -> str:
+    """The origin (scheme://host[:port]) the store's presigned URLs point at, the one a browser
+    talks to: virtual-hosted or path style, custom endpoints (MinIO, R2) alike."""
+    parts = urlsplit(
+        storage.client.generate_presigned_url(
+            "get_object", Params={"Bucket": storage.bucket, "Key": storage._full_key("origin")}, ExpiresIn=60
+        )
+    )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def complete(storage: S3Storage, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:

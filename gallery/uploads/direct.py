@@ -11,6 +11,11 @@
    upload path (:func:`gallery.photos.receive.receive`), whose original is copied inside the bucket
    (``CopyObject``), and the staging object is removed.
 
+The upload page's ``@uppy/aws-s3`` makes every request on the bucket itself: after :func:`start`
+it asks :func:`sign` for each one (a part, the list of parts, the completion, the abort), bound to
+the upload's own staging object and multipart upload id; it completes the multipart upload in the
+bucket, then calls :func:`complete` without parts, which checks and receives the object as above.
+
 Only with S3 storage: on a local store the start answers 409."""
 
 from __future__ import annotations
@@ -53,11 +58,27 @@ class NeedsS3(ConflictError):
     code = "direct_uploads_need_s3"
 
 
+class NotAssembled(ConflictError):
+    code = "not_assembled"
+
+
+# The requests a browser may have signed, by (HTTP method, with a part number): the ones @uppy/aws-s3
+# makes on a multipart upload that exists.  Creating one (or a plain PUT) is Gallery's: :func:`start`.
+SIGNABLE = {
+    ("PUT", True): "upload_part",
+    ("GET", False): "list_parts",
+    ("POST", False): "complete",
+    ("DELETE", False): "abort",
+}
+SIGNED_URL_SECONDS = 3600
+
+
 @dataclass(frozen=True)
 class Started:
     key: str
     part_size: int
     urls: list[str]
+    upload_id: str  # the bucket's multipart upload id
 
 
 @dataclass(frozen=True)
@@ -133,13 +154,57 @@ def start(
         session.rollback()
         s3_direct.abort(store, object_key, multipart_id)
         raise
-    return Started(key, part_size, urls)
+    return Started(key, part_size, urls, multipart_id)
 
 
-def complete(session: Session, intake: Intake, key: str, parts: list[tuple[int, str]]) -> Finished:
-    """Assemble, check and receive a direct upload (see the module docstring).  404 unknown,
-    409 being completed by another request, 410 expired, 422 wrong parts or a size/SHA-256
-    mismatch (everything aborted and removed), and the upload path's own answers."""
+def page_origin(storage: Storage) -> str | None:
+    """The origin the upload page sends bytes to when they go straight to the bucket (S3 storage:
+    its Content-Security-Policy must let the page connect there), else None (the page uses tus)."""
+    return s3_direct.browser_origin(storage) if isinstance(storage, S3Storage) else None
+
+
+def sign(session: Session, intake: Intake, key: str, *, method: str, upload_id: str, part_number: int | None) -> str:
+    """A presigned URL for one request of the client on its own direct upload ``key``: PUT a part
+    (``part_number`` within the upload's parts), GET the parts, POST the completion, DELETE (abort).
+    Always the upload's own staging object and multipart upload, whose id the client must name.
+    404 unknown or someone else's, 409 completed, 410 expired, 422 another request or id."""
+    store = _s3(intake.storage)
+    upload = _owned(session, key, intake.user_id)
+    operation = SIGNABLE.get((method.upper(), part_number is not None))
+    if operation is None:
+        raise ValidationError(
+            "only a part (PUT with a part number), the list of parts (GET), the completion (POST) or the abort "
+            "(DELETE) of this upload are signed; Gallery starts the upload itself",
+            field="method",
+        )
+    if upload.multipart_id is None or not secrets.compare_digest(upload_id.encode(), upload.multipart_id.encode()):
+        raise ValidationError("this is not the multipart upload of this direct upload", field="upload_id")
+    if upload.finished_at is not None:
+        raise ConflictError("this direct upload is completed (or being completed)", code="completing")
+    remaining = (upload.expires_at - utcnow()).total_seconds()
+    if remaining <= 0:
+        raise UploadGone("this direct upload expired; start a new one")
+    count = s3_direct.part_count(upload.length, upload.part_size or upload.length)
+    if part_number is not None and not 1 <= part_number <= count:
+        raise ValidationError(f"this upload has the parts 1 to {count}", field="part_number")
+    object_key, multipart_id = str(upload.object_key), upload.multipart_id
+    session.rollback()
+    return s3_direct.presign(
+        store,
+        object_key,
+        multipart_id,
+        operation,
+        part_number=part_number,
+        expires=int(min(remaining, SIGNED_URL_SECONDS)),
+    )
+
+
+def complete(session: Session, intake: Intake, key: str, parts: list[tuple[int, str]] | None) -> Finished:
+    """Assemble, check and receive a direct upload (see the module docstring).  ``parts`` None: the
+    client completed the multipart upload in the bucket itself (the upload page).  404 unknown,
+    409 being completed by another request or (without parts) not assembled yet, 410 expired,
+    422 wrong parts or a size/SHA-256 mismatch (everything aborted and removed), and the upload
+    path's own answers."""
     store = _s3(intake.storage)
     upload = _owned(session, key, intake.user_id)
     if upload.finished_at is not None:
@@ -154,9 +219,9 @@ def complete(session: Session, intake: Intake, key: str, parts: list[tuple[int, 
     if upload.expires_at <= utcnow():
         raise UploadGone("this direct upload expired; start a new one")
     count = s3_direct.part_count(upload.length, upload.part_size or upload.length)
-    if sorted(number for number, _ in parts) != list(range(1, count + 1)):
+    if parts is not None and sorted(number for number, _ in parts) != list(range(1, count + 1)):
         raise ValidationError(f"name each of the parts 1 to {count} once, with its ETag", field="parts")
-    upload_id, assembled = upload.id, upload.offset == upload.length
+    upload_id, assembled = upload.id, upload.offset == upload.length or parts is None
     object_key, multipart_id = str(upload.object_key), str(upload.multipart_id)
     claimed = session.execute(
         update(Upload).where(Upload.id == upload_id, Upload.finished_at.is_(None)).values(finished_at=utcnow())
@@ -179,10 +244,10 @@ def _assemble_and_receive(
     upload_id: int,
     object_key: str,
     multipart_id: str,
-    parts: list[tuple[int, str]],
+    parts: list[tuple[int, str]] | None,
     assembled: bool,
 ) -> Finished:
-    if not assembled:
+    if not assembled and parts is not None:
         try:
             s3_direct.complete(store, object_key, multipart_id, sorted(parts))
         except s3_direct.PartsRefused as exc:
@@ -191,7 +256,15 @@ def _assemble_and_receive(
     upload = session.get(Upload, upload_id)
     assert upload is not None
     length, expected, filename, album_id = upload.length, upload.sha256, upload.filename, upload.album_id
-    fetched = s3_direct.fetch(store, object_key, tmp_dir=intake.settings.instance_path / "tmp", max_bytes=length)
+    try:
+        fetched = s3_direct.fetch(store, object_key, tmp_dir=intake.settings.instance_path / "tmp", max_bytes=length)
+    except NotFound:
+        if parts is not None:
+            raise
+        _set(session, upload_id, finished_at=None)  # the client may complete it in the bucket, then ask again
+        raise NotAssembled(
+            "the object is not assembled: complete the multipart upload in the bucket first, or name the parts"
+        ) from None
     received = Received(
         fetched.path, fetched.sha256, fetched.size, owned=True, head=fetched.head, stored_key=object_key
     )

@@ -257,3 +257,72 @@ def test_local_storage_answers_409(app: Flask) -> None:
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "direct_uploads_need_s3"
     assert "need S3" in response.get_json()["error"]["message"]
+
+
+def test_a_client_that_signs_every_request_and_completes_in_the_bucket(s3_app: Flask, moto: RecordingMoto) -> None:
+    """The upload page's way (@uppy/aws-s3): each request on the bucket signed by Gallery for this
+    upload only, the multipart upload completed in the bucket, then complete_url without parts."""
+    data = incompressible_jpeg(9 * MB, 11)
+    with s3_app.app_context():
+        token = make_token(make_user(Role.photographer))
+        other = make_token(make_user(Role.editor))
+        make_album("direct")
+        client = s3_app.test_client()
+        started = start(client, token, "direct", data).get_json()
+        key, upload_id = started["id"], started["upload_id"]
+        sign_url = started["sign_url"].removeprefix("http://localhost")
+        assert sign_url == f"/api/v1/direct-uploads/{key}/sign"
+
+        def signed(body: dict[str, Any], bearer: str = token) -> Any:
+            return client.post(sign_url, json=body, headers={"Authorization": f"Bearer {bearer}"})
+
+        etags = []
+        for number in (1, 2):
+            answer = signed({"method": "PUT", "upload_id": upload_id, "part_number": number})
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            put = requests.put(answer.get_json()["url"], data=data[(number - 1) * 8 * MB : number * 8 * MB], timeout=60)
+            etags.append(put.headers["ETag"])
+        listed = requests.get(signed({"method": "GET", "upload_id": upload_id}).get_json()["url"], timeout=60)
+        assert listed.text.count("<PartNumber>") == 2
+        complete_url = started["complete_url"].removeprefix("http://localhost")
+        auth = {"Authorization": f"Bearer {token}"}
+        early = client.post(complete_url, json={}, headers=auth)
+        assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_assembled"
+
+        # Refused: another user's upload, another multipart upload, a part past the upload's, creating one.
+        assert signed({"method": "PUT", "upload_id": upload_id, "part_number": 1}, bearer=other).status_code == 404
+        assert signed({"method": "PUT", "upload_id": "another", "part_number": 1}).status_code == 422
+        assert signed({"method": "PUT", "upload_id": upload_id, "part_number": 3}).status_code == 422
+        assert signed({"method": "POST", "upload_id": upload_id, "part_number": 1}).status_code == 422
+        assert signed({"method": "POST"}).status_code == 422  # no upload id: creating is Gallery's
+        assert signed({"method": "PATCH", "upload_id": upload_id}).status_code == 422
+        assert signed({"method": "PUT", "upload_id": upload_id, "part_number": "1"}).status_code == 422
+        bad = client.post(sign_url, data="{", headers={**auth, "Content-Type": "application/json"})
+        assert bad.status_code == 400
+        nobody = client.post(sign_url, json={"method": "GET", "upload_id": upload_id})
+        assert nobody.status_code == 401
+
+        xml = (
+            "<CompleteMultipartUpload>"
+            + "".join(
+                f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>" for n, etag in enumerate(etags, start=1)
+            )
+            + "</CompleteMultipartUpload>"
+        )
+        assembled = requests.post(
+            signed({"method": "POST", "upload_id": upload_id}).get_json()["url"],
+            data=xml,
+            headers={"Content-Type": "application/xml"},
+            timeout=60,
+        )
+        assert assembled.status_code == 200, assembled.text
+        moto.log.clear()
+        done = client.post(complete_url, json={}, headers=auth)
+        assert done.status_code == 201, done.get_data(as_text=True)
+        assert done.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
+        gallery_requests = [entry for entry in moto.log if "Boto3" in entry.agent or "Botocore" in entry.agent]
+        assert gallery_requests and max(entry.length for entry in gallery_requests) < MB
+        assert not any(name.startswith("uploads/") for name in objects(s3_app)) and multipart_uploads(s3_app) == []
+        # Completed: nothing more is signed for it.
+        after = signed({"method": "PUT", "upload_id": upload_id, "part_number": 1})
+        assert after.status_code == 409

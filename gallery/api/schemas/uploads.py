@@ -50,6 +50,13 @@ class DirectUploadSchema(ma.Schema):
     part_size = fields.Integer(required=True, metadata={"description": "bytes per part (the last may be shorter)"})
     parts = fields.List(fields.Nested(PartUrlSchema), required=True)
     complete_url = fields.String(required=True)
+    upload_id = fields.String(
+        required=True, metadata={"description": "the bucket's multipart upload id (to have requests signed)"}
+    )
+    sign_url = fields.String(
+        required=True,
+        metadata={"description": "POST a request (method, upload_id, part_number) here for a presigned URL"},
+    )
 
 
 class PartEtagSchema(ma.Schema):
@@ -58,6 +65,36 @@ class PartEtagSchema(ma.Schema):
 
 
 class DirectUploadCompleteSchema(ma.Schema):
-    """The ETag the store answered for each part."""
+    """The ETag the store answered for each part; without ``parts``, the client has completed the
+    multipart upload in the bucket itself (through URLs from ``sign``)."""
 
-    parts = fields.List(fields.Nested(PartEtagSchema), required=True, validate=validate.Length(min=1, max=MAX_PARTS))
+    parts = fields.List(
+        fields.Nested(PartEtagSchema),
+        validate=validate.Length(min=1, max=MAX_PARTS),
+        metadata={"description": "every part once; leave out when you completed the multipart upload yourself"},
+    )
+
+
+class DirectUploadSignSchema(ma.Schema):
+    """One request on the bucket the client wants signed (what @uppy/aws-s3's ``signRequest`` asks)."""
+
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(["PUT", "GET", "POST", "DELETE"]),
+        metadata={"description": "PUT a part, GET the list of parts, POST the completion, DELETE the abort"},
+    )
+    upload_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1024),
+        metadata={"description": "the multipart upload id (the upload_id this direct upload answered)"},
+    )
+    part_number = fields.Integer(
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_PARTS),
+        metadata={"description": "PUT only"},
+    )
+
+
+class SignedRequestSchema(ma.Schema):
+    url = fields.String(required=True, metadata={"description": "the presigned URL; send the request there"})

@@ -1,10 +1,13 @@
 // The upload page.  With the Uppy bundle (gallery/static/vendor/uppy, built by
 // scripts/copy-vendor.mjs): Uppy's dashboard sends every file as a resumable tus upload to
 // /api/v1/uploads/ (5 MB chunks, retried with back-off, paused while the browser is
-// offline, resumed after a reload or a crash by Golden Retriever), then a summary: added,
+// offline, resumed after a reload or a crash by Golden Retriever) -- or, when originals live in
+// S3, straight to the bucket with @uppy/aws-s3 (./upload-direct.js) -- then a summary: added,
 // already there, rejected with the server's reason, and a link to the caption grid.
 // Without the bundle: the files go three at a time to the form's own endpoint.
 // Without JavaScript the form posts all files at once.
+import { directUploadsWork, useDirect } from "./upload-direct.js";
+
 const form = document.getElementById("upload-form");
 const input = document.getElementById("upload-files");
 const zone = document.getElementById("dropzone");
@@ -32,8 +35,36 @@ async function reason(error, response) {
   return (error && error.message) || labels.failed;
 }
 
+function useTus(uppy, Tus, csrf, record) {
+  uppy.use(Tus, {
+    endpoint: host.dataset.endpoint,
+    headers: { "X-CSRFToken": csrf },
+    chunkSize: CHUNK,
+    retryDelays: RETRY_DELAYS,
+    removeFingerprintOnSuccess: true,
+    limit: 3,
+    allowedMetaFields: ["album", "name", "filename", "type"],
+  });
+  uppy.on("upload-success", async (file, response) => {
+    // The finished upload's photo, and whether its bytes were new to the album.
+    let outcome = "added";
+    try {
+      const answer = await fetch(response.uploadURL, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      outcome = answer.headers.get("Gallery-Upload-Result") || outcome;
+    } catch (e) {
+      /* the photo is there; only the kind of answer is unknown */
+    }
+    record(file, outcome === "exists" ? "exists" : "added");
+  });
+  uppy.on("upload-error", async (file, error, response) => {
+    const status = error && error.originalResponse ? error.originalResponse.getStatus() : 0;
+    if (status && status >= 500) return; // retried by tus-js-client, or by the retry button
+    record(file, "rejected", await reason(error, response));
+  });
+}
+
 async function startUppy() {
-  const { Uppy, Dashboard, Tus, GoldenRetriever, pl_PL } = await import(host.dataset.bundle);
+  const { Uppy, Dashboard, Tus, AwsS3, GoldenRetriever, pl_PL } = await import(host.dataset.bundle);
   const csrf = host.dataset.csrf;
   const counts = { added: 0, exists: 0, rejected: 0 };
   const summary = document.getElementById("upload-summary");
@@ -43,6 +74,16 @@ async function startUppy() {
   function show() {
     summary.hidden = false;
     countsLine.textContent = summaryText(counts);
+  }
+
+  function record(file, outcome, message) {
+    counts[outcome] += 1;
+    if (outcome === "rejected") {
+      const item = document.createElement("li");
+      item.textContent = `${file.name}: ${message || labels.failed}`;
+      rejectedList.append(item);
+    }
+    show();
   }
 
   const uppy = new Uppy({
@@ -64,15 +105,14 @@ async function startUppy() {
     hidePauseResumeButton: false,
     theme: "auto",
   });
-  uppy.use(Tus, {
-    endpoint: host.dataset.endpoint,
-    headers: { "X-CSRFToken": csrf },
-    chunkSize: CHUNK,
-    retryDelays: RETRY_DELAYS,
-    removeFingerprintOnSuccess: true,
-    limit: 3,
-    allowedMetaFields: ["album", "name", "filename", "type"],
-  });
+  // Originals in S3 (and WebCrypto to hash with): the bytes go straight to the bucket.
+  const direct = Boolean(host.dataset.directStart) && directUploadsWork();
+  if (direct) {
+    const urls = { start: host.dataset.directStart, sign: host.dataset.directSign, complete: host.dataset.directComplete };
+    useDirect(uppy, AwsS3, { urls, csrf, labels, record });
+  } else {
+    useTus(uppy, Tus, csrf, record);
+  }
   // Files are kept in IndexedDB until they are sent, so a reload or a crash resumes them
   // (Golden Retriever's default keeps only files up to 10 MB; photos are often larger).
   const maxBytes = Number(host.dataset.maxBytes) || 200 * 1024 * 1024;
@@ -81,7 +121,8 @@ async function startUppy() {
     indexedDB: { maxFileSize: maxBytes, maxTotalSize: 2 * 1024 * 1024 * 1024 },
   });
   // Restored files go on where they stopped, without asking (tus asks the server for its
-  // offset with HEAD).  Files whose bytes could not be kept show as ghosts: add them again.
+  // offset with HEAD, @uppy/aws-s3 the bucket for its parts).  Files whose bytes could not be
+  // kept show as ghosts: add them again.
   uppy.on("restored", () => {
     if (uppy.getFiles().some((file) => !file.progress.uploadComplete && !file.isGhost)) {
       uppy.emit("restore-confirmed");
@@ -89,33 +130,13 @@ async function startUppy() {
   });
 
   uppy.on("file-added", (file) => uppy.setFileMeta(file.id, { filename: file.name }));
-  uppy.on("upload-success", async (file, response) => {
-    // The finished upload's photo, and whether its bytes were new to the album.
-    let outcome = "added";
-    try {
-      const answer = await fetch(response.uploadURL, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      outcome = answer.headers.get("Gallery-Upload-Result") || outcome;
-    } catch (e) {
-      /* the photo is there; only the kind of answer is unknown */
-    }
-    counts[outcome === "exists" ? "exists" : "added"] += 1;
-    show();
-  });
-  uppy.on("upload-error", async (file, error, response) => {
-    const status = error && error.originalResponse ? error.originalResponse.getStatus() : 0;
-    if (status && status >= 500) return; // retried by tus-js-client, or by the retry button
-    counts.rejected += 1;
-    const item = document.createElement("li");
-    item.textContent = `${file.name}: ${await reason(error, response)}`;
-    rejectedList.append(item);
-    show();
-  });
   uppy.on("complete", show);
 
   form.hidden = true;
   queue.hidden = true;
   host.hidden = false;
-  window.galleryUppy = uppy; // for the browser tests and the curious
+  host.dataset.path = direct ? "direct" : "tus"; // for the browser tests and the curious
+  window.galleryUppy = uppy;
   return uppy;
 }
 

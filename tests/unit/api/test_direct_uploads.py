@@ -46,7 +46,9 @@ def test_start_answers_parts_and_the_completion_url(s3_app: Flask) -> None:
     )
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
-    assert set(body) == {"id", "part_size", "parts", "complete_url"}
+    assert set(body) == {"id", "part_size", "parts", "complete_url", "upload_id", "sign_url"}
+    assert body["sign_url"] == f"http://localhost/api/v1/direct-uploads/{body['id']}/sign"
+    assert all(f"uploadId={body['upload_id']}" in part["url"] for part in body["parts"])
     assert body["part_size"] == 8 * 1024 * 1024 and [p["number"] for p in body["parts"]] == [1, 2, 3, 4]
     assert body["complete_url"] == f"http://localhost/api/v1/direct-uploads/{body['id']}/complete"
     assert all("partNumber=" in part["url"] for part in body["parts"])
@@ -101,6 +103,29 @@ def test_the_upload_page_session_needs_its_csrf_token(s3_app: Flask) -> None:
     csrf = csrf_from(client.get("/manage/albums/direct/upload").get_data(as_text=True))
     accepted = client.post("/api/v1/albums/direct/direct-uploads", json=BODY, headers={"X-CSRFToken": csrf})
     assert accepted.status_code == 201
+    # The page's @uppy/aws-s3 has each request signed the same way: the session and its token.
+    sign = f"/api/v1/direct-uploads/{accepted.get_json()['id']}/sign"
+    request = {"method": "PUT", "upload_id": accepted.get_json()["upload_id"], "part_number": 4}
+    assert client.post(sign, json=request).status_code == 400
+    signed = client.post(sign, json=request, headers={"X-CSRFToken": csrf})
+    assert signed.status_code == 200 and "partNumber=4" in signed.get_json()["url"]
+    assert client.post(sign, json={**request, "part_number": 5}, headers={"X-CSRFToken": csrf}).status_code == 422
+
+
+def test_only_the_uploader_has_requests_signed(s3_app: Flask) -> None:
+    token = make_token(make_user(Role.photographer))
+    started = (
+        s3_app.test_client()
+        .post("/api/v1/albums/direct/direct-uploads", json=BODY, headers={"Authorization": f"Bearer {token}"})
+        .get_json()
+    )
+    sign = f"/api/v1/direct-uploads/{started['id']}/sign"
+    request = {"method": "GET", "upload_id": started["upload_id"]}
+    other = make_token(make_user(Role.admin))
+    assert (
+        s3_app.test_client().post(sign, json=request, headers={"Authorization": f"Bearer {other}"}).status_code == 404
+    )
+    assert s3_app.test_client().post(sign, json=request).status_code == 401
 
 
 def test_the_document_lists_both_endpoints(client) -> None:  # type: ignore[no-untyped-def]
@@ -108,4 +133,5 @@ def test_the_document_lists_both_endpoints(client) -> None:  # type: ignore[no-u
     start = paths["/albums/{album}/direct-uploads"]["post"]
     assert {"201", "200", "409", "413"} <= set(start["responses"])
     assert "422" in paths["/direct-uploads/{key}/complete"]["post"]["responses"]
+    assert {"200", "404", "409", "410", "422"} <= set(paths["/direct-uploads/{key}/sign"]["post"]["responses"])
     assert {"post"} <= set(paths["/uploads/"]) and {"get", "patch", "delete"} <= set(paths["/uploads/{key}"])

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 from gallery.accounts import users as accounts
 from gallery.core.audit import SYSTEM
 from gallery.extensions import db
-from gallery.http.security import embeddable
+from gallery.http.security import allow_connect, embeddable
 from gallery.models import User
 from tests.conftest import PASSWORD, csrf_from, make_app
 from tests.unit.web.conftest import failed_login
@@ -163,6 +163,48 @@ def test_embeddable_error_page_keeps_the_embed_policy(tmp_path: Path) -> None:
     response = app.test_client().get("/test-embed/missing")
     assert response.status_code == 404
     assert csp_directives(response)["frame-ancestors"] == "https://news.example.org"
+
+
+# --- a page that may connect elsewhere (the upload page to the bucket) --------------------------------
+
+
+def connect_app(tmp_path: Path) -> Flask:
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'connect.db'}")
+    bp = Blueprint("test_connect", __name__)
+
+    @bp.route("/test-connect/<path:origin>")
+    def connecting(origin: str) -> str:
+        allow_connect(None)  # nothing to add: the default policy
+        allow_connect(origin.replace("|", "://"))
+        return "<p>uploads</p>"
+
+    @bp.route("/test-connect-none")
+    def plain() -> str:
+        allow_connect(None)
+        return "<p>plain</p>"
+
+    app.register_blueprint(bp)
+    return app
+
+
+def test_allow_connect_adds_the_origin_to_that_response_only(tmp_path: Path) -> None:
+    client = connect_app(tmp_path).test_client()
+    response = client.get("/test-connect/https|bucket.s3.eu-central-1.amazonaws.com")
+    assert csp_directives(response)["connect-src"] == "'self' https://bucket.s3.eu-central-1.amazonaws.com"
+    assert_hardened(response)
+    assert (
+        csp_directives(client.get("/test-connect/http|127.0.0.1:9000"))["connect-src"] == "'self' http://127.0.0.1:9000"
+    )
+    # The next request, and a page that adds nothing, keep 'self' alone.
+    assert csp_directives(client.get("/test-connect-none"))["connect-src"] == "'self'"
+    assert csp_directives(client.get("/"))["connect-src"] == "'self'"
+
+
+@pytest.mark.parametrize("origin", ["https|evil.example.org; script-src *", "javascript|x", "https|a.example.org/path"])
+def test_allow_connect_refuses_what_is_not_an_origin(tmp_path: Path, origin: str) -> None:
+    app = connect_app(tmp_path)
+    with app.test_request_context("/"), pytest.raises(ValueError):
+        allow_connect(origin.replace("|", "://"))
 
 
 # --- cookies -------------------------------------------------------------------------------------------

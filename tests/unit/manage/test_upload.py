@@ -9,8 +9,12 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from gallery.extensions import db
-from gallery.models import Photo
-from tests.conftest import csrf_from, login
+from gallery.models import Photo, Role
+from tests.archive.conftest import make_album
+from tests.conftest import csrf_from, login, make_user
+from tests.unit.uploads.conftest import archive_schemas, make_instance, moto_endpoint, s3_instance
+
+__all__ = ["archive_schemas", "make_instance", "moto_endpoint", "s3_instance"]  # fixtures of the S3 page test
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:
@@ -92,3 +96,42 @@ def test_csrf_and_roles(client, users, album):
     db.session.rollback()
     assert db.session.scalar(select(func.count(Photo.id))) == 0
     assert client.get("/manage/albums/no-such-album/upload").status_code == 404
+
+
+# --- which way the page's Uppy sends the bytes, and the page's Content-Security-Policy -------------
+
+
+def connect_src(response) -> str:
+    policy = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    return policy["connect-src"]
+
+
+def test_with_local_originals_the_page_uses_tus_and_connects_to_itself_only(client, users, album):
+    login(client, users["photographer"].email)
+    page = client.get(f"/manage/albums/{album.slug}/upload")
+    html = page.get_data(as_text=True)
+    assert 'data-endpoint="/api/v1/uploads/"' in html and "data-direct-start" not in html
+    assert connect_src(page) == "'self'"
+
+
+def test_with_originals_in_s3_the_page_sends_straight_to_the_bucket(s3_instance, moto_endpoint):
+    with s3_instance.app_context():
+        user = make_user(Role.photographer)
+        make_album("s3-page")
+        client = s3_instance.test_client()
+        login(client, user.email)
+        page = client.get("/manage/albums/s3-page/upload")
+        html = page.get_data(as_text=True)
+        assert 'data-direct-start="/api/v1/albums/s3-page/direct-uploads"' in html
+        assert 'data-direct-sign="/api/v1/direct-uploads/__key__/sign"' in html
+        assert 'data-direct-complete="/api/v1/direct-uploads/__key__/complete"' in html
+        # The bucket's origin (the one its presigned URLs name) on this page only.
+        assert connect_src(page) == f"'self' {moto_endpoint}"
+        assert connect_src(client.get("/manage/")) == "'self'"
+        token = csrf_from(html)
+        refused = client.post(
+            "/manage/albums/s3-page/upload",
+            data={"csrf_token": token},
+            content_type="multipart/form-data",
+        )  # the page again (no file chosen), with the same policy
+        assert refused.status_code == 400 and connect_src(refused) == f"'self' {moto_endpoint}"

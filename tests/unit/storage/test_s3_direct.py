@@ -17,11 +17,13 @@ from gallery.storage.s3_direct import (
     MIN_DIRECT_PART,
     PartsRefused,
     abort,
+    browser_origin,
     complete,
     fetch,
     part_count,
     part_size_for,
     part_urls,
+    presign,
     put_small,
     read_small,
     start,
@@ -100,3 +102,48 @@ def test_parts_sent_by_gallery_listed_and_small_objects(s3: S3Storage, big_blob:
     assert read_small(s3, "uploads/tus/k/tail-4") == b"tail"
     with pytest.raises(NotFound):
         read_small(s3, "uploads/tus/k/tail-5")
+
+
+def test_every_request_a_browser_makes_through_presigned_urls(s3: S3Storage, big_blob: bytes, tmp_path: Path) -> None:
+    """What the upload page's @uppy/aws-s3 does with the URLs Gallery signs: PUT the parts, list
+    them, complete the upload in the bucket; or abort it."""
+    data = big_blob[: 9 * MIB]
+    key = "uploads/direct/browser"
+    upload_id = start(s3, key, content_type="application/octet-stream")
+    etags = []
+    for number in (1, 2):
+        url = presign(s3, key, upload_id, "upload_part", part_number=number, expires=600)
+        answer = requests.put(url, data=data[(number - 1) * 8 * MIB : number * 8 * MIB], timeout=60)
+        assert answer.status_code == 200, answer.text
+        etags.append(answer.headers["ETag"])
+    listed = requests.get(presign(s3, key, upload_id, "list_parts", expires=600), timeout=60)
+    assert listed.status_code == 200 and listed.text.count("<PartNumber>") == 2 and etags[1] in listed.text
+    body = (
+        "<CompleteMultipartUpload>"
+        + "".join(
+            f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>" for n, etag in enumerate(etags, start=1)
+        )
+        + "</CompleteMultipartUpload>"
+    )
+    done = requests.post(
+        presign(s3, key, upload_id, "complete", expires=600),
+        data=body,
+        headers={"Content-Type": "application/xml"},
+        timeout=60,
+    )
+    assert done.status_code == 200 and "<Key>" in done.text, done.text
+    fetched = fetch(s3, key, tmp_dir=tmp_path, max_bytes=len(data))
+    assert fetched.sha256 == hashlib.sha256(data).hexdigest()
+
+    other = start(s3, "uploads/direct/dropped", content_type="application/octet-stream")
+    assert requests.delete(presign(s3, "uploads/direct/dropped", other, "abort", expires=10), timeout=60).ok
+    assert s3.client.list_multipart_uploads(Bucket=s3.bucket).get("Uploads", []) == []
+    # A URL names its object, its upload and its part: it cannot be turned to another.
+    url = presign(s3, key, upload_id, "upload_part", part_number=3, expires=600)
+    assert f"uploadId={upload_id}" in url and "partNumber=3" in url and "browser" in url
+
+
+def test_the_browser_origin_is_where_presigned_urls_point(s3: S3Storage) -> None:
+    origin = browser_origin(s3)
+    assert s3.url("originals/x").startswith(origin + "/")
+    assert origin.startswith("http://127.0.0.1:") and origin.count("/") == 2
