@@ -54,6 +54,7 @@ Only the standard library and Pillow (with pillow-heif) are imported.
 from __future__ import annotations
 
 import io
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -74,7 +75,7 @@ from gallery.media.images import (
     pending_orientation,
     validate_formats,
 )
-from gallery.media.pixels import TRANSPOSE, drop_opaque_alpha, resize, to_8bit, to_srgb
+from gallery.media.pixels import BAND_ROWS, TRANSPOSE, drop_opaque_alpha, resize, to_8bit, to_srgb
 from gallery.media.sniff import canonical_extension
 
 __all__ = [
@@ -275,6 +276,7 @@ def render_derivatives(
     formats: tuple[str, ...] = ALL_FORMATS,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     blur: Sequence[Box] = (),
+    release: bool = False,
 ) -> list[RenderedDerivative]:
     """Render every size as JPEG and WebP; smallest first, JPEG before WebP per size.
 
@@ -285,8 +287,10 @@ def render_derivatives(
     *unloaded* so that JPEG draft decoding can work), or bytes, a binary file object or a
     path, which are opened here with ``formats`` and ``max_pixels``.  The image is
     decoded here; the caller keeps ownership of an image it passed in, which is left
-    drafted (smaller) and loaded.  An image the caller already loaded is used as it is,
-    at full decoding cost.
+    drafted (smaller) and loaded -- unless ``release``: then the image is closed (its
+    decoded pixels freed) as soon as the largest size is resized from them, so that the
+    decoding is not held while the sizes are encoded.  An image opened here is always
+    released so.  An image the caller already loaded is used as it is, at full decoding cost.
 
     Raises :class:`DerivativeError` (with the cause chained) when anything fails, and
     ``ValueError`` for invalid arguments.
@@ -303,11 +307,11 @@ def render_derivatives(
 
     try:
         if isinstance(img_or_fp, Image.Image):
-            result = _render(img_or_fp, labels, exif, (jpeg_quality, webp_quality), stats, max_pixels, blur)
+            result = _render(img_or_fp, labels, exif, (jpeg_quality, webp_quality), stats, max_pixels, blur, release)
         else:
             source = io.BytesIO(img_or_fp) if isinstance(img_or_fp, (bytes, bytearray, memoryview)) else img_or_fp
             with open_image(source, formats=formats, max_pixels=max_pixels) as img:
-                result = _render(img, labels, exif, (jpeg_quality, webp_quality), stats, max_pixels, blur)
+                result = _render(img, labels, exif, (jpeg_quality, webp_quality), stats, max_pixels, blur, True)
     except DerivativeError:
         raise
     except ImageError as exc:
@@ -328,6 +332,7 @@ def _render(
     stats: RenderStats,
     max_pixels: int,
     blur: Sequence[Box],
+    release: bool,
 ) -> list[RenderedDerivative]:
     stats.source_format = str(img.format or "")
     stats.source_mode = img.mode
@@ -347,14 +352,14 @@ def _render(
             drafted = True
     working = _working_bytes(img, max(labels))
     with decoded(img, max_pixels=max_pixels, working_bytes=working, priority=True):
-        return _render_decoded(img, source_size, drafted, labels, exif, qualities, stats, blur)
+        return _render_decoded(img, source_size, drafted, labels, exif, qualities, stats, blur, release)
 
 
 def _working_bytes(img: Image.Image, largest_label: int) -> int:
     """Memory the render allocates next to the decoded pixels of ``img`` (at its drafted
     size): a converted copy when they are not 8-bit L/RGB/CMYK yet (``to_8bit``,
-    ``drop_opaque_alpha``) and the first resize's intermediate (Pillow resizes along one
-    axis, then the other: new long edge x old long edge)."""
+    ``drop_opaque_alpha``), the first resize's result and the intermediate of one band of
+    its rows (:func:`gallery.media.pixels.resize`: new long edge x the old rows of a band)."""
     width, height = img.size
     pixels = width * height
     copies = 0
@@ -365,7 +370,10 @@ def _working_bytes(img: Image.Image, largest_label: int) -> int:
     elif img.mode in ("LA", "RGBA"):
         copies = 5  # the alpha channel, and the copy without it when it is opaque
     long_edge = max(width, height)
-    return pixels * copies + min(largest_label, long_edge) * long_edge * 4
+    scale = min(1.0, largest_label / long_edge)
+    resized = math.ceil(width * scale) * math.ceil(height * scale)
+    band = math.ceil(long_edge * scale) * min(long_edge, math.ceil(BAND_ROWS / scale) + 8)
+    return pixels * copies + (resized + band) * 4
 
 
 def _render_decoded(  # the steps after decoding, within its reservation
@@ -377,6 +385,7 @@ def _render_decoded(  # the steps after decoding, within its reservation
     qualities: tuple[int, int],
     stats: RenderStats,
     blur: Sequence[Box],
+    release: bool,
 ) -> list[RenderedDerivative]:
     stats.decode_size = img.size
     stats.draft_scale = max(1, round(source_size[0] / img.size[0])) if drafted else 1
@@ -394,8 +403,12 @@ def _render_decoded(  # the steps after decoding, within its reservation
     #    upright, then convert the (now small) image to sRGB.
     icc = img.info.get("icc_profile")
     work = drop_opaque_alpha(to_8bit(img))
+    if release and work is not img:
+        img.close()  # converted: the copy is all the rest needs
     largest = plan[-1]
     work = resize(work, oriented_size((largest.width, largest.height), orientation))
+    if release and work is not img:
+        img.close()  # the decoding (3000x2000 of a 24 MP JPEG: 24 MB) is not needed for the rest
     if orientation in TRANSPOSE:
         work = work.transpose(TRANSPOSE[orientation])
     work, stats.color = to_srgb(work, bytes(icc) if isinstance(icc, (bytes, bytearray)) else None)

@@ -105,6 +105,7 @@ def _render(img: Image.Image, source: Source, sizes: Sequence[int]) -> list[Rend
         credit=source.credit or None,
         copyright=source.copyright or None,
         blur=parse_boxes(list(source.blur_boxes)),
+        release=True,  # closed by the caller right after anyway: free the decoding before encoding
     )
 
 

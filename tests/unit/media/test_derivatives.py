@@ -301,13 +301,14 @@ def test_draft_box_accounts_for_orientation(big_jpegs: dict[int, bytes]) -> None
 
 def test_smaller_sizes_cascade_from_the_previous_one(landscape_jpeg: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    original_resize = Image.Image.resize
+    original_resize = derivatives_module.resize  # gallery.media.pixels.resize (Pillow's, in bands of rows)
 
-    def recording_resize(self: Image.Image, size: tuple[int, int], *args: Any, **kwargs: Any) -> Image.Image:
-        calls.append((self.size, (size[0], size[1])))
-        return original_resize(self, size, *args, **kwargs)
+    def recording_resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+        if img.size != tuple(size):  # resizing to its own size is no resize (the image itself)
+            calls.append((img.size, (size[0], size[1])))
+        return original_resize(img, size)
 
-    monkeypatch.setattr(Image.Image, "resize", recording_resize)
+    monkeypatch.setattr(derivatives_module, "resize", recording_resize)
     opened: list[int] = []
     original_open = Image.open
 
@@ -320,6 +321,38 @@ def test_smaller_sizes_cascade_from_the_previous_one(landscape_jpeg: bytes, monk
     assert len(opened) == 1, "the original is opened and decoded once"
     # 3000x2000 is drafted to 1500x1000 (scale 2 covers 1024x683), then cascades.
     assert calls == [((1500, 1000), (1024, 683)), ((1024, 683), (400, 267))]
+
+
+def test_release_frees_the_decoding_once_the_largest_size_is_resized(
+    big_jpegs: dict[int, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``release`` the caller's image is closed (its 24 MB of decoded pixels freed) before any
+    size is encoded; without it the image stays drafted and loaded.  The derivatives are the same."""
+    encoded_while_open: list[bool] = []
+    results = {}
+    original_encode = derivatives_module.encode_webp
+    for release in (False, True):
+        img = open_image(io.BytesIO(big_jpegs[6]), formats=("JPEG",))
+
+        def spying_encode(work: Image.Image, quality: int, exif: bytes, source: Image.Image = img) -> bytes:
+            try:
+                source.getpixel((0, 0))
+                encoded_while_open.append(True)
+            except ValueError:  # Operation on closed image
+                encoded_while_open.append(False)
+            return original_encode(work, quality, exif)
+
+        monkeypatch.setattr(derivatives_module, "encode_webp", spying_encode)
+        results[release] = render_derivatives(img, sizes=(400, 2048), release=release)
+        monkeypatch.undo()
+        if release:
+            with pytest.raises(ValueError, match="closed image"):
+                img.load()
+        else:
+            assert img.size == (3000, 2000) and img.getpixel((0, 0)) is not None  # drafted, loaded, kept
+        img.close()
+    assert encoded_while_open == [True, True, False, False]
+    assert [d.data for d in results[True]] == [d.data for d in results[False]]
 
 
 # --------------------------------------------------------------------------------------

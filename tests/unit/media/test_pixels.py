@@ -7,9 +7,9 @@ end to end in test_derivatives.py; these are the functions on their own.
 from __future__ import annotations
 
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageChops, ImageCms, ImageDraw
 
-from gallery.media.pixels import TRANSPOSE, drop_opaque_alpha, flatten_on_white, resize, to_8bit, to_srgb
+from gallery.media.pixels import BAND_ROWS, TRANSPOSE, drop_opaque_alpha, flatten_on_white, resize, to_8bit, to_srgb
 
 
 def test_16bit_grey_is_divided_by_256_not_clipped() -> None:
@@ -75,3 +75,63 @@ def test_resize_keeps_the_same_size_object_and_transposes_cover_orientations() -
     assert resize(img, (40, 20)) is img
     assert resize(img, (20, 10)).size == (20, 10)
     assert sorted(TRANSPOSE) == [2, 3, 4, 5, 6, 7, 8]
+
+
+def detailed(mode: str, size: tuple[int, int]) -> Image.Image:
+    """Gradients, hard edges and a partly transparent corner: what a resize can get wrong at band seams."""
+    width, height = size
+    img = Image.merge(
+        "RGB",
+        (
+            Image.linear_gradient("L").resize(size),
+            Image.radial_gradient("L").resize(size),
+            Image.linear_gradient("L").rotate(90).resize(size),
+        ),
+    ).convert("RGBA")
+    draw = ImageDraw.Draw(img)
+    for y in range(0, height, 37):
+        draw.line((0, y, width, height - y), fill=(255, 255, 255, 255), width=3)
+    draw.rectangle((0, 0, width // 3, height // 3), fill=(200, 30, 30, 90))
+    return img.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "CMYK"])
+@pytest.mark.parametrize(("source", "target"), [((1500, 1000), (1024, 683)), ((1000, 1500), (683, 1024))])
+def test_resize_in_bands_is_pillows_whole_image_resize(
+    mode: str, source: tuple[int, int], target: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    img = detailed(mode, source)
+    img.info["note"] = "kept"
+    whole = img.resize(target, Image.Resampling.BICUBIC, reducing_gap=3.0)
+    calls: list[tuple[int, int]] = []
+    original = Image.Image.resize
+
+    def recording(self: Image.Image, size: tuple[int, int], *args: object, **kwargs: object) -> Image.Image:
+        if self.mode == mode:  # not Pillow's own inner call on premultiplied alpha (RGBa, La)
+            calls.append((size[0], size[1]))
+        return original(self, size, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Image.Image, "resize", recording)
+    banded = resize(img, target)
+    assert len(calls) == -(-target[1] // BAND_ROWS) and all(h <= BAND_ROWS for _, h in calls), "made in bands"
+    assert (banded.mode, banded.size, banded.info.get("note")) == (mode, target, "kept")
+    # The same picture: the seams do not show; rounding differs by one level at most.
+    extrema = ImageChops.difference(banded, whole).getextrema()
+    bands = [extrema] if len(banded.getbands()) == 1 else list(extrema)
+    assert max(int(high) for _, high in bands) <= 1  # type: ignore[misc]
+
+
+def test_resize_along_one_axis_or_to_few_rows_is_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, int]] = []
+    original = Image.Image.resize
+
+    def recording(self: Image.Image, size: tuple[int, int], *args: object, **kwargs: object) -> Image.Image:
+        calls.append((size[0], size[1]))
+        return original(self, size, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Image.Image, "resize", recording)
+    img = Image.new("RGB", (1000, 800))
+    assert resize(img, (500, 800)).size == (500, 800)  # no intermediate: one pass
+    assert resize(img, (1000, 400)).size == (1000, 400)
+    assert resize(img, (200, BAND_ROWS)).size == (200, BAND_ROWS)
+    assert calls == [(500, 800), (1000, 400), (200, BAND_ROWS)]
