@@ -7,8 +7,6 @@ import re
 import threading
 from collections.abc import Iterable
 
-from zxcvbn import zxcvbn
-
 from gallery.core.errors import ValidationError
 
 MIN_LENGTH = 10
@@ -49,6 +47,10 @@ def user_inputs(*values: str | None) -> list[str]:
 
 def weak_password_reasons(password: str, inputs: Iterable[str] = ()) -> tuple[str, ...]:
     """Why this password is too easy to guess (zxcvbn's warning, then its suggestions), or ()."""
+    # Imported here, when a password is set: its dictionaries are 12 MB in every process
+    # (web workers, Celery workers, ``gallery import``), which seldom or never checks one.
+    from zxcvbn import zxcvbn
+
     with _lock:
         result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=list(inputs))
     if result["score"] >= MIN_SCORE:

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from slugify import slugify
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -70,6 +69,8 @@ def parse_date(value: object, field: str) -> date:
 
 
 def make_slug(text: str, *, field: str = "slug") -> str:
+    from slugify import slugify  # here, not with the module: its transliteration tables are 5 MB
+
     slug = slugify(text or "", max_length=SLUG_MAX, word_boundary=True, lowercase=True)
     if not slug:
         raise ValidationError("a slug needs at least one letter or digit", field=field)

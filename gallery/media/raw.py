@@ -16,14 +16,19 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-import rawpy
 from PIL import Image
 
 from gallery.media import budget
 from gallery.media.images import TooManyPixels, UndecodableImage, open_image
+
+if TYPE_CHECKING:
+    import rawpy
+
+# rawpy (libraw) and numpy are imported by the functions that read a raw file, not with this
+# module: together about 15 MB in every process that imports the upload path, most of which
+# never sees a raw file.
 
 #: libraw flip -> EXIF orientation.
 FLIP_TO_ORIENTATION: Final[dict[int, int]] = {0: 1, 3: 3, 5: 8, 6: 6}
@@ -45,6 +50,8 @@ class RawInfo:
 
 
 def _open(path: Path) -> rawpy.RawPy:
+    import rawpy
+
     try:
         return rawpy.imread(str(path))
     except (rawpy.LibRawError, OSError, ValueError) as exc:
@@ -72,6 +79,8 @@ def probe_raw(path: Path, *, max_pixels: int) -> RawInfo:
 
 def _preview(raw: rawpy.RawPy, long_edge: int, max_pixels: int, flip: int) -> Image.Image | None:
     """The embedded JPEG preview, upright, when its long edge reaches ``long_edge``."""
+    import rawpy
+
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawError, ValueError):
@@ -98,6 +107,9 @@ def open_raw(path: Path, *, long_edge: int, max_pixels: int) -> Image.Image:
     full size, when the file is smaller).  Raises :class:`UndecodableImage` or
     :class:`TooManyPixels`; :class:`gallery.media.budget.BudgetWaitExceeded` when the decoding
     budget stays full."""
+    import numpy as np
+    import rawpy
+
     with _open(path) as raw:
         sizes = raw.sizes
         width, height, flip = int(sizes.width), int(sizes.height), int(sizes.flip)

@@ -153,3 +153,56 @@ def test_skipped_kind_is_judged_from_the_bytes(tmp_path: Path) -> None:
     assert skipped_kind(text) is None
     assert skipped_kind(system) == "system file"
     assert skipped_kind(tmp_path / "gone.jpg") is None  # unreadable: receiving it says why
+
+
+IMPORT_RUN = """
+import sys
+from pathlib import Path
+from PIL import Image
+
+from gallery.app import create_app
+from gallery.catalog import albums, events
+from gallery.core.audit import SYSTEM
+from gallery.extensions import db
+from gallery.http import context
+from gallery.photos.batch import collect_files, run_import
+
+HEAVY = ("rawpy", "numpy", "zxcvbn", "slugify", "cv2")
+print(*sorted(m for m in HEAVY if m in sys.modules), sep=",")
+folder = Path(sys.argv[1])
+(folder / "photos").mkdir()
+for n in range(2):
+    Image.new("RGB", (1200, 800), (40 * n, 90, 140)).save(folder / "photos" / f"IMG_{n}.JPG", "JPEG")
+app = create_app({
+    "GALLERY_INSTANCE_PATH": str(folder),
+    "GALLERY_DATABASE_URL": f"sqlite:///{folder / 'gallery.db'}",
+    "GALLERY_STORAGE_URL": (folder / "media").as_uri(),
+    "GALLERY_CELERY_BROKER_URL": "",
+})
+with app.app_context():
+    db.create_all()
+    event = events.create_event(db.session, title="E", starts_on="2024-05-07", ends_on="2024-05-07",
+                                timezone="UTC", actor=SYSTEM)
+    album = albums.create_album(db.session, event=event, title="A", actor=SYSTEM)
+    db.session.commit()
+    summary = run_import(collect_files([folder / "photos"]), album=album, actor_user_id=None,
+                         settings=context.settings(), storage=context.storage(), context=app.app_context, jobs=2)
+    assert len(summary.added) == 2, summary
+print(*sorted(m for m in HEAVY if m in sys.modules and m != "slugify"), sep=",")
+"""
+
+
+def test_importing_jpegs_loads_no_module_it_does_not_need(tmp_path: Path) -> None:
+    """What a process imports stays in its memory: rawpy and numpy (camera raw files only, 15 MB),
+    zxcvbn (setting a password, 12 MB), python-slugify (a new slug, 5 MB) and OpenCV (face
+    suggestions, 36 MB) are loaded by the function that needs them, not by the modules of the web
+    app, the Celery worker or `gallery import` -- whose peak memory bench/ingest.py holds to 250 MB.
+    A fresh interpreter, since this one has loaded them all for other tests."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_RUN, str(tmp_path)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["", ""], "loaded at import time, then by importing JPEGs"
