@@ -93,12 +93,26 @@ class ModelSchema(SQLAlchemyAutoSchema):
 
     @post_dump
     def _for_audience(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        user = acting_user()
-        for name, field in self.dump_fields.items():
-            needed = field.metadata.get(AUDIENCE)
-            if needed is not None and not has_permission(user, needed):
-                data.pop(field.data_key or name, None)
+        audience = self._audience_fields()
+        if audience:  # most schemas have none: no need to ask who is acting
+            user = acting_user()
+            for key, needed in audience:
+                if not has_permission(user, needed):
+                    data.pop(key, None)
         return data
+
+    def _audience_fields(self) -> tuple[tuple[str, Permission], ...]:
+        """(key in the answer, permission) of the fields only some roles see; found once per
+        schema instance (its fields are fixed), not once per object dumped."""
+        found: tuple[tuple[str, Permission], ...] | None = self.__dict__.get("_audience")
+        if found is None:
+            found = tuple(
+                (field.data_key or name, field.metadata[AUDIENCE])
+                for name, field in self.dump_fields.items()
+                if field.metadata.get(AUDIENCE) is not None
+            )
+            self.__dict__["_audience"] = found
+        return found
 
 
 def column_field(attribute: Any, **kwargs: Any) -> fields.Field:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
+from flask import request
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from marshmallow_sqlalchemy import auto_field
@@ -20,7 +21,8 @@ from gallery.api.schemas.base import (
 from gallery.api.schemas.events import AlbumSchema
 from gallery.catalog.media_access import photo_media_right
 from gallery.core.permissions import Permission
-from gallery.http.media_urls import derivative_url
+from gallery.http.guard import acting_user
+from gallery.http.media_urls import DerivativeUrls
 from gallery.http.viewer import current_viewer
 from gallery.models import Album, Derivative, IdempotencyKey, Photo
 from gallery.photos.capture import event_zone, reported_local_time
@@ -49,6 +51,26 @@ class CameraSchema(ModelSchema):
     model = auto_field("camera_model", dump_only=True)
 
 
+_URLS = "gallery.api.derivative_urls"
+
+
+def _derivative_url(derivative: Derivative) -> str:
+    """The derivative's URL carrying the viewer's right to its photo.  One
+    :class:`~gallery.http.media_urls.DerivativeUrls` per right and request (one clock, one
+    ``url_for``), not per derivative: a page of 50 photos has 100 or more.  Same URLs as
+    :func:`~gallery.http.media_urls.derivative_url`."""
+    memo: dict[Any, Any] = request.environ.setdefault(_URLS, {})
+    user = acting_user()
+    if memo.get("user", memo) is not user:  # the viewer, once per request (and per acting user)
+        memo.clear()
+        memo.update(user=user, viewer=current_viewer())
+    right = photo_media_right(memo["viewer"], derivative.photo)
+    if right not in memo:
+        memo[right] = DerivativeUrls(right)
+    urls: DerivativeUrls = memo[right]
+    return urls(derivative)
+
+
 class DerivativeSchema(ModelSchema):
     """A web size: progressive JPEG or WebP."""
 
@@ -56,11 +78,7 @@ class DerivativeSchema(ModelSchema):
         model = Derivative
         fields = ("width", "height", "format", "url")
 
-    url = fields.Function(
-        lambda d: derivative_url(d, photo_media_right(current_viewer(), d.photo)),
-        dump_only=True,
-        metadata={"type": "string"},
-    )
+    url = fields.Function(_derivative_url, dump_only=True, metadata={"type": "string"})
 
 
 class PhotoSchema(ModelSchema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -13,7 +15,7 @@ from gallery.http.urls import external_url
 from gallery.models import Event, Photo, Report
 from gallery.schedule.models import EventSession
 from gallery.search.query import MAX_QUERY_LENGTH
-from gallery.search.service import Sort
+from gallery.search.service import PhotoHit, Sort
 
 
 class SearchQuerySchema(PageQuerySchema):
@@ -56,6 +58,10 @@ class SearchPhotoSchema(PhotoSchema):
         dump_only=True,
         metadata={"type": "string", "description": "the caption as HTML: escaped, the matched words in <mark>"},
     )
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        # the photo's own fields from the photo itself, not through PhotoHit's __getattr__
+        return super().get_attribute(obj.photo if isinstance(obj, PhotoHit) else obj, attr, default)
 
 
 class SearchReportSchema(ReportSchema):
