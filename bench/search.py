@@ -242,7 +242,7 @@ def seed_photos(app: Any, album_ids: list[int], start: int, stop: int, rng: rand
         index.index_photos(conn, Photo.__table__.c.id > first_new)
         if conn.dialect.name == "postgresql":
             # this schema's tables only: a bare ANALYZE would visit (and wait for) every schema
-            conn.exec_driver_sql("ANALYZE events, albums, photos, derivatives, search_documents")
+            conn.exec_driver_sql("ANALYZE events, albums, photos, derivatives, search_documents, search_vectors")
 
 
 def chunks(rows: Any, size: int) -> Iterator[list[Any]]:

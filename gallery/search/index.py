@@ -36,7 +36,7 @@ BATCH = 1000
 PHOTO_FIELDS = ("caption", "alt_text", "credit", "title", "keywords", "camera_make", "camera_model", "album_id")
 ALBUM_FIELDS = ("title", "description", "event_id")
 EVENT_FIELDS = ("title", "description")
-REPORT_FIELDS = ("title", "body")
+REPORT_FIELDS = ("title", "body", "event_id")
 SESSION_FIELDS = ("title", "speakers", "room", "description", "event_id")
 
 
@@ -102,13 +102,16 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield batch
 
 
-def _replace(connection: sa.Connection, kind: str, texts: Sequence[tuple[int, str]]) -> None:
+def _replace(connection: sa.Connection, kind: str, texts: Sequence[tuple[int, int | None, str]]) -> None:
+    """Write the documents ``(object id, event id, text)`` of ``kind``, replacing those there were."""
     if not texts:
         return
     connection.execute(
-        _documents.delete().where(_documents.c.kind == kind, _documents.c.object_id.in_([i for i, _t in texts]))
+        _documents.delete().where(_documents.c.kind == kind, _documents.c.object_id.in_([i for i, _e, _t in texts]))
     )
-    connection.execute(_documents.insert(), [{"kind": kind, "object_id": i, "text": t} for i, t in texts])
+    connection.execute(
+        _documents.insert(), [{"kind": kind, "object_id": i, "event_id": e, "text": t} for i, e, t in texts]
+    )
 
 
 def _forget(connection: sa.Connection, kind: str, ids: Iterable[int]) -> None:
@@ -116,12 +119,13 @@ def _forget(connection: sa.Connection, kind: str, ids: Iterable[int]) -> None:
         connection.execute(_documents.delete().where(_documents.c.kind == kind, _documents.c.object_id.in_(batch)))
 
 
-def _photo_rows(connection: sa.Connection, where: Any) -> Iterator[Sequence[tuple[int, str]]]:
+def _photo_rows(connection: sa.Connection, where: Any) -> Iterator[Sequence[tuple[int, int | None, str]]]:
     query = (
         sa.select(
             _photos.c.id,
             *(_photos.c[name] for name in PHOTO_FIELDS if name != "album_id"),
             _albums.c.title.label("album_title"),
+            _albums.c.event_id,
             _events.c.title.label("event_title"),
         )
         .join(_albums, _albums.c.id == _photos.c.album_id)
@@ -134,6 +138,7 @@ def _photo_rows(connection: sa.Connection, where: Any) -> Iterator[Sequence[tupl
         yield [
             (
                 row.id,
+                row.event_id,
                 photo_text(
                     row,
                     _Titled(row.album_title, ""),
@@ -160,6 +165,7 @@ def index_albums(connection: sa.Connection, where: Any) -> None:
     query = (
         sa.select(
             _albums.c.id,
+            _albums.c.event_id,
             _albums.c.title,
             _albums.c.description,
             _events.c.title.label("event_title"),
@@ -169,18 +175,20 @@ def index_albums(connection: sa.Connection, where: Any) -> None:
         .where(where)
     )
     rows = connection.execute(query).all()
-    _replace(connection, "album", [(r.id, album_text(r, _Titled(r.event_title, r.event_description))) for r in rows])
+    texts = [(r.id, r.event_id, album_text(r, _Titled(r.event_title, r.event_description))) for r in rows]
+    _replace(connection, "album", texts)
 
 
 def index_reports(connection: sa.Connection, where: Any) -> None:
-    rows = connection.execute(sa.select(_reports.c.id, _reports.c.title, _reports.c.body).where(where)).all()
-    _replace(connection, "report", [(r.id, report_text(r)) for r in rows])
+    columns = [_reports.c.id, _reports.c.event_id, _reports.c.title, _reports.c.body]
+    rows = connection.execute(sa.select(*columns).where(where)).all()
+    _replace(connection, "report", [(r.id, r.event_id, report_text(r)) for r in rows])
 
 
 def index_sessions(connection: sa.Connection, where: Any) -> None:
-    columns = [_sessions.c.id, *(_sessions.c[name] for name in SESSION_FIELDS if name != "event_id")]
+    columns = [_sessions.c.id, *(_sessions.c[name] for name in SESSION_FIELDS)]
     rows = connection.execute(sa.select(*columns).where(where)).all()
-    _replace(connection, "session", [(r.id, session_text(r)) for r in rows])
+    _replace(connection, "session", [(r.id, r.event_id, session_text(r)) for r in rows])
 
 
 def rebuild(connection: sa.Connection) -> None:

@@ -1,18 +1,23 @@
 """The search index's table, and the database objects that make it fast on each database.
 
 ``search_documents`` holds one row per searchable thing (a photo, an album, a report, a session):
-its ``kind``, its id, and its searchable ``text``, folded by :func:`gallery.search.fold.fold`
-(kept current by :mod:`gallery.search.index`).  Each database indexes that text its own way,
-with objects the ORM does not model and that are created beside the table (by ``create_all``
-through the DDL events below, and by the migration ``0008_search``):
+its ``kind``, its id, the event it belongs to (``event_id``: a photo's album's event, an album's,
+a report's or a session's event) and its searchable ``text``, folded by
+:func:`gallery.search.fold.fold` (kept current by :mod:`gallery.search.index`).  Each database
+indexes that text its own way, with objects the ORM does not model and that are created beside
+the table (by ``create_all`` through the DDL events below, and by the migrations ``0008_search``
+and ``0013_search_vectors``):
 
 * **SQLite**: an FTS5 table ``search_fts`` over the column (external content, no second copy of
   the text), with prefix indexes of 2-4 characters, kept in step by three triggers;
 * **PostgreSQL**: the ``unaccent`` extension (created in ``public``, called schema-qualified, so
   that every schema of the database shares it), an IMMUTABLE wrapper
-  ``gallery_search_unaccent(text)`` in the schema of the table, a stored generated column
-  ``vector`` = ``to_tsvector('simple', gallery_search_unaccent(text))`` and a partial GIN index on
-  it per kind (finding the albums that match a word does not walk the photos that do).
+  ``gallery_search_unaccent(text)`` in the schema of the table, and a narrow table
+  ``search_vectors`` -- ``kind``, ``object_id``, ``event_id`` and ``vector`` =
+  ``to_tsvector('simple', gallery_search_unaccent(text))``, without the text -- kept in step by
+  statement triggers, with a partial GIN index on the vector per kind (finding the albums that
+  match a word does not walk the photos that do) and an index on the event.  Ranking a broad
+  word reads every matching vector; apart from the text, that is a third fewer pages to read.
 
 :data:`DATABASE_OBJECTS` names them, so that comparing the models with the migrated schema
 (``gallery.search.schema.include_object``) leaves them out on purpose, not by accident.
@@ -26,26 +31,33 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gallery.models import Model
 
 FTS_TABLE = "search_fts"
+VECTOR_TABLE = "search_vectors"
 VECTOR_COLUMN = "vector"
-VECTOR_INDEX = "ix_search_documents_vector"  # one partial GIN index per kind: <VECTOR_INDEX>_<kind>
+VECTOR_INDEX = "ix_search_vectors"  # one partial GIN index per kind: <VECTOR_INDEX>_<kind>
+VECTOR_EVENT_INDEX = "ix_search_vectors_event"
 KINDS = ("photo", "album", "report", "session")
 VECTOR_INDEXES = tuple(f"{VECTOR_INDEX}_{kind}" for kind in KINDS)
 UNACCENT_FUNCTION = "gallery_search_unaccent"
+SYNC_FUNCTION = "gallery_search_vectors_sync"
+SYNC_TRIGGERS = ("search_documents_vectors_ai", "search_documents_vectors_ad", "search_documents_vectors_au")
 
 #: Names of the database-specific objects that belong to the index (see the module's note).
 DATABASE_OBJECTS = frozenset(
     {
         FTS_TABLE,
         *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
+        VECTOR_TABLE,
         VECTOR_COLUMN,
         *VECTOR_INDEXES,
+        VECTOR_EVENT_INDEX,
+        f"pk_{VECTOR_TABLE}",
     }
 )
 
 
 class SearchDocument(Model):
     """One searchable thing: ``kind`` (``photo``, ``album``, ``report``, ``session``) and its id,
-    with its searchable text, folded."""
+    the event it belongs to, and its searchable text, folded."""
 
     __tablename__ = "search_documents"
     __table_args__ = (sa.UniqueConstraint("kind", "object_id", name="uq_search_documents_object"),)
@@ -53,6 +65,7 @@ class SearchDocument(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     object_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    event_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)  # derived, like the text: no key
     text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     def __repr__(self) -> str:
@@ -83,14 +96,39 @@ POSTGRESQL_EXTENSION = (
     " LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE"
     " AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$",
 )
+_VECTOR = f"to_tsvector('simple'::regconfig, {UNACCENT_FUNCTION}(d.text))"
+_ADD_VECTORS = (
+    f"INSERT INTO {VECTOR_TABLE} (kind, object_id, event_id, {VECTOR_COLUMN})"
+    f" SELECT d.kind, d.object_id, d.event_id, {_VECTOR} FROM new_rows d"
+)
+_DROP_VECTORS = f"DELETE FROM {VECTOR_TABLE} v USING old_rows d WHERE v.kind = d.kind AND v.object_id = d.object_id"
 POSTGRESQL_CREATE = (
-    f"ALTER TABLE search_documents ADD COLUMN {VECTOR_COLUMN} tsvector"
-    f" GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {UNACCENT_FUNCTION}(text))) STORED",
+    f"CREATE TABLE {VECTOR_TABLE} (kind varchar(16) NOT NULL, object_id integer NOT NULL, event_id integer,"
+    f" {VECTOR_COLUMN} tsvector NOT NULL, CONSTRAINT pk_{VECTOR_TABLE} PRIMARY KEY (kind, object_id))",
     # Per kind, so that finding albums does not walk the postings of every matching photo.
     *(
-        f"CREATE INDEX {name} ON search_documents USING gin ({VECTOR_COLUMN}) WHERE kind = '{kind}'"
+        f"CREATE INDEX {name} ON {VECTOR_TABLE} USING gin ({VECTOR_COLUMN}) WHERE kind = '{kind}'"
         for name, kind in zip(VECTOR_INDEXES, KINDS, strict=True)
     ),
+    f"CREATE INDEX {VECTOR_EVENT_INDEX} ON {VECTOR_TABLE} (kind, event_id)",
+    # Statement triggers with transition tables: one INSERT ... SELECT per batch of documents.
+    # ``SET search_path FROM CURRENT``: the tables of the schema the function was created in.
+    f"CREATE OR REPLACE FUNCTION {SYNC_FUNCTION}() RETURNS trigger LANGUAGE plpgsql"
+    f" SET search_path FROM CURRENT AS $$ BEGIN"
+    f" IF TG_OP IN ('DELETE', 'UPDATE') THEN {_DROP_VECTORS}; END IF;"
+    f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {_ADD_VECTORS}; END IF;"
+    f" RETURN NULL; END $$",
+    f"CREATE TRIGGER {SYNC_TRIGGERS[0]} AFTER INSERT ON search_documents REFERENCING NEW TABLE AS new_rows"
+    f" FOR EACH STATEMENT EXECUTE FUNCTION {SYNC_FUNCTION}()",
+    f"CREATE TRIGGER {SYNC_TRIGGERS[1]} AFTER DELETE ON search_documents REFERENCING OLD TABLE AS old_rows"
+    f" FOR EACH STATEMENT EXECUTE FUNCTION {SYNC_FUNCTION}()",
+    f"CREATE TRIGGER {SYNC_TRIGGERS[2]} AFTER UPDATE ON search_documents"
+    f" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {SYNC_FUNCTION}()",
+)
+POSTGRESQL_DROP = (
+    *(f"DROP TRIGGER IF EXISTS {name} ON search_documents" for name in SYNC_TRIGGERS),
+    f"DROP FUNCTION IF EXISTS {SYNC_FUNCTION}()",
+    f"DROP TABLE IF EXISTS {VECTOR_TABLE}",
 )
 
 
@@ -107,9 +145,10 @@ def _after_create(target: sa.Table, connection: sa.Connection, **kw: object) -> 
 
 
 def _after_drop(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
-    if connection.dialect.name == "sqlite":
-        for statement in SQLITE_DROP:
-            connection.exec_driver_sql(statement)
+    # PostgreSQL: the triggers went with the table; their function and the vectors stay behind
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP[-2:]}.get(connection.dialect.name, ())
+    for statement in statements:
+        connection.exec_driver_sql(statement)
 
 
 sa.event.listen(SearchDocument.__table__, "before_create", _before_create)
@@ -126,4 +165,4 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
     if type_ == "table":
         return False
     table = getattr(getattr(obj, "table", None), "name", None)
-    return table != SearchDocument.__tablename__
+    return table not in (SearchDocument.__tablename__, VECTOR_TABLE)

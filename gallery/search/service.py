@@ -58,7 +58,7 @@ from gallery.photos.capture import event_zone
 from gallery.schedule import membership
 from gallery.schedule.models import EventSession
 from gallery.search.highlight import highlight
-from gallery.search.models import FTS_TABLE, KINDS, UNACCENT_FUNCTION, VECTOR_COLUMN, SearchDocument
+from gallery.search.models import FTS_TABLE, KINDS, UNACCENT_FUNCTION, VECTOR_COLUMN, VECTOR_TABLE, SearchDocument
 from gallery.search.query import Query, parse
 
 OTHER_LIMIT = 10
@@ -119,21 +119,27 @@ class Results:
 # --- matching documents ------------------------------------------------------------------------------
 
 
-def _hits(dialect: str, query: Query, kind: str) -> sa.Subquery:
-    """``object_id`` and ``rank`` (larger is better) of the documents of ``kind`` that match."""
-    docs: sa.Table = SearchDocument.__table__  # type: ignore[assignment]
+_VECTORS = sa.table(
+    VECTOR_TABLE, sa.column("kind", sa.String), sa.column("object_id", sa.Integer), sa.column("event_id", sa.Integer)
+)
+
+
+def _hits(dialect: str, query: Query, kind: str, events: Sequence[int] | None = None) -> sa.Subquery:
+    """``object_id`` and ``rank`` (larger is better) of the documents of ``kind`` that match,
+    only those of ``events`` when given (a search filtered by event ranks that event's alone)."""
+    docs: Any = _VECTORS if dialect == "postgresql" else SearchDocument.__table__
     assert kind in KINDS
     # A literal, not a parameter: PostgreSQL's planner picks the kind's partial index only when it
     # sees the value (a prepared statement's generic plan would not).
     of_kind = docs.c.kind == sa.literal_column(f"'{kind}'")
     if dialect == "postgresql":
-        vector: ColumnElement[Any] = sa.literal_column(f"{docs.name}.{VECTOR_COLUMN}")
+        vector: ColumnElement[Any] = sa.literal_column(f"{VECTOR_TABLE}.{VECTOR_COLUMN}")
         tsquery = func.to_tsquery(
             sa.literal_column("'simple'::regconfig"), getattr(func, UNACCENT_FUNCTION)(query.tsquery())
         )
         match = vector.op("@@")(tsquery)
         rank: ColumnElement[Any] = sa.cast(func.ts_rank(vector, tsquery), sa.Float)
-        statement = select(docs.c.object_id, rank.label("rank")).where(of_kind, match)
+        statement = select(docs.c.object_id, rank.label("rank")).select_from(docs).where(of_kind, match)
     else:
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
         fts_name: ColumnElement[Any] = sa.literal_column(FTS_TABLE)
@@ -143,6 +149,8 @@ def _hits(dialect: str, query: Query, kind: str) -> sa.Subquery:
             .select_from(fts.join(docs, docs.c.id == fts.c.rowid))
             .where(of_kind, fts_name.op("MATCH")(query.fts5()))
         )
+    if events is not None:
+        statement = statement.where(docs.c.event_id.in_(events))
     return statement.subquery(f"{kind}_hits")
 
 
@@ -241,16 +249,21 @@ def search(
         .where(*conditions)
         .options(contains_eager(Photo.album).contains_eager(Album.event), selectinload(Photo.derivatives))
     )
+    # The documents carry their event: a search within events ranks those events' documents only
+    # (the session's event: the session clause requires it too).
+    events = [event.id] if event is not None else sorted({s.event_id for s in found_sessions}) or None
     photo_id = Photo.id.label("photo_id")
     name = f"search-{sort.value}"
     page: Page[Any] | None = None
-    if not query.empty and sort == Sort.relevance and not filters.any:
-        page = _ranked_page(session, dialect, query, conditions, photos, cursor=cursor, limit=limit, name=name)
+    if not query.empty and sort == Sort.relevance and (events is not None or not filters.any):
+        page = _ranked_page(
+            session, dialect, query, conditions, photos, events=events, cursor=cursor, limit=limit, name=name
+        )
     if page is None:
         if query.empty:
             order = _time_order(photo_id)
         else:
-            hits = _hits(dialect, query, "photo")
+            hits = _hits(dialect, query, "photo", events)
             photos = photos.join(hits, hits.c.object_id == Photo.id)
             if sort == Sort.relevance:
                 order = [SortKey(hits.c.rank, descending=True), SortKey(photo_id)]
@@ -287,23 +300,25 @@ def _ranked_page(
     conditions: Sequence[ColumnElement[bool]],
     photos: Select[Any],
     *,
+    events: Sequence[int] | None,
     cursor: str | None,
     limit: int,
     name: str,
 ) -> Page[Any] | None:
-    """A relevance page without filters, found by ranking the matching documents alone.
+    """A relevance page without filters, or within events (``events``: their documents alone are
+    ranked), found by ranking the matching documents alone.
 
     Joining the photos to every match before ordering sorts all of them in full (PostgreSQL
     cannot stop early: the join's visibility filter might drop any row), and a prefix such as
     ``konf`` matches half the collection.  Here the documents are ranked on their own, which
     is a bounded top-N sort (``ORDER BY rank DESC, object_id LIMIT n``); only those candidates
-    are checked against ``conditions`` (the one visibility rule), in the same order, and the next
+    are checked against ``conditions`` (the one visibility rule, and the filters), in the same order, and the next
     candidates are taken after the last one until the page is full; then only the page's photos
     are loaded (``photos``).  The rows and the cursor are exactly those of the single query (same order, same
     cursor), so pages may mix both ways.  None when the viewer may find too few of the matches
     for that to pay (:data:`CANDIDATES_MAX` ranked): the caller runs the single query."""
     check_limit(limit)
-    hits = _hits(dialect, query, "photo")
+    hits = _hits(dialect, query, "photo", events)
     order = [SortKey(hits.c.rank, descending=True), SortKey(hits.c.object_id)]
     after = decode_cursor(name, cursor, order) if cursor else None
     batch = (limit + 1) * CANDIDATE_FACTOR

@@ -4,8 +4,10 @@ The table ``search_documents`` (one folded text per photo, album, report and ses
 database, what indexes it (``gallery/search/models.py`` holds the statements, once, for this
 migration and for ``create_all``): FTS5 with prefix indexes and sync triggers on SQLite; the
 ``unaccent`` extension (in ``public``), an IMMUTABLE wrapper, a generated ``tsvector`` column and a
-GIN index on PostgreSQL.  The documents of existing rows are built here.  Downgrading leaves the
-extension in place: other schemas of the database may use it.
+GIN index on PostgreSQL.  Downgrading leaves the extension in place: other schemas of the database
+may use it.  The documents of existing rows are built by ``0013``, which moved the vector to its own
+table and added the documents' event: the index's code writes that layout, so it cannot run here.
+The PostgreSQL statements of this revision are spelled out below, as they were.
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +22,16 @@ revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
+
+# The vector in the documents' table, as this revision made it (0013 moved it to its own table).
+POSTGRESQL_CREATE = (
+    "ALTER TABLE search_documents ADD COLUMN vector tsvector"
+    f" GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {search.UNACCENT_FUNCTION}(text))) STORED",
+    *(
+        f"CREATE INDEX ix_search_documents_vector_{kind} ON search_documents USING gin (vector) WHERE kind = '{kind}'"
+        for kind in ("photo", "album", "report", "session")
+    ),
+)
 
 
 def upgrade():
@@ -36,12 +48,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_documents")),
         sa.UniqueConstraint("kind", "object_id", name="uq_search_documents_object"),
     )
-    statements = {"sqlite": search.SQLITE_CREATE, "postgresql": search.POSTGRESQL_CREATE}.get(bind.dialect.name, ())
+    statements = {"sqlite": search.SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}.get(bind.dialect.name, ())
     for statement in statements:
         op.execute(statement)
-    from gallery.search.index import rebuild
-
-    rebuild(bind)
 
 
 def downgrade():

@@ -240,3 +240,55 @@ def test_relevance_pages_rank_candidates_and_skip_what_the_viewer_may_not_find(
     editor = Viewer(user=make_user(Role.editor))
     secret = [p.id for p in db.session.scalars(select(Photo).where(Photo.album_id == hidden.id).order_by(Photo.id))]
     assert pages(viewer=editor) == secret + expected
+
+
+def test_a_search_within_an_event_ranks_that_events_documents_alone(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documents carry their event: a relevance page filtered by event (or by a session, whose
+    event it implies) ranks that event's matches only, checks them against the filters, and pages
+    exactly as the single query does.  A photo whose album moves to another event moves with it."""
+    from gallery.search import service
+
+    ours, theirs = make_event("nasze"), make_event("obce")
+    here, there = make_album("tutaj", event=ours), make_album("tam", event=theirs)
+    make_album("zostaje", event=ours)  # the event stays visible when "tutaj" moves
+    for i in range(12):  # better matches, in the other event
+        make_photo(there, f"panel panel panel obcy {i}", commit=False)
+    mine = [make_photo(here, "panel " * (1 + i % 3) + f"nasz {i}", commit=False) for i in range(7)]
+    db.session.commit()
+    counts = {p.id: p.caption.count("panel") for p in mine}
+    expected = sorted(counts, key=lambda i: (-counts[i], i))
+
+    ranked: list[object] = []
+    ranked_page = service._ranked_page
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        ranked.append(kwargs["events"])
+        page = ranked_page(*args, **kwargs)
+        ranked.append(page)
+        return page
+
+    def pages(filters: Filters) -> list[int]:
+        seen: list[int] = []
+        cursor = None
+        while True:
+            results = search(db.session, parse("panel"), viewer=ANONYMOUS, filters=filters, cursor=cursor, limit=2)
+            seen += ids(results)
+            if (cursor := results.next) is None:
+                return seen
+
+    monkeypatch.setattr(service, "_ranked_page", spy)
+    assert pages(Filters(event="nasze")) == expected
+    assert ranked[0] == [ours.id] and None not in ranked
+    ranked.clear()
+    assert pages(Filters(event="nasze", credit="nobody")) == []
+    ranked.clear()
+    assert pages(Filters(credit="nobody")) == [] and ranked == []  # no event: the single query
+    monkeypatch.setattr(service, "CANDIDATES_MAX", 2)  # the single query within the event: same pages
+    assert pages(Filters(event="nasze")) == expected
+
+    here.event_id = theirs.id  # the album moves: its photos' documents follow
+    db.session.commit()
+    assert pages(Filters(event="nasze")) == []
+    assert set(pages(Filters(event="obce"))) == {p.id for p in mine} | set(run("obcy"))
