@@ -3,12 +3,14 @@ Uppy's @uppy/aws-s3 sends the bytes straight to the bucket (moto over HTTP on lo
 CORS switched off so that only the bucket's own CORS rules let the page in), Gallery signs each
 request and checks the assembled object.  Two files, one of whose parts fails once and is sent
 again; the photos exist with the files' SHA-256, no request to Gallery carried more than a few KB,
-no tus upload was made, and the bucket saw the parts come from the browser."""
+no tus upload was made, and the bucket saw the parts come from the browser.  A completion whose
+answer is lost is found assembled; a reload between parts resumes the same multipart upload."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,6 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 make_user(Role.photographer, email="photographer@example.org")
                 make_album("browser-s3")
                 make_album("browser-s3-lost", event_slug="browser-s3-lost-event")
+                make_album("browser-s3-reload", event_slug="browser-s3-reload-event")
                 db.session.remove()
             bodies = BodyLog(app)
             server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -101,6 +104,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 "one": photo_file(tmp, "s3-one.jpg", 12, 5),
                 "two": photo_file(tmp, "s3-two.jpg", 3, 6),
                 "lost": photo_file(tmp, "s3-lost.jpg", 2, 7),
+                "reload": photo_file(tmp, "s3-reload.jpg", 20, 8),
             }
             try:
                 found = Site(base_url, app, files)
@@ -218,3 +222,42 @@ def test_a_lost_answer_to_the_completion_is_found_assembled(page: Any, site: Sit
     assert stored(site, "browser-s3-lost") == [hashlib.sha256(path.read_bytes()).hexdigest()]
     assert "rejected: 0" in page.text_content("#upload-counts")
     page.unroute(f"{moto.url}/**")
+
+
+def test_a_reload_in_the_middle_resumes_from_the_parts_in_the_bucket(page: Any, site: Site) -> None:
+    """Golden Retriever keeps the file and its multipart upload: after a reload between parts,
+    @uppy/aws-s3 lists the parts the bucket holds and sends only the others."""
+    moto: RecordingMoto = site.moto  # type: ignore[attr-defined]
+    bucket = site.bucket  # type: ignore[attr-defined]
+    open_upload(page, site, "browser-s3-reload")
+    path = site.files["reload"]  # 20 MiB: parts of 8, 8 and 4 MiB
+    page.route(f"{moto.url}/**", lambda route: (time.sleep(0.5), route.continue_()))
+    moto.log.clear()
+    page.set_input_files("#uppy-dashboard input.uppy-Dashboard-input[type=file]:not([webkitdirectory])", [str(path)])
+    deadline = time.monotonic() + 60
+    held: list[int] = []
+    while time.monotonic() < deadline and not held:
+        with site.app.app_context():
+            row = db.session.execute(
+                sa.select(Upload.object_key, Upload.multipart_id).where(Upload.length == path.stat().st_size)
+            ).first()
+            db.session.remove()
+        if row is not None:
+            listed = bucket.client.list_parts(Bucket=bucket.bucket, Key=f"media/{row[0]}", UploadId=row[1])
+            held = [part["PartNumber"] for part in listed.get("Parts", [])]
+        page.wait_for_timeout(50)  # lets Playwright run the route handler meanwhile
+    assert held and len(held) < 3, held
+    page.unroute(f"{moto.url}/**")
+    page.reload()
+    page.wait_for_function("() => window.galleryUppy !== undefined", timeout=20_000)
+    page.wait_for_function(
+        "() => document.getElementById('upload-counts').textContent.includes('Added: 1')", timeout=120_000
+    )
+    assert stored(site, "browser-s3-reload") == [hashlib.sha256(path.read_bytes()).hexdigest()]
+    sent = [e for e in moto.log if e.method == "PUT" and "Chrome" in e.agent and e.length > 0]
+    # The part in flight at the reload may be sent again; the parts the bucket held are not.
+    assert sum(e.length for e in sent) <= path.stat().st_size + 8 * 1024 * 1024
+    with site.app.app_context():
+        rows = db.session.execute(sa.select(Upload.status_code).where(Upload.length == path.stat().st_size)).all()
+        db.session.remove()
+    assert rows == [(201,)]  # the same direct upload went on, none started again
