@@ -8,6 +8,7 @@ import zipfile
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask.cli import with_appcontext
@@ -74,7 +75,12 @@ def storage_check(create_bucket: bool) -> None:
     """Write, read, presign and delete a test object in the configured store."""
     storage = context.storage()
     click.echo(f"checking {storage.describe()}")
-    ok = run_storage_check(storage, create_bucket=create_bucket, report=click.echo)
+    base_url = context.settings().base_url
+    if base_url is None and storage.describe().startswith("s3://"):
+        click.echo("note: GALLERY_BASE_URL is not set, so the bucket's CORS rules for the upload page are not checked")
+    site = urlsplit(base_url) if base_url else None
+    origin = f"{site.scheme}://{site.netloc}" if site else None
+    ok = run_storage_check(storage, create_bucket=create_bucket, site_origin=origin, report=click.echo)
     if not ok:
         click.echo("storage check FAILED", err=True)
         sys.exit(1)

@@ -39,11 +39,14 @@ def run_storage_check(
     storage: Storage,
     *,
     create_bucket: bool = False,
+    site_origin: str | None = None,
     report: Callable[[str], None] = print,
 ) -> bool:
     """Exercise ``storage`` with a small random object and report each step on its own line.
 
-    Steps: ``bucket`` (S3 only: create it when ``create_bucket``, else check it exists), ``put``,
+    Steps: ``bucket`` (S3 only: create it when ``create_bucket``, else check it exists), ``cors``
+    (S3 with ``site_origin``: the bucket's CORS rules let the upload page at that origin send
+    photos straight to the bucket; see :func:`gallery.storage.s3_direct.cors_problem`), ``put``,
     ``stat``, ``get``, ``range``, ``list``, ``url`` (a presigned URL is fetched and compared; a store
     without URLs reports that the app serves files itself), ``delete``, ``gone``. Lines look like
     ``ok   put    (12 ms)`` or ``FAIL put: <reason>``; steps that cannot run are reported as
@@ -89,6 +92,17 @@ def run_storage_check(
         if not step("bucket", bucket):
             skip(rest, "the bucket is not usable")
             return False
+        if site_origin is not None:
+
+            def cors() -> str:
+                from gallery.storage import s3_direct  # boto3 only when an S3 store is checked
+
+                problem = s3_direct.cors_problem(s3_bucket, site_origin)
+                if problem is not None:
+                    raise _CheckFailed(problem)
+                return f"the upload page at {site_origin} may send photos straight to the bucket"
+
+            step("cors", cors)
 
     def put() -> str:
         record = storage.put(

@@ -5,6 +5,7 @@ refusal (:mod:`gallery.uploads.direct` holds the rules)."""
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import tempfile
 from dataclasses import dataclass
@@ -103,6 +104,50 @@ def browser_origin(storage: S3Storage) -> str:
         )
     )
     return f"{parts.scheme}://{parts.netloc}"
+
+
+# What the upload page does on the bucket, and what each request needs from its CORS rules: the
+# completion is an XML POST (a Content-Type header), each part's ETag is read from the PUT's answer.
+BROWSER_METHODS = ("GET", "PUT", "POST", "DELETE")
+
+
+def _origin_allowed(patterns: list[str], origin: str) -> bool:
+    return any(fnmatch.fnmatchcase(origin, pattern) for pattern in patterns)  # S3 allows one "*" per origin
+
+
+def cors_problem(storage: S3Storage, origin: str) -> str | None:
+    """Why the bucket's CORS rules would stop the upload page at ``origin`` from sending photos
+    straight to the bucket, or None when they let it (each of its requests has a rule for it)."""
+    try:
+        rules = storage.client.get_bucket_cors(Bucket=storage.bucket).get("CORSRules", [])
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchCORSConfiguration":
+            raise storage._bucket.error(exc, "read the CORS rules of the bucket") from exc
+        rules = []
+    except BotoCoreError as exc:
+        raise storage._bucket.error(exc, "read the CORS rules of the bucket") from exc
+
+    def allowed(method: str) -> bool:
+        for rule in rules:
+            headers = [h.lower() for h in rule.get("AllowedHeaders", [])]
+            exposed = [h.lower() for h in rule.get("ExposeHeaders", [])]
+            if (
+                _origin_allowed(rule.get("AllowedOrigins", []), origin)
+                and method in rule.get("AllowedMethods", [])
+                and (method != "POST" or "*" in headers or "content-type" in headers)
+                and (method != "PUT" or "etag" in exposed)
+            ):
+                return True
+        return False
+
+    missing = [method for method in BROWSER_METHODS if not allowed(method)]
+    if not missing:
+        return None
+    return (
+        f"the bucket's CORS rules do not let {origin} {', '.join(missing)} (GET, PUT, POST and DELETE, the "
+        "Content-Type header, ETag exposed): the upload page cannot send photos straight to the bucket; "
+        "docs/uploads.md has the put-bucket-cors command"
+    )
 
 
 def complete(storage: S3Storage, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:

@@ -61,3 +61,15 @@ def test_red_with_a_clear_message_against_a_stopped_endpoint(tmp_path):
     assert "FAIL" in output and "storage check FAILED" in output
     assert endpoint.split("//", 1)[1] in output  # the message names the endpoint
     assert "Traceback" not in output
+
+
+def test_with_the_site_address_the_bucket_cors_for_the_upload_page_is_checked(tmp_path, moto_endpoint, monkeypatch):
+    bucket = new_bucket_name()
+    monkeypatch.setenv("GALLERY_BASE_URL", "https://gallery.example.org")
+    result = run_check(tmp_path, moto_endpoint, bucket, "--create-bucket")
+    assert result.returncode == 1  # no CORS rule: the upload page could not reach the bucket
+    assert "FAIL cors: " in result.stdout and "https://gallery.example.org" in result.stdout
+    assert "storage check FAILED" in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.delenv("GALLERY_BASE_URL")
+    quiet = run_check(tmp_path, moto_endpoint, bucket)
+    assert quiet.returncode == 0 and "GALLERY_BASE_URL is not set" in quiet.stdout

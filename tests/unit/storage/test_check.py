@@ -55,6 +55,28 @@ def test_green_on_moto_creating_the_bucket(moto_endpoint: str, aws_session: boto
     assert ok_again and "already exists" in lines[0]
 
 
+def test_the_bucket_cors_for_the_upload_page_with_the_site_origin(
+    moto_endpoint: str, aws_session: boto3.session.Session
+) -> None:
+    storage = make_s3_storage(moto_endpoint, session=aws_session)
+    lines: list[str] = []
+    assert not run_storage_check(storage, site_origin="https://gallery.example.org", report=lines.append)
+    assert (
+        _steps(lines)[:2] == ["bucket", "cors"] and lines[1].startswith("FAIL cors: ") and "put-bucket-cors" in lines[1]
+    )
+    assert all(OK_LINE.match(line) for line in lines[2:]), lines  # the other steps still run
+    rule = {
+        "AllowedOrigins": ["https://gallery.example.org"],
+        "AllowedMethods": ["GET", "PUT", "POST", "DELETE"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],
+    }
+    storage.client.put_bucket_cors(Bucket=storage.bucket, CORSConfiguration={"CORSRules": [rule]})
+    lines.clear()
+    assert run_storage_check(storage, site_origin="https://gallery.example.org", report=lines.append), lines
+    assert "may send photos straight to the bucket" in lines[1]
+
+
 def test_red_on_a_missing_bucket(moto_endpoint: str, aws_session: boto3.session.Session) -> None:
     storage = make_s3_storage(moto_endpoint, session=aws_session, create=False)
     ok, lines = _run(storage)

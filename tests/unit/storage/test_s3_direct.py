@@ -19,6 +19,7 @@ from gallery.storage.s3_direct import (
     abort,
     browser_origin,
     complete,
+    cors_problem,
     fetch,
     part_count,
     part_size_for,
@@ -147,3 +148,33 @@ def test_the_browser_origin_is_where_presigned_urls_point(s3: S3Storage) -> None
     origin = browser_origin(s3)
     assert s3.url("originals/x").startswith(origin + "/")
     assert origin.startswith("http://127.0.0.1:") and origin.count("/") == 2
+
+
+def test_the_bucket_cors_rules_the_upload_page_needs(s3: S3Storage) -> None:
+    site = "https://gallery.example.org"
+    missing = cors_problem(s3, site)  # no CORS configuration at all
+    assert missing is not None and "GET, PUT, POST, DELETE" in missing and "put-bucket-cors" in missing
+    rule = {
+        "AllowedOrigins": [site],
+        "AllowedMethods": ["GET", "PUT", "POST", "DELETE"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],
+    }
+    s3.client.put_bucket_cors(Bucket=s3.bucket, CORSConfiguration={"CORSRules": [rule]})
+    assert cors_problem(s3, site) is None
+    assert cors_problem(s3, "https://other.example.org") is not None  # another site
+    wildcard = {**rule, "AllowedOrigins": ["https://*.example.org"]}
+    s3.client.put_bucket_cors(Bucket=s3.bucket, CORSConfiguration={"CORSRules": [wildcard]})
+    assert cors_problem(s3, site) is None
+    for broken, what in (
+        ({**rule, "ExposeHeaders": []}, "PUT"),  # the page could not read a part's ETag
+        ({**rule, "AllowedHeaders": ["x-amz-date"]}, "POST"),  # the completion's Content-Type
+        ({**rule, "AllowedMethods": ["GET", "PUT", "POST"]}, "DELETE"),
+    ):
+        s3.client.put_bucket_cors(Bucket=s3.bucket, CORSConfiguration={"CORSRules": [broken]})
+        problem = cors_problem(s3, site)
+        assert problem is not None and f"let {site} {what} (" in problem, problem
+    # Two rules between them cover every request.
+    split = [{**rule, "AllowedMethods": ["GET", "PUT"]}, {**rule, "AllowedMethods": ["POST", "DELETE"]}]
+    s3.client.put_bucket_cors(Bucket=s3.bucket, CORSConfiguration={"CORSRules": split})
+    assert cors_problem(s3, site) is None
