@@ -112,6 +112,9 @@ def test_with_local_originals_the_page_uses_tus_and_connects_to_itself_only(clie
     html = page.get_data(as_text=True)
     assert 'data-endpoint="/api/v1/uploads/"' in html and "data-direct-start" not in html
     assert connect_src(page) == "'self'"
+    assert 'data-preparing="Preparing" data-checking="Checking the photo"' in html
+    polish = client.get(f"/manage/albums/{album.slug}/upload", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    assert 'data-preparing="Przygotowywanie" data-checking="Sprawdzanie zdjęcia"' in polish
 
 
 def test_with_originals_in_s3_the_page_sends_straight_to_the_bucket(s3_instance, moto_endpoint):
