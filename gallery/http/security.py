@@ -47,7 +47,7 @@ def _is_embeddable() -> bool:
     return bool(getattr(view, "embeddable", False))
 
 
-_ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+_ORIGIN_RE = re.compile(r"^https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$")
 
 
 def allow_connect(origin: str | None) -> None:

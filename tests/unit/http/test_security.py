@@ -195,6 +195,7 @@ def test_allow_connect_adds_the_origin_to_that_response_only(tmp_path: Path) -> 
     assert (
         csp_directives(client.get("/test-connect/http|127.0.0.1:9000"))["connect-src"] == "'self' http://127.0.0.1:9000"
     )
+    assert csp_directives(client.get("/test-connect/http|[::1]:9000"))["connect-src"] == "'self' http://[::1]:9000"
     # The next request, and a page that adds nothing, keep 'self' alone.
     assert csp_directives(client.get("/test-connect-none"))["connect-src"] == "'self'"
     assert csp_directives(client.get("/"))["connect-src"] == "'self'"
