@@ -19,7 +19,7 @@ from gallery.accounts.sessions import LIFETIME as LOGIN_LIFETIME
 from gallery.cli import gallery_cli
 from gallery.config import Settings, load_settings
 from gallery.consent import models as consent_models  # noqa: F401  (the metadata knows the tables)
-from gallery.db import configure_sqlite, engine_options
+from gallery.db import configure_postgresql, configure_sqlite, engine_options
 from gallery.extensions import babel, csrf, db, limiter, login_manager, migrate
 from gallery.http import context, errorpages, security, templating
 from gallery.http import metrics as http_metrics
@@ -27,6 +27,7 @@ from gallery.http.locale import DEFAULT_LANGUAGE, select_locale
 from gallery.http.request import may_write, request_class
 from gallery.logs import configure_logging
 from gallery.media import budget as decode_budget
+from gallery.photos import tallies as album_tallies  # noqa: F401  (the table and the triggers that keep it)
 from gallery.schedule import models as schedule_models  # noqa: F401  (the metadata knows the table)
 from gallery.search import index as search_index  # noqa: F401  (the index is kept current after each flush)
 from gallery.search import models as search_models  # the metadata knows the table; migrations compare it
@@ -105,6 +106,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, begin_immediately=may_write)
+        configure_postgresql(db.engine)
     migrate.init_app(
         app,
         db,

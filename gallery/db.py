@@ -47,3 +47,23 @@ def configure_sqlite(engine: Engine, *, begin_immediately: Callable[[], bool]) -
 
     event.listen(engine, "connect", sqlite_pragmas)
     event.listen(engine, "begin", begin)
+
+
+def postgresql_session(dbapi_connection: Any, _record: Any) -> None:
+    """On each new PostgreSQL connection: no JIT compilation.  Gallery's statements are short (an
+    indexed page, a few counts), but the planner's cost estimate of the correlated subqueries
+    that pick album covers exceeds ``jit_above_cost`` -- and compiling them then took 60-80 ms of
+    a statement that runs in 5 ms (the home page at a million photos, ``bench/scale.py``).
+    The session setting leaves the server's default to every other client."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def configure_postgresql(engine: Engine) -> None:
+    """Install :func:`postgresql_session` on a PostgreSQL engine (others, and an engine already
+    configured, are left alone)."""
+    if engine.dialect.name != "postgresql" or event.contains(engine, "connect", postgresql_session):
+        return
+    event.listen(engine, "connect", postgresql_session)

@@ -296,7 +296,14 @@ class Photo(TimestampMixin, Model):
     __tablename__ = "photos"
     __table_args__ = (
         sa.UniqueConstraint("album_id", "sha256"),
-        sa.Index("ix_photos_album_order", "album_id", "taken_at", "id"),
+        # With the state columns (PostgreSQL): counts in display order and covers read the index only (0014).
+        sa.Index(
+            "ix_photos_album_order",
+            "album_id",
+            "taken_at",
+            "id",
+            postgresql_include=["status", "deleted_at", "hidden_reason"],
+        ),
         sa.Index("ix_photos_sha256", "sha256"),
         # Counting what an album lists reads this index only (migration 0011).
         sa.Index("ix_photos_album_state", "album_id", "status", "deleted_at", "hidden_reason", "id"),

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gallery.catalog.visibility import (
@@ -27,8 +27,8 @@ from gallery.catalog.visibility import (
 )
 from gallery.core.errors import NotFoundError
 from gallery.core.pages import Page, SortKey, keyset_page
-from gallery.models import Album, Event, Photo, Report
-from gallery.photos.order import listed_in
+from gallery.models import Album, Event, Report
+from gallery.photos import tallies
 from gallery.photos.pages import PhotoCard, cards_by_id, cover_photo_id
 
 # The home page shows the newest events (a visitor looks for this season's conference, not one of
@@ -56,7 +56,7 @@ class EventCard:
 
 
 def _shown_count() -> Any:
-    return select(func.count(Photo.id)).where(listed_in(Album.id)).correlate(Album).scalar_subquery()
+    return tallies.shown_count_of(Album.id)
 
 
 def album_cards(session: Session, query: Select[Any]) -> list[AlbumCard]:

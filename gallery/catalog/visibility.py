@@ -291,6 +291,49 @@ class _Sql:
 _SQL = _Sql()
 
 
+class _RowSql:
+    """The photo part of the rule read as SQL text over one row's columns (``row.status``...), for
+    database triggers (:mod:`gallery.photos.tallies`) that keep counts of what visitors are shown.
+    Only the photo's own state has this reading; an album's or a report's rule has none."""
+
+    def __init__(self, row: str) -> None:
+        if not re.fullmatch(r"[a-z_]+", row):
+            raise ValueError(f"not a row name: {row!r}")
+        self.row = row
+
+    def const(self, value: bool) -> str:
+        return "1 = 1" if value else "1 = 0"
+
+    def all(self, *terms: str) -> str:
+        if "1 = 0" in terms:
+            return "1 = 0"
+        rest = [term for term in terms if term != "1 = 1"]
+        return "(" + " AND ".join(rest) + ")" if rest else "1 = 1"
+
+    def any(self, *terms: str) -> str:
+        if "1 = 1" in terms:
+            return "1 = 1"
+        rest = [term for term in terms if term != "1 = 0"]
+        return "(" + " OR ".join(rest) + ")" if rest else "1 = 0"
+
+    def photo_live(self) -> str:
+        return f"{self.row}.deleted_at IS NULL"
+
+    def photo_ready(self) -> str:
+        return f"{self.row}.status = '{PhotoStatus.ready.value}'"
+
+    def photo_unhidden(self) -> str:
+        return f"{self.row}.hidden_reason IS NULL"
+
+    def _no_row_reading(self, *args: object) -> str:
+        raise TypeError("only a photo's own state has a row reading")
+
+    album_is = album_token_in = photo_uploaded_by = photo_album = _no_row_reading
+
+    def report_published(self) -> str:
+        return self._no_row_reading()
+
+
 def _same_token(given: str, expected: str | None) -> bool:
     if not expected:
         return False
@@ -376,6 +419,12 @@ def is_shown(photo: Photo) -> bool:
 def shown_photo_filter() -> ColumnElement[bool]:
     """SQL on ``Photo``: what :func:`is_shown` accepts."""
     return _photo_state_rule(_SQL, ANONYMOUS)
+
+
+def shown_photo_row_sql(row: str) -> str:
+    """SQL text: what :func:`is_shown` accepts, over the columns of the row ``row`` (a trigger's
+    ``new`` or ``old``, or a transition table's alias)."""
+    return _photo_state_rule(_RowSql(row), ANONYMOUS)
 
 
 # --- reports and events -------------------------------------------------------------------------------

@@ -4,14 +4,15 @@ one credit, as the viewer may see them."""
 
 from __future__ import annotations
 
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.catalog import albums
-from gallery.catalog.visibility import Viewer, can_view_album, photo_state_filter
+from gallery.catalog.visibility import Viewer, can_view_album, photo_state_filter, shown_photo_filter
 from gallery.core.errors import NotFoundError
 from gallery.core.pages import DEFAULT_LIMIT, Page, check_limit
 from gallery.models import Photo, PhotoStatus
-from gallery.photos.order import beyond, decode_cursor, encode_cursor, ordered_photos
+from gallery.photos.order import decode_cursor, encode_cursor, page_query, sort_columns
 
 
 def album_photos(
@@ -30,21 +31,24 @@ def album_photos(
     album = albums.get_album(session, album_slug)
     if not can_view_album(album, viewer):
         raise NotFoundError(f"no album {album_slug!r}")
-    query = (
-        ordered_photos(album, include_unready=viewer.sees_unready)
-        .where(photo_state_filter(viewer))
-        .options(selectinload(Photo.derivatives))
-    )
+    state = photo_state_filter(viewer)
+    if not viewer.sees_unready:
+        state = and_(state, shown_photo_filter())
     if status is not None:
-        query = query.where(Photo.status == PhotoStatus(status))
+        state = and_(state, Photo.status == PhotoStatus(status))
     if credit is not None:
-        query = query.where(Photo.credit == credit)
-    number = 0
+        state = and_(state, Photo.credit == credit)
+    key, number = None, 0
     if cursor:
         place = decode_cursor(album, cursor)
-        query = query.where(beyond(album, place.key, forward=True))
-        number = place.number
-    rows: list[Photo] = list(session.scalars(query.limit(limit + 1)))
+        key, number = place.key, place.number
+    # The page's ids through the album's order index (never a sort of the whole album), then the photos.
+    order = [column for column, _ in sort_columns(album)]
+    query = page_query(album, key, forward=True, limit=limit + 1, columns=order, where=state)
+    ids = [row.id for row in session.execute(query)]
+    found = session.scalars(select(Photo).where(Photo.id.in_(ids)).options(selectinload(Photo.derivatives)))
+    by_id = {photo.id: photo for photo in found}
+    rows = [by_id[i] for i in ids if i in by_id]
     if len(rows) <= limit:
         return Page(items=rows, next=None)
     rows = rows[:limit]

@@ -170,20 +170,27 @@ def beyond(album: Album, key: Sequence[Any], *, forward: bool) -> ColumnElement[
 
 
 def page_query(
-    album: Album, key: Sequence[Any] | None, *, forward: bool, limit: int, columns: Sequence[Any]
+    album: Album,
+    key: Sequence[Any] | None,
+    *,
+    forward: bool,
+    limit: int,
+    columns: Sequence[Any],
+    where: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
     """Up to ``limit`` ready photos (as ``columns`` of Photo) after (``forward``) or before
-    ``key`` in display order; going back they come nearest first.
+    ``key`` in display order; going back they come nearest first.  ``where``: other photos than
+    those visitors are shown (the album's photos that pass it; the API's staff see unready ones).
 
     Albums sorted by capture time take the (album_id, taken_at, id) index in order and
     stop after ``limit`` rows, whatever the album size: dated and undated photos are
     two index ranges (``ORDER BY taken_at IS NULL`` would sort the whole album), each
     limited, joined with UNION ALL and put in order.  Manually sorted albums use the
     general keyset predicate."""
-    ready = listed_in(album.id)
+    ready = listed_in(album.id) if where is None else and_(Photo.album_id == album.id, where)
     if album.sort_mode == SortMode.manual:
         if forward:
-            query = ordered_photos(album, include_unready=False)
+            query = select(Photo).where(ready).order_by(*album_order(album))
             if key is not None:
                 query = query.where(beyond(album, key, forward=True))
         else:
@@ -223,6 +230,22 @@ def page_query(
     else:
         order = [both.c.taken_at.is_(None).desc(), both.c.taken_at.desc(), both.c.id.desc()]
     return select(*(both.c[column.key] for column in columns)).order_by(*order).limit(limit)
+
+
+def count_before(album: Album, key: Sequence[Any]) -> Select[Any]:
+    """SELECT of the number of photos visitors are shown before ``key`` in the album's display
+    order (a photo's "N of M" is this plus one).  In capture order it counts index ranges of
+    (album_id, taken_at, id) -- the dated photos before a dated key; all the dated ones and the
+    undated ones before an undated key -- rather than testing every photo of the album."""
+    ready = listed_in(album.id)
+    if album.sort_mode == SortMode.manual:
+        return select(func.count()).select_from(Photo).where(ready, beyond(album, key, forward=False))
+    taken_at, photo_id = key
+    dated = select(func.count()).select_from(Photo).where(ready, Photo.taken_at.is_not(None))
+    if taken_at is not None:
+        return dated.where(tuple_(Photo.taken_at, Photo.id) < tuple_(taken_at, photo_id))
+    undated = select(func.count()).select_from(Photo).where(ready, Photo.taken_at.is_(None), Photo.id < photo_id)
+    return select(dated.scalar_subquery() + undated.scalar_subquery())
 
 
 # --- cursors --------------------------------------------------------------------------------------

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.core.errors import BadCursor, GalleryError, NotFoundError
 from gallery.models import Album, Derivative, Photo
+from gallery.photos import tallies
 from gallery.photos.capture import event_day, event_zone
 from gallery.photos.order import (
-    beyond,
+    count_before,
     decode_cursor,
     encode_cursor,
     first_photo_id,
@@ -173,21 +174,15 @@ class AlbumPage:
 
 
 def count_ready(session: Session, album: Album) -> int:
-    return int(session.scalar(select(func.count()).select_from(Photo).where(listed_in(album.id))) or 0)
+    """The number of photos visitors see in ``album``: from its tallies (:mod:`gallery.photos.tallies`,
+    kept by the database), a few rows whatever the album's size."""
+    return tallies.shown_count(session, album.id)
 
 
 def album_credits(session: Session, album: Album, *, limit: int = 12) -> list[str]:
     """The photographers' credits of the photos visitors see in ``album`` (the album header's
-    "Photos: ..."), the most frequent first, at most ``limit``."""
-    credit = func.trim(Photo.credit)
-    rows = session.execute(
-        select(credit, func.count())
-        .where(listed_in(album.id), credit != "")
-        .group_by(credit)
-        .order_by(func.count().desc(), credit)
-        .limit(limit)
-    )
-    return [str(row[0]) for row in rows]
+    "Photos: ..."), the most frequent first, at most ``limit``: read from its tallies."""
+    return tallies.credits(session, album.id, limit=limit)
 
 
 def group_by_day(items: Iterable[PagePhoto], zone: tzinfo) -> list[DayGroup]:
@@ -299,15 +294,8 @@ def photo_in_album(session: Session, album: Album, photo_id: int, *, page_size: 
     key = sort_key(album, photo)
     nxt = session.execute(page_query(album, key, forward=True, limit=1, columns=PHOTO_CARD_COLUMNS)).first()
     prev = session.execute(page_query(album, key, forward=False, limit=1, columns=PHOTO_CARD_COLUMNS)).first()
-    counts = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((beyond(album, key, forward=False), 1), else_=0)), 0),
-        )
-        .select_from(Photo)
-        .where(listed_in(album.id))
-    ).one()
-    total, before = int(counts[0]), int(counts[1])
+    total = tallies.shown_count(session, album.id)
+    before = int(session.scalar(count_before(album, key)) or 0)
     cursor = None
     if before >= page_size and prev is not None:
         cursor = encode_cursor(album, prev, before)

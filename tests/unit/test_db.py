@@ -49,3 +49,26 @@ def test_other_databases_are_left_alone() -> None:
     from gallery.db import sqlite_pragmas
 
     assert not sa.event.contains(engine, "connect", sqlite_pragmas)
+
+
+def test_postgresql_connections_do_without_jit(tmp_path: Path) -> None:
+    import pytest
+
+    from gallery.config import parse_database_url
+    from gallery.db import configure_postgresql, postgresql_session
+    from tests.conftest import PG_URL
+
+    sqlite = sa.create_engine(f"sqlite:///{tmp_path / 'g.db'}")
+    configure_postgresql(sqlite)
+    assert not sa.event.contains(sqlite, "connect", postgresql_session)
+    if not PG_URL:
+        pytest.skip("GALLERY_TEST_DATABASE_URL is not set")
+    engine = sa.create_engine(parse_database_url(PG_URL))
+    try:
+        configure_postgresql(engine)
+        configure_postgresql(engine)  # once is enough
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1  # the connection works as before
+    finally:
+        engine.dispose()

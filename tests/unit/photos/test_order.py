@@ -18,6 +18,7 @@ from gallery.photos.order import (
     BadCursor,
     bag_photos,
     beyond,
+    count_before,
     decode_cursor,
     encode_cursor,
     first_photo_id,
@@ -205,6 +206,20 @@ def test_beyond_splits_the_album_at_every_photo(app: Flask, sort_mode: str) -> N
         after = _ids(ordered_photos(album, include_unready=False).where(beyond(album, key, forward=True)))
         before = _ids(ordered_photos(album, include_unready=False).where(beyond(album, key, forward=False)))
         assert (before, after) == (expected[:index], expected[index + 1 :])
+
+
+@pytest.mark.parametrize("sort_mode", ["capture_time", "manual"])
+def test_count_before_is_each_photos_place_in_the_display_order(app: Flask, sort_mode: str) -> None:
+    album = _album(sort_mode)
+    add_photos(db.session, album, 0, times=[T0, None, T0, T0 + timedelta(minutes=2), None, T0 - timedelta(days=1)])
+    add_photos(db.session, album, 0, times=[T0, None], status=PhotoStatus.processing)  # never counted
+    expected = _ids(ordered_photos(album, include_unready=False))
+    if sort_mode == "manual":
+        _set(expected[4], position=0)
+        expected = _ids(ordered_photos(album, include_unready=False))
+    for index, photo_id in enumerate(expected):
+        photo = db.session.get(Photo, photo_id)
+        assert db.session.scalar(count_before(album, sort_key(album, photo))) == index, (sort_mode, index)
 
 
 @pytest.mark.parametrize("sort_mode", ["capture_time", "manual"])
