@@ -17,9 +17,11 @@ scan of ``photos`` or ``derivatives``.  Ends with a one-line summary; exits 1 wh
 
 Usage::
 
-    python bench/scale.py [--database-url URL] [--photos N] [--repeats 40] [--keep]
+    python bench/scale.py [--database-url URL] [--photos N] [--repeats 40] [--keep] [--schemas SMALL,LARGE]
 
-The schemas (``bench_scale_<n>_<random>``) are dropped afterwards unless ``--keep``.
+The schemas (``bench_scale_<n>_<random>``) are dropped afterwards unless ``--keep``.  ``--schemas``
+measures two schemas ``bench/seed.py --schema`` filled before (migrated to the current head) instead
+of seeding (about 10 minutes saved per run); they are kept.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ for path in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(path))
 
 import sqlalchemy as sa  # noqa: E402
-from seed import DEFAULT_URL, Seeded, drop_schema, migrated_schema, seed  # noqa: E402
+from seed import DEFAULT_URL, Seeded, drop_schema, migrated_schema, schema_url, seed  # noqa: E402
 
 from gallery.app import create_app  # noqa: E402
 from gallery.config import parse_database_url  # noqa: E402
@@ -74,19 +76,47 @@ def percentile_table(results: dict[int, dict[str, Measured]]) -> list[str]:
     return lines
 
 
-class Bench:
-    def __init__(self, database_url: str, photos: int, tmp: Path, keep: bool) -> None:
-        self.n = photos
-        self.schema = f"bench_scale_{photos}_{uuid.uuid4().hex[:6]}"
-        self.database_url = database_url
-        self.keep = keep
-        started = time.monotonic()
-        url = migrated_schema(database_url, self.schema)
-        engine = sa.create_engine(parse_database_url(url))
-        albums = max(2, photos // 500)
-        self.seeded: Seeded = seed(engine, photos=photos, albums=albums, events=max(1, albums // 20), say=_quiet)
+def existing(database_url: str, schema: str) -> Seeded:
+    """What ``bench/seed.py`` once wrote into ``schema`` (for ``--schemas``)."""
+    engine = sa.create_engine(parse_database_url(schema_url(database_url, schema)))
+    try:
+        with engine.connect() as conn:
+            photos, albums, events = conn.execute(
+                sa.text(
+                    "SELECT (SELECT count(*) FROM photos), (SELECT count(*) FROM albums), (SELECT count(*) FROM events)"
+                )
+            ).one()
+            largest, size = conn.execute(
+                sa.text(
+                    "SELECT a.slug, count(*) FROM photos p JOIN albums a ON a.id = p.album_id"
+                    " GROUP BY a.slug ORDER BY count(*) DESC, a.slug LIMIT 1"
+                )
+            ).one()
+    finally:
         engine.dispose()
-        print(f"  seeded {photos:,} photos in {time.monotonic() - started:.0f} s ({self.schema})")
+    return Seeded(int(photos), int(albums), int(events), str(largest), int(size), 0.0)
+
+
+class Bench:
+    def __init__(self, database_url: str, photos: int, tmp: Path, keep: bool, schema: str | None = None) -> None:
+        self.database_url = database_url
+        if schema is not None:  # --schemas: measure what is there, never drop it
+            self.schema, self.keep = schema, True
+            url = schema_url(database_url, schema)
+            self.seeded: Seeded = existing(database_url, schema)
+            self.n = self.seeded.photos
+            print(f"  {self.n:,} photos in {schema} (reused)")
+        else:
+            self.n = photos
+            self.schema = f"bench_scale_{photos}_{uuid.uuid4().hex[:6]}"
+            self.keep = keep
+            started = time.monotonic()
+            url = migrated_schema(database_url, self.schema)
+            engine = sa.create_engine(parse_database_url(url))
+            albums = max(2, photos // 500)
+            self.seeded = seed(engine, photos=photos, albums=albums, events=max(1, albums // 20), say=_quiet)
+            engine.dispose()
+            print(f"  seeded {photos:,} photos in {time.monotonic() - started:.0f} s ({self.schema})")
         self.app = create_app(
             {
                 "GALLERY_ENV": "testing",
@@ -207,16 +237,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the seeded schemas")
+    parser.add_argument(
+        "--schemas",
+        metavar="SMALL,LARGE",
+        help="measure two schemas bench/seed.py already filled (kept) instead of seeding new ones",
+    )
     args = parser.parse_args(argv)
     if not parse_database_url(args.database_url).startswith("postgresql"):
         parser.error("the scale benchmark needs PostgreSQL")
+    reused: list[str | None] = [None, None]
+    if args.schemas:
+        reused = [name.strip() or None for name in args.schemas.split(",")]
+        if len(reused) != 2 or not all(reused):
+            parser.error("--schemas takes two schema names, the smaller first: SMALL,LARGE")
     sizes = [args.photos // 10, args.photos]
     results: dict[int, dict[str, Measured]] = {}
     plans: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            print(f"{n:,} photos:")
-            bench = Bench(args.database_url, n, Path(tmp), args.keep)
+        for i, n in enumerate(list(sizes)):
+            print(f"{n:,} photos:" if reused[i] is None else f"schema {reused[i]}:")
+            bench = Bench(args.database_url, n, Path(tmp), args.keep, schema=reused[i])
+            n = sizes[i] = bench.n
             try:
                 results[n] = bench.measure(args.repeats)
                 if n == sizes[-1]:
