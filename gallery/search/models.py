@@ -39,6 +39,9 @@ KINDS = ("photo", "album", "report", "session")
 VECTOR_INDEXES = tuple(f"{VECTOR_INDEX}_{kind}" for kind in KINDS)
 UNACCENT_FUNCTION = "gallery_search_unaccent"
 SYNC_FUNCTION = "gallery_search_vectors_sync"
+REPEATS_COLUMN = "repeats"
+REPEATS_FUNCTION = "gallery_search_repeats"
+REPEATS_INDEX = "ix_search_vectors_repeats_photo"
 SYNC_TRIGGERS = ("search_documents_vectors_ai", "search_documents_vectors_ad", "search_documents_vectors_au")
 
 #: Names of the database-specific objects that belong to the index (see the module's note).
@@ -50,6 +53,7 @@ DATABASE_OBJECTS = frozenset(
         VECTOR_COLUMN,
         *VECTOR_INDEXES,
         VECTOR_EVENT_INDEX,
+        REPEATS_INDEX,
         f"pk_{VECTOR_TABLE}",
     }
 )
@@ -98,26 +102,54 @@ POSTGRESQL_EXTENSION = (
 )
 _VECTOR = f"to_tsvector('simple'::regconfig, {UNACCENT_FUNCTION}(d.text))"
 _ADD_VECTORS = (
-    f"INSERT INTO {VECTOR_TABLE} (kind, object_id, event_id, {VECTOR_COLUMN})"
-    f" SELECT d.kind, d.object_id, d.event_id, {_VECTOR} FROM new_rows d"
+    f"INSERT INTO {VECTOR_TABLE} (kind, object_id, event_id, {VECTOR_COLUMN}, {REPEATS_COLUMN})"
+    f" SELECT kind, object_id, event_id, v, {REPEATS_FUNCTION}(v)"
+    f" FROM (SELECT d.kind, d.object_id, d.event_id, {_VECTOR} AS v FROM new_rows d) AS d"
+)
+# What a prefix must match for a document to hold it twice (``ts_rank`` above its minimum, see
+# :mod:`gallery.search.ranking`; migration 0015): each lexeme that occurs more than once, and the longest common prefix
+# of each pair of neighbouring lexemes in byte order (two lexemes start with ``p`` exactly when
+# some neighbouring pair's common prefix does: the lexemes starting with ``p`` are neighbours).
+POSTGRESQL_REPEATS = (
+    f"CREATE OR REPLACE FUNCTION {REPEATS_FUNCTION}(v tsvector) RETURNS tsvector"
+    " LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$"
+    " DECLARE previous text; word text; occurrences int; n int; found text[] := '{}'; BEGIN"
+    " FOR word, occurrences IN SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1)"
+    ' FROM unnest(v) AS u ORDER BY u.lexeme COLLATE "C" LOOP'
+    " IF occurrences > 1 THEN found := found || word; END IF;"
+    " IF previous IS NOT NULL THEN n := 0;"
+    " WHILE n < least(length(previous), length(word)) AND substr(previous, n + 1, 1) = substr(word, n + 1, 1)"
+    " LOOP n := n + 1; END LOOP;"
+    " IF n > 0 THEN found := found || left(word, n); END IF; END IF;"
+    " previous := word; END LOOP;"
+    " RETURN array_to_tsvector(found); END $$",
 )
 _DROP_VECTORS = f"DELETE FROM {VECTOR_TABLE} v USING old_rows d WHERE v.kind = d.kind AND v.object_id = d.object_id"
+# Statement triggers with transition tables: one INSERT ... SELECT per batch of documents.
+# ``SET search_path FROM CURRENT``: the tables of the schema the function was created in.
+POSTGRESQL_SYNC = (
+    f"CREATE OR REPLACE FUNCTION {SYNC_FUNCTION}() RETURNS trigger LANGUAGE plpgsql"
+    f" SET search_path FROM CURRENT AS $$ BEGIN"
+    f" IF TG_OP IN ('DELETE', 'UPDATE') THEN {_DROP_VECTORS}; END IF;"
+    f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {_ADD_VECTORS}; END IF;"
+    f" RETURN NULL; END $$"
+)
+POSTGRESQL_REPEATS_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {REPEATS_INDEX} ON {VECTOR_TABLE} USING gin ({REPEATS_COLUMN}) WHERE kind = 'photo'"
+)
 POSTGRESQL_CREATE = (
+    *POSTGRESQL_REPEATS,
     f"CREATE TABLE {VECTOR_TABLE} (kind varchar(16) NOT NULL, object_id integer NOT NULL, event_id integer,"
-    f" {VECTOR_COLUMN} tsvector NOT NULL, CONSTRAINT pk_{VECTOR_TABLE} PRIMARY KEY (kind, object_id))",
+    f" {VECTOR_COLUMN} tsvector NOT NULL, {REPEATS_COLUMN} tsvector NOT NULL,"
+    f" CONSTRAINT pk_{VECTOR_TABLE} PRIMARY KEY (kind, object_id))",
     # Per kind, so that finding albums does not walk the postings of every matching photo.
     *(
         f"CREATE INDEX {name} ON {VECTOR_TABLE} USING gin ({VECTOR_COLUMN}) WHERE kind = '{kind}'"
         for name, kind in zip(VECTOR_INDEXES, KINDS, strict=True)
     ),
     f"CREATE INDEX {VECTOR_EVENT_INDEX} ON {VECTOR_TABLE} (kind, event_id)",
-    # Statement triggers with transition tables: one INSERT ... SELECT per batch of documents.
-    # ``SET search_path FROM CURRENT``: the tables of the schema the function was created in.
-    f"CREATE OR REPLACE FUNCTION {SYNC_FUNCTION}() RETURNS trigger LANGUAGE plpgsql"
-    f" SET search_path FROM CURRENT AS $$ BEGIN"
-    f" IF TG_OP IN ('DELETE', 'UPDATE') THEN {_DROP_VECTORS}; END IF;"
-    f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {_ADD_VECTORS}; END IF;"
-    f" RETURN NULL; END $$",
+    POSTGRESQL_REPEATS_INDEX,
+    POSTGRESQL_SYNC,
     f"CREATE TRIGGER {SYNC_TRIGGERS[0]} AFTER INSERT ON search_documents REFERENCING NEW TABLE AS new_rows"
     f" FOR EACH STATEMENT EXECUTE FUNCTION {SYNC_FUNCTION}()",
     f"CREATE TRIGGER {SYNC_TRIGGERS[1]} AFTER DELETE ON search_documents REFERENCING OLD TABLE AS old_rows"
@@ -129,6 +161,7 @@ POSTGRESQL_DROP = (
     *(f"DROP TRIGGER IF EXISTS {name} ON search_documents" for name in SYNC_TRIGGERS),
     f"DROP FUNCTION IF EXISTS {SYNC_FUNCTION}()",
     f"DROP TABLE IF EXISTS {VECTOR_TABLE}",
+    f"DROP FUNCTION IF EXISTS {REPEATS_FUNCTION}(tsvector)",
 )
 
 
@@ -146,7 +179,7 @@ def _after_create(target: sa.Table, connection: sa.Connection, **kw: object) -> 
 
 def _after_drop(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
     # PostgreSQL: the triggers went with the table; their function and the vectors stay behind
-    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP[-2:]}.get(connection.dialect.name, ())
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP[-3:]}.get(connection.dialect.name, ())
     for statement in statements:
         connection.exec_driver_sql(statement)
 

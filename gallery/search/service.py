@@ -58,8 +58,8 @@ from gallery.photos.capture import event_zone
 from gallery.schedule import membership
 from gallery.schedule.models import EventSession
 from gallery.search.highlight import highlight
-from gallery.search.models import FTS_TABLE, KINDS, UNACCENT_FUNCTION, VECTOR_COLUMN, VECTOR_TABLE, SearchDocument
 from gallery.search.query import Query, parse
+from gallery.search.ranking import candidates, matches
 
 OTHER_LIMIT = 10
 #: Relevance pages without filters rank candidates in batches of (page size + 1) x this, growing
@@ -117,41 +117,6 @@ class Results:
 
 
 # --- matching documents ------------------------------------------------------------------------------
-
-
-_VECTORS = sa.table(
-    VECTOR_TABLE, sa.column("kind", sa.String), sa.column("object_id", sa.Integer), sa.column("event_id", sa.Integer)
-)
-
-
-def _hits(dialect: str, query: Query, kind: str, events: Sequence[int] | None = None) -> sa.Subquery:
-    """``object_id`` and ``rank`` (larger is better) of the documents of ``kind`` that match,
-    only those of ``events`` when given (a search filtered by event ranks that event's alone)."""
-    docs: Any = _VECTORS if dialect == "postgresql" else SearchDocument.__table__
-    assert kind in KINDS
-    # A literal, not a parameter: PostgreSQL's planner picks the kind's partial index only when it
-    # sees the value (a prepared statement's generic plan would not).
-    of_kind = docs.c.kind == sa.literal_column(f"'{kind}'")
-    if dialect == "postgresql":
-        vector: ColumnElement[Any] = sa.literal_column(f"{VECTOR_TABLE}.{VECTOR_COLUMN}")
-        tsquery = func.to_tsquery(
-            sa.literal_column("'simple'::regconfig"), getattr(func, UNACCENT_FUNCTION)(query.tsquery())
-        )
-        match = vector.op("@@")(tsquery)
-        rank: ColumnElement[Any] = sa.cast(func.ts_rank(vector, tsquery), sa.Float)
-        statement = select(docs.c.object_id, rank.label("rank")).select_from(docs).where(of_kind, match)
-    else:
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        fts_name: ColumnElement[Any] = sa.literal_column(FTS_TABLE)
-        rank = sa.cast(-func.bm25(fts_name), sa.Float)
-        statement = (
-            select(docs.c.object_id, rank.label("rank"))
-            .select_from(fts.join(docs, docs.c.id == fts.c.rowid))
-            .where(of_kind, fts_name.op("MATCH")(query.fts5()))
-        )
-    if events is not None:
-        statement = statement.where(docs.c.event_id.in_(events))
-    return statement.subquery(f"{kind}_hits")
 
 
 # --- filters -----------------------------------------------------------------------------------------------
@@ -263,7 +228,7 @@ def search(
         if query.empty:
             order = _time_order(photo_id)
         else:
-            hits = _hits(dialect, query, "photo", events)
+            hits = matches(dialect, query, "photo", events)
             photos = photos.join(hits, hits.c.object_id == Photo.id)
             if sort == Sort.relevance:
                 order = [SortKey(hits.c.rank, descending=True), SortKey(photo_id)]
@@ -318,29 +283,23 @@ def _ranked_page(
     cursor), so pages may mix both ways.  None when the viewer may find too few of the matches
     for that to pay (:data:`CANDIDATES_MAX` ranked): the caller runs the single query."""
     check_limit(limit)
-    hits = _hits(dialect, query, "photo", events)
+    hits = matches(dialect, query, "photo", events)
     order = [SortKey(hits.c.rank, descending=True), SortKey(hits.c.object_id)]
     after = decode_cursor(name, cursor, order) if cursor else None
     batch = (limit + 1) * CANDIDATE_FACTOR
     found: list[tuple[int, float]] = []  # (photo id, rank) of the findable candidates, in order
     while True:
-        candidates = select(hits.c.object_id, hits.c.rank).order_by(*(k.order() for k in order)).limit(batch)
-        if after is not None:
-            rank, object_id = after
-            candidates = candidates.where(
-                or_(hits.c.rank < rank, and_(hits.c.rank == rank, hits.c.object_id > object_id))
-            )
-        ranked = session.execute(candidates).all()
+        ranked = candidates(session, dialect, query, events, (after[0], after[1]) if after else None, batch)
         if ranked:
-            ids = [row.object_id for row in ranked]
+            ids = [object_id for object_id, _rank in ranked]
             findable = select(Photo.id).join(Album, Album.id == Photo.album_id).join(Event, Event.id == Album.event_id)
             shown = set(session.scalars(findable.where(*conditions, Photo.id.in_(ids))))
-            found.extend((row.object_id, row.rank) for row in ranked if row.object_id in shown)
+            found.extend((object_id, rank) for object_id, rank in ranked if object_id in shown)
         if len(found) > limit or len(ranked) < batch:
             break
         if batch * CANDIDATE_FACTOR > CANDIDATES_MAX:
             return None
-        after = (ranked[-1].rank, ranked[-1].object_id)
+        after = (ranked[-1][1], ranked[-1][0])
         batch *= CANDIDATE_FACTOR
     page = found[:limit]
     loaded = {}
@@ -360,7 +319,7 @@ def _time_order(photo_id: ColumnElement[Any]) -> list[SortKey]:
 
 
 def _albums(session: Session, dialect: str, query: Query, viewer: Viewer, event: Event | None) -> list[Album]:
-    hits = _hits(dialect, query, "album")
+    hits = matches(dialect, query, "album")
     statement = (
         select(Album)
         .join(hits, hits.c.object_id == Album.id)
@@ -376,7 +335,7 @@ def _albums(session: Session, dialect: str, query: Query, viewer: Viewer, event:
 
 
 def _reports(session: Session, dialect: str, query: Query, viewer: Viewer, event: Event | None) -> list[Report]:
-    hits = _hits(dialect, query, "report")
+    hits = matches(dialect, query, "report")
     statement = (
         select(Report)
         .join(hits, hits.c.object_id == Report.id)
@@ -394,7 +353,7 @@ def _reports(session: Session, dialect: str, query: Query, viewer: Viewer, event
 def _found_sessions(
     session: Session, dialect: str, query: Query, viewer: Viewer, event: Event | None
 ) -> list[EventSession]:
-    hits = _hits(dialect, query, "session")
+    hits = matches(dialect, query, "session")
     statement = (
         select(EventSession)
         .join(hits, hits.c.object_id == EventSession.id)

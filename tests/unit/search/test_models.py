@@ -88,7 +88,12 @@ def test_postgresql_vectors_follow_the_documents_without_their_text(app: Flask) 
     assert vectors() == [("album", 1, 5, "'gala':1"), ("photo", 1, 5, "'gala':1 'zolw':2")]
     with db.engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns(search.VECTOR_TABLE)}
-    assert columns == {"kind", "object_id", "event_id", "vector"}
+    assert columns == {"kind", "object_id", "event_id", "vector", "repeats"}
+    with db.engine.connect() as conn:
+        repeats = conn.exec_driver_sql(
+            f"SELECT {search.REPEATS_FUNCTION}(to_tsvector('simple', 'konferencja panel konferencji panel kot'))::text"
+        ).scalar_one()
+    assert repeats == "'ko' 'konferencj' 'panel'"  # repeated lexemes, neighbours' common prefixes
     documents[0].event_id = 6
     documents[0].text = "gala"
     db.session.commit()
