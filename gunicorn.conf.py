@@ -12,6 +12,13 @@ Threads (``gthread``): a worker keeps reporting to the arbiter while its threads
 downloads (an album ZIP can take minutes), so only a worker that is really stuck is replaced.
 
 ``when_ready`` warns at start when the login rate limits would be counted in each worker apart.
+
+No keep-alive (``keepalive = 0``): behind nginx a kept-alive connection belongs to the worker that
+accepted it, and nginx reuses its most recently freed connection first, so the requests piled onto
+one busy worker (one GIL) while the others idled — 916, 74 and 40 requests of three workers in one
+measurement, 264/258/231 with a connection per request (``bench/load.py``; ``docs/load.md``).  A
+new connection goes to a worker that is free to accept it, and a request that met a killed worker
+is retried by nginx on a fresh connection instead of another one of the dead worker.
 """
 
 from gallery.config import ConfigError, worker_timeout
@@ -27,4 +34,4 @@ try:
 except ConfigError as exc:  # one line a person can act on, not a traceback
     raise SystemExit(f"Gallery configuration error: {exc}") from None
 graceful_timeout = 30
-keepalive = 5
+keepalive = 0  # one request per connection: nginx's requests spread over the workers

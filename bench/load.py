@@ -70,6 +70,7 @@ UPLOAD_P95_MS = 3000.0
 READY_WITHIN_S = 60.0
 PAGES = ("home", "event page", "album page", "album JSON page (lightbox)", "photo page", "search")
 SECRET = "load-secret-key-" + "k" * 40
+BACKGROUND_NICE = 10  # Celery workers and beat, as deploy/gallery-worker.service's Nice=10
 
 
 def free_port() -> int:
@@ -79,19 +80,33 @@ def free_port() -> int:
 
 
 class Proc:
-    """A child process in its own process group, its output in a log file."""
+    """A child process in its own process group (and session), its output in a log file.
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], logs: Path) -> None:
+    ``nice`` lowers its CPU priority as ``Nice=`` and ``CPUWeight=`` do in ``deploy/``'s units: each
+    session is its own scheduling group here (Linux's autogroup, as each systemd service is its own
+    cgroup), so the group's nice is set too (``/proc/<pid>/autogroup``), not only the process's."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], logs: Path, nice: int = 0) -> None:
         self.name = name
         self.log = logs / f"{name}.log"
-        self.args, self.env = args, env
+        self.args, self.env, self.nice = args, env, nice
         self.proc = self._start()
 
     def _start(self) -> subprocess.Popen[bytes]:
         out = self.log.open("ab")
-        return subprocess.Popen(
-            self.args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        proc = subprocess.Popen(
+            self.args,
+            env=self.env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        if self.nice:  # before it forks its pool (Celery imports for a second first): children inherit it
+            os.setpriority(os.PRIO_PROCESS, proc.pid, self.nice)
+            with contextlib.suppress(OSError):  # no autogroups in this kernel: the process's nice is all
+                Path(f"/proc/{proc.pid}/autogroup").write_text(str(self.nice))
+        return proc
 
     def restart(self) -> None:
         self.proc = self._start()
@@ -159,7 +174,6 @@ http {{
     proxy_cache_path {tmp}/nginx-cache levels=1:2 keys_zone=gallery_media:50m max_size=2g inactive=1d use_temp_path=off;
     upstream gallery_web {{
 {servers}
-        keepalive 32;
     }}
     server {{
         listen 127.0.0.1:{port};
@@ -251,6 +265,7 @@ class Stack:
                 [str(BIN / "celery"), "-A", "gallery.worker", "beat", "--schedule", str(self.tmp / "beat-schedule")],
                 self.env,
                 self.logs,
+                nice=BACKGROUND_NICE,
             )
         )
         for n, port in enumerate(self.web_ports, 1):
@@ -260,6 +275,7 @@ class Stack:
             self.procs.append(Proc(f"web-{n}", args, env, self.logs))
         for port in self.web_ports:
             wait_http(f"http://127.0.0.1:{port}/healthz")
+        # nginx sends an idempotent request that met a killed worker to the next entry (one instance: twice)
         servers = "\n".join(
             f"        server 127.0.0.1:{p} max_fails=0;"
             for p in self.web_ports * (2 if len(self.web_ports) == 1 else 1)
@@ -279,7 +295,7 @@ class Stack:
     def worker(self, n: int) -> Proc:
         env = {**self.env, "GALLERY_INSTANCE_PATH": str(self.tmp / f"worker-{n}")}
         args = [str(BIN / "celery"), "-A", "gallery.worker", "worker", "-Q", "gallery", "-c", "1", "-n", f"w{n}@%h"]
-        return Proc(f"worker-{n}", [*args, "--loglevel", "WARNING"], env, self.logs)
+        return Proc(f"worker-{n}", [*args, "--loglevel", "WARNING"], env, self.logs, nice=BACKGROUND_NICE)
 
     def gallery(self, *cli: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
         env = {**self.env, "GALLERY_INSTANCE_PATH": str(self.tmp / "cli")}

@@ -58,6 +58,16 @@ def test_worker_and_beat_run_the_documented_celery_commands() -> None:
     assert _unit("gallery-beat.service")["Service"]["StateDirectory"] == "gallery-beat"
 
 
+@pytest.mark.parametrize("name", ["gallery-worker.service", "gallery-beat.service"])
+def test_background_work_yields_the_cpu_to_the_web_tier(name: str) -> None:
+    """Celery runs at a lower priority than gunicorn: Nice within the service, CPUWeight between the
+    services (each its own cgroup; the web unit keeps the default weight, 100)."""
+    background = _unit(name)["Service"]
+    web = _unit("gallery-web.service")["Service"]
+    assert int(background["Nice"]) >= 5 and int(web.get("Nice", "0")) == 0
+    assert int(background["CPUWeight"]) < int(web.get("CPUWeight", "100"))
+
+
 def test_nginx_caches_immutable_web_sizes_but_never_private_ones() -> None:
     site = re.sub(r"#[^\n]*", "", (DEPLOY / "nginx-gallery.conf").read_text())  # directives only
     assert re.search(r"proxy_pass\s+http://gallery_web;", site)
