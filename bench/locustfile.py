@@ -2,7 +2,10 @@
 
 Visitors (100 by default) browse a conference day with 1-3 s between clicks: home → event → album →
 lightbox paging (the album's JSON pages and their web sizes) → a photo page → search.  Each visitor
-has its own client address (``X-Forwarded-For``, as a CDN in front of nginx would send it).
+has its own client address (``X-Forwarded-For``, as a CDN in front of nginx would send it).  They
+are ``FastHttpUser``s (geventhttpclient): locust shares the machine's cores with the stack it
+measures, and ``requests`` costs it about three times the CPU per request; a locust process short
+of CPU reads its answers late and adds that wait to every time it reports.
 
 Photographers (5) each upload a 10 MB photo every 20 s through the JSON API with an
 ``Idempotency-Key``.  A ``503`` with ``Retry-After`` (the decoder is busy) or a connection cut (a
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from locust import HttpUser, between, constant_pacing, events, task
+from locust import FastHttpUser, HttpUser, between, constant_pacing, events, task
 
 EVENT = os.environ.get("LOAD_EVENT", "")
 ALBUM = os.environ.get("LOAD_ALBUM", "")
@@ -33,6 +36,7 @@ JPEG = Path(os.environ.get("LOAD_JPEG", "/nonexistent"))
 SEARCH_WORDS = ["konferencja", "panel", "delegates", "komisarz", "award", "warsztaty"]
 UPLOAD_LOG = Path(os.environ.get("LOAD_UPLOAD_LOG", "/dev/null"))
 RETRIES = 6
+PERIOD = 20.0  # seconds between one photographer's uploads
 
 
 def unique_jpeg(base: bytes) -> bytes:
@@ -41,24 +45,26 @@ def unique_jpeg(base: bytes) -> bytes:
     return base[:2] + b"\xff\xfe" + (len(note) + 2).to_bytes(2, "big") + note + base[2:]
 
 
-class Visitor(HttpUser):
+class Visitor(FastHttpUser):
     weight = 20
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
-        self.client.headers["X-Forwarded-For"] = (
-            f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
-        )
+        address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+        self.headers = {"X-Forwarded-For": address}
         self.step = 0
         self.cursor: str | None = None
         self.photos: list[dict[str, Any]] = []
+
+    def get(self, url: str, name: str, **kwargs: Any) -> Any:
+        return self.client.get(url, name=name, headers=self.headers, **kwargs)
 
     def _images(self, photos: list[dict[str, Any]], count: int) -> None:
         for photo in photos[:count]:
             sizes = sorted(photo.get("derivatives") or [], key=lambda d: d.get("width", 0))
             if sizes:
                 url = urlsplit(sizes[min(1, len(sizes) - 1)]["url"])  # absolute (GALLERY_BASE_URL): the path
-                self.client.get(url.path + (f"?{url.query}" if url.query else ""), name="web size (lightbox)")
+                self.get(url.path + (f"?{url.query}" if url.query else ""), name="web size (lightbox)")
 
     @task
     def click(self) -> None:
@@ -66,17 +72,17 @@ class Visitor(HttpUser):
         step = self.step
         self.step = (self.step + 1) % 7
         if step == 0:
-            self.client.get("/", name="home")
+            self.get("/", name="home")
         elif step == 1:
-            self.client.get(f"/events/{EVENT}", name="event page")
+            self.get(f"/events/{EVENT}", name="event page")
         elif step == 2:
-            response = self.client.get(f"/albums/{ALBUM}", name="album page")
+            response = self.get(f"/albums/{ALBUM}", name="album page")
             found = re.findall(r'src="(/media/derivatives/[^"]+)"', response.text or "")
             for url in found[:6]:
-                self.client.get(url, name="web size (album grid)")
+                self.get(url, name="web size (album grid)")
         elif step in (3, 4):  # lightbox paging: the album's JSON pages and their web sizes
             url = f"/api/v1/albums/{ALBUM}/photos?limit=20" + (f"&cursor={self.cursor}" if self.cursor else "")
-            with self.client.get(url, name="album JSON page (lightbox)", catch_response=True) as response:
+            with self.get(url, name="album JSON page (lightbox)", catch_response=True) as response:
                 if response.status_code != 200:
                     response.failure(f"{response.status_code}")
                     return
@@ -86,18 +92,22 @@ class Visitor(HttpUser):
             self._images(self.photos, 4)
         elif step == 5 and self.photos:
             photo = random.choice(self.photos)
-            self.client.get(f"/albums/{ALBUM}/photos/{photo['id']}", name="photo page")
+            self.get(f"/albums/{ALBUM}/photos/{photo['id']}", name="photo page")
         elif step == 6:
             self.cursor = None
-            self.client.get(f"/search?q={random.choice(SEARCH_WORDS)}", name="search")
+            self.get(f"/search?q={random.choice(SEARCH_WORDS)}", name="search")
 
 
 class Photographer(HttpUser):
     fixed_count = int(os.environ.get("LOAD_PHOTOGRAPHERS", "5"))
-    wait_time = constant_pacing(20)
+    wait_time = constant_pacing(PERIOD)
 
     def on_start(self) -> None:
         self.base = JPEG.read_bytes()
+        # locust starts the photographers within a quarter of a second of each other, and constant
+        # pacing would keep their uploads (and the web sizes they cause) in lockstep for the whole
+        # run: five people do not press the shutter on one beat.  Each starts somewhere in the period.
+        time.sleep(random.uniform(0, PERIOD))
         self.client.headers["Authorization"] = f"Bearer {TOKEN}"
         self.client.headers["X-Forwarded-For"] = f"192.168.{random.randrange(256)}.{random.randrange(1, 255)}"
 
