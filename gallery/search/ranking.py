@@ -83,14 +83,24 @@ def matches(
     return statement.subquery(f"{kind}_hits")
 
 
-def tiered(dialect: str, query: Query) -> bool:
-    """Whether the query's photo ranking goes in two tiers: one prefix word, on PostgreSQL."""
-    return dialect == "postgresql" and len(query.terms) == 1 and not query.terms[0].phrase
+def tiered(dialect: str, query: Query, events: Sequence[int] | None = None) -> bool:
+    """Whether the query's photo ranking goes in two tiers: one prefix word, on PostgreSQL, over
+    the whole catalogue (an event's documents are few enough to rank them all, and reading the
+    second tier along the primary key would walk the other events' documents)."""
+    return dialect == "postgresql" and events is None and len(query.terms) == 1 and not query.terms[0].phrase
+
+
+_MINIMUM: list[float] = []
 
 
 def minimum_rank(session: Session) -> float:
-    """``ts_rank`` of a document holding a prefix once: the same for every word."""
-    return float(session.scalar(sa.text("SELECT CAST(ts_rank('x:1'::tsvector, 'x:*'::tsquery) AS FLOAT)")))
+    """``ts_rank`` of a document holding a prefix once: the same for every word (asked once per
+    process: it is the server's arithmetic)."""
+    if not _MINIMUM:
+        _MINIMUM.append(
+            float(session.scalar(sa.text("SELECT CAST(ts_rank('x:1'::tsvector, 'x:*'::tsquery) AS FLOAT)")))
+        )
+    return _MINIMUM[0]
 
 
 def _after(hits: sa.Subquery, statement: Any, after: tuple[float, int] | None) -> Any:
@@ -110,7 +120,7 @@ def candidates(
 ) -> list[tuple[int, float]]:
     """The next ``n`` photo documents ``(object_id, rank)`` after ``after`` (a ``(rank, id)``
     position, None: from the start) in the order rank descending, then id."""
-    if not tiered(dialect, query):
+    if not tiered(dialect, query, events):
         return _every_match(session, dialect, query, events, after, n)
     minimum = minimum_rank(session)
     found: list[tuple[int, float]] = []

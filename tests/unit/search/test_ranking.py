@@ -62,14 +62,17 @@ def test_candidates_follow_the_order_of_ranking_every_match(
     fallbacks: list[object] = []
     monkeypatch.setattr(ranking, "_every_match", lambda *args: fallbacks.append(args) or every_match(*args))
     assert order(db.session, query) == everything
-    assert order(db.session, query, [2]) == in_event
+    assert (fallbacks == []) == (dialect == "postgresql")  # the tiers answered on PostgreSQL
+    assert order(db.session, query, [2]) == in_event  # within an event: every match ranked
+    assert not ranking.tiered(dialect, query, [2])
+    fallbacks.clear()
     # a position inside either tier
     for k in range(len(everything) - 1):
         rank, object_id = everything[k][1], everything[k][0]
         got = ranking.candidates(db.session, dialect, query, None, (rank, object_id), 4)
         assert got == everything[k + 1 : k + 5]
-    # the tiers answered on PostgreSQL (the safety net never ran); SQLite ranks every match
-    assert (fallbacks == []) == (dialect == "postgresql")
+    # positions inside either tier: the safety net never ran on PostgreSQL
+    assert fallbacks == [] or dialect != "postgresql"
 
 
 def test_several_words_and_phrases_rank_every_match(app: Flask) -> None:
