@@ -21,7 +21,7 @@ import psutil
 import requests
 
 if TYPE_CHECKING:
-    from load import Stack
+    from load_stack import Stack
 
 
 class BrowserOverTLS(requests.cookies.RequestsCookieJar):
