@@ -18,10 +18,13 @@ scan of ``photos`` or ``derivatives``.  Ends with a one-line summary; exits 1 wh
 Usage::
 
     python bench/scale.py [--database-url URL] [--photos N] [--repeats 40] [--keep] [--schemas SMALL,LARGE]
+                          [--interleaved]
 
 The schemas (``bench_scale_<n>_<random>``) are dropped afterwards unless ``--keep``.  ``--schemas``
 measures two schemas ``bench/seed.py --schema`` filled before (migrated to the current head) instead
-of seeding (about 10 minutes saved per run); they are kept.
+of seeding (about 10 minutes saved per run); they are kept.  ``--interleaved`` keeps both catalogues up
+and alternates their requests page by page (small, large, small, ...), so that load from other work
+on the machine slows both sizes alike; by default one size is measured after the other.
 """
 
 from __future__ import annotations
@@ -213,6 +216,15 @@ class Bench:
             results[page] = measured
         return results
 
+    def slowest_plans(self, results: dict[str, Measured]) -> dict[str, list[str]]:
+        """The slowest statement of each page (when it took SLOW_STATEMENT_MS or more) and its plan."""
+        plans: dict[str, list[str]] = {}
+        for page, measured in results.items():
+            for statement, ms in sorted(measured.statements.items(), key=lambda kv: -kv[1])[:1]:
+                if ms >= SLOW_STATEMENT_MS:
+                    plans[f"{page} ({ms:.1f} ms)"] = [statement.strip()[:400], *self.explain(statement)]
+        return plans
+
     def explain(self, statement: str) -> list[str]:
         """PostgreSQL's plan for ``statement`` with the parameters it last ran with."""
         with self.app.app_context():
@@ -225,6 +237,28 @@ class Bench:
                 return [f"(EXPLAIN not available: {str(exc).splitlines()[0]})"]
             finally:
                 conn.close()
+
+
+def measure_interleaved(benches: list[Bench], repeats: int) -> list[dict[str, Measured]]:
+    """Each page of every catalogue in turn, request by request (small, large, small, large, ...): on
+    a machine whose load changes during the run (other work on its cores) both sizes are slowed
+    alike, where measuring one size after the other compares a quiet minute with a busy one."""
+    results: list[dict[str, Measured]] = [{} for _ in benches]
+    for page in [p for p in benches[0].pages if all(p in b.pages for b in benches)]:
+        for bench in benches:
+            for _ in range(3):
+                bench._get(bench.pages[page])  # warm caches
+        measured = [Measured() for _ in benches]
+        for _ in range(repeats):
+            for bench, into in zip(benches, measured, strict=True):
+                bench.recording = into
+                started = time.perf_counter()
+                bench._get(bench.pages[page])
+                into.times_ms.append((time.perf_counter() - started) * 1000)
+                bench.recording = None
+        for result, into in zip(results, measured, strict=True):
+            result[page] = into
+    return results
 
 
 def _quiet(_: str) -> None:
@@ -242,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SMALL,LARGE",
         help="measure two schemas bench/seed.py already filled (kept) instead of seeding new ones",
     )
+    parser.add_argument(
+        "--interleaved",
+        action="store_true",
+        help="keep both catalogues up and alternate their requests (for a machine with other work on it)",
+    )
     args = parser.parse_args(argv)
     if not parse_database_url(args.database_url).startswith("postgresql"):
         parser.error("the scale benchmark needs PostgreSQL")
@@ -254,20 +293,30 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, dict[str, Measured]] = {}
     plans: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for i, n in enumerate(list(sizes)):
-            print(f"{n:,} photos:" if reused[i] is None else f"schema {reused[i]}:")
-            bench = Bench(args.database_url, n, Path(tmp), args.keep, schema=reused[i])
-            n = sizes[i] = bench.n
+        if args.interleaved:
+            benches: list[Bench] = []
             try:
-                results[n] = bench.measure(args.repeats)
-                if n == sizes[-1]:
-                    for page, measured in results[n].items():
-                        slow = sorted(measured.statements.items(), key=lambda kv: -kv[1])[:1]
-                        for statement, ms in slow:
-                            if ms >= SLOW_STATEMENT_MS:
-                                plans[f"{page} ({ms:.1f} ms)"] = [statement.strip()[:400], *bench.explain(statement)]
+                for i, n in enumerate(sizes):
+                    print(f"{n:,} photos:" if reused[i] is None else f"schema {reused[i]}:")
+                    benches.append(Bench(args.database_url, n, Path(tmp), args.keep, schema=reused[i]))
+                sizes = [bench.n for bench in benches]
+                for n, measured in zip(sizes, measure_interleaved(benches, args.repeats), strict=True):
+                    results[n] = measured
+                plans = benches[-1].slowest_plans(results[sizes[-1]])
             finally:
-                bench.close()
+                for bench in benches:
+                    bench.close()
+        else:
+            for i, n in enumerate(list(sizes)):
+                print(f"{n:,} photos:" if reused[i] is None else f"schema {reused[i]}:")
+                bench = Bench(args.database_url, n, Path(tmp), args.keep, schema=reused[i])
+                n = sizes[i] = bench.n
+                try:
+                    results[n] = bench.measure(args.repeats)
+                    if n == sizes[-1]:
+                        plans = bench.slowest_plans(results[n])
+                finally:
+                    bench.close()
     print()
     for line in percentile_table(results):
         print(line)
