@@ -22,7 +22,7 @@ across both.  Prints its tables, ends with a one-line summary, exits 1 when a ta
 Usage::
 
     python bench/load.py [--minutes 5] [--visitors 100] [--photographers 5] [--instances 1|2]
-                         [--web-workers 3] [--database-url URL] [--no-faults]
+                         [--web-workers 3] [--web-threads N] [--database-url URL] [--no-faults]
 
 Needs nginx (``apt-get install nginx-light``) and the bench extra (``pip install -e '.[bench]'``).
 """
@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photographers", type=int, default=5)
     parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
     parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--web-threads", type=int, help="threads per worker (default: gunicorn.conf.py's)")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database schema")

@@ -211,6 +211,8 @@ class Stack:
             env = {**self.env, "GALLERY_INSTANCE_PATH": str(self.tmp / f"instance-{n}")}
             args = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
             args += ["-w", str(self.args.web_workers), "-b", f"127.0.0.1:{port}"]
+            if getattr(self.args, "web_threads", None):
+                args += ["--threads", str(self.args.web_threads)]
             self.procs.append(Proc(f"web-{n}", args, env, self.logs))
         for port in self.web_ports:
             wait_http(f"http://127.0.0.1:{port}/healthz")
