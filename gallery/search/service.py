@@ -59,10 +59,10 @@ from gallery.schedule import membership
 from gallery.schedule.models import EventSession
 from gallery.search.highlight import highlight
 from gallery.search.query import Query, parse
-from gallery.search.ranking import candidates, matches
+from gallery.search.ranking import candidates, matches, tiered
 
 OTHER_LIMIT = 10
-#: Relevance pages without filters rank candidates in batches of (page size + 1) x this, growing
+#: Relevance pages rank candidates in batches of (page size + 1) x this, growing
 #: by this factor, up to :data:`CANDIDATES_MAX` candidates (then one query joins every match).
 CANDIDATE_FACTOR = 4
 CANDIDATES_MAX = 20_000
@@ -220,9 +220,22 @@ def search(
     photo_id = Photo.id.label("photo_id")
     name = f"search-{sort.value}"
     page: Page[Any] | None = None
-    if not query.empty and sort == Sort.relevance and (events is not None or not filters.any):
+    # Day, credit or camera without an event are checked on the candidates: worth it when ranking is
+    # what costs (one prefix word over the whole catalogue, ranked in tiers) and the filter keeps
+    # enough candidates (else the single query, which the database starts from the filter's photos).
+    filtered = events is None and filters.any
+    if not query.empty and sort == Sort.relevance and (not filtered or tiered(dialect, query, events)):
         page = _ranked_page(
-            session, dialect, query, conditions, photos, events=events, cursor=cursor, limit=limit, name=name
+            session,
+            dialect,
+            query,
+            conditions,
+            photos,
+            events=events,
+            cursor=cursor,
+            limit=limit,
+            name=name,
+            filtered=filtered,
         )
     if page is None:
         if query.empty:
@@ -269,9 +282,11 @@ def _ranked_page(
     cursor: str | None,
     limit: int,
     name: str,
+    filtered: bool = False,
 ) -> Page[Any] | None:
-    """A relevance page without filters, or within events (``events``: their documents alone are
-    ranked), found by ranking the matching documents alone.
+    """A relevance page, found by ranking the matching documents alone (only those of ``events``
+    when given: a search within an event or session); the other filters (day, credit, camera)
+    are checked with the visibility rule, on the candidates.
 
     Joining the photos to every match before ordering sorts all of them in full (PostgreSQL
     cannot stop early: the join's visibility filter might drop any row), and a prefix such as
@@ -281,12 +296,13 @@ def _ranked_page(
     candidates are taken after the last one until the page is full; then only the page's photos
     are loaded (``photos``).  The rows and the cursor are exactly those of the single query (same order, same
     cursor), so pages may mix both ways.  None when the viewer may find too few of the matches
-    for that to pay (:data:`CANDIDATES_MAX` ranked): the caller runs the single query."""
+    for that to pay (:data:`CANDIDATES_MAX` ranked), or, ``filtered`` (day, credit or camera without
+    an event), when two batches would not fill the page: the caller runs the single query."""
     check_limit(limit)
     hits = matches(dialect, query, "photo", events)
     order = [SortKey(hits.c.rank, descending=True), SortKey(hits.c.object_id)]
     after = decode_cursor(name, cursor, order) if cursor else None
-    batch = (limit + 1) * CANDIDATE_FACTOR
+    batch = first = (limit + 1) * CANDIDATE_FACTOR
     found: list[tuple[int, float]] = []  # (photo id, rank) of the findable candidates, in order
     while True:
         ranked = candidates(session, dialect, query, events, (after[0], after[1]) if after else None, batch)
@@ -299,6 +315,8 @@ def _ranked_page(
             break
         if batch * CANDIDATE_FACTOR > CANDIDATES_MAX:
             return None
+        if filtered and (batch > first or limit + 1 - len(found) > len(found) * CANDIDATE_FACTOR):
+            return None  # a selective filter: the next batch would not (or did not) fill the page
         after = (ranked[-1][1], ranked[-1][0])
         batch *= CANDIDATE_FACTOR
     page = found[:limit]

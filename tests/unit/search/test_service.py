@@ -284,7 +284,7 @@ def test_a_search_within_an_event_ranks_that_events_documents_alone(
     ranked.clear()
     assert pages(Filters(event="nasze", credit="nobody")) == []
     ranked.clear()
-    assert pages(Filters(credit="nobody")) == [] and ranked == []  # no event: the single query
+    assert pages(Filters(credit="nobody")) == []  # no event: see the next test
     monkeypatch.setattr(service, "CANDIDATES_MAX", 2)  # the single query within the event: same pages
     assert pages(Filters(event="nasze")) == expected
 
@@ -292,3 +292,71 @@ def test_a_search_within_an_event_ranks_that_events_documents_alone(
     db.session.commit()
     assert pages(Filters(event="nasze")) == []
     assert set(pages(Filters(event="obce"))) == {p.id for p in mine} | set(run("obcy"))
+
+
+def test_filters_without_an_event_rank_candidates_and_page_as_the_single_query(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Credit, camera and day without an event: on PostgreSQL a one-prefix-word relevance page ranks
+    every event's matches (in tiers) and checks the candidates against the filters, batch after
+    batch (the best matches are someone else's); the pages are exactly those of the single query
+    (the fallback, forced here; and SQLite's way)."""
+    tiers = db.session.get_bind().dialect.name == "postgresql"
+    from gallery.search import service
+
+    first, second = make_event("pierwsze"), make_event("drugie", tz="America/New_York")
+    here, there = make_album("tu", event=first), make_album("tam", event=second)
+    # better matches by another photographer, with another camera, undated: ten of the first batch's
+    # twelve candidates (pages of 2), so the first batch finds 2 and the second fills the page
+    for i in range(10):
+        make_photo(here, f"panel panel panel panel cudzy {i}", credit="Bob", camera_model="X-T4", commit=False)
+    ours = [
+        make_photo(
+            (here, there)[i % 2],
+            "panel " * (1 + i % 3) + f"nasz {i}",
+            credit="Anna",
+            camera_model="EOS R5",
+            taken_at=at("2024-05-07 12:00"),
+            commit=False,
+        )
+        for i in range(9)
+    ]
+    db.session.commit()
+    counts = {p.id: p.caption.count("panel") for p in ours}
+    expected = sorted(counts, key=lambda i: (-counts[i], i))
+
+    ranked: list[object] = []
+    ranked_page = service._ranked_page
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        page = ranked_page(*args, **kwargs)
+        ranked.append(page)
+        return page
+
+    def pages(filters: Filters) -> list[int]:
+        seen: list[int] = []
+        cursor = None
+        while True:
+            results = search(db.session, parse("panel"), viewer=ANONYMOUS, filters=filters, cursor=cursor, limit=2)
+            seen += ids(results)
+            if (cursor := results.next) is None:
+                return seen
+
+    monkeypatch.setattr(service, "_ranked_page", spy)
+    for filters in (
+        Filters(credit="Anna"),
+        Filters(camera="EOS R5"),
+        Filters(day=date(2024, 5, 7)),
+        Filters(credit="Anna", camera="EOS R5", day=date(2024, 5, 7)),
+    ):
+        ranked.clear()
+        assert pages(filters) == expected, filters
+        assert (ranked and None not in ranked) if tiers else not ranked
+        monkeypatch.setattr(service, "CANDIDATES_MAX", 2)  # the single query: the same pages
+        ranked.clear()
+        assert pages(filters) == expected, filters
+        assert None in ranked if tiers else not ranked
+        monkeypatch.setattr(service, "CANDIDATES_MAX", 20_000)
+    ranked.clear()  # a filter that keeps none of the first batch: the single query at once
+    assert pages(Filters(credit="Bob", day=date(2024, 5, 7))) == []
+    assert ranked == ([None] if tiers else [])
