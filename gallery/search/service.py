@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from gallery.catalog.visibility import (
@@ -309,7 +310,7 @@ def _ranked_page(
         if ranked:
             ids = [object_id for object_id, _rank in ranked]
             findable = select(Photo.id).join(Album, Album.id == Photo.album_id).join(Event, Event.id == Album.event_id)
-            shown = set(session.scalars(findable.where(*conditions, Photo.id.in_(ids))))
+            shown = set(session.scalars(findable.where(*conditions, _one_of(dialect, Photo.id, ids))))
             found.extend((object_id, rank) for object_id, rank in ranked if object_id in shown)
         if len(found) > limit or len(ranked) < batch:
             break
@@ -322,12 +323,22 @@ def _ranked_page(
     page = found[:limit]
     loaded = {}
     if page:
-        loaded = {photo.id: photo for photo in session.scalars(photos.where(Photo.id.in_([i for i, _r in page])))}
+        chosen = _one_of(dialect, Photo.id, [i for i, _r in page])
+        loaded = {photo.id: photo for photo in session.scalars(photos.where(chosen))}
     items = [(loaded[photo_id],) for photo_id, _rank in page]
     if len(found) <= limit:
         return Page(items=items, next=None)
     last_id, last_rank = page[-1]
     return Page(items=items, next=encode_cursor(name, [last_rank, last_id]))
+
+
+def _one_of(dialect: str, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL one array parameter (``= ANY(%s)``), so that the statement's
+    text is the same for any number of ids (``IN`` spells a placeholder per id: its text is made
+    and parsed anew, by SQLAlchemy and psycopg, for each number of candidates)."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
 
 
 def _time_order(photo_id: ColumnElement[Any]) -> list[SortKey]:
