@@ -303,7 +303,8 @@ def _ranked_page(
     hits = matches(dialect, query, "photo", events)
     order = [SortKey(hits.c.rank, descending=True), SortKey(hits.c.object_id)]
     after = decode_cursor(name, cursor, order) if cursor else None
-    batch = first = (limit + 1) * CANDIDATE_FACTOR
+    # a filter keeps a share of the candidates: start with as many as a second batch would take
+    batch = first = (limit + 1) * CANDIDATE_FACTOR * (CANDIDATE_FACTOR if filtered else 1)
     found: list[tuple[int, float]] = []  # (photo id, rank) of the findable candidates, in order
     while True:
         ranked = candidates(session, dialect, query, events, (after[0], after[1]) if after else None, batch)

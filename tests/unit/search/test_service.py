@@ -306,9 +306,9 @@ def test_filters_without_an_event_rank_candidates_and_page_as_the_single_query(
 
     first, second = make_event("pierwsze"), make_event("drugie", tz="America/New_York")
     here, there = make_album("tu", event=first), make_album("tam", event=second)
-    # better matches by another photographer, with another camera, undated: ten of the first batch's
-    # twelve candidates (pages of 2), so the first batch finds 2 and the second fills the page
-    for i in range(10):
+    # better matches by another photographer, with another camera, undated: 47 of the first batch's
+    # 48 candidates (pages of 2), so the first batch finds 1 and a second one fills the page
+    for i in range(47):
         make_photo(here, f"panel panel panel panel cudzy {i}", credit="Bob", camera_model="X-T4", commit=False)
     ours = [
         make_photo(
