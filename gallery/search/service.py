@@ -67,6 +67,8 @@ OTHER_LIMIT = 10
 #: by this factor, up to :data:`CANDIDATES_MAX` candidates (then one query joins every match).
 CANDIDATE_FACTOR = 4
 CANDIDATES_MAX = 20_000
+#: A filter without an event that keeps fewer photos than this is searched by the single query.
+FILTERED_FEW = 2_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -223,9 +225,12 @@ def search(
     page: Page[Any] | None = None
     # Day, credit or camera without an event are checked on the candidates: worth it when ranking is
     # what costs (one prefix word over the whole catalogue, ranked in tiers) and the filter keeps
-    # enough candidates (else the single query, which the database starts from the filter's photos).
+    # many photos (else the single query, which the database starts from the filter's photos).
     filtered = events is None and filters.any
-    if not query.empty and sort == Sort.relevance and (not filtered or tiered(dialect, query, events)):
+    ranked = not query.empty and sort == Sort.relevance
+    if ranked and filtered:
+        ranked = tiered(dialect, query, events) and not _fewer_than(session, conditions, FILTERED_FEW)
+    if ranked:
         page = _ranked_page(
             session,
             dialect,
@@ -331,6 +336,13 @@ def _ranked_page(
         return Page(items=items, next=None)
     last_id, last_rank = page[-1]
     return Page(items=items, next=encode_cursor(name, [last_rank, last_id]))
+
+
+def _fewer_than(session: Session, conditions: Sequence[ColumnElement[bool]], n: int) -> bool:
+    """Whether fewer than ``n`` photos meet ``conditions`` (reading at most ``n`` of them)."""
+    met = select(Photo.id).join(Album, Album.id == Photo.album_id).join(Event, Event.id == Album.event_id)
+    first = met.where(*conditions).limit(n).subquery()
+    return session.execute(select(func.count()).select_from(first)).scalar_one() < n
 
 
 def _one_of(dialect: str, column: Any, ids: list[int]) -> ColumnElement[bool]:

@@ -297,10 +297,10 @@ def test_a_search_within_an_event_ranks_that_events_documents_alone(
 def test_filters_without_an_event_rank_candidates_and_page_as_the_single_query(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Credit, camera and day without an event: on PostgreSQL a one-prefix-word relevance page ranks
-    every event's matches (in tiers) and checks the candidates against the filters, batch after
-    batch (the best matches are someone else's); the pages are exactly those of the single query
-    (the fallback, forced here; and SQLite's way)."""
+    """Credit, camera and day without an event, when the filter keeps many photos: on PostgreSQL a
+    one-prefix-word relevance page ranks every event's matches (in tiers) and checks the candidates
+    against the filters, batch after batch (the best matches are someone else's); the pages are
+    exactly those of the single query (the fallback, forced here; and SQLite's way)."""
     tiers = db.session.get_bind().dialect.name == "postgresql"
     from gallery.search import service
 
@@ -343,6 +343,7 @@ def test_filters_without_an_event_rank_candidates_and_page_as_the_single_query(
                 return seen
 
     monkeypatch.setattr(service, "_ranked_page", spy)
+    monkeypatch.setattr(service, "FILTERED_FEW", 1)  # a filter keeping fewer photos: the single query
     for filters in (
         Filters(credit="Anna"),
         Filters(camera="EOS R5"),
@@ -357,6 +358,10 @@ def test_filters_without_an_event_rank_candidates_and_page_as_the_single_query(
         assert pages(filters) == expected, filters
         assert None in ranked if tiers else not ranked
         monkeypatch.setattr(service, "CANDIDATES_MAX", 20_000)
-    ranked.clear()  # a filter that keeps none of the first batch: the single query at once
-    assert pages(Filters(credit="Bob", day=date(2024, 5, 7))) == []
+    last = make_photo(there, "panel ostatni", credit="Ewa")  # ranked after all the others
+    ranked.clear()  # a filter that keeps none of the first batch: then the single query
+    assert pages(Filters(credit="Ewa")) == [last.id]
     assert ranked == ([None] if tiers else [])
+    monkeypatch.setattr(service, "FILTERED_FEW", 100)  # the filter keeps fewer: the single query at once
+    ranked.clear()
+    assert pages(Filters(credit="Anna")) == expected and ranked == []
