@@ -24,6 +24,20 @@ def run(q: str, **kwargs) -> list[int]:  # type: ignore[no-untyped-def]
     return ids(search(db.session, parse(q), viewer=kwargs.pop("viewer", ANONYMOUS), **kwargs))
 
 
+NO_FILTERS = Filters()
+
+
+def every_page(q: str, *, viewer: Viewer = ANONYMOUS, filters: Filters = NO_FILTERS, limit: int = 2) -> list[int]:
+    """The photo ids of every page of ``q``, following the cursors to the end."""
+    seen: list[int] = []
+    cursor = None
+    while True:
+        results = search(db.session, parse(q), viewer=viewer, filters=filters, cursor=cursor, limit=limit)
+        seen += ids(results)
+        if (cursor := results.next) is None:
+            return seen
+
+
 @pytest.mark.parametrize(
     ("typed", "caption"),
     [
@@ -219,13 +233,7 @@ def test_relevance_pages_rank_candidates_and_skip_what_the_viewer_may_not_find(
         return page
 
     def pages(viewer: Viewer = ANONYMOUS) -> list[int]:
-        seen: list[int] = []
-        cursor = None
-        while True:
-            results = search(db.session, parse("panel"), viewer=viewer, cursor=cursor, limit=2)
-            seen += ids(results)
-            if (cursor := results.next) is None:
-                return seen
+        return every_page("panel", viewer=viewer)
 
     monkeypatch.setattr(service, "_ranked_page", spy)
     assert pages() == expected
@@ -270,13 +278,7 @@ def test_a_search_within_an_event_ranks_that_events_documents_alone(
         return page
 
     def pages(filters: Filters) -> list[int]:
-        seen: list[int] = []
-        cursor = None
-        while True:
-            results = search(db.session, parse("panel"), viewer=ANONYMOUS, filters=filters, cursor=cursor, limit=2)
-            seen += ids(results)
-            if (cursor := results.next) is None:
-                return seen
+        return every_page("panel", filters=filters)
 
     monkeypatch.setattr(service, "_ranked_page", spy)
     assert pages(Filters(event="nasze")) == expected
@@ -334,13 +336,7 @@ def test_filters_without_an_event_rank_candidates_and_page_as_the_single_query(
         return page
 
     def pages(filters: Filters) -> list[int]:
-        seen: list[int] = []
-        cursor = None
-        while True:
-            results = search(db.session, parse("panel"), viewer=ANONYMOUS, filters=filters, cursor=cursor, limit=2)
-            seen += ids(results)
-            if (cursor := results.next) is None:
-                return seen
+        return every_page("panel", filters=filters)
 
     monkeypatch.setattr(service, "_ranked_page", spy)
     monkeypatch.setattr(service, "FILTERED_FEW", 1)  # a filter keeping fewer photos: the single query
