@@ -47,5 +47,23 @@ def words(text: str) -> list[str]:
 
 
 def folded_text(*parts: str) -> str:
-    """Searchable text of a document: its parts folded, as words separated by single spaces."""
-    return " ".join(word for part in parts if part for word in words(part))
+    """Searchable text of a document: its parts folded, as words separated by single spaces.
+
+    A part whose words another part already holds, in the same order, is left out: alt text that
+    repeats the caption, a credit the caption already names, the event's title inside the album's,
+    a camera make inside its model.  It would add no word and no phrase that the document does
+    not already match -- only count the same words twice.  Ranking counts occurrences, so such a
+    photo would outrank another merely for saying its caption twice, and a broad word would put
+    most photos above the minimum rank, where every one of them must be ranked (see
+    :mod:`gallery.search.ranking`).  Of two equal parts the first stays."""
+    folded = [" ".join(found) for found in (words(part) for part in parts if part) if found]
+    padded = [f" {text} " for text in folded]
+
+    def repeated(i: int) -> bool:
+        # in a longer part, or in an equal part before it: a chain of such parts ends at one kept
+        return any(
+            j != i and padded[i] in padded[j] and (len(padded[j]) > len(padded[i]) or j < i)
+            for j in range(len(padded))
+        )
+
+    return " ".join(text for i, text in enumerate(folded) if not repeated(i))

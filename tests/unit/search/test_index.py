@@ -27,10 +27,15 @@ def test_texts_are_folded_and_cover_every_field() -> None:
     class Titled:
         title, description = "Otwarcie", "Dzień pierwszy"
 
-    assert index.album_text(Titled, Titled) == "otwarcie dzien pierwszy otwarcie dzien pierwszy"
-    assert index.photo_text(Row, Titled, Titled) == (  # descriptions are in the album's document
-        "zolw zdjecie anna lecka scena lodz canon eos r5 otwarcie otwarcie"
+    class Event:
+        title, description = "Forum Klastrów", "Kraków"
+
+    assert index.album_text(Titled, Event) == "otwarcie dzien pierwszy forum klastrow krakow"
+    assert index.photo_text(Row, Titled, Event) == (  # descriptions are in the album's document
+        "zolw zdjecie anna lecka scena lodz canon eos r5 otwarcie forum klastrow"
     )
+    # an event that says what the album says is counted once (folded_text leaves out repeated parts)
+    assert index.album_text(Titled, Titled) == "otwarcie dzien pierwszy"
 
 
 def test_flushes_keep_documents_current(app: Flask) -> None:
