@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from gallery.models import Album, Event, Photo, Report
 from gallery.schedule.models import EventSession
+from gallery.search import models as search
 from gallery.search.fold import folded_text
 from gallery.search.models import SearchDocument
 
@@ -162,6 +163,10 @@ def index_photos(connection: sa.Connection, where: Any) -> None:
 
 
 def index_albums(connection: sa.Connection, where: Any) -> None:
+    _replace(connection, "album", _album_texts(connection, where))
+
+
+def _album_texts(connection: sa.Connection, where: Any) -> list[tuple[int, int | None, str]]:
     query = (
         sa.select(
             _albums.c.id,
@@ -175,29 +180,76 @@ def index_albums(connection: sa.Connection, where: Any) -> None:
         .where(where)
     )
     rows = connection.execute(query).all()
-    texts = [(r.id, r.event_id, album_text(r, _Titled(r.event_title, r.event_description))) for r in rows]
-    _replace(connection, "album", texts)
+    return [(r.id, r.event_id, album_text(r, _Titled(r.event_title, r.event_description))) for r in rows]
 
 
 def index_reports(connection: sa.Connection, where: Any) -> None:
+    _replace(connection, "report", _report_texts(connection, where))
+
+
+def _report_texts(connection: sa.Connection, where: Any) -> list[tuple[int, int | None, str]]:
     columns = [_reports.c.id, _reports.c.event_id, _reports.c.title, _reports.c.body]
     rows = connection.execute(sa.select(*columns).where(where)).all()
-    _replace(connection, "report", [(r.id, r.event_id, report_text(r)) for r in rows])
+    return [(r.id, r.event_id, report_text(r)) for r in rows]
 
 
 def index_sessions(connection: sa.Connection, where: Any) -> None:
+    _replace(connection, "session", _session_texts(connection, where))
+
+
+def _session_texts(connection: sa.Connection, where: Any) -> list[tuple[int, int | None, str]]:
     columns = [_sessions.c.id, *(_sessions.c[name] for name in SESSION_FIELDS)]
     rows = connection.execute(sa.select(*columns).where(where)).all()
-    _replace(connection, "session", [(r.id, r.event_id, session_text(r)) for r in rows])
+    return [(r.id, r.event_id, session_text(r)) for r in rows]
+
+
+def _every_text(connection: sa.Connection) -> Iterator[tuple[str, Sequence[tuple[int, int | None, str]]]]:
+    """Every document to write, ``(kind, [(object id, event id, text), ...])``, a batch at a time."""
+    yield "album", _album_texts(connection, sa.true())
+    yield "report", _report_texts(connection, sa.true())
+    yield "session", _session_texts(connection, sa.true())
+    for texts in _photo_rows(connection, sa.true()):
+        yield "photo", texts
 
 
 def rebuild(connection: sa.Connection) -> None:
-    """Rebuild every document from scratch (after the migration, after bulk loads)."""
+    """Rebuild every document from scratch (after the migration, after bulk loads), in the caller's
+    transaction.  On PostgreSQL in bulk (:func:`_rebuild_postgresql`)."""
+    if connection.dialect.name == "postgresql":
+        _rebuild_postgresql(connection)
+        return
     connection.execute(_documents.delete())
-    index_albums(connection, sa.true())
-    index_reports(connection, sa.true())
-    index_sessions(connection, sa.true())
-    index_photos(connection, sa.true())
+    for kind, texts in _every_text(connection):
+        _replace(connection, kind, texts)
+
+
+def _rebuild_postgresql(connection: sa.Connection) -> None:
+    """The documents written with COPY while the sync triggers are off, then every vector in one
+    ``INSERT ... SELECT`` with the triggers' own expression (:data:`search.POSTGRESQL_FILL`): the
+    same rows as the triggers would make, without a trigger and a plan per batch.  Into an empty
+    index (a new database, ``bench/seed.py``) the GIN indexes are dropped for the load and made again
+    after it, at once; an index that holds vectors keeps its indexes (dropping one would make every
+    search wait for the rebuild's commit)."""
+    empty = not connection.scalar(sa.text(f"SELECT EXISTS (SELECT FROM {search.VECTOR_TABLE})"))
+    for statement in search.POSTGRESQL_SYNC_OFF:
+        connection.exec_driver_sql(statement)
+    connection.execute(_documents.delete())
+    connection.exec_driver_sql(f"DELETE FROM {search.VECTOR_TABLE}")
+    if empty:
+        for name in search.GIN_INDEXES:
+            connection.exec_driver_sql(f"DROP INDEX {name}")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    for kind, texts in _every_text(connection):  # a COPY a batch: reading the next one is a query
+        with cursor.copy("COPY search_documents (kind, object_id, event_id, text) FROM STDIN") as copy:
+            for object_id, event_id, text in texts:
+                copy.write_row((kind, object_id, event_id, text))
+    cursor.close()
+    connection.exec_driver_sql(search.POSTGRESQL_FILL)
+    if empty:
+        for statement in search.POSTGRESQL_GIN_INDEXES:
+            connection.exec_driver_sql(statement)
+    for statement in search.POSTGRESQL_SYNC_ON:
+        connection.exec_driver_sql(statement)
 
 
 # --- after each flush -----------------------------------------------------------------------------------

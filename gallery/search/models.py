@@ -101,11 +101,20 @@ POSTGRESQL_EXTENSION = (
     " AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$",
 )
 _VECTOR = f"to_tsvector('simple'::regconfig, {UNACCENT_FUNCTION}(d.text))"
-_ADD_VECTORS = (
-    f"INSERT INTO {VECTOR_TABLE} (kind, object_id, event_id, {VECTOR_COLUMN}, {REPEATS_COLUMN})"
-    f" SELECT kind, object_id, event_id, v, {REPEATS_FUNCTION}(v)"
-    f" FROM (SELECT d.kind, d.object_id, d.event_id, {_VECTOR} AS v FROM new_rows d) AS d"
-)
+
+
+def _add_vectors(documents: str) -> str:
+    return (
+        f"INSERT INTO {VECTOR_TABLE} (kind, object_id, event_id, {VECTOR_COLUMN}, {REPEATS_COLUMN})"
+        f" SELECT kind, object_id, event_id, v, {REPEATS_FUNCTION}(v)"
+        f" FROM (SELECT d.kind, d.object_id, d.event_id, {_VECTOR} AS v FROM {documents} d) AS d"
+    )
+
+
+_ADD_VECTORS = _add_vectors("new_rows")
+#: Every document's vector in one statement, the sync triggers' own expression (the bulk rebuild of
+#: :func:`gallery.search.index.rebuild`, with the triggers off: the same rows as the triggers make).
+POSTGRESQL_FILL = _add_vectors("search_documents")
 # What a prefix must match for a document to hold it twice (``ts_rank`` above its minimum, see
 # :mod:`gallery.search.ranking`; migration 0015): each lexeme that occurs more than once, and the longest common prefix
 # of each pair of neighbouring lexemes in byte order (two lexemes start with ``p`` exactly when
@@ -145,18 +154,25 @@ POSTGRESQL_SYNC = (
 POSTGRESQL_REPEATS_INDEX = (
     f"CREATE INDEX IF NOT EXISTS {REPEATS_INDEX} ON {VECTOR_TABLE} USING gin ({REPEATS_COLUMN}) WHERE kind = 'photo'"
 )
+# The GIN indexes, per kind for the vector, so that finding albums does not walk the postings of
+# every matching photo.  A bulk rebuild into an empty table drops them and makes them again after
+# the load: a GIN index built at once is far cheaper than one grown row by row.
+POSTGRESQL_GIN_INDEXES = (
+    *(
+        f"CREATE INDEX {name} ON {VECTOR_TABLE} USING gin ({VECTOR_COLUMN}) WHERE kind = '{kind}'"
+        for name, kind in zip(VECTOR_INDEXES, KINDS, strict=True)
+    ),
+    POSTGRESQL_REPEATS_INDEX,
+)
+GIN_INDEXES = (*VECTOR_INDEXES, REPEATS_INDEX)
 POSTGRESQL_CREATE = (
     *POSTGRESQL_REPEATS,
     f"CREATE TABLE {VECTOR_TABLE} (kind varchar(16) NOT NULL, object_id integer NOT NULL, event_id integer,"
     f" {VECTOR_COLUMN} tsvector NOT NULL, {REPEATS_COLUMN} tsvector NOT NULL,"
     f" CONSTRAINT pk_{VECTOR_TABLE} PRIMARY KEY (kind, object_id))",
-    # Per kind, so that finding albums does not walk the postings of every matching photo.
-    *(
-        f"CREATE INDEX {name} ON {VECTOR_TABLE} USING gin ({VECTOR_COLUMN}) WHERE kind = '{kind}'"
-        for name, kind in zip(VECTOR_INDEXES, KINDS, strict=True)
-    ),
+    *POSTGRESQL_GIN_INDEXES[:-1],
     f"CREATE INDEX {VECTOR_EVENT_INDEX} ON {VECTOR_TABLE} (kind, event_id)",
-    POSTGRESQL_REPEATS_INDEX,
+    POSTGRESQL_GIN_INDEXES[-1],
     POSTGRESQL_SYNC,
     f"CREATE TRIGGER {SYNC_TRIGGERS[0]} AFTER INSERT ON search_documents REFERENCING NEW TABLE AS new_rows"
     f" FOR EACH STATEMENT EXECUTE FUNCTION {SYNC_FUNCTION}()",
@@ -165,6 +181,10 @@ POSTGRESQL_CREATE = (
     f"CREATE TRIGGER {SYNC_TRIGGERS[2]} AFTER UPDATE ON search_documents"
     f" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {SYNC_FUNCTION}()",
 )
+# A bulk rebuild turns the sync triggers off and on again within its transaction (ALTER TABLE is
+# transactional; its lock makes writers of documents wait for the rebuild's commit, readers do not).
+POSTGRESQL_SYNC_OFF = tuple(f"ALTER TABLE search_documents DISABLE TRIGGER {name}" for name in SYNC_TRIGGERS)
+POSTGRESQL_SYNC_ON = tuple(f"ALTER TABLE search_documents ENABLE TRIGGER {name}" for name in SYNC_TRIGGERS)
 POSTGRESQL_DROP = (
     *(f"DROP TRIGGER IF EXISTS {name} ON search_documents" for name in SYNC_TRIGGERS),
     f"DROP FUNCTION IF EXISTS {SYNC_FUNCTION}()",
