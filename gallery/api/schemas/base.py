@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields, post_dump, validate
+from marshmallow import fields, validate
 from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema, SQLAlchemyAutoSchemaOpts
 
+from gallery.api.schemas.compiled import Schema
 from gallery.catalog import events as catalog
 from gallery.core.errors import ValidationError as DomainValidationError
 from gallery.core.pages import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT
@@ -84,26 +85,23 @@ class ModelSchemaOpts(SQLAlchemyAutoSchemaOpts):
         super().__init__(meta, *args, **kwargs)
 
 
-class ModelSchema(SQLAlchemyAutoSchema):
-    """A resource schema over a model.  Loads to plain dicts (the domain functions validate the
-    rest and write); a field whose ``metadata["audience"]`` names a permission is left out of
-    answers to those who do not hold it."""
+class ModelSchema(SQLAlchemyAutoSchema, Schema):
+    """A resource schema over a model, dumped by its compiled plan (:mod:`.compiled`).  Loads to
+    plain dicts (the domain functions validate the rest and write); a field whose
+    ``metadata["audience"]`` names a permission is left out of answers to those who do not hold it."""
 
     OPTIONS_CLASS = ModelSchemaOpts
 
-    @post_dump
-    def _for_audience(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    def hidden_keys(self) -> frozenset[str]:
         audience = self._audience_fields()
-        if audience:  # most schemas have none: no need to ask who is acting
-            user = acting_user()
-            for key, needed in audience:
-                if not has_permission(user, needed):
-                    data.pop(key, None)
-        return data
+        if not audience:  # most schemas have none: no need to ask who is acting
+            return frozenset()
+        user = acting_user()
+        return frozenset(key for key, needed in audience if not has_permission(user, needed))
 
     def _audience_fields(self) -> tuple[tuple[str, Permission], ...]:
         """(key in the answer, permission) of the fields only some roles see; found once per
-        schema instance (its fields are fixed), not once per object dumped."""
+        schema instance (its fields are fixed), not once per dump."""
         found: tuple[tuple[str, Permission], ...] | None = self.__dict__.get("_audience")
         if found is None:
             found = tuple(
@@ -194,7 +192,7 @@ def page_of(item: type[ma.Schema]) -> type[ma.Schema]:
         name = item.__name__.removesuffix("Schema") + "PageSchema"
         _PAGES[item] = type(
             name,
-            (ma.Schema,),
+            (Schema,),
             {
                 "items": fields.List(fields.Nested(item), required=True),
                 "next": fields.String(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import request
@@ -141,12 +142,10 @@ class PhotoSchema(ModelSchema):
         ),
     )
 
-    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if attr == "camera":
-            return obj  # the camera's fields are the photo's columns
-        if attr == "derivatives":
-            return sorted(obj.derivatives, key=lambda d: (d.format, d.width))
-        return super().get_attribute(obj, attr, default)
+    computed: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "camera": lambda photo: photo,  # the camera's fields are the photo's columns
+        "derivatives": lambda photo: sorted(photo.derivatives, key=lambda d: (d.format, d.width)),
+    }
 
 
 class PhotoRefSchema(ModelSchema):

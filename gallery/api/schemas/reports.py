@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from marshmallow import fields, validate
 from marshmallow_sqlalchemy import auto_field
@@ -50,13 +51,16 @@ class ReportSchema(ModelSchema):
         lambda report: external_url("web.report", event=report.event.slug, report=report.slug), "the report's page"
     )
 
-    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if attr == "translation_of":
-            return obj.original.slug if obj.original is not None else None
-        if attr == "albums":  # the linked albums this viewer may see listed
-            viewer = current_viewer()
-            return [album.slug for album in obj.albums if can_list_album(album, viewer)]
-        return super().get_attribute(obj, attr, default)
+    computed: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "translation_of": lambda report: report.original.slug if report.original is not None else None,
+        "albums": lambda report: _listed_albums(report),
+    }
+
+
+def _listed_albums(report: Report) -> list[str]:
+    """The slugs of the report's linked albums that the viewer may see listed."""
+    viewer = current_viewer()
+    return [album.slug for album in report.albums if can_list_album(album, viewer)]
 
 
 class ReportQuerySchema(PageQuerySchema):

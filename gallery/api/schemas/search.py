@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from marshmallow import fields, validate
 
 from gallery.api.schemas.base import ModelSchema, PageQuerySchema, UTCDateTime, column_field, url_field
+from gallery.api.schemas.compiled import Schema
 from gallery.api.schemas.events import AlbumSchema
 from gallery.api.schemas.photos import PhotoSchema
 from gallery.api.schemas.reports import ReportSchema
@@ -59,9 +59,9 @@ class SearchPhotoSchema(PhotoSchema):
         metadata={"type": "string", "description": "the caption as HTML: escaped, the matched words in <mark>"},
     )
 
-    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+    def dump_source(self, obj: Any) -> Any:
         # the photo's own fields from the photo itself, not through PhotoHit's __getattr__
-        return super().get_attribute(obj.photo if isinstance(obj, PhotoHit) else obj, attr, default)
+        return obj.photo if isinstance(obj, PhotoHit) else obj
 
 
 class SearchReportSchema(ReportSchema):
@@ -90,7 +90,7 @@ class SearchSessionSchema(ModelSchema):
     url = url_field(lambda s: external_url("web.session", event=s.event.slug, session=s.slug), "the session's page")
 
 
-class SearchResultSchema(ma.Schema):
+class SearchResultSchema(Schema):
     """What matched: a page of photos (``next``: the cursor of the next page, null on the last)
     and, with the first page, the albums, reports and sessions (at most 10 each)."""
 
