@@ -62,8 +62,7 @@ def folded_text(*parts: str) -> str:
     def repeated(i: int) -> bool:
         # in a longer part, or in an equal part before it: a chain of such parts ends at one kept
         return any(
-            j != i and padded[i] in padded[j] and (len(padded[j]) > len(padded[i]) or j < i)
-            for j in range(len(padded))
+            j != i and padded[i] in padded[j] and (len(padded[j]) > len(padded[i]) or j < i) for j in range(len(padded))
         )
 
     return " ".join(text for i, text in enumerate(folded) if not repeated(i))
