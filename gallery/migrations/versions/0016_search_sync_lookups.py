@@ -3,8 +3,8 @@
 PostgreSQL only.  The sync function of 0013/0015 deleted the old vectors with ``DELETE ...
 USING old_rows``; with no estimate for the transition table the planner chose a hash join over
 the whole ``search_vectors`` table, so every statement that changed documents scanned it: a
-caption edit at a million photos cost seconds, and rebuilding the documents (``gallery search
-rebuild``, ``bench/seed.py``) grew with the square of the catalogue.  The function now deletes
+caption edit at a million photos cost seconds, and rebuilding the documents (``index.rebuild``: the
+migrations, ``bench/seed.py``) grew with the square of the catalogue.  The function now deletes
 each old document's vector by primary key.  Idempotent: a database made from the models after
 this revision already has it.
 
