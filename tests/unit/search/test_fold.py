@@ -75,3 +75,13 @@ def test_folded_text_keeps_every_word_sequence_of_every_part() -> None:
             if words(part):
                 assert f" {' '.join(words(part))} " in text, (parts, text)
         assert len(text.split()) <= sum(len(words(part)) for part in parts)
+
+
+def test_fold_of_plain_ascii_is_its_lower_case() -> None:
+    """The shortcut for text with nothing to fold gives what the full folding gives."""
+    import unicodedata
+
+    printable = "".join(chr(c) for c in range(32, 127))
+    for text in (printable, printable.upper(), "Keynote by the Commissioner", "ABC-123_x"):
+        full = unicodedata.normalize("NFC", unicodedata.normalize("NFKD", text.casefold()))
+        assert fold(text) == full == text.lower()
