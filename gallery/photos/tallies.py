@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gallery.catalog.visibility import shown_photo_row_sql
-from gallery.models import Model, Photo
+from gallery.models import Album, Model, Photo
 
 # A tally's credit is the photo's, trimmed, cut at this many characters: a key of PostgreSQL's btree
 # index holds at most about 2,700 bytes, and a credit of 1,000 characters of 3-byte UTF-8 would not
@@ -182,3 +182,16 @@ def credits(session: Session, album_id: int, *, limit: int = 12) -> list[str]:
         .limit(limit)
     )
     return list(rows)
+
+
+def credited_count(session: Session, credit: str, albums: Any) -> int:
+    """About how many photos credited to ``credit`` the albums meeting ``albums`` (SQL over
+    ``Album``) show: the sum of their tallies for it -- a few rows, whatever the catalogue's size.
+    Tallies key credits trimmed, so credits differing only by spaces around them count together."""
+    key = credit.strip()[:CREDIT_LENGTH]
+    total = session.scalar(
+        select(func.sum(AlbumTally.photos))
+        .join(Album, Album.id == AlbumTally.album_id)
+        .where(AlbumTally.credit == key, albums)
+    )
+    return int(total or 0)

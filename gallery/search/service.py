@@ -55,6 +55,7 @@ from gallery.core.pages import (
     keyset_rows,
 )
 from gallery.models import Album, Event, Photo, Report
+from gallery.photos import tallies
 from gallery.photos.capture import event_zone
 from gallery.schedule import membership
 from gallery.schedule.models import EventSession
@@ -229,7 +230,7 @@ def search(
     filtered = events is None and filters.any
     ranked = not query.empty and sort == Sort.relevance
     if ranked and filtered:
-        ranked = tiered(dialect, query, events) and not _fewer_than(session, conditions, FILTERED_FEW)
+        ranked = tiered(dialect, query, events) and not _few(session, filters, conditions, viewer)
     if ranked:
         page = _ranked_page(
             session,
@@ -336,6 +337,15 @@ def _ranked_page(
         return Page(items=items, next=None)
     last_id, last_rank = page[-1]
     return Page(items=items, next=encode_cursor(name, [last_rank, last_id]))
+
+
+def _few(session: Session, filters: Filters, conditions: Sequence[ColumnElement[bool]], viewer: Viewer) -> bool:
+    """Whether the filters keep fewer than :data:`FILTERED_FEW` photos the viewer may find.  A
+    credit alone is answered by the albums' tallies (a few rows; counting the photos read up to
+    2,000 of them, 15 ms of a request at 100,000 photos); it only chooses the way, not the rows."""
+    if filters.credit and filters.day is None and not filters.camera:
+        return tallies.credited_count(session, filters.credit, listed_album_filter(viewer)) < FILTERED_FEW
+    return _fewer_than(session, conditions, FILTERED_FEW)
 
 
 def _fewer_than(session: Session, conditions: Sequence[ColumnElement[bool]], n: int) -> bool:

@@ -101,3 +101,17 @@ def test_a_long_multibyte_credit_fits_the_key(albums: tuple[Album, Album]) -> No
     _set(ids, credit="写" * 1000)  # 3,000 bytes: too long for a btree key whole
     assert tallies.credits(db.session, a.id) == ["写" * tallies.CREDIT_LENGTH]
     assert _table() == _fresh()
+
+
+def test_credited_count_sums_the_shown_photos_of_the_albums_asked(albums: tuple[Album, Album]) -> None:
+    a, b = albums
+    in_a, in_b = add_photos(db.session, a, 5), add_photos(db.session, b, 3)
+    _set(in_a, credit="Ola Kot")
+    _set(in_b[:2], credit=" Ola Kot ")  # trimmed: the same photographer
+    _set([in_a[0]], hidden_reason=HiddenReason.takedown)  # not shown: not counted
+    every, only_b = Album.id.in_([a.id, b.id]), Album.id == b.id
+    assert tallies.credited_count(db.session, "Ola Kot", every) == 6
+    assert tallies.credited_count(db.session, " Ola Kot", only_b) == 2
+    assert tallies.credited_count(db.session, "Jan Nowak", every) == 0
+    shown = [p for p in db.session.scalars(select(Photo)) if is_shown(p) and p.credit.strip() == "Ola Kot"]
+    assert len(shown) == 6
