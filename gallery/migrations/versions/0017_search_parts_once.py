@@ -1,5 +1,6 @@
-"""search: every document rewritten once, so that a part another part already says counts once
-(issue 14).  Since this release a document leaves out alt text that repeats the caption, a credit
+"""search: every document rewritten, so that a part another part already says counts once (issue 14).
+
+Since this release a document leaves out alt text that repeats the caption, a credit
 the caption names, the event title inside the album title, a camera make inside its model
 (:func:`gallery.search.fold.folded_text`).  Documents written before it still count such words
 twice: they match the same searches, but rank above photos indexed since, and a broad prefix word
