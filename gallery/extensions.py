@@ -12,6 +12,12 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from gallery.core.state_keys import hold_state_names
+
+# Before any ORM object exists: CPython 3.11 frees an ORM state's attributes under a store that a
+# collection interrupts, unless the names are in the class's shared keys (gallery/core/state_keys.py).
+hold_state_names()
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
