@@ -478,6 +478,9 @@ def test_keyboard_only_upload_and_caption(browser: Any, site: Site, logged_in: d
     try:
         page = context.new_page()
         page.goto(f"{site.base_url}/manage/albums/{ALBUM_SLUG}/upload", wait_until="networkidle")
+        # Uppy mounts after its bundle's dynamic import, which "networkidle" does not wait for: tabbing
+        # earlier may reach the plain form's file input just before Uppy hides the form
+        page.wait_for_selector(".uppy-Dashboard-browse", state="visible")
         _tab_to(page, "input[type=file], .uppy-Dashboard-browse")
         buffer = io.BytesIO()
         Image.new("RGB", (640, 480), (40, 120, 200)).save(buffer, "JPEG")
