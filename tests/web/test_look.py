@@ -477,6 +477,10 @@ def test_keyboard_only_upload_and_caption(browser: Any, site: Site, logged_in: d
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", storage_state=logged_in)
     try:
         page = context.new_page()
+        # Listen for file choosers from the start: Playwright turns the browser's interception of
+        # them on without waiting for an answer, so subscribing only as the key is pressed
+        # (expect_file_chooser) lost the race now and then and Chromium's own dialog opened unseen
+        page.on("filechooser", lambda _chooser: None)
         page.goto(f"{site.base_url}/manage/albums/{ALBUM_SLUG}/upload", wait_until="networkidle")
         # Uppy mounts after its bundle's dynamic import, which "networkidle" does not wait for: tabbing
         # earlier may reach the plain form's file input just before Uppy hides the form
