@@ -316,8 +316,7 @@ def _ranked_page(
         ranked = candidates(session, dialect, query, events, (after[0], after[1]) if after else None, batch)
         if ranked:
             ids = [object_id for object_id, _rank in ranked]
-            findable = select(Photo.id).join(Album, Album.id == Photo.album_id).join(Event, Event.id == Album.event_id)
-            shown = set(session.scalars(findable.where(*conditions, _one_of(dialect, Photo.id, ids))))
+            shown = set(session.scalars(_meeting(conditions).where(_one_of(dialect, Photo.id, ids))))
             found.extend((object_id, rank) for object_id, rank in ranked if object_id in shown)
         if len(found) > limit or len(ranked) < batch:
             break
@@ -350,9 +349,18 @@ def _few(session: Session, filters: Filters, conditions: Sequence[ColumnElement[
 
 def _fewer_than(session: Session, conditions: Sequence[ColumnElement[bool]], n: int) -> bool:
     """Whether fewer than ``n`` photos meet ``conditions`` (reading at most ``n`` of them)."""
-    met = select(Photo.id).join(Album, Album.id == Photo.album_id).join(Event, Event.id == Album.event_id)
-    first = met.where(*conditions).limit(n).subquery()
+    first = _meeting(conditions).limit(n).subquery()
     return session.execute(select(func.count()).select_from(first)).scalar_one() < n
+
+
+def _meeting(conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The ids of the photos that meet ``conditions`` (SQL over ``Photo``, ``Album`` and ``Event``)."""
+    return (
+        select(Photo.id)
+        .join(Album, Album.id == Photo.album_id)
+        .join(Event, Event.id == Album.event_id)
+        .where(*conditions)
+    )
 
 
 def _one_of(dialect: str, column: Any, ids: list[int]) -> ColumnElement[bool]:
