@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -19,8 +18,7 @@ from flask import Flask
 from gallery.extensions import db
 from gallery.storage import sha256_hex
 from tests.archive.conftest import storage_of
-from tests.conftest import make_app
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture
+from tests.test_migrations import empty_database, migrated_app  # noqa: F401 - the fixtures
 
 SHA = "ab" * 32
 OTHER = "cd" * 32
@@ -42,15 +40,9 @@ def _keep_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def at_0005(tmp_path: Path, empty_database: str) -> Iterator[Flask]:  # noqa: F811 - the fixture
-    app = make_app(tmp_path, empty_database)
-    with app.app_context():
-        flask_migrate.upgrade(revision="0005")
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+def at_0005(migrated_app: Flask) -> Flask:  # noqa: F811 - the fixture
+    flask_migrate.upgrade(revision="0005")
+    return migrated_app
 
 
 def put(app: Flask, key: str, data: bytes) -> None:

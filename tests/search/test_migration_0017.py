@@ -4,33 +4,23 @@ caption names are counted once), and the database's own index follows (FTS5, or 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from gallery.extensions import db
-from tests.conftest import make_app
 from tests.consent.test_migration_0006 import seed
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture
+from tests.test_migrations import empty_database, migrated_app  # noqa: F401 - the fixtures
 
 OLD = "panel o klastrach fot anna nowak panel o klastrach anna nowak a e"  # as 0016's code wrote it
 NEW = "panel o klastrach fot anna nowak a e"
 
 
 @pytest.fixture
-def at_0016(tmp_path: Path, empty_database: str) -> Iterator[Flask]:  # noqa: F811 - the fixture
-    app = make_app(tmp_path, empty_database)
-    with app.app_context():
-        flask_migrate.upgrade(revision="0016")
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+def at_0016(migrated_app: Flask) -> Flask:  # noqa: F811 - the fixture
+    flask_migrate.upgrade(revision="0016")
+    return migrated_app
 
 
 def matching(conn: sa.Connection, word: str) -> list[int]:
