@@ -238,12 +238,11 @@ def _rebuild_postgresql(connection: sa.Connection) -> None:
     if empty:
         for name in search.GIN_INDEXES:
             connection.exec_driver_sql(f"DROP INDEX {name}")
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    for kind, texts in _every_text(connection):  # a COPY a batch: reading the next one is a query
-        with cursor.copy("COPY search_documents (kind, object_id, event_id, text) FROM STDIN") as copy:
-            for object_id, event_id, text in texts:
-                copy.write_row((kind, object_id, event_id, text))
-    cursor.close()
+    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        for kind, texts in _every_text(connection):  # a COPY a batch: reading the next one is a query
+            with cursor.copy("COPY search_documents (kind, object_id, event_id, text) FROM STDIN") as copy:
+                for object_id, event_id, text in texts:
+                    copy.write_row((kind, object_id, event_id, text))
     connection.exec_driver_sql(search.POSTGRESQL_FILL)
     if empty:
         for statement in search.POSTGRESQL_GIN_INDEXES:
