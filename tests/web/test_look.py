@@ -177,6 +177,9 @@ AXE_RUN = """async () => {
 def load(page: Any, url: str, name: str, *, for_screenshot: bool = True) -> None:
     """Open a page; for axe alone the DOM and the styles are enough (images need not be in)."""
     page.goto(url, wait_until="load" if for_screenshot else "domcontentloaded")
+    # a page without scripts reaches DOMContentLoaded before its stylesheets: axe on unstyled markup
+    # saw the skip link in the flow beside the brand (target-size) now and then
+    page.wait_for_function("() => [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => l.sheet)")
     page.evaluate("document.fonts.ready.then(() => true)")
     if name == "lightbox":
         page.wait_for_selector(".pswp--open .pswp__img", state="visible")
